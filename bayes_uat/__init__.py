@@ -1,0 +1,32 @@
+"""bayes_uat: the Bayesian posterior of small neural networks.
+
+Which function did a network with N hidden units build, from which units, and how does
+the weight vector SGD finds compare with the whole posterior over weights?
+
+Importing the package enables 64-bit floats in JAX (``jax_enable_x64``) so float64 is
+available on CPU; each :class:`Posterior` still chooses its own dtype (float64 on CPU,
+float32 on GPU by default).
+"""
+
+import jax as _jax
+
+_jax.config.update("jax_enable_x64", True)
+
+from .activations import ACTIVATIONS, Activation, get_activation  # noqa: E402
+from .data import TARGETS, Dataset, load_dataset, make_dataset  # noqa: E402
+from .nets import MLP  # noqa: E402
+from .posterior import LIKELIHOODS, Posterior  # noqa: E402
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "get_activation",
+    "TARGETS",
+    "Dataset",
+    "load_dataset",
+    "make_dataset",
+    "MLP",
+    "LIKELIHOODS",
+    "Posterior",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,344 @@
+"""Multilayer perceptrons over one flat parameter vector θ.
+
+The network with one hidden layer of N units and 1-D input is
+
+    f(x) = c + Σᵢ aᵢ φ(wᵢ x + bᵢ),
+
+and θ is laid out unit by unit, ``[w₁, b₁, a₁, w₂, b₂, a₂, …, c]`` (the blog's layout), so
+that permuting units permutes contiguous blocks of θ.
+
+General layout, for hidden widths (n₁, …, n_L) and input dimension d:
+
+* hidden layer l < L: for each unit i, its incoming weights ``W_l[i, :]`` then its bias ``b_l[i]``;
+* last hidden layer L: for each unit i, ``W_L[i, :]``, ``b_L[i]``, then its output weight ``a_i``;
+* the output bias ``c`` last.
+
+``units=()`` is a linear model f(x) = w·x + c with θ = ``[w_1, …, w_d, c]``.
+
+Example
+-------
+>>> import jax.numpy as jnp
+>>> from bayes_uat import MLP
+>>> net = MLP(2, "sigmoid")
+>>> net.dim, net.names
+(7, ('w1', 'b1', 'a1', 'w2', 'b2', 'a2', 'c'))
+>>> theta = jnp.array([-1.4, -4.9, 24.0, 1.5, -5.0, 23.0, 1.0])
+>>> net.equation(theta)
+'24.0·σ(−1.4x − 4.9) + 23.0·σ(1.5x − 5.0) + 1.0'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .activations import Activation, get_activation
+
+MINUS = "−"
+
+
+def _check_units(units) -> tuple[int, ...]:
+    if isinstance(units, bool):
+        raise ValueError(f"units must be an int or a tuple of ints, got {units!r}")
+    if isinstance(units, (int, np.integer)):
+        units = (int(units),)
+    try:
+        units = tuple(units)
+    except TypeError:
+        raise ValueError(
+            f"units must be an int, a tuple of ints or () for a linear model, got {units!r}"
+        ) from None
+    for u in units:
+        if isinstance(u, bool) or not isinstance(u, (int, np.integer)) or u < 1:
+            raise ValueError(
+                f"units must be positive integers (hidden widths), got {units!r}; "
+                "use units=() for a plain linear model"
+            )
+    return tuple(int(u) for u in units)
+
+
+@dataclass(frozen=True)
+class MLP:
+    """A fully connected network spec: hidden widths, activation and input dimension.
+
+    Args:
+        units: hidden widths: an int (one hidden layer), a tuple (one entry per layer),
+            or ``()`` for a linear model.
+        activation: activation name (see :data:`bayes_uat.activations.ACTIVATIONS`).
+        in_dim: input dimension d (x has shape (n,) for d = 1, else (n, d)).
+    """
+
+    units: tuple[int, ...] | int = 2
+    activation: str = "sigmoid"
+    in_dim: int = 1
+    _layout: dict = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "units", _check_units(self.units))
+        act = get_activation(self.activation)
+        object.__setattr__(self, "activation", act.name)
+        if isinstance(self.in_dim, bool) or not isinstance(self.in_dim, (int, np.integer)):
+            raise ValueError(f"in_dim must be a positive int, got {self.in_dim!r}")
+        if self.in_dim < 1:
+            raise ValueError(f"in_dim must be a positive int, got {self.in_dim!r}")
+        object.__setattr__(self, "_layout", self._build_layout())
+
+    # -- layout -------------------------------------------------------------------------
+    def _build_layout(self) -> dict:
+        names: list[str] = []
+        latex: list[str] = []
+        layers = []  # (W index (n_l, fan_in), b index (n_l,))
+        d, L = self.in_dim, len(self.units)
+        pos = 0
+        if L == 0:
+            w_idx = np.arange(d)
+            names += ["w"] if d == 1 else [f"w{j + 1}" for j in range(d)]
+            latex += ["$w$"] if d == 1 else [f"$w_{{{j + 1}}}$" for j in range(d)]
+            return dict(
+                names=tuple(names + ["c"]), latex=tuple(latex + ["$c$"]), layers=[],
+                a=w_idx, c=d, dim=d + 1,
+            )
+        fan_in = d
+        a_idx = np.zeros(self.units[-1], dtype=int)
+        for l, n in enumerate(self.units):
+            last = l == L - 1
+            W = np.zeros((n, fan_in), dtype=int)
+            b = np.zeros(n, dtype=int)
+            for i in range(n):
+                for j in range(fan_in):
+                    W[i, j] = pos
+                    pos += 1
+                    names.append(self._pname("w", l, i, j, fan_in))
+                    latex.append(self._plabel("w", l, i, j, fan_in))
+                b[i] = pos
+                pos += 1
+                names.append(self._pname("b", l, i, None, fan_in))
+                latex.append(self._plabel("b", l, i, None, fan_in))
+                if last:
+                    a_idx[i] = pos
+                    pos += 1
+                    names.append(f"a{i + 1}")
+                    latex.append(f"$a_{{{i + 1}}}$")
+            layers.append((W, b))
+            fan_in = n
+        names.append("c")
+        latex.append("$c$")
+        return dict(
+            names=tuple(names), latex=tuple(latex), layers=layers, a=a_idx, c=pos, dim=pos + 1
+        )
+
+    def _pname(self, kind, l, i, j, fan_in) -> str:
+        deep = len(self.units) > 1
+        base = f"{kind}{l + 1}.{i + 1}" if deep else f"{kind}{i + 1}"
+        if j is not None and fan_in > 1:
+            base += f".{j + 1}" if deep else f"_{j + 1}"
+        return base
+
+    def _plabel(self, kind, l, i, j, fan_in) -> str:
+        sub = f"{i + 1}" if j is None or fan_in == 1 else f"{i + 1},{j + 1}"
+        sup = f"^{{({l + 1})}}" if len(self.units) > 1 else ""
+        return f"${kind}{sup}_{{{sub}}}$"
+
+    @property
+    def dim(self) -> int:
+        """Length of θ."""
+        return self._layout["dim"]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Readable parameter names, in θ order."""
+        return self._layout["names"]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """LaTeX labels for figures, in θ order."""
+        return self._layout["latex"]
+
+    @property
+    def act(self) -> Activation:
+        return get_activation(self.activation)
+
+    def unit_slices(self) -> np.ndarray:
+        """For one hidden layer: an (N, d + 2) index array, row i = θ positions of unit i
+        as ``[w_i (d entries), b_i, a_i]``."""
+        if len(self.units) != 1:
+            raise ValueError("unit_slices is defined for networks with one hidden layer")
+        W, b = self._layout["layers"][0]
+        return np.concatenate([W, b[:, None], self._layout["a"][:, None]], axis=1)
+
+    def unflatten(self, theta: jax.Array) -> dict:
+        """Split θ (shape (..., dim)) into named arrays: ``W``/``b`` lists per hidden layer
+        (W of shape (..., n_l, fan_in)), ``a`` (..., n_L) and ``c`` (...)."""
+        theta = jnp.asarray(theta)
+        self._check_theta(theta)
+        lay = self._layout
+        return dict(
+            W=[theta[..., W] for W, _ in lay["layers"]],
+            b=[theta[..., b] for _, b in lay["layers"]],
+            a=theta[..., lay["a"]],
+            c=theta[..., lay["c"]],
+        )
+
+    def flatten(self, params: dict) -> jax.Array:
+        """Inverse of :meth:`unflatten`."""
+        a = jnp.asarray(params["a"])
+        batch = a.shape[:-1]
+        theta = jnp.zeros(batch + (self.dim,), dtype=jnp.result_type(a, float))
+        lay = self._layout
+        for (Wi, bi), W, b in zip(lay["layers"], params["W"], params["b"]):
+            theta = theta.at[..., Wi].set(W).at[..., bi].set(b)
+        return theta.at[..., lay["a"]].set(a).at[..., lay["c"]].set(params["c"])
+
+    def _check_theta(self, theta) -> None:
+        if theta.ndim < 1 or theta.shape[-1] != self.dim:
+            raise ValueError(
+                f"θ must have last dimension {self.dim} for {self}, got shape {theta.shape}"
+            )
+
+    def _as_inputs(self, x) -> jax.Array:
+        x = jnp.asarray(x)
+        if self.in_dim == 1 and x.ndim == 1:
+            return x[:, None]
+        if x.ndim == 0:
+            return x.reshape(1, 1) if self.in_dim == 1 else x
+        if x.ndim != 2 or x.shape[1] != self.in_dim:
+            raise ValueError(
+                f"x must have shape (n,) or (n, {self.in_dim}) for in_dim={self.in_dim}, "
+                f"got {x.shape}"
+            )
+        return x
+
+    # -- evaluation ---------------------------------------------------------------------
+    def hidden(self, theta: jax.Array, x: jax.Array) -> jax.Array:
+        """Activations of the last hidden layer, shape (..., n, n_L)."""
+        p = self.unflatten(theta)
+        phi = self.act.fn
+        h = self._as_inputs(x).astype(jnp.result_type(theta, float))
+        for l, (W, b) in enumerate(zip(p["W"], p["b"])):
+            if l == 0:
+                z = jnp.einsum("nf,...uf->...nu", h, W)
+            else:
+                z = jnp.einsum("...nf,...uf->...nu", h, W)
+            h = phi(z + b[..., None, :])
+        return h
+
+    def unit_outputs(self, theta: jax.Array, x: jax.Array) -> jax.Array:
+        """Each last-layer unit's contribution aᵢ hᵢ(x), shape (..., n, n_L)."""
+        p = self.unflatten(theta)
+        return self.hidden(theta, x) * p["a"][..., None, :]
+
+    def apply(self, theta: jax.Array, x: jax.Array) -> jax.Array:
+        """Evaluate f_θ(x); θ of shape (..., dim) broadcasts, result has shape (..., n)."""
+        theta = jnp.asarray(theta)
+        p = self.unflatten(theta)
+        if not self.units:
+            xs = self._as_inputs(x).astype(jnp.result_type(theta, float))
+            return jnp.einsum("nf,...f->...n", xs, p["a"]) + p["c"][..., None]
+        h = self.hidden(theta, x)
+        return jnp.einsum("...nu,...u->...n", h, p["a"]) + p["c"][..., None]
+
+    def __call__(self, theta, x):
+        return self.apply(theta, x)
+
+    def init(self, key: jax.Array, shape: tuple[int, ...] = ()) -> jax.Array:
+        """Draw θ as PyTorch's ``nn.Linear`` does: weights and biases of a layer with
+        fan-in k uniform on [−1/√k, 1/√k] (the blog's initialisation)."""
+        theta = jnp.zeros(shape + (self.dim,))
+        lay = self._layout
+        fan_ins = [self.in_dim] + list(self.units)
+        keys = jax.random.split(key, len(lay["layers"]) + 1)
+        for k, (Wi, bi), fan in zip(keys, lay["layers"], fan_ins):
+            idx = np.concatenate([Wi.ravel(), bi])
+            lim = 1.0 / np.sqrt(fan)
+            theta = theta.at[..., idx].set(
+                jax.random.uniform(k, shape + idx.shape, minval=-lim, maxval=lim)
+            )
+        idx = np.append(np.atleast_1d(lay["a"]), lay["c"])
+        lim = 1.0 / np.sqrt(fan_ins[-1])
+        return theta.at[..., idx].set(
+            jax.random.uniform(keys[-1], shape + idx.shape, minval=-lim, maxval=lim)
+        )
+
+    # -- printing -----------------------------------------------------------------------
+    def equation(self, theta, *, digits: int = 1, ascii: bool = False) -> str:
+        """The learned function as a readable formula.
+
+        ``ascii=False`` gives ``24.0·σ(−1.4x − 4.9) + 23.0·σ(1.5x − 5.0) + 1.0``;
+        ``ascii=True`` gives ``24.0*sigmoid(-1.4*x - 4.9) + 23.0*sigmoid(1.5*x - 5.0) + 1.0``,
+        which :func:`bayes_uat.expr.parse_expression` evaluates back.  Networks with more
+        than one hidden layer print one line per layer (hidden values h, then y).
+        """
+        theta = np.asarray(theta, dtype=float)
+        if theta.shape != (self.dim,):
+            raise ValueError(f"equation needs one θ of shape ({self.dim},), got {theta.shape}")
+        p = {k: (np.asarray(v) if not isinstance(v, list) else [np.asarray(u) for u in v])
+             for k, v in self.unflatten(theta).items()}
+        fmt = _Fmt(digits, ascii)
+        act = self.act
+        fname = act.expr_name if ascii else act.symbol
+        xs = ["x"] if self.in_dim == 1 else [f"x{j + 1}" for j in range(self.in_dim)]
+        if not self.units:
+            return fmt.affine(p["a"], xs, float(p["c"]))
+        if len(self.units) == 1:
+            W, b = p["W"][0], p["b"][0]
+            terms = [
+                (float(p["a"][i]), f"{fname}({fmt.affine(W[i], xs, float(b[i]))})")
+                for i in range(self.units[0])
+            ]
+            return fmt.sum(terms, float(p["c"]))
+        lines = []
+        inputs = xs
+        for l, (W, b) in enumerate(zip(p["W"], p["b"])):
+            names = [f"h{l + 1}_{i + 1}" for i in range(W.shape[0])]
+            for i, nm in enumerate(names):
+                lines.append(f"{nm} = {fname}({fmt.affine(W[i], inputs, float(b[i]))})")
+            inputs = names
+        lines.append("y = " + fmt.affine(p["a"], inputs, float(p["c"])))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Fmt:
+    digits: int
+    ascii: bool
+
+    @property
+    def minus(self) -> str:
+        return "-" if self.ascii else MINUS
+
+    def num(self, v: float) -> str:
+        s = f"{abs(v):.{self.digits}f}"
+        return s
+
+    def signed_first(self, v: float) -> str:
+        return (self.minus if v < 0 and float(self.num(v)) != 0 else "") + self.num(v)
+
+    def join(self, first: str, rest: list[tuple[float, str]]) -> str:
+        out = first
+        for v, s in rest:
+            out += f" {self.minus if v < 0 else '+'} {s}"
+        return out
+
+    def coef_term(self, v: float, var: str) -> str:
+        mul = "*" if self.ascii else ""
+        return f"{self.num(v)}{mul}{var}"
+
+    def affine(self, w, xs, c: float) -> str:
+        w = np.atleast_1d(w)
+        parts = [(float(wi), xi) for wi, xi in zip(w, xs)]
+        v0, x0 = parts[0]
+        first = self.signed_first(v0) + ("*" if self.ascii else "") + x0
+        rest = [(v, self.coef_term(v, x)) for v, x in parts[1:]]
+        rest.append((c, self.num(c)))
+        return self.join(first, rest)
+
+    def sum(self, terms: list[tuple[float, str]], c: float) -> str:
+        mul = "*" if self.ascii else "·"
+        v0, s0 = terms[0]
+        first = f"{self.signed_first(v0)}{mul}{s0}"
+        rest = [(v, f"{self.num(v)}{mul}{s}") for v, s in terms[1:]]
+        rest.append((c, self.num(c)))
+        return self.join(first, rest)
