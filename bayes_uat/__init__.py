@@ -15,7 +15,11 @@ _jax.config.update("jax_enable_x64", True)
 from .activations import ACTIVATIONS, Activation, get_activation  # noqa: E402
 from .data import TARGETS, Dataset, load_dataset, make_dataset  # noqa: E402
 from .nets import MLP  # noqa: E402
+from .optimize import SGDResult, find_map, train_sgd  # noqa: E402
 from .posterior import LIKELIHOODS, Posterior  # noqa: E402
+from .records import Run, load_run, save_run  # noqa: E402
+from .samples import Samples  # noqa: E402
+from .sampling import METHODS, sample  # noqa: E402
 
 __all__ = [
     "ACTIVATIONS",
@@ -28,5 +32,14 @@ __all__ = [
     "MLP",
     "LIKELIHOODS",
     "Posterior",
+    "SGDResult",
+    "find_map",
+    "train_sgd",
+    "Samples",
+    "METHODS",
+    "sample",
+    "Run",
+    "load_run",
+    "save_run",
 ]
 __version__ = "0.1.0"

@@ -191,8 +191,9 @@ def make_dataset(
         raise ValueError(f"x_range must be finite with lo < hi, got {x_range!r}")
     if noise not in NOISES:
         raise ValueError(f"unknown noise {noise!r}: choose one of {', '.join(NOISES)}")
-    if not (isinstance(noise_scale, (int, float)) and math.isfinite(noise_scale)
-            and noise_scale >= 0):
+    if (isinstance(noise_scale, bool)
+            or not isinstance(noise_scale, (int, float, np.integer, np.floating))
+            or not (math.isfinite(noise_scale) and noise_scale >= 0)):
         raise ValueError(f"noise_scale must be a finite number >= 0, got {noise_scale!r}")
     if spacing not in ("linspace", "random"):
         raise ValueError(f"spacing must be 'linspace' or 'random', got {spacing!r}")

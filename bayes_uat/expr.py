@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .activations import ACTIVATIONS, get_activation
 
@@ -45,6 +46,18 @@ _BINOPS = {
     ast.Div: operator.truediv, ast.Pow: operator.pow,
 }
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+_MAX_INT = 2**63 - 1  # larger integer literals cannot be passed to jax
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _fold(op: Callable, a, b) -> float:
+    """An operator on two plain numbers, evaluated in float64: ``9**9**9`` gives inf at
+    once instead of computing a huge Python int, and ``1/0`` gives inf instead of raising."""
+    with np.errstate(all="ignore"):
+        return float(op(np.float64(a), np.float64(b)))
 
 
 def _variables(in_dim: int) -> tuple[str, ...]:
@@ -64,6 +77,8 @@ def _check(node: ast.AST, variables: tuple[str, ...], text: str) -> None:
     elif isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise bad(f"the constant {node.value!r}")
+        if isinstance(node.value, int) and abs(node.value) > _MAX_INT:
+            raise bad(f"the integer constant {node.value} (too large; write it as a float)")
     elif isinstance(node, ast.Name):
         if node.id not in variables and node.id not in CONSTANTS:
             raise bad(f"the name {node.id!r}")
@@ -117,7 +132,8 @@ def parse_expression(text: str, *, in_dim: int = 1) -> Callable[[jax.Array], jax
         if isinstance(node, ast.Name):
             return env[node.id] if node.id in env else CONSTANTS[node.id]
         if isinstance(node, ast.BinOp):
-            return _BINOPS[type(node.op)](evaluate(node.left, env), evaluate(node.right, env))
+            op, a, b = _BINOPS[type(node.op)], evaluate(node.left, env), evaluate(node.right, env)
+            return _fold(op, a, b) if _is_number(a) and _is_number(b) else op(a, b)
         if isinstance(node, ast.UnaryOp):
             return _UNARY[type(node.op)](evaluate(node.operand, env))
         # ast.Call, checked above

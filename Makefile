@@ -1,0 +1,43 @@
+# Every target creates the virtual environment first if it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: env demo test test-slow test-all lint format figures bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+env: $(STAMP)
+
+demo: $(STAMP)          ## reproduce the blog's x² study; figures into figures/
+	$(BIN)/python scripts/blog_x2.py
+
+test: $(STAMP)          ## the default (fast) test suite
+	$(BIN)/python -m pytest
+
+test-slow: $(STAMP)     ## the heavier statistical tests only
+	$(BIN)/python -m pytest -m slow
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check bayes_uat tests scripts benchmarks
+	$(BIN)/ruff format --check bayes_uat tests scripts benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format bayes_uat tests scripts benchmarks
+
+figures: $(STAMP)       ## regenerate every figure in figures/
+	$(BIN)/python scripts/make_figures.py
+
+bench: $(STAMP)         ## speed benchmarks; results into docs/benchmarks.md
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,74 @@
+"""One figure style for every plot: serif text at paper size, LaTeX-looking mathtext.
+
+The style is a small set of rcParams applied with :func:`style` around figure creation and
+saving, so importing :mod:`bayes_uat.plots` never changes a user's global settings.  Maths
+is rendered by matplotlib's own mathtext with the STIX fonts (shipped with matplotlib), so
+labels such as ``$w_{1}$`` look like LaTeX without a LaTeX installation.
+
+Example
+-------
+>>> import matplotlib.pyplot as plt
+>>> from bayes_uat.plots import style
+>>> with style():
+...     fig, ax = plt.subplots()
+...     _ = ax.set_xlabel("$x$")
+>>> plt.close(fig)
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import matplotlib as mpl
+
+# Figure sizes in inches: one column of a two-column paper, and a full page width.
+COLUMN = 3.4
+PAGE = 7.0
+
+# Colours shared by all figures, so that SGD and the MAP draw look the same everywhere.
+POSTERIOR = "k"
+BAND_68 = "0.62"
+BAND_95 = "0.85"
+SGD = "tab:red"
+MAP = "tab:blue"
+TRUTH = "0.35"
+DATA = "k"
+
+RC = {
+    "font.family": ["STIXGeneral", "DejaVu Serif"],
+    "mathtext.fontset": "stix",
+    "axes.formatter.use_mathtext": True,
+    "font.size": 9.0,
+    "axes.labelsize": 10.0,
+    "axes.titlesize": 10.0,
+    "xtick.labelsize": 8.0,
+    "ytick.labelsize": 8.0,
+    "legend.fontsize": 8.0,
+    "legend.frameon": False,
+    "legend.handlelength": 2.2,
+    "axes.linewidth": 0.7,
+    "lines.linewidth": 1.2,
+    "xtick.major.width": 0.7,
+    "ytick.major.width": 0.7,
+    "xtick.direction": "in",
+    "ytick.direction": "in",
+    "xtick.top": True,
+    "ytick.right": True,
+    "savefig.dpi": 200,
+    "pdf.fonttype": 42,  # embed TrueType: text stays selectable and editable
+    "ps.fonttype": 42,
+}
+
+
+@contextmanager
+def style():
+    """Apply the package's rcParams for the duration of the block (figure creation and
+    saving both read them)."""
+    with mpl.rc_context(RC):
+        yield
+
+
+def sgd_label(run) -> str:
+    """Legend label of the SGD solution: ``"SGD (Adam)"`` unless plain SGD was used."""
+    settings = getattr(run.sgd, "settings", None) or {}
+    return "SGD" if settings.get("optimizer") == "sgd" else "SGD (Adam)"

@@ -1,0 +1,115 @@
+"""The one result type every sampler returns.
+
+Example
+-------
+>>> import numpy as np
+>>> from bayes_uat import Samples
+>>> s = Samples(theta=np.zeros((2, 5, 3)), log_prob=np.zeros((2, 5)), method="nuts",
+...             names=("w", "b", "c"))
+>>> s.chains, s.draws, s.dim
+(2, 5, 3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Posterior draws of θ and what the sampler reported about them.
+
+    Attributes:
+        theta: draws, shape (chains, draws, dim).  For ensemble samplers (emcee, AIES) the
+            "chains" are walkers, which are not independent chains.
+        log_prob: log p(θ | D) + const of each draw, shape (chains, draws).
+        method: ``"nuts"``, ``"emcee"`` or ``"aies"``.
+        names: parameter names, in θ order.
+        stats: per-draw sampler statistics, each of shape (chains, draws)
+            (NUTS: ``diverging``, ``num_steps``, ``tree_depth``, ``accept_prob``,
+            ``step_size``, ``energy``; ensembles: ``accepted``).
+        info: run-level facts (acceptance fractions, autocorrelation times, warm-up length,
+            chain method, ...), JSON-serialisable.
+        settings: the sampler settings, JSON-serialisable.
+        wall_time: seconds spent sampling (warm-up included).
+        seed: the integer seed of the run.
+    """
+
+    theta: np.ndarray
+    log_prob: np.ndarray
+    method: str
+    names: tuple[str, ...]
+    stats: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    wall_time: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self):
+        theta = np.asarray(self.theta, dtype=float)
+        lp = np.asarray(self.log_prob, dtype=float)
+        if theta.ndim != 3:
+            raise ValueError(f"theta must have shape (chains, draws, dim), got {theta.shape}")
+        if lp.shape != theta.shape[:2]:
+            raise ValueError(f"log_prob must have shape {theta.shape[:2]}, got {lp.shape}")
+        if len(self.names) != theta.shape[2]:
+            raise ValueError(f"{len(self.names)} names for {theta.shape[2]} parameters")
+        object.__setattr__(self, "theta", theta)
+        object.__setattr__(self, "log_prob", lp)
+        object.__setattr__(self, "names", tuple(self.names))
+        object.__setattr__(self, "stats", {k: np.asarray(v) for k, v in self.stats.items()})
+
+    @property
+    def chains(self) -> int:
+        return int(self.theta.shape[0])
+
+    @property
+    def draws(self) -> int:
+        return int(self.theta.shape[1])
+
+    @property
+    def dim(self) -> int:
+        return int(self.theta.shape[2])
+
+    def flat(self) -> np.ndarray:
+        """All draws as one (chains·draws, dim) array."""
+        return self.theta.reshape(-1, self.dim)
+
+    @property
+    def map_index(self) -> tuple[int, int]:
+        """(chain, draw) of the highest-log-probability draw."""
+        lp = np.where(np.isfinite(self.log_prob), self.log_prob, -np.inf)
+        c, d = np.unravel_index(int(np.argmax(lp)), lp.shape)
+        return int(c), int(d)
+
+    @property
+    def map_theta(self) -> np.ndarray:
+        """The maximum-probability draw (the blog's "MCMC max prob" model)."""
+        c, d = self.map_index
+        return self.theta[c, d]
+
+    def thin(self, every: int) -> Samples:
+        """Every ``every``-th draw of each chain."""
+        if every < 1:
+            raise ValueError(f"thinning step must be >= 1, got {every}")
+        return replace(
+            self,
+            theta=self.theta[:, ::every],
+            log_prob=self.log_prob[:, ::every],
+            stats={k: v[:, ::every] for k, v in self.stats.items()},
+        )
+
+    def concat(self, other: Samples) -> Samples:
+        """These draws followed by ``other``'s (same chains), e.g. for chunked runs."""
+        if other.theta.shape[0] != self.chains or other.dim != self.dim:
+            raise ValueError("can only concatenate samples with the same chains and dim")
+        return replace(
+            self,
+            theta=np.concatenate([self.theta, other.theta], axis=1),
+            log_prob=np.concatenate([self.log_prob, other.log_prob], axis=1),
+            stats={k: np.concatenate([v, other.stats[k]], axis=1)
+                   for k, v in self.stats.items() if k in other.stats},
+            wall_time=self.wall_time + other.wall_time,
+        )

@@ -1,0 +1,406 @@
+"""Sampling the posterior: numpyro NUTS, emcee, numpyro AIES — one call, one result type.
+
+All three use the posterior's single interface, the log-density over a flat θ:
+
+* NUTS gets ``potential_fn = −log p(θ | D)`` (no per-weight ``sample`` sites), several
+  chains vectorised on one device or one per device;
+* emcee gets the jitted, vmapped ``log_prob`` with ``vectorize=True`` (one call per
+  half-ensemble update);
+* AIES (numpyro's affine-invariant ensemble sampler) runs entirely in JAX.
+
+Runs proceed in chunks of draws; after each chunk ``callback(samples_so_far, state)`` is
+called with the sampler's full state as a dict of arrays, which :func:`sample` accepts back
+as ``resume=`` to continue exactly where it stopped (see :mod:`bayes_uat.checkpoint`).
+
+Example
+-------
+>>> from bayes_uat import MLP, Posterior, make_dataset, sample
+>>> post = Posterior(MLP(1, "tanh"), make_dataset("sin", n=50))
+>>> s = sample(post, "aies", chains=16, warmup=100, draws=100, seed=0, progress=False)
+>>> s.theta.shape
+(16, 100, 4)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .optimize import SGDResult, train_sgd
+from .posterior import Posterior
+from .samples import Samples
+
+METHODS = ("nuts", "emcee", "aies")
+INITS = ("sgd", "prior")
+
+
+def _int(name, v, minimum):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")
+    return int(v)
+
+
+def default_chains(method: str, dim: int) -> int:
+    """NUTS: 4 chains; ensembles: 4·dim walkers (the blog's choice), rounded up to even."""
+    if method == "nuts":
+        return 4
+    return 4 * dim + (4 * dim) % 2
+
+
+def initial_points(posterior: Posterior, chains: int, init, *, sgd: SGDResult | None,
+                   seed: int, ball: bool) -> np.ndarray:
+    """Starting θ for each chain, shape (chains, dim).
+
+    ``init="sgd"``: the final θ of SGD restarts (one per chain for NUTS; a small Gaussian
+    ball around the best one for ensembles, ``ball=True``); ``"prior"``: prior draws; an
+    array of shape (dim,) or (chains, dim): given values (a (dim,) start is spread into a
+    ball for ensembles, which cannot start from one point).
+    """
+    rng = np.random.default_rng(seed + 7919)
+    dim = posterior.dim
+    if isinstance(init, str):
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}: choose one of {', '.join(INITS)} or pass "
+                             f"an array of shape ({chains}, {dim})")
+        if init == "prior":
+            pts = np.asarray(posterior.prior_sample(jax.random.key(seed + 1), (chains,)))
+        else:
+            if sgd is None:
+                sgd = train_sgd(posterior, restarts=1 if ball else chains, seed=seed)
+            if ball:
+                pts = sgd.best[None, :]
+            else:
+                reps = -(-chains // sgd.restarts)
+                pts = np.tile(sgd.thetas, (reps, 1))[:chains]
+                if sgd.restarts < chains:  # repeated restarts: separate them a little
+                    pts = pts + 1e-3 * rng.standard_normal(pts.shape)
+    else:
+        pts = np.asarray(init, dtype=float)
+        if pts.shape not in ((dim,), (chains, dim)):
+            raise ValueError(f"init array must have shape ({dim},) or ({chains}, {dim}), "
+                             f"got {pts.shape}")
+        pts = np.atleast_2d(pts)
+    if pts.shape[0] == 1 and chains > 1:
+        scale = 1e-3 * (np.abs(pts[0]) + 1e-2) if ball else 0.0
+        pts = pts + scale * rng.standard_normal((chains, dim))
+    posterior.check_point(pts)
+    return pts
+
+
+# -- backends ---------------------------------------------------------------------------
+class _NUTS:
+    extra = ("potential_energy", "diverging", "num_steps", "accept_prob",
+             "adapt_state.step_size", "energy")
+
+    def __init__(self, posterior, chains, warmup, chunk, key, progress, *, dense_mass=False,
+                 max_tree_depth=10, target_accept=0.8, chain_method="vectorized"):
+        from numpyro.infer import MCMC, NUTS
+
+        logd = posterior.log_density
+        self.kernel = NUTS(potential_fn=lambda z: -logd(z), dense_mass=dense_mass,
+                           max_tree_depth=max_tree_depth, target_accept_prob=target_accept)
+        self.mcmc = MCMC(self.kernel, num_warmup=warmup, num_samples=chunk, num_chains=chains,
+                         chain_method=chain_method, progress_bar=progress)
+        self.key, self.dtype, self.max_depth = key, posterior.dtype, max_tree_depth
+        self.warmup, self.posterior = warmup, posterior
+
+    def first(self, init):
+        self.mcmc.run(self.key, init_params=jnp.asarray(init, self.dtype),
+                      extra_fields=self.extra)
+        return self._collect()
+
+    def next(self):
+        self.mcmc.post_warmup_state = self.mcmc.last_state
+        self.mcmc.run(self.mcmc.post_warmup_state.rng_key, extra_fields=self.extra)
+        return self._collect()
+
+    def _collect(self):
+        z = np.asarray(self.mcmc.get_samples(group_by_chain=True))
+        ex = {k: np.asarray(v) for k, v in self.mcmc.get_extra_fields(group_by_chain=True).items()}
+        steps = ex["num_steps"].astype(np.int64)
+        stats = dict(diverging=ex["diverging"].astype(bool), num_steps=steps,
+                     tree_depth=np.floor(np.log2(steps + 1)).astype(np.int64),
+                     accept_prob=ex["accept_prob"], step_size=ex["adapt_state.step_size"],
+                     energy=ex["energy"])
+        return z, -ex["potential_energy"], stats
+
+    def state(self) -> dict:
+        leaves = jax.tree_util.tree_leaves(self.mcmc.last_state)
+        return {f"leaf{i}": np.asarray(v) for i, v in enumerate(leaves)}
+
+    def resume(self, state: dict, init):
+        # The kernel's init also sets up its step function: batched keys make it the
+        # vectorised one, a single key (one chain per device under pmap) the plain one.
+        init = jnp.asarray(init, self.dtype)
+        if self.mcmc.chain_method == "vectorized" and init.shape[0] > 1:
+            keys = jax.random.split(jax.random.PRNGKey(0), init.shape[0])
+            template = self.kernel.init(keys, self.warmup, init)
+        else:
+            template = self.kernel.init(jax.random.PRNGKey(0), self.warmup, init[0])
+        treedef = jax.tree_util.tree_structure(template)
+        leaves = [jnp.asarray(state[f"leaf{i}"]) for i in range(treedef.num_leaves)]
+        self.mcmc.post_warmup_state = jax.tree_util.tree_unflatten(treedef, leaves)
+        self.mcmc.run(self.mcmc.post_warmup_state.rng_key, extra_fields=self.extra)
+        return self._collect()
+
+
+class _AIES:
+    def __init__(self, posterior, chains, warmup, chunk, key, progress, *, moves="stretch"):
+        from numpyro.infer import AIES, MCMC
+
+        if chains % 2:
+            raise ValueError(f"AIES needs an even number of walkers, got chains={chains}; "
+                             f"use {chains + 1}")
+        mv = {"stretch": AIES.StretchMove(), "de": AIES.DEMove()}
+        if moves not in mv:
+            raise ValueError(f"unknown AIES moves {moves!r}: choose 'stretch' or 'de'")
+        logd = posterior.log_density
+        self.kernel = AIES(potential_fn=lambda z: -logd(z), moves={mv[moves]: 1.0})
+        self.mcmc = MCMC(self.kernel, num_warmup=warmup, num_samples=chunk, num_chains=chains,
+                         chain_method="vectorized", progress_bar=progress)
+        self.key, self.posterior, self.warmup, self.chains = key, posterior, warmup, chains
+
+    def first(self, init):
+        self.mcmc.run(self.key, init_params=jnp.asarray(init, self.posterior.dtype))
+        return self._collect()
+
+    def next(self):
+        self.mcmc.post_warmup_state = self.mcmc.last_state
+        return self._continue()
+
+    def _continue(self):
+        # numpyro re-runs an ensemble kernel's init on every run (its result is discarded
+        # when a post-warm-up state is set), and that init needs positions.
+        st = self.mcmc.post_warmup_state
+        self.mcmc.run(st.rng_key, init_params=st.z)
+        return self._collect()
+
+    def _collect(self):
+        z = np.asarray(self.mcmc.get_samples(group_by_chain=True))
+        lp = np.asarray(self.posterior.log_prob(z))
+        moved = np.any(np.diff(z, axis=1, prepend=np.nan) != 0, axis=-1)
+        return z, lp, dict(accepted=moved)
+
+    state = _NUTS.state
+
+    def resume(self, state: dict, init):
+        keys = jax.random.split(jax.random.PRNGKey(0), self.chains)
+        template = self.kernel.init(keys, self.warmup, jnp.asarray(init, self.posterior.dtype))
+        treedef = jax.tree_util.tree_structure(template)
+        leaves = [jnp.asarray(state[f"leaf{i}"]) for i in range(treedef.num_leaves)]
+        self.mcmc.post_warmup_state = jax.tree_util.tree_unflatten(treedef, leaves)
+        return self._continue()
+
+
+class _Emcee:
+    def __init__(self, posterior, chains, warmup, chunk, seed, progress, *, moves=None):
+        import emcee
+
+        dim = posterior.dim
+        if chains < 2 * dim:
+            raise ValueError(f"emcee needs at least 2·dim = {2 * dim} walkers for this "
+                             f"{dim}-parameter posterior, got chains={chains}; the blog uses "
+                             f"4·dim = {4 * dim}")
+        log_prob = posterior.log_prob
+        self.sampler = emcee.EnsembleSampler(
+            chains, dim, lambda th: np.asarray(log_prob(th)), vectorize=True, moves=moves)
+        self.sampler.random_state = np.random.RandomState(seed).get_state()
+        self.chunk, self.warmup, self.progress, self.state_ = chunk, warmup, progress, None
+
+    def _run(self, start, n, keep=True):
+        import emcee
+
+        self.sampler.reset()
+        st = self.sampler.run_mcmc(start, n, progress=self.progress, skip_initial_state_check=False)
+        self.state_ = emcee.State(st.coords, log_prob=st.log_prob, random_state=st.random_state)
+        if not keep:
+            return None
+        z = np.swapaxes(self.sampler.get_chain(), 0, 1)
+        lp = np.swapaxes(self.sampler.get_log_prob(), 0, 1)
+        moved = np.any(np.diff(z, axis=1, prepend=np.nan) != 0, axis=-1)
+        return z, lp, dict(accepted=moved)
+
+    def first(self, init):
+        start = init
+        if self.warmup:
+            self._run(init, self.warmup, keep=False)
+            start = self.state_
+        return self._run(start, self.chunk)
+
+    def next(self):
+        return self._run(self.state_, self.chunk)
+
+    def state(self) -> dict:
+        rs = self.state_.random_state
+        return dict(coords=np.asarray(self.state_.coords),
+                    log_prob=np.asarray(self.state_.log_prob),
+                    rng_keys=np.asarray(rs[1]), rng_pos=np.asarray(rs[2]),
+                    rng_has_gauss=np.asarray(rs[3]), rng_cached=np.asarray(rs[4]))
+
+    def resume(self, state: dict, init):
+        import emcee
+
+        rs = ("MT19937", np.asarray(state["rng_keys"], dtype=np.uint32), int(state["rng_pos"]),
+              int(state["rng_has_gauss"]), float(state["rng_cached"]))
+        st = emcee.State(np.asarray(state["coords"]), log_prob=np.asarray(state["log_prob"]),
+                         random_state=rs)
+        return self._run(st, self.chunk)
+
+
+def _ensemble_info(theta: np.ndarray, stats: dict) -> dict:
+    info = {"acceptance_fraction": float(np.mean(stats["accepted"][:, 1:]))
+            if theta.shape[1] > 1 else float("nan")}
+    try:
+        import emcee
+
+        tau = emcee.autocorr.integrated_time(np.swapaxes(theta, 0, 1), quiet=True)
+        info["autocorr_time"] = [float(t) for t in tau]
+    except Exception as e:  # too short a chain gives no estimate at all
+        info["autocorr_time_error"] = str(e)
+    return info
+
+
+def sample(
+    posterior: Posterior,
+    method: str = "nuts",
+    *,
+    chains: int | None = None,
+    warmup: int = 1000,
+    draws: int = 1000,
+    seed: int = 0,
+    init="sgd",
+    sgd: SGDResult | None = None,
+    progress: bool = True,
+    chunk_size: int | None = None,
+    callback: Callable[[Samples, dict], None] | None = None,
+    resume: tuple[Samples, dict] | None = None,
+    **options,
+) -> Samples:
+    """Draw from ``posterior`` with NUTS, emcee or AIES.
+
+    Args:
+        posterior: the target.
+        method: ``"nuts"``, ``"emcee"`` or ``"aies"``.
+        chains: NUTS chains, or ensemble walkers (default 4 chains / 4·dim walkers).
+        warmup: NUTS adaptation steps, or ensemble burn-in steps (discarded).
+        draws: kept draws per chain (per walker).
+        seed: integer seed; the same seed gives identical draws on the same machine.
+        init: ``"sgd"`` (SGD restarts; default), ``"prior"``, or an array of start points.
+        sgd: an existing :class:`SGDResult` to initialise from.
+        progress: show a progress bar.
+        chunk_size: draws per chunk (default: all at once); ``callback`` is called after
+            each chunk with the draws so far and the sampler state.
+        resume: ``(samples_so_far, state)`` from a callback: continue to ``draws`` in total.
+        **options: NUTS: ``dense_mass`` (False), ``max_tree_depth`` (10), ``target_accept``
+            (0.8), ``chain_method`` ("vectorized" or "parallel"); AIES: ``moves``
+            ("stretch" or "de"); emcee: ``moves`` (an emcee move).
+
+    Returns:
+        :class:`Samples` with θ of shape (chains, draws, dim).
+    """
+    if not isinstance(posterior, Posterior):
+        raise ValueError(f"sample needs a bayes_uat.Posterior, got {type(posterior).__name__}")
+    if method not in METHODS:
+        raise ValueError(f"unknown sampler {method!r}: choose one of {', '.join(METHODS)}")
+    chains = default_chains(method, posterior.dim) if chains is None else chains
+    chains = _int("chains", chains, 1)
+    warmup = _int("warmup", warmup, 0)
+    draws = _int("draws", draws, 1)
+    seed = _int("seed", seed, 0)
+    chunk = draws if chunk_size is None else min(_int("chunk_size", chunk_size, 1), draws)
+    if method == "nuts" and not posterior.net.act.differentiable:
+        raise ValueError(
+            f"NUTS needs gradients, but the {posterior.net.activation!r} activation has zero "
+            "gradient almost everywhere; use method='emcee' or 'aies', or a smooth activation"
+        )
+    allowed = {"nuts": {"dense_mass", "max_tree_depth", "target_accept", "chain_method"},
+               "aies": {"moves"}, "emcee": {"moves"}}[method]
+    unknown = set(options) - allowed
+    if unknown:
+        raise ValueError(f"unknown option(s) {sorted(unknown)} for method={method!r}; "
+                         f"allowed: {sorted(allowed)}")
+    if method == "aies" and chains % 2:
+        raise ValueError(f"AIES needs an even number of walkers, got chains={chains}; "
+                         f"use {chains + 1}")
+    if method == "emcee" and chains < 2 * posterior.dim:
+        raise ValueError(f"emcee needs at least 2·dim = {2 * posterior.dim} walkers for this "
+                         f"{posterior.dim}-parameter posterior, got chains={chains}")
+    if method == "nuts" and options.get("chain_method", "vectorized") == "parallel":
+        if jax.local_device_count() < chains:
+            raise ValueError(
+                f"chain_method='parallel' needs one device per chain: {chains} chains but "
+                f"{jax.local_device_count()} device(s). On CPU set XLA_FLAGS="
+                f"--xla_force_host_platform_device_count={chains} before importing jax"
+            )
+
+    ensemble = method != "nuts"
+    start = initial_points(posterior, chains, init, sgd=sgd, seed=seed, ball=ensemble)
+    key = jax.random.PRNGKey(seed)
+    if method == "nuts":
+        backend = _NUTS(posterior, chains, warmup, chunk, key, progress, **options)
+    elif method == "aies":
+        backend = _AIES(posterior, chains, warmup, chunk, key, progress, **options)
+    else:
+        backend = _Emcee(posterior, chains, warmup, chunk, seed, progress, **options)
+
+    settings = dict(method=method, chains=chains, warmup=warmup, draws=draws, seed=seed,
+                    init=init if isinstance(init, str) else "given", chunk_size=chunk,
+                    dtype=posterior.dtype, **{k: v for k, v in options.items()
+                                             if isinstance(v, (str, int, float, bool))})
+
+    def wrap(z, lp, stats, wall):
+        return Samples(theta=z, log_prob=lp, method=method, names=posterior.names, stats=stats,
+                       settings=settings, wall_time=wall, seed=seed)
+
+    t0 = time.perf_counter()
+    if resume is not None:
+        done, state = resume
+        if done.theta.shape[0] != chains or done.dim != posterior.dim:
+            raise ValueError("resume: the saved draws do not match this run's chains and dim")
+        samples = done
+        if samples.draws < draws:
+            samples = samples.concat(wrap(*backend.resume(state, start), 0.0))
+    else:
+        samples = wrap(*backend.first(start), 0.0)
+    samples = _replace_wall(samples, samples.wall_time + time.perf_counter() - t0)
+    if callback is not None:
+        callback(samples, backend.state())
+    while samples.draws < draws:
+        t0 = time.perf_counter()
+        part = wrap(*backend.next(), time.perf_counter() - t0)
+        samples = samples.concat(part)
+        if callback is not None:
+            callback(samples, backend.state())
+    if samples.draws > draws:
+        samples = _trim(samples, draws)
+
+    info = dict(warmup=warmup, chain_method=options.get("chain_method", "vectorized")
+                if method == "nuts" else "ensemble")
+    if ensemble:
+        info.update(_ensemble_info(samples.theta, samples.stats))
+    else:
+        info.update(
+            divergences=int(samples.stats["diverging"].sum()),
+            max_tree_depth_hits=int((samples.stats["tree_depth"] >= options.get(
+                "max_tree_depth", 10)).sum()),
+            mean_num_steps=float(samples.stats["num_steps"].mean()),
+        )
+    return _replace_info(samples, info)
+
+
+def _replace_wall(s: Samples, wall: float) -> Samples:
+    return replace(s, wall_time=float(wall))
+
+
+def _replace_info(s: Samples, info: dict) -> Samples:
+    return replace(s, info={**s.info, **info})
+
+
+def _trim(s: Samples, draws: int) -> Samples:
+    return replace(s, theta=s.theta[:, :draws], log_prob=s.log_prob[:, :draws],
+                   stats={k: v[:, :draws] for k, v in s.stats.items()})

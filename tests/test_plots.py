@@ -1,0 +1,229 @@
+"""Plots: content of the corner and fit figures, and atomic saving."""
+
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import same_color  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from bayes_uat import MLP, Posterior, make_dataset, plots, sample, train_sgd  # noqa: E402
+from bayes_uat.records import Run  # noqa: E402
+
+SGD_COLOR, MAP_COLOR = "tab:red", "tab:blue"
+
+
+@pytest.fixture(scope="module")
+def run():
+    data = make_dataset("x2", n=60, seed=0)
+    post = Posterior(MLP(2, "sigmoid"), data, prior_std=30.0)
+    sgd = train_sgd(post, restarts=2, steps=300, seed=0)
+    samples = sample(post, "aies", chains=28, warmup=300, draws=300, seed=0, progress=False,
+                     sgd=sgd)
+    return Run(post, samples, sgd, config={}, summary={}, idata=None)
+
+
+@pytest.fixture(scope="module")
+def corner_fig(run):
+    fig = plots.corner(run)
+    yield fig
+    plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def fit_fig(run):
+    fig = plots.fit(run)
+    yield fig
+    plt.close(fig)
+
+
+@pytest.fixture(autouse=True)
+def _close_new_figures():
+    """Close the figures a test made (module-scoped figures are made before this runs)."""
+    before = set(plt.get_fignums())
+    yield
+    for num in set(plt.get_fignums()) - before:
+        plt.close(num)
+
+
+def grid_axes(fig, k):
+    return np.array(fig.axes).reshape(k, k)
+
+
+def lines_with(ax, color, *, marker=None):
+    return [l for l in ax.lines if same_color(l.get_color(), color)
+            and (marker is None or l.get_marker() == marker)]
+
+
+def test_core_package_does_not_import_matplotlib():
+    code = "import sys, bayes_uat; sys.exit('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# -- corner -----------------------------------------------------------------------------
+def test_corner_grid_and_labels(run, corner_fig):
+    dim = run.samples.dim
+    assert len(corner_fig.axes) == dim**2
+    axes = grid_axes(corner_fig, dim)
+    assert [ax.get_xlabel() for ax in axes[-1]] == list(run.posterior.labels)
+    assert [ax.get_ylabel() for ax in axes[1:, 0]] == list(run.posterior.labels[1:])
+
+
+def test_corner_legend_has_exactly_sgd_and_map(corner_fig):
+    (legend,) = corner_fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["SGD (Adam)", "MAP sample"]
+    handles = legend.legend_handles
+    assert all(isinstance(h, Line2D) for h in handles)
+    assert same_color(handles[0].get_color(), SGD_COLOR)
+    assert same_color(handles[1].get_color(), MAP_COLOR)
+
+
+def test_corner_markers_at_sgd_and_map_values(run, corner_fig):
+    dim = run.samples.dim
+    axes = grid_axes(corner_fig, dim)
+    sgd, mp = run.sgd.best, run.samples.map_theta
+    for i in range(dim):
+        xs = [l.get_xdata() for l in lines_with(axes[i, i], SGD_COLOR)]
+        assert any(np.allclose(x, sgd[i]) for x in xs), f"no SGD line at {sgd[i]} in panel {i}"
+        xs = [l.get_xdata() for l in lines_with(axes[i, i], MAP_COLOR)]
+        assert any(np.allclose(x, mp[i]) for x in xs), f"no MAP line at {mp[i]} in panel {i}"
+    (pt,) = lines_with(axes[1, 0], MAP_COLOR, marker="o")
+    assert np.allclose(pt.get_xdata(), [mp[0]]) and np.allclose(pt.get_ydata(), [mp[1]])
+    (pt,) = lines_with(axes[1, 0], SGD_COLOR, marker="s")
+    assert np.allclose(pt.get_xdata(), [sgd[0]]) and np.allclose(pt.get_ydata(), [sgd[1]])
+
+
+def test_corner_markers_inside_axis_limits(run, corner_fig):
+    dim = run.samples.dim
+    axes = grid_axes(corner_fig, dim)
+    for v in (run.sgd.best, run.samples.map_theta):
+        for i in range(dim):
+            lo, hi = axes[i, i].get_xlim()
+            assert lo < v[i] < hi
+            for j in range(i):
+                (xlo, xhi), (ylo, yhi) = axes[i, j].get_xlim(), axes[i, j].get_ylim()
+                assert xlo < v[j] < xhi and ylo < v[i] < yhi
+
+
+def test_corner_ranges_cover_central_mass_not_outliers(run, corner_fig):
+    flat = run.samples.flat()
+    axes = grid_axes(corner_fig, run.samples.dim)
+    for i in range(run.samples.dim):
+        lo, hi = axes[i, i].get_xlim()
+        qlo, qhi = np.quantile(flat[:, i], [0.0005, 0.9995])
+        assert lo <= qlo and hi >= qhi
+
+
+def test_corner_params_subset_by_name(run):
+    fig = plots.corner(run, params=["w1", "a1"])
+    assert len(fig.axes) == 4
+    axes = grid_axes(fig, 2)
+    assert [ax.get_xlabel() for ax in axes[-1]] == ["$w_{1}$", "$a_{1}$"]
+    (pt,) = lines_with(axes[1, 0], MAP_COLOR, marker="o")
+    mp = run.samples.map_theta
+    assert np.allclose(pt.get_xdata(), [mp[0]]) and np.allclose(pt.get_ydata(), [mp[2]])
+
+
+def test_corner_too_many_parameters_is_a_helpful_error(run):
+    with pytest.raises(ValueError, match=r"7 parameters.*max_params=4.*params=\["):
+        plots.corner(run, max_params=4)
+    with pytest.raises(ValueError, match="unknown parameter 'w9'"):
+        plots.corner(run, params=["w1", "w9"])
+
+
+def test_corner_zero_spread_parameter_does_not_crash(run):
+    theta = run.samples.theta.copy()
+    theta[..., -1] = 1.0
+    fig = plots.corner(run, theta=theta, params=["w1", "a1", "c"])
+    axes = grid_axes(fig, 3)
+    lo, hi = axes[2, 2].get_xlim()
+    assert lo <= 0.5 and hi >= 1.5
+    assert lo < run.sgd.best[-1] < hi
+
+
+def test_corner_theta_hook_takes_map_draw_from_theta(run):
+    theta = -run.samples.theta  # e.g. samples mapped to another symmetry copy
+    sgd_theta = -run.sgd.best
+    fig = plots.corner(run, theta=theta.reshape(-1, run.samples.dim), params=[0, 1],
+                       sgd_theta=sgd_theta, map_theta=-run.samples.map_theta)
+    axes = grid_axes(fig, 2)
+    (pt,) = lines_with(axes[1, 0], SGD_COLOR, marker="s")
+    assert np.allclose(pt.get_xdata(), [sgd_theta[0]])
+    fig = plots.corner(run, theta=theta, params=[0, 1], sgd=False)
+    axes = grid_axes(fig, 2)
+    assert not lines_with(axes[0, 0], SGD_COLOR)
+    (pt,) = lines_with(axes[1, 0], MAP_COLOR, marker="o")
+    assert np.allclose(pt.get_xdata(), [-run.samples.map_theta[0]])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["MAP sample"]
+
+
+# -- fit --------------------------------------------------------------------------------
+def test_fit_axes_and_labels(fit_fig, run):
+    top, bottom = fit_fig.axes
+    assert top.get_ylabel() == "$y$"
+    assert bottom.get_xlabel() == "$x$"
+    assert bottom.get_ylabel() == r"$|\Delta y|$"
+    texts = [t.get_text() for t in bottom.get_legend().get_texts()]
+    assert len(texts) == 2 and all(r"\langle|\Delta y|\rangle = " in t for t in texts)
+    fig = plots.fit(run, residuals=False, max_draws=200)
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "$x$" and ax.get_ylabel() == "$y$"
+
+
+def test_fit_quantiles_ordered_on_a_doubled_grid(fit_fig, run):
+    info = fit_fig.bayes_uat
+    q, grid = info["quantiles"], info["grid"]
+    assert info["levels"] == (2.5, 16, 50, 84, 97.5)
+    assert q.shape == (5, 400) and grid.shape == (400,)
+    assert np.all(np.diff(q, axis=0) >= 0)
+    lo, hi = run.posterior.data.x_range
+    assert np.isclose(grid[-1] - grid[0], 2 * (hi - lo))
+    assert np.isclose(grid[0] + grid[-1], lo + hi)
+
+
+def test_fit_legend_and_view(fit_fig, run):
+    top = fit_fig.axes[0]
+    texts = [t.get_text() for t in top.get_legend().get_texts()]
+    for want in ("data", "posterior median", "68% band", "95% band", "SGD (Adam)",
+                 "MAP sample", "truth"):
+        assert want in texts
+    y = run.posterior.data.y
+    span = y.max() - y.min()
+    ylo, yhi = top.get_ylim()
+    assert ylo <= y.min() and yhi >= y.max()
+    assert ylo >= y.min() - 1.5 * span and yhi <= y.max() + 1.5 * span
+
+
+def test_fit_draw_selection_is_seeded(run):
+    a = plots.fit(run, residuals=False, max_draws=100, seed=3).bayes_uat["quantiles"]
+    b = plots.fit(run, residuals=False, max_draws=100, seed=3).bayes_uat["quantiles"]
+    np.testing.assert_array_equal(a, b)
+
+
+# -- saving -----------------------------------------------------------------------------
+def test_save_writes_png_and_pdf_atomically(run, tmp_path):
+    fig = plots.fit(run, residuals=False, max_draws=100)
+    w, h = fig.get_size_inches()
+    paths = plots.save(fig, tmp_path / "sub" / "fit", dpi=50)
+    assert [p.name for p in paths] == ["fit.png", "fit.pdf"]
+    assert all(p.stat().st_size > 0 for p in paths)
+    assert paths[1].read_bytes()[:5] == b"%PDF-"
+    img = mpimg.imread(paths[0])
+    assert img.shape[:2] == (round(h * 50), round(w * 50))
+    assert not list(tmp_path.rglob("*.tmp"))
+    assert not plt.fignum_exists(fig.number)
+    with pytest.raises(ValueError, match="unsupported figure format"):
+        plots.save(plt.figure(), tmp_path / "x", formats=("docx",))
+
+
+def test_run_figures(run, tmp_path):
+    paths = plots.run_figures(run, tmp_path, dpi=40)
+    assert sorted(p.name for p in paths) == ["corner.pdf", "corner.png", "fit.pdf", "fit.png"]
+    assert all(p.stat().st_size > 0 for p in paths)

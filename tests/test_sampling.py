@@ -1,0 +1,126 @@
+"""Samplers against a closed-form posterior, reproducibility, chunking and input errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bayes_uat import MLP, Dataset, Posterior, make_dataset, sample, train_sgd
+from tests.helpers import check_gaussian_moments
+
+SIGMA, PRIOR = 0.3, 2.0
+
+
+@pytest.fixture(scope="module")
+def linear():
+    """y = 1.5 x − 0.5 + N(0, 0.3²), 20 points: a conjugate linear-Gaussian posterior."""
+    rng = np.random.default_rng(3)
+    x = np.linspace(-1, 1, 20)
+    y = 1.5 * x - 0.5 + SIGMA * rng.standard_normal(20)
+    post = Posterior(MLP((), "identity"), Dataset(x=x, y=y), prior_std=PRIOR,
+                     likelihood="gaussian", noise_std=SIGMA)
+    X = np.stack([x, np.ones_like(x)], axis=1)  # θ = [w, c]
+    cov = np.linalg.inv(X.T @ X / SIGMA**2 + np.eye(2) / PRIOR**2)
+    mean = cov @ X.T @ y / SIGMA**2
+    return post, mean, cov
+
+
+@pytest.mark.parametrize(
+    "method, kw",
+    [
+        ("nuts", dict(chains=4, warmup=500, draws=1000)),
+        ("emcee", dict(chains=8, warmup=500, draws=3000)),
+        ("aies", dict(chains=8, warmup=500, draws=3000)),
+    ],
+)
+def test_sampler_matches_conjugate_posterior(linear, method, kw):
+    post, mean, cov = linear
+    s = sample(post, method, seed=11, init="prior", progress=False, **kw)
+    assert s.theta.shape == (kw["chains"], kw["draws"], 2)
+    check_gaussian_moments(s.theta, mean, cov)
+    # the recorded log-probability is the posterior's
+    np.testing.assert_allclose(s.log_prob[:, :5], np.asarray(post.log_prob(s.theta[:, :5])),
+                               rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["nuts", "emcee", "aies"])
+def test_same_seed_same_draws_and_chunking_is_invisible(linear, method):
+    post, _, _ = linear
+    kw = dict(chains=4 if method == "nuts" else 6, warmup=50, draws=40, init="prior",
+              progress=False)
+    a = sample(post, method, seed=5, **kw)
+    b = sample(post, method, seed=5, **kw)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    c = sample(post, method, seed=5, chunk_size=15, **kw)
+    np.testing.assert_allclose(c.theta, a.theta, rtol=0, atol=1e-12)
+    d = sample(post, method, seed=6, **kw)
+    assert not np.array_equal(a.theta, d.theta)
+
+
+@pytest.mark.parametrize("method", ["nuts", "emcee", "aies"])
+def test_resume_from_callback_state_continues_exactly(linear, method):
+    post, _, _ = linear
+    kw = dict(chains=4 if method == "nuts" else 6, warmup=50, draws=40, init="prior",
+              progress=False, chunk_size=10)
+    full = sample(post, method, seed=2, **kw)
+    saved = []
+
+    def stop_after_two(s, state):
+        saved.append((s, state))
+        if len(saved) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sample(post, method, seed=2, callback=stop_after_two, **kw)
+    done, state = saved[-1]
+    assert done.draws == 20
+    resumed = sample(post, method, seed=2, resume=(done, state), **kw)
+    np.testing.assert_allclose(resumed.theta, full.theta, rtol=0, atol=1e-12)
+
+
+def test_nuts_reports_its_statistics(linear):
+    post, _, _ = linear
+    s = sample(post, "nuts", chains=2, warmup=100, draws=50, seed=0, init="prior",
+               progress=False)
+    for key in ("diverging", "num_steps", "tree_depth", "accept_prob", "step_size"):
+        assert s.stats[key].shape == (2, 50)
+    assert s.info["divergences"] == int(s.stats["diverging"].sum())
+    assert np.all(s.stats["tree_depth"] >= 0)
+
+
+def test_sgd_init_starts_chains_at_restarts():
+    post = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=50))
+    sgd = train_sgd(post, restarts=4, steps=50, seed=0)
+    s = sample(post, "nuts", chains=4, warmup=5, draws=5, seed=0, sgd=sgd, progress=False)
+    assert s.theta.shape == (4, 5, post.dim)
+
+
+# -- errors raised where input enters ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def small():
+    return Posterior(MLP(2, "tanh"), make_dataset("sin", n=30))
+
+
+def test_errors(small):
+    with pytest.raises(ValueError, match="unknown sampler 'hmc'"):
+        sample(small, "hmc")
+    with pytest.raises(ValueError, match="at least 2·dim = 14 walkers"):
+        sample(small, "emcee", chains=10, progress=False)
+    with pytest.raises(ValueError, match="even number of walkers, got chains=15; use 16"):
+        sample(small, "aies", chains=15, progress=False)
+    with pytest.raises(ValueError, match="unknown option"):
+        sample(small, "nuts", walkers=3)
+    with pytest.raises(ValueError, match="chains must be an integer >= 1"):
+        sample(small, "nuts", chains=0)
+    with pytest.raises(ValueError, match="log-density is not finite"):
+        sample(small, "nuts", chains=2, init=np.full(small.dim, np.inf), progress=False)
+    with pytest.raises(ValueError, match="init array must have shape"):
+        sample(small, "nuts", chains=2, init=np.zeros(3), progress=False)
+    with pytest.raises(ValueError, match="one device per chain"):
+        sample(small, "nuts", chains=64, chain_method="parallel", progress=False)
+
+
+def test_nuts_refuses_step_activation():
+    post = Posterior(MLP(2, "step"), make_dataset("step", n=30))
+    with pytest.raises(ValueError, match="NUTS needs gradients.*'step'"):
+        sample(post, "nuts", progress=False)
