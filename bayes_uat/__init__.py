@@ -13,12 +13,15 @@ import jax as _jax
 _jax.config.update("jax_enable_x64", True)
 
 from .activations import ACTIVATIONS, Activation, get_activation  # noqa: E402
+from .compare import Comparison, compare  # noqa: E402
 from .data import TARGETS, Dataset, load_dataset, make_dataset  # noqa: E402
+from .modes import Mode, ModeSet, find_modes  # noqa: E402
 from .nets import MLP  # noqa: E402
 from .optimize import SGDResult, find_map, train_sgd  # noqa: E402
 from .posterior import LIKELIHOODS, Posterior  # noqa: E402
 from .records import Run, load_run, save_run  # noqa: E402
 from .samples import Samples  # noqa: E402
+from .symmetry import align, canonicalize  # noqa: E402
 from .sampling import METHODS, sample  # noqa: E402
 
 __all__ = [
@@ -41,5 +44,12 @@ __all__ = [
     "Run",
     "load_run",
     "save_run",
+    "canonicalize",
+    "align",
+    "find_modes",
+    "Mode",
+    "ModeSet",
+    "compare",
+    "Comparison",
 ]
 __version__ = "0.1.0"

@@ -92,14 +92,22 @@ def _table(summary: dict) -> str:
 
 def _report(summary: dict) -> str:
     s = summary["sampler"]
-    d = summary["diagnostics"]["raw"]
-    lines = [
-        f"{s['method']}: {s['chains']} chain(s) × {s['draws']} draws in {s['wall_time']:.1f} s",
-        f"raw θ: max R-hat {d['max_rhat']:.2f}, min bulk ESS {d['min_ess_bulk']:.0f}",
-        "",
-        _table(summary),
-    ]
+    lines = [f"{s['method']}: {s['chains']} chain(s) × {s['draws']} draws in "
+             f"{s['wall_time']:.1f} s"]
+    for key, what in (("raw", "raw θ"), ("canonical", "canonical θ"), ("function", "f(x)")):
+        d = summary["diagnostics"].get(key)
+        if d:
+            lines.append(f"{what:>12}: max R-hat {d['max_rhat']:.2f}, min bulk ESS "
+                         f"{d['min_ess_bulk']:.0f}")
+    lines += ["", _table(summary)]
     return "\n".join(lines)
+
+
+def compare_text(run) -> str:
+    from .compare import Comparison
+
+    c = run.summary.get("comparison")
+    return "" if c is None else Comparison.text_from_dict(c)
 
 
 def cmd_run(args) -> int:
@@ -127,6 +135,8 @@ def cmd_run(args) -> int:
         run = execute(cfg, args.out, overwrite=args.overwrite, progress=not args.quiet,
                       figures=not args.no_figures, log=log)
     print(_report(run.summary))
+    print()
+    print(compare_text(run))
     print(f"\nrecord written to {run.path}")
     return 0
 
@@ -136,6 +146,19 @@ def cmd_show(args) -> int:
 
     run = load_run(args.run_dir)
     print(_report(run.summary))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare
+    from .records import load_run, write_json
+
+    run = load_run(args.run_dir)
+    table = compare(run.posterior, run.samples, run.sgd, extrapolate=args.extrapolate)
+    print(table)
+    if not args.no_save:
+        summary = dict(run.summary, comparison=table.to_dict())
+        write_json(run.path / "summary.json", summary)
     return 0
 
 
@@ -155,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("show", help="print a run's SGD vs MAP table and diagnostics")
     s.add_argument("run_dir")
     s.set_defaults(func=cmd_show)
+    c = sub.add_parser("compare", help="symmetry-aware comparison of SGD with the posterior")
+    c.add_argument("run_dir")
+    c.add_argument("--extrapolate", type=float, default=2.0,
+                   help="width of the extrapolation grid, in data ranges (default 2)")
+    c.add_argument("--no-save", action="store_true", help="do not update summary.json")
+    c.set_defaults(func=cmd_compare)
     return p
 
 

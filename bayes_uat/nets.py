@@ -263,45 +263,68 @@ class MLP:
         )
 
     # -- printing -----------------------------------------------------------------------
-    def equation(self, theta, *, digits: int = 1, ascii: bool = False) -> str:
+    def equation(self, theta, *, std=None, digits: int = 1, ascii: bool = False) -> str:
         """The learned function as a readable formula.
 
         ``ascii=False`` gives ``24.0·σ(−1.4x − 4.9) + 23.0·σ(1.5x − 5.0) + 1.0``;
         ``ascii=True`` gives ``24.0*sigmoid(-1.4*x - 4.9) + 23.0*sigmoid(1.5*x - 5.0) + 1.0``,
-        which :func:`bayes_uat.expr.parse_expression` evaluates back.  Networks with more
-        than one hidden layer print one line per layer (hidden values h, then y).
+        which :func:`bayes_uat.expr.parse_expression` evaluates back.  With ``std`` (one
+        spread per parameter, e.g. posterior standard deviations) every coefficient prints
+        as ``(24.0 ± 3.1)``.  Networks with more than one hidden layer print one line per
+        layer (hidden values h, then y).
         """
         theta = np.asarray(theta, dtype=float)
         if theta.shape != (self.dim,):
             raise ValueError(f"equation needs one θ of shape ({self.dim},), got {theta.shape}")
-        p = {k: (np.asarray(v) if not isinstance(v, list) else [np.asarray(u) for u in v])
-             for k, v in self.unflatten(theta).items()}
+        if std is not None:
+            std = np.asarray(std, dtype=float)
+            if std.shape != theta.shape:
+                raise ValueError(f"std must have shape {theta.shape}, got {std.shape}")
+        p = self._numbers(theta, std)
         fmt = _Fmt(digits, ascii)
-        act = self.act
-        fname = act.expr_name if ascii else act.symbol
+        fname = self.act.expr_name if ascii else self.act.symbol
         xs = ["x"] if self.in_dim == 1 else [f"x{j + 1}" for j in range(self.in_dim)]
         if not self.units:
-            return fmt.affine(p["a"], xs, float(p["c"]))
+            return fmt.affine(p["a"], xs, p["c"])
         if len(self.units) == 1:
             W, b = p["W"][0], p["b"][0]
-            terms = [
-                (float(p["a"][i]), f"{fname}({fmt.affine(W[i], xs, float(b[i]))})")
-                for i in range(self.units[0])
-            ]
-            return fmt.sum(terms, float(p["c"]))
+            terms = [(p["a"][i], f"{fname}({fmt.affine(W[i], xs, b[i])})")
+                     for i in range(self.units[0])]
+            return fmt.sum(terms, p["c"])
         lines = []
         inputs = xs
         for l, (W, b) in enumerate(zip(p["W"], p["b"])):
-            names = [f"h{l + 1}_{i + 1}" for i in range(W.shape[0])]
+            names = [f"h{l + 1}_{i + 1}" for i in range(len(W))]
             for i, nm in enumerate(names):
-                lines.append(f"{nm} = {fname}({fmt.affine(W[i], inputs, float(b[i]))})")
+                lines.append(f"{nm} = {fname}({fmt.affine(W[i], inputs, b[i])})")
             inputs = names
-        lines.append("y = " + fmt.affine(p["a"], inputs, float(p["c"])))
+        lines.append("y = " + fmt.affine(p["a"], inputs, p["c"]))
         return "\n".join(lines)
+
+    def _numbers(self, theta: np.ndarray, std: np.ndarray | None) -> dict:
+        """θ's entries as (value, spread or None) pairs in the unflatten structure."""
+        lay = self._layout
+        sd = np.full(theta.shape, np.nan) if std is None else std
+
+        def pairs(idx):
+            return [_num(theta[i], sd[i]) for i in np.atleast_1d(idx)]
+
+        return dict(
+            W=[[pairs(row) for row in Wi] for Wi, _ in lay["layers"]],
+            b=[pairs(bi) for _, bi in lay["layers"]],
+            a=pairs(lay["a"]),
+            c=_num(theta[lay["c"]], sd[lay["c"]]),
+        )
+
+
+def _num(v, s) -> tuple[float, float | None]:
+    return float(v), (None if not np.isfinite(s) else float(s))
 
 
 @dataclass(frozen=True)
 class _Fmt:
+    """Formats (value, spread) pairs; signs go between terms, magnitudes inside."""
+
     digits: int
     ascii: bool
 
@@ -309,36 +332,33 @@ class _Fmt:
     def minus(self) -> str:
         return "-" if self.ascii else MINUS
 
-    def num(self, v: float) -> str:
-        s = f"{abs(v):.{self.digits}f}"
-        return s
+    def num(self, n) -> str:
+        v, s = n
+        mag = f"{abs(v):.{self.digits}f}"
+        return mag if s is None else f"({mag} ± {s:.{self.digits}f})"
 
-    def signed_first(self, v: float) -> str:
-        return (self.minus if v < 0 and float(self.num(v)) != 0 else "") + self.num(v)
+    def signed_first(self, n) -> str:
+        v, s = n
+        shows_sign = v < 0 and (s is not None or float(f"{abs(v):.{self.digits}f}") != 0)
+        return (self.minus if shows_sign else "") + self.num(n)
 
-    def join(self, first: str, rest: list[tuple[float, str]]) -> str:
+    def join(self, first: str, rest: list) -> str:
         out = first
-        for v, s in rest:
-            out += f" {self.minus if v < 0 else '+'} {s}"
+        for n, text in rest:
+            out += f" {self.minus if n[0] < 0 else '+'} {text}"
         return out
 
-    def coef_term(self, v: float, var: str) -> str:
+    def affine(self, w, xs, c) -> str:
         mul = "*" if self.ascii else ""
-        return f"{self.num(v)}{mul}{var}"
-
-    def affine(self, w, xs, c: float) -> str:
-        w = np.atleast_1d(w)
-        parts = [(float(wi), xi) for wi, xi in zip(w, xs)]
-        v0, x0 = parts[0]
-        first = self.signed_first(v0) + ("*" if self.ascii else "") + x0
-        rest = [(v, self.coef_term(v, x)) for v, x in parts[1:]]
+        first = self.signed_first(w[0]) + mul + xs[0]
+        rest = [(wi, f"{self.num(wi)}{mul}{xi}") for wi, xi in zip(w[1:], xs[1:])]
         rest.append((c, self.num(c)))
         return self.join(first, rest)
 
-    def sum(self, terms: list[tuple[float, str]], c: float) -> str:
+    def sum(self, terms: list, c) -> str:
         mul = "*" if self.ascii else "·"
-        v0, s0 = terms[0]
-        first = f"{self.signed_first(v0)}{mul}{s0}"
-        rest = [(v, f"{self.num(v)}{mul}{s}") for v, s in terms[1:]]
+        (n0, s0), rest_terms = terms[0], terms[1:]
+        first = f"{self.signed_first(n0)}{mul}{s0}"
+        rest = [(n, f"{self.num(n)}{mul}{text}") for n, text in rest_terms]
         rest.append((c, self.num(c)))
         return self.join(first, rest)

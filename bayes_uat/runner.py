@@ -28,6 +28,7 @@ from .posterior import Posterior
 from .records import Run, atomic_path, is_run_dir, save_run
 from .samples import Samples
 from .sampling import sample
+from .compare import compare
 from .summary import summarize
 
 CHECKPOINT = "checkpoint.npz"
@@ -127,7 +128,9 @@ def execute(cfg: RunConfig, out: str | Path, *, overwrite: bool = False, resume:
     samples = sample(posterior, cfg.sampler, chains=chains, warmup=cfg.warmup, draws=cfg.draws,
                      seed=cfg.seed, init=cfg.init, sgd=sgd, progress=progress,
                      chunk_size=cfg.chunk_size, callback=checkpoint, resume=prior, **options)
-    summary = summarize(posterior, samples, sgd)
+    log("comparing SGD with the posterior (canonical form, modes, function space)")
+    comparison = compare(posterior, samples, sgd)
+    summary = summarize(posterior, samples, sgd, comparison=comparison)
     summary["config"] = cfg.to_dict()
     config = dict(run=cfg.to_dict(), sampler_info=samples.info)
     run = save_run(out, posterior, samples, sgd=sgd, config=config, summary=summary,

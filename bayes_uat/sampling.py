@@ -255,13 +255,9 @@ class _Emcee:
 def _ensemble_info(theta: np.ndarray, stats: dict) -> dict:
     info = {"acceptance_fraction": float(np.mean(stats["accepted"][:, 1:]))
             if theta.shape[1] > 1 else float("nan")}
-    try:
-        import emcee
+    from .summary import autocorr_times
 
-        tau = emcee.autocorr.integrated_time(np.swapaxes(theta, 0, 1), quiet=True)
-        info["autocorr_time"] = [float(t) for t in tau]
-    except Exception as e:  # too short a chain gives no estimate at all
-        info["autocorr_time_error"] = str(e)
+    info["autocorr_time"] = autocorr_times(theta)
     return info
 
 
@@ -327,9 +323,11 @@ def sample(
     if method == "aies" and chains % 2:
         raise ValueError(f"AIES needs an even number of walkers, got chains={chains}; "
                          f"use {chains + 1}")
-    if method == "emcee" and chains < 2 * posterior.dim:
-        raise ValueError(f"emcee needs at least 2·dim = {2 * posterior.dim} walkers for this "
-                         f"{posterior.dim}-parameter posterior, got chains={chains}")
+    if method != "nuts" and chains < 2 * posterior.dim:
+        # with fewer walkers than that the stretch and DE moves explore a thin subspace
+        raise ValueError(f"{method} needs at least 2·dim = {2 * posterior.dim} walkers for this "
+                         f"{posterior.dim}-parameter posterior, got chains={chains}; the blog "
+                         f"uses 4·dim = {4 * posterior.dim}")
     if method == "nuts" and options.get("chain_method", "vectorized") == "parallel":
         if jax.local_device_count() < chains:
             raise ValueError(

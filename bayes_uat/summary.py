@@ -32,36 +32,83 @@ def point_summary(posterior: Posterior, theta) -> dict:
     )
 
 
-def diagnostics(samples: Samples, theta: np.ndarray | None = None) -> dict:
-    """Split R-hat and bulk/tail ESS of θ (default: the raw draws) per parameter, with the
-    worst values first (max R-hat, min ESS)."""
+def diagnostics(theta: np.ndarray, names) -> dict:
+    """Split R-hat and bulk/tail ESS of each column of ``theta`` (chains, draws, k), named by
+    ``names``, with the worst values first (max R-hat, min ESS)."""
     az = arviz()
-    theta = samples.theta if theta is None else theta
+    theta = np.asarray(theta, dtype=float)
+    k = theta.shape[-1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rhat = np.array([float(az.rhat(theta[..., j])) for j in range(theta.shape[-1])])
-        ess_bulk = np.array([float(az.ess(theta[..., j], method="bulk"))
-                             for j in range(theta.shape[-1])])
-        ess_tail = np.array([float(az.ess(theta[..., j], method="tail"))
-                             for j in range(theta.shape[-1])])
+        rhat = np.array([float(az.rhat(theta[..., j])) for j in range(k)])
+        ess_bulk = np.array([float(az.ess(theta[..., j], method="bulk")) for j in range(k)])
+        ess_tail = np.array([float(az.ess(theta[..., j], method="tail")) for j in range(k)])
     return dict(
         max_rhat=float(np.nanmax(rhat)), min_ess_bulk=float(np.nanmin(ess_bulk)),
         min_ess_tail=float(np.nanmin(ess_tail)),
-        rhat=dict(zip(samples.names, rhat.tolist())),
-        ess_bulk=dict(zip(samples.names, ess_bulk.tolist())),
-        ess_tail=dict(zip(samples.names, ess_tail.tolist())),
+        rhat=dict(zip(names, rhat.tolist())),
+        ess_bulk=dict(zip(names, ess_bulk.tolist())),
+        ess_tail=dict(zip(names, ess_tail.tolist())),
     )
 
 
-def summarize(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None) -> dict:
-    """The summary.json of a run."""
+def autocorr_times(theta: np.ndarray) -> list[float] | None:
+    """Integrated autocorrelation time of each parameter for an ensemble (walkers,
+    draws, dim), from emcee's estimator; None when the chain is too short to estimate."""
+    import logging
+
+    import emcee
+
+    log = logging.getLogger("emcee.autocorr")
+    level = log.level
+    log.setLevel(logging.ERROR)  # its "chain too short" note is reported by us instead
+    try:
+        tau = emcee.autocorr.integrated_time(np.swapaxes(theta, 0, 1), quiet=True)
+    except Exception:
+        return None
+    finally:
+        log.setLevel(level)
+    return [float(t) for t in tau]
+
+
+def symmetry_diagnostics(posterior: Posterior, samples: Samples, *, n_points: int = 5,
+                         max_draws: int = 20000) -> dict:
+    """R-hat and ESS side by side on raw θ, on canonical θ, and on f(x) at a few grid
+    points — label switching shows as bad raw numbers with good canonical and f(x) ones.
+    Ensembles add the integrated autocorrelation time of canonical θ."""
+    from .modes import to_canonical
+
+    step = max(1, int(np.ceil(samples.chains * samples.draws / max_draws)))
+    theta = samples.theta[:, ::step]
+    can = to_canonical(posterior, theta, reference=samples.map_theta)
+    xs = posterior.data.grid(n_points + 2)[1:-1]
+    fx = np.asarray(posterior.predict(theta.reshape(-1, samples.dim), xs))
+    fx = fx.reshape(theta.shape[0], theta.shape[1], n_points)
+    fnames = tuple(f"f({x:.2g})" for x in xs)
+    out = dict(
+        raw=diagnostics(theta, samples.names),
+        canonical=diagnostics(can, samples.names),
+        function=diagnostics(fx, fnames),
+        thin=step,
+    )
+    if samples.method != "nuts":
+        out["canonical"]["autocorr_time"] = autocorr_times(can)
+    return out
+
+
+def summarize(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None, *,
+              comparison=None) -> dict:
+    """The summary.json of a run; ``comparison`` (a :class:`~bayes_uat.compare.Comparison`)
+    adds the symmetry-aware SGD-vs-posterior table."""
     out = dict(
         sampler=dict(method=samples.method, chains=samples.chains, draws=samples.draws,
                      wall_time=samples.wall_time, seed=samples.seed, **samples.info),
         map=point_summary(posterior, samples.map_theta),
-        diagnostics=dict(raw=diagnostics(samples)),
+        diagnostics=symmetry_diagnostics(posterior, samples),
         versions=versions(),
     )
+    if comparison is not None:
+        out["comparison"] = comparison.to_dict()
     if sgd is not None:
         out["sgd"] = dict(point_summary(posterior, sgd.best), restart=sgd.best_index,
                           restarts=sgd.restarts, seed=sgd.settings.get("seed"),

@@ -131,6 +131,16 @@ def test_corner_params_subset_by_name(run):
     assert np.allclose(pt.get_xdata(), [mp[0]]) and np.allclose(pt.get_ydata(), [mp[2]])
 
 
+def test_corner_single_parameter_and_truths_for_plotted_ones(run):
+    fig = plots.corner(run, params=["c"], truths=[0.25])
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "$c$"
+    assert any(np.allclose(l.get_xdata(), run.sgd.best[-1]) for l in lines_with(ax, SGD_COLOR))
+    assert any(np.allclose(l.get_xdata(), 0.25) for l in lines_with(ax, "0.35"))
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "SGD (Adam)", "MAP sample", "truth"]
+
+
 def test_corner_too_many_parameters_is_a_helpful_error(run):
     with pytest.raises(ValueError, match=r"7 parameters.*max_params=4.*params=\["):
         plots.corner(run, max_params=4)

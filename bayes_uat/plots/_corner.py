@@ -99,7 +99,8 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
         sgd, map: mark the SGD solution / the MAP draw.
         sgd_theta, map_theta: marker positions overriding the run's (e.g. aligned to the
             same symmetry copy as ``theta``), shape (dim,).
-        truths: optional reference values, shape (dim,) (``None`` entries are skipped).
+        truths: optional reference values, one per parameter or one per plotted
+            parameter (``None`` entries are skipped).
         max_params: refuse to draw more panels than this many parameters per side.
         bins: histogram bins per axis.
         fig: an empty figure (or one with the right number of axes) to draw into.
@@ -153,9 +154,9 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
     finite = np.all(np.isfinite(x), axis=1)
     if not finite.all():
         x = x[finite]
-    if x.shape[0] < max(2, dim):
-        raise ValueError(f"need at least {max(2, dim)} finite draws for a corner plot, got "
-                         f"{x.shape[0]}")
+    if x.shape[0] < max(2, len(idx)):
+        raise ValueError(f"need at least {max(2, len(idx))} finite draws for this corner plot, "
+                         f"got {x.shape[0]}")
 
     marks: list[tuple[str, np.ndarray, dict]] = []
     if sgd and (sgd_theta is not None or run.sgd is not None):
@@ -174,7 +175,12 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
         marks.append(("MAP sample", m, dict(color=map_color, ls="-", marker="o", ms=4.0)))
     if truths is not None:
         t = np.array([np.nan if v is None else v for v in truths], dtype=float)
-        t = _point(t, dim, "truths", "give one value (or None) per parameter")
+        if t.shape == (len(idx),) and len(idx) != dim:  # given for the plotted ones only
+            t_all = np.full(dim, np.nan)
+            t_all[idx] = t
+            t = t_all
+        t = _point(t, dim, "truths", "give one value (or None) per parameter, or per "
+                   "plotted parameter")
         marks.append(("truth", t, dict(color=truth_color, ls=":", marker="D", ms=3.5)))
 
     xs = x[:, idx]
@@ -197,6 +203,10 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
         _layout(fig, k)
         for _, v, kw in sel:
             line_kw = dict(color=kw["color"], ls=kw["ls"], lw=0.9)
+            if k == 1:  # corner.overplot_* index a K×K grid, which one panel is not
+                if np.isfinite(v[0]):
+                    fig.axes[0].axvline(v[0], **line_kw)
+                continue
             _corner.overplot_lines(fig, [val if np.isfinite(val) else None for val in v],
                                    **line_kw)
             _corner.overplot_points(fig, v[None, :], color=kw["color"], marker=kw["marker"],
@@ -240,5 +250,8 @@ def _legend(fig: Figure, handles: list[Line2D], k: int) -> None:
         ax = np.array(fig.axes).reshape(k, k)[0, -1]
         fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(1, 1),
                    bbox_transform=ax.transAxes, fontsize=9, borderaxespad=0.0)
-    else:
-        fig.axes[0].legend(handles=handles, loc="upper right", fontsize=8)
+    else:  # one panel: no empty triangle, so the legend goes above it
+        w, h = fig.get_size_inches()
+        fig.subplots_adjust(top=1 - (_MARGIN_TR + 0.2 * len(handles)) / h)
+        fig.legend(handles=handles, loc="upper center", fontsize=8,
+                   bbox_to_anchor=(0.5 * (1 + _MARGIN_LB / w - _MARGIN_TR / w), 1.0))

@@ -1,0 +1,190 @@
+"""Symmetry-aware comparison of SGD solutions with the posterior, in parameter, probability
+and function space.
+
+For every SGD restart, the global MAP and every mode, :func:`compare` reports
+
+* log-posterior, log-likelihood and MSE;
+* function-space RMSE against the MAP and (when known) the true target, inside the data
+  range and in the extrapolation range (the grid widened ``extrapolate``-fold, data range
+  excluded);
+
+and for every SGD solution also
+
+* its nearest mode (by function-space RMSE inside the data range);
+* the Euclidean distance to that mode's MAP after both are put in canonical form, and the
+  Mahalanobis distance √(δᵀ Σ⁻¹ δ) under the mode's sample covariance Σ;
+* the posterior level P[log p(θ | D) > log p(θ_sgd | D)] over all draws (invariant under
+  exact symmetries, so no alignment is needed);
+* the posterior quantile of each canonical SGD weight among the mode's canonical draws;
+* the share of the data-range grid where the SGD curve lies inside the 95 % posterior band.
+
+Example
+-------
+>>> from bayes_uat import compare
+>>> table = compare(run.posterior, run.samples, run.sgd)  # doctest: +SKIP
+>>> print(table)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .modes import ModeSet, find_modes, to_canonical
+from .optimize import SGDResult
+from .posterior import Posterior
+from .samples import Samples
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Rows of the comparison table (dicts), the modes, and the grids used."""
+
+    rows: tuple[dict, ...]
+    modes: ModeSet
+    names: tuple[str, ...]
+    grid_in: np.ndarray
+    grid_out: np.ndarray
+
+    def to_dict(self) -> dict:
+        return dict(rows=[_clean(r) for r in self.rows], modes=self.modes.to_dict(self.names),
+                    grid_in=[float(self.grid_in[0]), float(self.grid_in[-1])],
+                    grid_out=[float(self.grid_out.min()), float(self.grid_out.max())]
+                    if self.grid_out.size else None)
+
+    def row(self, name: str) -> dict:
+        for r in self.rows:
+            if r["name"] == name:
+                return r
+        raise KeyError(f"no row {name!r}; rows are {[r['name'] for r in self.rows]}")
+
+    def __str__(self) -> str:
+        return self.text_from_dict(self.to_dict())
+
+    @staticmethod
+    def text_from_dict(d: dict) -> str:
+        """The printed table, from :meth:`to_dict` output (e.g. a summary.json)."""
+        table = [[c[1] for c in _COLUMNS]]
+        for r in d["rows"]:
+            table.append([_fmt(r.get(k), f) for k, _, f in _COLUMNS])
+        w = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
+        lines = ["  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(row))
+                 for row in table]
+        m = d["modes"]
+        lines.append(f"{len(m['modes'])} mode(s); {m['note']}")
+        for mode in m["modes"]:
+            lines.append(f"  mode {mode['index']}: share {mode['share']:.2f}, log p(MAP) "
+                         f"{mode['map_log_posterior']:.2f}\n    "
+                         f"{mode['equation_with_uncertainty']}")
+        return "\n".join(lines)
+
+
+_COLUMNS = [("name", "", "{}"), ("log_posterior", "log p(θ|D)", "{:.2f}"),
+            ("mse", "MSE", "{:.3f}"), ("rmse_map_in", "RMSE vs MAP in", "{:.3f}"),
+            ("rmse_map_out", "out", "{:.2f}"), ("rmse_true_in", "vs truth in", "{:.3f}"),
+            ("nearest_mode", "mode", "{}"), ("distance", "dist", "{:.2f}"),
+            ("mahalanobis", "Mahal.", "{:.1f}"), ("posterior_level", "P[lp>lp_sgd]", "{:.3f}"),
+            ("in_band_95", "in 95% band", "{:.2f}")]
+
+
+def _fmt(v, f) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "–"
+    return f.format(v)
+
+
+def _clean(r: dict) -> dict:
+    out = {}
+    for k, v in r.items():
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif isinstance(v, (np.floating, np.integer)):
+            v = v.item()
+        out[k] = v
+    return out
+
+
+def _rmse(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((a - b) ** 2))) if a.size else float("nan")
+
+
+def compare(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None, *,
+            modes: ModeSet | None = None, n_grid: int = 200, extrapolate: float = 2.0,
+            max_draws: int = 4000) -> Comparison:
+    """Compare SGD solutions, the MAP and every mode (see the module docstring)."""
+    if not isinstance(samples, Samples):
+        raise ValueError(f"compare needs Samples, got {type(samples).__name__}")
+    if sgd is not None and not isinstance(sgd, SGDResult):
+        raise ValueError(f"sgd must be an SGDResult, got {type(sgd).__name__}")
+    modes = find_modes(posterior, samples, max_draws=max_draws) if modes is None else modes
+    names = posterior.names
+    data = posterior.data
+    grid_in = data.grid(n_grid)
+    wide = data.grid(n_grid * 2, extrapolate=extrapolate)
+    lo, hi = data.x_range
+    grid_out = wide[(wide < lo) | (wide > hi)]
+    truth = data.target_fn
+    true_in = None if truth is None else np.asarray(truth(grid_in))
+    true_out = None if truth is None else np.asarray(truth(grid_out))
+
+    best = samples.map_theta
+    map_theta = max((m.map_theta for m in modes), key=lambda t: float(posterior.log_prob(t)),
+                    default=best)
+    if float(posterior.log_prob(best)) > float(posterior.log_prob(map_theta)):
+        map_theta = best
+
+    def f(theta, grid):
+        return np.asarray(posterior.predict(theta, grid)) if grid.size else np.zeros(0)
+
+    map_in, map_out = f(map_theta, grid_in), f(map_theta, grid_out)
+    # posterior 95 % band of f on the data-range grid, from the analysed draws
+    draws = samples.theta[:, modes.draw_index].reshape(-1, samples.dim)
+    band = np.quantile(np.asarray(posterior.predict(draws, grid_in)), [0.025, 0.975], axis=0)
+    lp_all = samples.log_prob.ravel()
+    mode_f = [f(m.map_theta, grid_in) for m in modes]
+
+    def base(name, kind, theta):
+        t_in, t_out = f(theta, grid_in), f(theta, grid_out)
+        row = dict(
+            name=name, kind=kind,
+            log_posterior=float(posterior.log_prob(theta)),
+            log_likelihood=float(posterior.log_likelihood(theta)),
+            mse=float(posterior.mse(theta)),
+            rmse_map_in=_rmse(t_in, map_in), rmse_map_out=_rmse(t_out, map_out),
+            rmse_true_in=None if truth is None else _rmse(t_in, true_in),
+            rmse_true_out=None if truth is None else _rmse(t_out, true_out),
+            equation=posterior.net.equation(posterior.net_params(np.asarray(theta))),
+        )
+        return row, t_in
+
+    rows = []
+    if sgd is not None:
+        for r, theta in enumerate(sgd.thetas):
+            row, t_in = base(f"SGD {r}", "sgd", theta)
+            row["best_restart"] = r == sgd.best_index
+            lp = row["log_posterior"]
+            row["posterior_level"] = float(np.mean(lp_all > lp))
+            row["in_band_95"] = float(np.mean((t_in >= band[0]) & (t_in <= band[1])))
+            if len(modes):
+                k = int(np.argmin([_rmse(t_in, mf) for mf in mode_f]))
+                m = modes[k]
+                can = to_canonical(posterior, theta, reference=m.map_canonical)
+                delta = can - m.map_canonical
+                row["nearest_mode"] = k
+                row["distance"] = float(np.linalg.norm(delta))
+                cov_inv = np.linalg.pinv(m.cov, rcond=1e-10, hermitian=True)
+                dm = can - m.mean
+                row["mahalanobis"] = float(np.sqrt(max(dm @ cov_inv @ dm, 0.0)))
+                members = modes.canonical[modes.labels == k]
+                row["quantiles"] = dict(zip(names, np.mean(members < can, axis=0).tolist()))
+                row["aligned_theta"] = dict(zip(names, can.tolist()))
+            rows.append(row)
+    row, _ = base("MAP", "map", map_theta)
+    rows.append(row)
+    for m in modes:
+        row, _ = base(f"mode {m.index}", "mode", m.map_theta)
+        row["share"] = m.share
+        rows.append(row)
+    return Comparison(rows=tuple(rows), modes=modes, names=names, grid_in=grid_in,
+                      grid_out=grid_out)
