@@ -100,6 +100,8 @@ def _report(summary: dict) -> str:
             lines.append(f"{what:>12}: max R-hat {d['max_rhat']:.2f}, min bulk ESS "
                          f"{d['min_ess_bulk']:.0f}")
     lines += ["", _table(summary)]
+    for w in summary.get("warnings", []):
+        lines += ["", f"warning: {w['message']}", f"  what to do: {w['fix']}"]
     return "\n".join(lines)
 
 

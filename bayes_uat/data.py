@@ -241,6 +241,10 @@ def load_dataset(path: str | Path, *, target: str | None = None) -> Dataset:
             header, rows = [h.strip().lower() for h in rows[0]], rows[1:]
         if not rows:
             raise ValueError(f"{path}: the file holds a header but no data rows")
+        widths = {len(r) for r in rows}
+        if len(widths) > 1:
+            raise ValueError(f"{path}: rows have different numbers of columns {sorted(widths)}; "
+                             "every row needs the same columns (x, y)")
         try:
             table = np.array([[float(v) for v in r] for r in rows])
         except ValueError as e:

@@ -97,6 +97,10 @@ def _check(node: ast.AST, variables: tuple[str, ...], text: str) -> None:
             raise bad(f"calling {what!r}")
         if node.keywords:
             raise bad("a keyword argument")
+        arity = 2 if node.func.id in ("minimum", "maximum") else 1
+        if len(node.args) != arity:
+            raise ValueError(f"target expression {text!r}: {node.func.id}() takes {arity} "
+                             f"argument(s), got {len(node.args)}")
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise bad("a starred argument")

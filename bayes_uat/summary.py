@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .checks import run_warnings
 from .optimize import SGDResult
 from .posterior import Posterior
 from .records import arviz, versions
@@ -107,6 +108,7 @@ def summarize(posterior: Posterior, samples: Samples, sgd: SGDResult | None = No
         diagnostics=symmetry_diagnostics(posterior, samples),
         versions=versions(),
     )
+    out["warnings"] = run_warnings(samples, out["diagnostics"])
     if comparison is not None:
         out["comparison"] = comparison.to_dict()
     if sgd is not None:

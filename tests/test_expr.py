@@ -184,3 +184,9 @@ def test_rejection_happens_before_anything_runs(monkeypatch, tmp_path, capfd):
     assert [type(e) for e in errors] == [ValueError] * len(texts)
     assert not (tmp_path / "pwned").exists()
     assert "hi" not in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("text", ["sin(x, x)", "minimum(x)", "exp()"])
+def test_wrong_number_of_arguments_is_rejected_before_running(text):
+    with pytest.raises(ValueError, match=r"takes \d argument\(s\)"):
+        parse_expression(text)
