@@ -189,6 +189,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def enable_compilation_cache() -> str | None:
+    """Keep XLA's compiled programs on disk, so a second run of the same shapes skips
+    compilation. Directory: $BAYES_UAT_JAX_CACHE (empty: off), else
+    ~/.cache/bayes_uat/jax."""
+    path = os.environ.get("BAYES_UAT_JAX_CACHE")
+    if path is None:
+        path = str(Path.home() / ".cache" / "bayes_uat" / "jax")
+    if not path:
+        return None
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     # Several host devices let NUTS run one chain per CPU core; XLA reads this flag once,
     # when JAX starts, so it is set here, before anything imports jax.
@@ -197,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         n = os.cpu_count() or 1
         os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n}".strip()
     args = build_parser().parse_args(argv)
+    enable_compilation_cache()
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError, FileExistsError) as e:

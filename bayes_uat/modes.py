@@ -4,7 +4,7 @@ An N-unit posterior holds up to N!·2^N symmetric copies of every mode.  :func:`
 
 1. puts every draw in one symmetric copy (:func:`~bayes_uat.symmetry.canonicalize` for one
    hidden layer and 1-D input, else :func:`~bayes_uat.symmetry.align` to the best draw);
-2. evaluates f_θ on a grid inside the data range and groups draws whose functions lie
+2. evaluates f_θ on a grid over twice the data range and groups draws whose functions lie
    within ``tol`` (RMSE) of a group's leader, leaders taken in order of log-probability;
 3. refines each group's best draw to a local MAP by optimisation, and gives each mode its
    share of draws per chain, its sample mean and covariance (canonical θ) and the Laplace
@@ -132,14 +132,42 @@ class ModeSet:
         return "\n".join(lines)
 
 
-def _laplace(posterior: Posterior, theta: np.ndarray) -> np.ndarray | None:
-    H = np.asarray(jax.hessian(posterior.log_density)(jnp.asarray(theta, posterior.dtype)))
+def _hessians(posterior: Posterior, thetas: np.ndarray) -> np.ndarray:
+    """Hessians of log p(θ | D) at each row of ``thetas`` (k, dim), in one compiled call
+    (unjitted, jax.hessian dispatches op by op, several times slower on first use)."""
+    hess = jax.jit(jax.vmap(jax.hessian(posterior.log_density)))
+    return np.asarray(hess(jnp.asarray(thetas, posterior.dtype)))
+
+
+def _laplace_cov(H: np.ndarray) -> np.ndarray | None:
+    """−H⁻¹ when H is the Hessian at a strict maximum, else None."""
+    if not np.all(np.isfinite(H)):
+        return None
     try:
         cov = np.linalg.inv(-H)
     except np.linalg.LinAlgError:
         return None
     eig = np.linalg.eigvalsh((cov + cov.T) / 2)
     return cov if np.all(eig > 0) else None  # not a maximum: no Laplace approximation
+
+
+def _merge_same_maps(posterior: Posterior, grid: np.ndarray, tol: float, labels: np.ndarray,
+                     keep: list, maps: np.ndarray, map_lp: np.ndarray):
+    """Merge groups whose refined MAPs compute the same function (RMSE on the grid below
+    ``tol``): a broad mode's outlying draws form groups of their own, which optimisation
+    takes back to that mode's maximum.  The group with the higher MAP absorbs the other;
+    ``labels`` (flat group index per draw) is updated in place."""
+    maps, map_lp = np.asarray(maps), np.asarray(map_lp)
+    fm = np.asarray(posterior.predict(maps, grid))
+    accepted: list[int] = []
+    for j in np.argsort(-map_lp, kind="stable"):
+        d = [np.sqrt(np.mean((fm[j] - fm[a]) ** 2)) for a in accepted]
+        if d and min(d) < tol:
+            labels[labels == keep[j]] = keep[accepted[int(np.argmin(d))]]
+        else:
+            accepted.append(int(j))
+    accepted.sort()  # keep the order of keep (largest group first)
+    return [keep[a] for a in accepted], maps[accepted], map_lp[accepted]
 
 
 def default_tol(f: np.ndarray) -> float:
@@ -155,14 +183,17 @@ def default_tol(f: np.ndarray) -> float:
 
 
 def find_modes(posterior: Posterior, samples: Samples, *, tol: float | None = None,
-               n_grid: int = 100, max_draws: int = 4000, min_share: float = 0.01,
+               n_grid: int = 100, extrapolate: float = 2.0, max_draws: int = 4000,
+               min_share: float = 0.01,
                max_modes: int = 10, refine: bool = True) -> ModeSet:
     """Find the distinct modes among ``samples`` (see the module docstring).
 
     Args:
         tol: RMSE between functions on the grid below which two draws share a mode; default
             :func:`default_tol`, three times the typical spread of functions within a chain.
-        n_grid: grid points inside the data range.
+        n_grid: grid points.
+        extrapolate: width of the grid in data ranges (2: twice the data range); modes that
+            fit the data alike often differ outside it.
         max_draws: draws analysed (thinned evenly per chain).
         min_share: groups with fewer draws than this fraction are not reported as modes.
         max_modes: at most this many modes.
@@ -177,7 +208,7 @@ def find_modes(posterior: Posterior, samples: Samples, *, tol: float | None = No
     lp = samples.log_prob[:, idx]
     best = samples.map_theta
     can = to_canonical(posterior, theta, reference=best)
-    grid = posterior.data.grid(n_grid)
+    grid = posterior.data.grid(n_grid, extrapolate=extrapolate)
     f = np.asarray(posterior.predict(can.reshape(-1, can.shape[-1]), grid))
     if tol is None:
         tol = default_tol(f.reshape(C, len(idx), -1))
@@ -205,6 +236,8 @@ def find_modes(posterior: Posterior, samples: Samples, *, tol: float | None = No
         maps, map_lp = find_map(posterior, starts)
     else:
         maps, map_lp = starts, flat_lp[[leaders[k] for k in keep]]
+    if refine and len(keep) > 1:
+        keep, maps, map_lp = _merge_same_maps(posterior, grid, tol, labels, keep, maps, map_lp)
     maps_can = to_canonical(posterior, maps, reference=best) if len(keep) else maps
     order_modes = np.argsort(-np.asarray(map_lp))
     lab2 = labels.reshape(C, -1)
@@ -212,13 +245,14 @@ def find_modes(posterior: Posterior, samples: Samples, *, tol: float | None = No
         k = keep[j]
         relabel[k] = new
     out_labels = np.where(lab2 >= 0, relabel[lab2], -1)
+    hessians = _hessians(posterior, maps) if refine and len(keep) else None
     for new, j in enumerate(order_modes):
         members = out_labels == new
         pts = can[members]
         mean = pts.mean(0)
         cov = np.cov(pts.T) if len(pts) > 1 else np.zeros((len(mean), len(mean)))
         cov = np.atleast_2d(cov)
-        lap = _laplace(posterior, maps[j]) if refine else None
+        lap = _laplace_cov(hessians[j]) if refine else None
         sd = np.sqrt(np.clip(np.diag(cov), 0, None))
         net_dim = posterior.net.dim
         modes.append(Mode(
@@ -232,3 +266,64 @@ def find_modes(posterior: Posterior, samples: Samples, *, tol: float | None = No
     chains_mix = bool(len(modes) <= 1 or all(np.all(m.chain_shares > 0) for m in modes))
     return ModeSet(modes=tuple(modes), labels=out_labels, draw_index=idx, canonical=can,
                    grid=grid, tol=float(tol), chains_mix=chains_mix)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Many short chains, each warmed up and kept briefly, and the modes they reached.
+
+    Attributes:
+        samples: the draws, (chains, draws, dim).
+        modes: :func:`find_modes` on them.
+        chain_mode: the mode each chain spent most of its kept draws in (-1: none).
+        chains_per_mode: how many chains ended in each mode.
+    """
+
+    samples: Samples
+    modes: ModeSet
+    chain_mode: np.ndarray
+    chains_per_mode: np.ndarray
+
+    def p_all_found(self, k: int) -> float:
+        """Probability that k chains drawn at random (without replacement) from these
+        reach every mode — by inclusion–exclusion over the modes missed."""
+        from itertools import combinations
+        from math import comb
+
+        n, counts = len(self.chain_mode), self.chains_per_mode
+        m = len(counts)
+        if k > n:
+            raise ValueError(f"k = {k} exceeds the {n} chains run")
+        total = 0.0
+        for r in range(m + 1):
+            for missed in combinations(range(m), r):
+                rest = n - int(sum(counts[list(missed)]))
+                total += (-1) ** r * comb(rest, k)
+        return float(total / comb(n, k))
+
+    def chains_needed(self, p: float = 0.95) -> int | None:
+        """Fewest chains that reach every mode with probability ≥ p (None: not even all)."""
+        for k in range(1, len(self.chain_mode) + 1):
+            if self.p_all_found(k) >= p:
+                return k
+        return None
+
+
+def discover_modes(posterior: Posterior, *, chains: int = 256, warmup: int = 200,
+                   draws: int = 20, seed: int = 0, sgd_steps: int = 300, **find) -> Discovery:
+    """Many short NUTS chains for mode discovery (as in Wiese et al. 2023): every chain
+    starts from its own short SGD run (restarts vmapped, PyTorch-style initialisation),
+    is warmed up, and keeps a few draws; :func:`find_modes` groups what they reached.
+    Keyword arguments go to :func:`find_modes`."""
+    from .optimize import train_sgd
+    from .sampling import sample
+
+    sgd = train_sgd(posterior, restarts=chains, steps=sgd_steps, seed=seed)
+    s = sample(posterior, "nuts", chains=chains, warmup=warmup, draws=draws, seed=seed,
+               sgd=sgd, progress=False)
+    modes = find_modes(posterior, s, **find)
+    lab = modes.labels
+    chain_mode = np.array([np.bincount(r[r >= 0], minlength=len(modes)).argmax()
+                           if np.any(r >= 0) else -1 for r in lab])
+    per = np.array([int(np.sum(chain_mode == k)) for k in range(len(modes))])
+    return Discovery(samples=s, modes=modes, chain_mode=chain_mode, chains_per_mode=per)

@@ -31,6 +31,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from bayes_uat import plots
+    from bayes_uat.compare import Comparison
     from bayes_uat.config import RunConfig
     from bayes_uat.records import write_json
     from bayes_uat.runner import execute
@@ -59,6 +60,11 @@ def main(argv=None) -> int:
         results[name] = dict(wall_time_total=wall, sampler=s["sampler"], sgd=s["sgd"],
                              map=s["map"], diagnostics=s["diagnostics"])
         print(f"{name}: {wall:.1f} s in all, sampling {s['sampler']['wall_time']:.1f} s")
+        for key in ("raw", "canonical", "function"):
+            d = s["diagnostics"][key]
+            print(f"  {key:>9}: max R-hat {d['max_rhat']:.2f}, min bulk ESS {d['min_ess_bulk']:.0f}")
+        print(Comparison.text_from_dict(s["comparison"]))
+        results[name]["comparison"] = s["comparison"]
 
     print("\n== SGD vs MCMC max-probability model (loss = −MSE, the blog's units) ==")
     rows = [("blog SGD", *BLOG["sgd"]), ("blog MCMC", *BLOG["map"])]

@@ -1,4 +1,9 @@
-"""Test configuration: render figures off-screen."""
+"""Test configuration: render figures off-screen; keep the CLI's compilation cache off so
+tests write nothing outside their temporary directories."""
+
+import os
+
+os.environ.setdefault("BAYES_UAT_JAX_CACHE", "")
 
 try:
     import matplotlib
