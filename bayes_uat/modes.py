@@ -6,9 +6,10 @@ An N-unit posterior holds up to N!·2^N symmetric copies of every mode.  :func:`
    hidden layer and 1-D input, else :func:`~bayes_uat.symmetry.align` to the best draw);
 2. evaluates f_θ on a grid over twice the data range and groups draws whose functions lie
    within ``tol`` (RMSE) of a group's leader, leaders taken in order of log-probability;
-3. refines each group's best draw to a local MAP by optimisation, and gives each mode its
-   share of draws per chain, its sample mean and covariance (canonical θ) and the Laplace
-   covariance −H⁻¹ at its MAP.
+3. refines each group's best draw to a local MAP by optimisation, merges groups whose MAPs
+   compute the same function (within ``tol``: outlying draws of one broad mode), and gives
+   each mode its share of draws per chain, its sample mean and covariance (canonical θ) and
+   the Laplace covariance −H⁻¹ at its MAP.
 
 Shares are fractions of draws.  They are posterior masses only if every chain moves
 between the modes; chains that stay in the mode they started in give shares that say
@@ -197,7 +198,8 @@ def find_modes(posterior: Posterior, samples: Samples, *, tol: float | None = No
         max_draws: draws analysed (thinned evenly per chain).
         min_share: groups with fewer draws than this fraction are not reported as modes.
         max_modes: at most this many modes.
-        refine: optimise each mode's best draw to its MAP (else the best draw stands in).
+        refine: optimise each mode's best draw to its MAP, and merge modes whose MAPs lie
+            within ``tol`` (else the best draw stands in and nothing is merged).
     """
     if not isinstance(samples, Samples):
         raise ValueError(f"find_modes needs Samples, got {type(samples).__name__}")

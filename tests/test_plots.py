@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import matplotlib
 
@@ -16,6 +17,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from bayes_uat import MLP, Posterior, make_dataset, plots, sample, train_sgd  # noqa: E402
 from bayes_uat.records import Run  # noqa: E402
+from bayes_uat.symmetry import canonicalize  # noqa: E402
 
 SGD_COLOR, MAP_COLOR = "tab:red", "tab:blue"
 
@@ -233,7 +235,24 @@ def test_save_writes_png_and_pdf_atomically(run, tmp_path):
         plots.save(plt.figure(), tmp_path / "x", formats=("docx",))
 
 
-def test_run_figures(run, tmp_path):
+def test_run_figures(run, tmp_path, monkeypatch):
+    figs = {}
+    real_save = plots.save
+
+    def keep(fig, path, **kw):  # look at each figure before it is saved and closed
+        figs[Path(path).name] = [(l.get_xdata(), l.get_color()) for l in fig.axes[0].lines]
+        return real_save(fig, path, **kw)
+
+    monkeypatch.setattr(plots, "save", keep)
     paths = plots.run_figures(run, tmp_path, dpi=40)
-    assert sorted(p.name for p in paths) == ["corner.pdf", "corner.png", "fit.pdf", "fit.png"]
+    assert sorted(p.name for p in paths) == ["corner.pdf", "corner.png", "corner_raw.pdf",
+                                             "corner_raw.png", "fit.pdf", "fit.png"]
     assert all(p.stat().st_size > 0 for p in paths)
+    # corner.* shows canonical draws with canonical markers, corner_raw.* the raw ones
+    can_sgd = canonicalize(run.posterior.net, run.sgd.best)
+    can_map = canonicalize(run.posterior.net, run.samples.map_theta)
+    for name, sgd, mp in (("corner", can_sgd, can_map),
+                          ("corner_raw", run.sgd.best, run.samples.map_theta)):
+        lines = figs[name]
+        assert any(same_color(c, SGD_COLOR) and np.allclose(x, sgd[0]) for x, c in lines)
+        assert any(same_color(c, MAP_COLOR) and np.allclose(x, mp[0]) for x, c in lines)

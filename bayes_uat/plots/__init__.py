@@ -64,20 +64,55 @@ def save(fig, path: str | Path, *, formats=("png", "pdf"), dpi: int = 200) -> li
 
 def run_figures(run, out_dir: str | Path, *, max_params: int = 16,
                 dpi: int = 200) -> list[Path]:
-    """Write a run's standard figures into ``out_dir``: ``corner.png/pdf`` and (for 1-D
-    input) ``fit.png/pdf``.  Posteriors with more than ``max_params`` parameters get a
-    corner plot of the first ``max_params - 1`` parameters and the last one.  ``dpi``
-    applies to the PNG files.
+    """Write a run's standard figures into ``out_dir``: ``corner.png/pdf`` of the draws in
+    canonical form (:func:`bayes_uat.modes.to_canonical`, aligned to the MAP draw where a
+    network has no reference-free form), with the SGD solution and the MAP draw in canonical
+    form too; ``corner_raw.png/pdf`` of the draws as sampled, where label switching shows as
+    mirrored or smeared clouds; and (for 1-D input) ``fit.png/pdf``.  Posteriors with more
+    than ``max_params`` parameters get corner plots of the first ``max_params - 1``
+    parameters and the last one.  ``dpi`` applies to the PNG files.
 
     Example:
         >>> run_figures(run, "runs/x2/figures")  # doctest: +SKIP
         [PosixPath('runs/x2/figures/corner.png'), ...]
     """
+    from ..modes import to_canonical
+
     out_dir = Path(out_dir)
-    dim = run.samples.dim
+    samples = run.samples
+    dim = samples.dim
     params = None if dim <= max_params else [*range(max_params - 1), dim - 1]
-    paths = save(corner(run, params=params, max_params=max_params), out_dir / "corner",
-                 dpi=dpi)
+    ref = samples.map_theta
+
+    def canonical(theta):
+        return to_canonical(run.posterior, theta, reference=ref)
+
+    sgd_theta = None if run.sgd is None else canonical(run.sgd.best)
+    fig = corner(run, theta=canonical(samples.theta), params=params, max_params=max_params,
+                 sgd_theta=sgd_theta, map_theta=canonical(ref))
+    paths = save(fig, out_dir / "corner", dpi=dpi)
+    paths += save(corner(run, params=params, max_params=max_params), out_dir / "corner_raw",
+                  dpi=dpi)
     if run.posterior.data.in_dim == 1:
         paths += save(fit(run), out_dir / "fit", dpi=dpi)
     return paths
+
+
+# Figures of the studies (bayes_uat.studies) and chain diagnostics.
+from ._anim import training_animation, training_snapshots  # noqa: E402
+from ._diag import mode_map, rank, trace  # noqa: E402
+from ._sweep import activations, approximation, loo, sweep  # noqa: E402
+from ._units import units  # noqa: E402
+
+__all__ += [
+    "activations",
+    "approximation",
+    "loo",
+    "mode_map",
+    "rank",
+    "sweep",
+    "trace",
+    "training_animation",
+    "training_snapshots",
+    "units",
+]
