@@ -10,7 +10,7 @@ For every SGD restart, the global MAP and every mode, :func:`compare` reports
 
 and for every SGD solution also
 
-* its nearest mode (by function-space RMSE inside the data range);
+* its nearest mode (by function-space RMSE on the grid the modes were found on);
 * the Euclidean distance to that mode's MAP after both are put in canonical form, and the
   Mahalanobis distance √(δᵀ Σ⁻¹ δ) under the mode's sample covariance Σ;
 * the posterior level P[log p(θ | D) > log p(θ_sgd | D)] over all draws (invariant under
@@ -129,61 +129,58 @@ def compare(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None
     true_out = None if truth is None else np.asarray(truth(grid_out))
 
     best = samples.map_theta
-    map_theta = max((m.map_theta for m in modes), key=lambda t: float(posterior.log_prob(t)),
-                    default=best)
-    if float(posterior.log_prob(best)) > float(posterior.log_prob(map_theta)):
-        map_theta = best
+    map_theta = max([best] + [m.map_theta for m in modes],
+                    key=lambda t: float(posterior.log_prob(t)))
 
-    def f(theta, grid):
-        return np.asarray(posterior.predict(theta, grid)) if grid.size else np.zeros(0)
-
-    map_in, map_out = f(map_theta, grid_in), f(map_theta, grid_out)
+    # every point of the table evaluated in one batch
+    sgd_thetas = np.zeros((0, samples.dim)) if sgd is None else np.asarray(sgd.thetas)
+    pts = np.concatenate([sgd_thetas, map_theta[None]] + [m.map_theta[None] for m in modes])
+    lps = np.asarray(posterior.log_prob(pts))
+    lls = np.asarray(posterior.log_likelihood(pts))
+    mses = np.asarray(posterior.mse(pts))
+    f_in = np.asarray(posterior.predict(pts, grid_in))
+    f_out = (np.asarray(posterior.predict(pts, grid_out)) if grid_out.size
+             else np.zeros((len(pts), 0)))
+    f_modes = np.asarray(posterior.predict(pts, modes.grid))  # the grid modes were found on
+    i_map = len(sgd_thetas)
     # posterior 95 % band of f on the data-range grid, from the analysed draws
     draws = samples.theta[:, modes.draw_index].reshape(-1, samples.dim)
     band = np.quantile(np.asarray(posterior.predict(draws, grid_in)), [0.025, 0.975], axis=0)
     lp_all = samples.log_prob.ravel()
-    mode_f = [f(m.map_theta, grid_in) for m in modes]
 
-    def base(name, kind, theta):
-        t_in, t_out = f(theta, grid_in), f(theta, grid_out)
-        row = dict(
+    def base(name, kind, i):
+        return dict(
             name=name, kind=kind,
-            log_posterior=float(posterior.log_prob(theta)),
-            log_likelihood=float(posterior.log_likelihood(theta)),
-            mse=float(posterior.mse(theta)),
-            rmse_map_in=_rmse(t_in, map_in), rmse_map_out=_rmse(t_out, map_out),
-            rmse_true_in=None if truth is None else _rmse(t_in, true_in),
-            rmse_true_out=None if truth is None else _rmse(t_out, true_out),
-            equation=posterior.net.equation(posterior.net_params(np.asarray(theta))),
+            log_posterior=float(lps[i]), log_likelihood=float(lls[i]), mse=float(mses[i]),
+            rmse_map_in=_rmse(f_in[i], f_in[i_map]), rmse_map_out=_rmse(f_out[i], f_out[i_map]),
+            rmse_true_in=None if truth is None else _rmse(f_in[i], true_in),
+            rmse_true_out=None if truth is None else _rmse(f_out[i], true_out),
+            equation=posterior.net.equation(posterior.net_params(pts[i])),
         )
-        return row, t_in
 
     rows = []
-    if sgd is not None:
-        for r, theta in enumerate(sgd.thetas):
-            row, t_in = base(f"SGD {r}", "sgd", theta)
-            row["best_restart"] = r == sgd.best_index
-            lp = row["log_posterior"]
-            row["posterior_level"] = float(np.mean(lp_all > lp))
-            row["in_band_95"] = float(np.mean((t_in >= band[0]) & (t_in <= band[1])))
-            if len(modes):
-                k = int(np.argmin([_rmse(t_in, mf) for mf in mode_f]))
-                m = modes[k]
-                can = to_canonical(posterior, theta, reference=m.map_canonical)
-                delta = can - m.map_canonical
-                row["nearest_mode"] = k
-                row["distance"] = float(np.linalg.norm(delta))
-                cov_inv = np.linalg.pinv(m.cov, rcond=1e-10, hermitian=True)
-                dm = can - m.mean
-                row["mahalanobis"] = float(np.sqrt(max(dm @ cov_inv @ dm, 0.0)))
-                members = modes.canonical[modes.labels == k]
-                row["quantiles"] = dict(zip(names, np.mean(members < can, axis=0).tolist()))
-                row["aligned_theta"] = dict(zip(names, can.tolist()))
-            rows.append(row)
-    row, _ = base("MAP", "map", map_theta)
-    rows.append(row)
-    for m in modes:
-        row, _ = base(f"mode {m.index}", "mode", m.map_theta)
+    for r, theta in enumerate(sgd_thetas):
+        row = base(f"SGD {r}", "sgd", r)
+        row["best_restart"] = r == sgd.best_index
+        row["posterior_level"] = float(np.mean(lp_all > lps[r]))
+        row["in_band_95"] = float(np.mean((f_in[r] >= band[0]) & (f_in[r] <= band[1])))
+        if len(modes):
+            k = int(np.argmin([_rmse(f_modes[r], f_modes[i_map + 1 + q])
+                               for q in range(len(modes))]))
+            m = modes[k]
+            can = to_canonical(posterior, theta, reference=m.map_canonical)
+            row["nearest_mode"] = k
+            row["distance"] = float(np.linalg.norm(can - m.map_canonical))
+            cov_inv = np.linalg.pinv(m.cov, rcond=1e-10, hermitian=True)
+            dm = can - m.mean
+            row["mahalanobis"] = float(np.sqrt(max(dm @ cov_inv @ dm, 0.0)))
+            members = modes.canonical[modes.labels == k]
+            row["quantiles"] = dict(zip(names, np.mean(members < can, axis=0).tolist()))
+            row["aligned_theta"] = dict(zip(names, can.tolist()))
+        rows.append(row)
+    rows.append(base("MAP", "map", i_map))
+    for q, m in enumerate(modes):
+        row = base(f"mode {m.index}", "mode", i_map + 1 + q)
         row["share"] = m.share
         rows.append(row)
     return Comparison(rows=tuple(rows), modes=modes, names=names, grid_in=grid_in,
