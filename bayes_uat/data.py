@@ -67,6 +67,9 @@ def target_function(target: str) -> Callable:
     """The noise-free curve for a target name or expression."""
     if target in TARGETS:
         return TARGETS[target].fn
+    if target.isidentifier() and target != "x":
+        raise ValueError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}, or "
+                         "give an expression in x such as 'sin(x) + 0.5*x**2'")
     return parse_expression(target)
 
 

@@ -214,3 +214,8 @@ def test_load_rejects_unsupported_suffix(tmp_path):
     p.write_text('{"x": [1], "y": [2]}')
     with pytest.raises(ValueError, match=r"unsupported data file type '\.json'"):
         load_dataset(p)
+
+
+def test_unknown_target_name_lists_the_targets():
+    with pytest.raises(ValueError, match="unknown target 'sinx': choose one of x2, sin"):
+        make_dataset("sinx")
