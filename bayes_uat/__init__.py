@@ -21,8 +21,8 @@ from .optimize import SGDResult, find_map, train_sgd  # noqa: E402
 from .posterior import LIKELIHOODS, Posterior  # noqa: E402
 from .records import Run, load_run, save_run  # noqa: E402
 from .samples import Samples  # noqa: E402
-from .symmetry import align, canonicalize  # noqa: E402
 from .sampling import METHODS, sample  # noqa: E402
+from .symmetry import align, canonicalize  # noqa: E402
 
 __all__ = [
     "ACTIVATIONS",

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .compare import compare
 from .config import RunConfig
 from .data import Dataset, load_dataset, make_dataset
 from .nets import MLP
@@ -28,7 +29,6 @@ from .posterior import Posterior
 from .records import Run, atomic_path, is_run_dir, save_run
 from .samples import Samples
 from .sampling import sample
-from .compare import compare
 from .summary import summarize
 
 CHECKPOINT = "checkpoint.npz"

@@ -45,7 +45,8 @@ def ess_stats(post, theta, wall):
     d = diagnostics(can, post.names)
     ess = np.array(list(d["ess_bulk"].values()))
     return dict(min_ess=float(ess.min()), median_ess=float(np.median(ess)),
-                min_ess_per_s=float(ess.min() / wall), median_ess_per_s=float(np.median(ess) / wall),
+                min_ess_per_s=float(ess.min() / wall),
+                median_ess_per_s=float(np.median(ess) / wall),
                 max_rhat_canonical=d["max_rhat"])
 
 
@@ -72,7 +73,7 @@ def case_blog_reference(reps, steps):
     post = blog_posterior()
     _, p0 = start_ball(post, WALKERS)
     walls, theta = [], None
-    for r in range(reps):
+    for _ in range(reps):
         s = emcee.EnsembleSampler(WALKERS, 7, lnprob)
         t0 = time.perf_counter()
         s.run_mcmc(p0, steps, progress=False)

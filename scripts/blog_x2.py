@@ -62,7 +62,8 @@ def main(argv=None) -> int:
         print(f"{name}: {wall:.1f} s in all, sampling {s['sampler']['wall_time']:.1f} s")
         for key in ("raw", "canonical", "function"):
             d = s["diagnostics"][key]
-            print(f"  {key:>9}: max R-hat {d['max_rhat']:.2f}, min bulk ESS {d['min_ess_bulk']:.0f}")
+            print(f"  {key:>9}: max R-hat {d['max_rhat']:.2f}, "
+                  f"min bulk ESS {d['min_ess_bulk']:.0f}")
         print(Comparison.text_from_dict(s["comparison"]))
         results[name]["comparison"] = s["comparison"]
 

@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from bayes_uat import MLP, Posterior, load_run, make_dataset, sample, save_run, train_sgd
-from bayes_uat import records
+from bayes_uat import MLP, Posterior, load_run, make_dataset, records, sample, save_run, train_sgd
 from bayes_uat.records import RunFormatError
 from bayes_uat.summary import summarize
 
