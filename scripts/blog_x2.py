@@ -10,6 +10,7 @@ and .pdf) and the numbers into figures/blog_x2.json.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,10 +31,9 @@ def main(argv=None) -> int:
     ap.add_argument("--figures", default=str(ROOT / "figures"))
     args = ap.parse_args(argv)
 
-    from bayes_uat import plots
     from bayes_uat.compare import Comparison
     from bayes_uat.config import RunConfig
-    from bayes_uat.records import write_json
+    from bayes_uat.records import atomic_path, write_json
     from bayes_uat.runner import execute
 
     common = dict(target="x2", units=2, activation="sigmoid", likelihood="mse", prior_std=30.0,
@@ -51,11 +51,13 @@ def main(argv=None) -> int:
     for name, cfg in runs.items():
         print(f"\n== {name} ==", flush=True)
         t0 = time.perf_counter()
-        run = execute(cfg, Path(args.out) / name, overwrite=True, progress=True, figures=False,
+        run = execute(cfg, Path(args.out) / name, overwrite=True, progress=True, figures=True,
                       log=lambda s: print(s, file=sys.stderr))
         wall = time.perf_counter() - t0
-        plots.save(plots.corner(run), fig_dir / f"blog_x2_corner_{name}")
-        plots.save(plots.fit(run), fig_dir / f"blog_x2_fit_{name}")
+        # the run's own figures: corner (canonical θ), corner_raw (as sampled), fit
+        for src in sorted(run.figures_dir.iterdir()):
+            with atomic_path(fig_dir / f"blog_x2_{src.stem}_{name}{src.suffix}") as tmp:
+                shutil.copyfile(src, tmp)
         s = run.summary
         results[name] = dict(wall_time_total=wall, sampler=s["sampler"], sgd=s["sgd"],
                              map=s["map"], diagnostics=s["diagnostics"])

@@ -1,0 +1,385 @@
+"""Sweeps over network size and activation (seed 003), LOO against N, and approximation
+efficiency against parameter count (seed 001): figures from :mod:`bayes_uat.studies`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+from . import _style
+from ._fit import _num
+
+# Colours of activations and model families (SGD red and MAP blue keep their meaning).
+ACTIVATION_COLORS = {"sigmoid": "tab:purple", "softsign": "tab:orange", "relu": "tab:green",
+                     "tanh": "tab:brown"}
+FAMILY_COLORS = {"ReLU network": "tab:green", "ReLU network, spread init": "tab:olive",
+                 "polynomial": "tab:purple", "Fourier": "tab:orange", "shallow": "tab:purple",
+                 "shallow, spread init": "tab:pink", "deep": "tab:green"}
+_Y_CLIP = 0.6  # sweep panels show at most this many data y-spans beyond the data
+
+
+def _points(results) -> list:
+    pts = list(results)
+    if not pts:
+        raise ValueError("no sweep results to plot: pass the records unit_sweep returned")
+    for p in pts:
+        for attr in ("units", "grid", "quantiles", "sgd_curve", "x", "y"):
+            if not hasattr(p, attr):
+                raise ValueError(f"results must be bayes_uat.studies.SweepPoint records, got "
+                                 f"{type(p).__name__}")
+    return pts
+
+
+def _ylim(pts) -> tuple[float, float]:
+    y = np.concatenate([p.y for p in pts])
+    lo, hi = float(y.min()), float(y.max())
+    span = hi - lo if hi > lo else 1.0
+    curves = np.concatenate([np.r_[p.quantiles[0], p.quantiles[-1], p.sgd_curve] for p in pts])
+    curves = curves[np.isfinite(curves)]
+    top = min(max(hi, float(curves.max())), hi + _Y_CLIP * span)
+    bottom = max(min(lo, float(curves.min())), lo - _Y_CLIP * span)
+    # headroom for the residual annotation above the data
+    return bottom - 0.04 * span, max(top, hi + 0.5 * span) + 0.04 * span
+
+
+def _panel(ax, p, *, truth: bool, annotate: bool) -> None:
+    """One network size: band, median, SGD, data, data range and ⟨|Δy|⟩."""
+    g, q = p.grid, p.quantiles
+    ax.fill_between(g, q[0], q[-1], color=_style.BAND_95, lw=0, zorder=1)
+    ax.plot(g, q[2], color=_style.POSTERIOR, lw=1.0, zorder=3)
+    if truth and p.truth is not None:
+        ax.plot(g, p.truth, color=_style.TRUTH, lw=0.7, ls="-.", zorder=2)
+    ax.plot(g, p.sgd_curve, color=_style.SGD, ls="--", lw=1.0, zorder=4)
+    ax.plot(p.x, p.y, ls="none", marker="o", ms=0.9, color=_style.DATA, mec="none",
+            alpha=0.6, zorder=5)
+    for edge in p.x_range:
+        ax.axvline(edge, color="0.3", ls=":", lw=0.7, zorder=2.5)
+    ax.set_xlim(g[0], g[-1])
+    if annotate:
+        box = dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.85)
+        ax.text(0.5, 0.97, rf"$\langle|\Delta y|\rangle = {_num(p.residual_sgd)}$",
+                transform=ax.transAxes, ha="center", va="top", fontsize=7, color=_style.SGD,
+                bbox=box, zorder=7)
+        ax.text(0.5, 0.86, rf"${_num(p.residual_median)}$ (median)",
+                transform=ax.transAxes, ha="center", va="top", fontsize=6.5,
+                color=_style.POSTERIOR, bbox=box, zorder=7)
+
+
+def _handles(truth: bool) -> list:
+    h = [Line2D([], [], ls="none", marker="o", ms=2.5, color=_style.DATA, mec="none",
+                label="data"),
+         Line2D([], [], color=_style.SGD, ls="--", lw=1.0, label="SGD (Adam)"),
+         Line2D([], [], color=_style.POSTERIOR, lw=1.0, label="posterior median"),
+         Patch(color=_style.BAND_95, lw=0, label="95% band"),
+         Line2D([], [], color="0.3", ls=":", lw=0.7, label="data range")]
+    if truth:
+        h.append(Line2D([], [], color=_style.TRUTH, lw=0.7, ls="-.", label="truth"))
+    return h
+
+
+def sweep(results, *, residuals: bool = True, truth: bool = False,
+          annotate: bool = True) -> Figure:
+    """The blog's sweep over the number of hidden units: one column per N.
+
+    Each panel shows the data, the best SGD restart's curve (dashed), the posterior median
+    of f(x) and its 95 % band over the extrapolation grid (dotted lines: the data range),
+    the column title "N = k" and the mean residual ⟨|Δy|⟩ = mean |y − f(x)| of SGD (red)
+    and of the posterior median (black).  ``residuals`` adds a row of |Δy| at the data.
+
+    Args:
+        results: :class:`bayes_uat.studies.SweepPoint` records (one target and activation),
+            as :func:`bayes_uat.studies.unit_sweep` returns them.
+        residuals: add the residual row.
+        truth: draw the noise-free target.
+        annotate: write ⟨|Δy|⟩ in each panel.
+
+    Example:
+        >>> from bayes_uat import plots, studies  # doctest: +SKIP
+        >>> fig = plots.sweep(studies.unit_sweep("x2"))  # doctest: +SKIP
+        >>> plots.save(fig, "figures/sweep_x2")  # doctest: +SKIP
+    """
+    pts = sorted(_points(results), key=lambda p: p.units)
+    k = len(pts)
+    with _style.style():
+        import matplotlib.pyplot as plt
+
+        rows = 2 if residuals else 1
+        fig, axes = plt.subplots(
+            rows, k, figsize=(_style.PAGE, 2.1 + (0.85 if residuals else 0.0)), sharex="col",
+            squeeze=False, layout="constrained",
+            gridspec_kw=dict(height_ratios=(2.4, 1) if residuals else (1,)))
+        ylim = _ylim(pts)
+        for j, p in enumerate(pts):
+            ax = axes[0, j]
+            _panel(ax, p, truth=truth, annotate=annotate)
+            ax.set_ylim(*ylim)
+            ax.set_title(rf"$N = {p.units}$")
+            if j:
+                ax.tick_params(labelleft=False)
+        axes[0, 0].set_ylabel("$y$")
+        if residuals:
+            top = max(float(np.max(np.abs(p.y - p.sgd_fit))) for p in pts)
+            for j, p in enumerate(pts):
+                ax = axes[1, j]
+                order = np.argsort(p.x)
+                ax.plot(p.x[order], np.abs(p.y - p.sgd_fit)[order], color=_style.SGD, lw=0.5)
+                ax.plot(p.x[order], np.abs(p.y - p.median_fit)[order],
+                        color=_style.POSTERIOR, lw=0.5)
+                ax.set_ylim(0, 1.05 * top)
+                ax.set_xlabel("$x$")
+                if j:
+                    ax.tick_params(labelleft=False)
+            axes[1, 0].set_ylabel(r"$|\Delta y|$")
+        else:
+            for ax in axes[0]:
+                ax.set_xlabel("$x$")
+        fig.legend(handles=_handles(truth), loc="outside upper center", ncols=6,
+                   handlelength=1.8, columnspacing=1.2)
+    return fig
+
+
+def activations(results, *, units: Sequence[int] | None = None,
+                activations: Sequence[str] | None = None, truth: bool = False,
+                annotate: bool = True) -> Figure:
+    """The sweep for several activations: one row per activation, one column per N.
+
+    Panels as in :func:`sweep` (no residual row).  Rows follow ``activations`` (default:
+    sigmoid, softsign, relu, tanh, then any other, among those present); columns follow
+    ``units`` (default: every N present).
+
+    Args:
+        results: :class:`bayes_uat.studies.SweepPoint` records of one target, any mix of
+            activations and N (e.g. several :func:`~bayes_uat.studies.unit_sweep` results
+            concatenated).
+        units: the N to show (columns).
+        activations: the activations to show (rows).
+
+    Example:
+        >>> pts = [p for a in ("sigmoid", "relu")  # doctest: +SKIP
+        ...        for p in studies.unit_sweep("sin", activation=a)]
+        >>> fig = plots.activations(pts)  # doctest: +SKIP
+    """
+    pts = _points(results)
+    present = list(dict.fromkeys(p.activation for p in pts))
+    default = [a for a in ACTIVATION_COLORS if a in present] + [
+        a for a in present if a not in ACTIVATION_COLORS]
+    rows = list(activations) if activations is not None else default
+    cols = sorted({p.units for p in pts}) if units is None else list(units)
+    table = {(p.activation, p.units): p for p in pts}
+    missing = [(a, n) for a in rows for n in cols if (a, n) not in table]
+    if missing:
+        raise ValueError(f"no result for (activation, N) = {missing[:3]}; results hold "
+                         f"{sorted(table)}")
+    shown = [table[(a, n)] for a in rows for n in cols]
+    with _style.style():
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(len(rows), len(cols), squeeze=False, sharex=True,
+                                 figsize=(_style.PAGE, 0.45 + 1.4 * len(rows)),
+                                 layout="constrained")
+        ylim = _ylim(shown)
+        for i, a in enumerate(rows):
+            for j, n in enumerate(cols):
+                ax = axes[i, j]
+                _panel(ax, table[(a, n)], truth=truth, annotate=annotate)
+                ax.set_ylim(*ylim)
+                if i == 0:
+                    ax.set_title(rf"$N = {n}$")
+                if j:
+                    ax.tick_params(labelleft=False)
+                if i < len(rows) - 1:
+                    ax.tick_params(labelbottom=False)
+                else:
+                    ax.set_xlabel("$x$")
+            axes[i, 0].set_ylabel(f"{a}: $y$")
+        fig.legend(handles=_handles(truth), loc="outside upper center", ncols=6,
+                   handlelength=1.8, columnspacing=1.2)
+    return fig
+
+
+def loo(results, *, heldout: bool = True) -> Figure:
+    """How many units: PSIS-LOO and SGD errors against N, one line per activation.
+
+    Left: elpd_loo (expected log predictive density, higher is better) ± its standard error,
+    open markers where more than 10 % of points have Pareto k > 0.7 (LOO unreliable there).
+    Right (``heldout``): SGD's mean squared error on the training data (solid) and on fresh
+    data (dashed), with the noise variance (dotted) as the floor of the held-out error.
+
+    Args:
+        results: :class:`bayes_uat.studies.SweepPoint` records with ``loo`` computed.
+
+    Example:
+        >>> fig = plots.loo(points)  # doctest: +SKIP
+    """
+    pts = _points(results)
+    if any(p.loo is None for p in pts):
+        raise ValueError("some results have no LOO: run unit_sweep with loo=True")
+    acts = list(dict.fromkeys(p.activation for p in pts))
+    with _style.style():
+        import matplotlib.pyplot as plt
+
+        ncols = 2 if heldout else 1
+        fig, axes = plt.subplots(1, ncols, squeeze=False, layout="constrained",
+                                 figsize=(_style.PAGE if heldout else _style.COLUMN * 1.3, 2.6))
+        ax = axes[0, 0]
+        for a in acts:
+            sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
+            n = np.array([p.units for p in sel])
+            e = np.array([p.loo["elpd"] for p in sel])
+            se = np.array([p.loo["se"] for p in sel])
+            bad = np.array([p.loo["k_high"] > 0.1 for p in sel])
+            c = ACTIVATION_COLORS.get(a, None)
+            line = ax.errorbar(n, e, yerr=se, color=c, lw=1.0, ms=3.5, marker="o",
+                               capsize=2, label=a)
+            col = line[0].get_color()
+            if bad.any():
+                ax.plot(n[bad], e[bad], ls="none", marker="o", ms=3.5, mfc="white", mec=col)
+        ax.set_xlabel("hidden units $N$")
+        ax.set_ylabel(r"$\mathrm{elpd}_{\mathrm{LOO}}$")
+        ax.legend(loc="best")
+        # the poor small-N fits are far below: show the range where the models compete
+        best = max(p.loo["elpd"] for p in pts)
+        spread = [best - p.loo["elpd"] for p in pts]
+        span = max(np.percentile(spread, 60), 10.0)
+        ax.set_ylim(best - 1.6 * span, best + 0.15 * span)
+        if heldout:
+            ax = axes[0, 1]
+            for a in acts:
+                sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
+                n = [p.units for p in sel]
+                c = ACTIVATION_COLORS.get(a, None)
+                ax.plot(n, [p.errors["sgd_train"] for p in sel], color=c, marker="o", ms=3,
+                        lw=1.0, label=f"{a}")
+                if all("sgd_heldout" in p.errors for p in sel):
+                    ax.plot(n, [p.errors["sgd_heldout"] for p in sel], color=c, marker="s",
+                            ms=2.5, lw=0.9, ls="--", mfc="white")
+            nv = pts[0].noise_var
+            if nv:
+                ax.axhline(nv, color="0.3", ls=":", lw=0.8)
+            ax.set_yscale("log")
+            ax.set_xlabel("hidden units $N$")
+            ax.set_ylabel("MSE of SGD")
+            extra = [Line2D([], [], color="0.3", marker="o", ms=3, lw=1.0, label="train"),
+                     Line2D([], [], color="0.3", marker="s", ms=2.5, ls="--", mfc="white",
+                            lw=0.9, label="held out")]
+            if nv:
+                extra.append(Line2D([], [], color="0.3", ls=":", lw=0.8,
+                                    label="noise variance"))
+            ax.legend(handles=extra, loc="lower left")
+    return fig
+
+
+def _tick(v, _pos) -> str:
+    """Log-axis tick labels: plain numbers between 10⁻³ and 10³, powers of ten beyond."""
+    if v <= 0:
+        return ""
+    e = int(np.floor(np.log10(v) + 1e-9))
+    if -3 <= e <= 3:
+        return f"{v:g}"
+    m = v / 10.0**e
+    return rf"$10^{{{e}}}$" if abs(m - 1) < 1e-6 else rf"${m:g}\times10^{{{e}}}$"
+
+
+def _family_of(label: str) -> str | None:
+    """The longest family name that ``label`` starts with."""
+    names = [k for k in FAMILY_COLORS if label.startswith(k)]
+    return max(names, key=len) if names else None
+
+
+def _error_panel(ax, result, key: str, *, median: bool) -> None:
+    shown = []
+    for name, fam in result.families.items():
+        vals = np.asarray(fam.get(key, []), dtype=float)
+        if not np.isfinite(vals).any():
+            continue
+        shown.append(vals[np.isfinite(vals) & (vals > 0)])
+        c = FAMILY_COLORS.get(name)
+        P = np.asarray(fam["params"])
+        ax.plot(P, vals, color=c, marker="o", ms=3.2, lw=1.1, label=name)
+        if median and "rmse_in_median" in fam:
+            ax.plot(P, fam["rmse_in_median"], color=c, lw=0.7, ls="--", alpha=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    vals = np.concatenate(shown) if shown else np.array([1.0])
+    decades = np.log10(vals.max() / vals.min()) if vals.size else 0.0
+    # 1-2-5 ticks over a few decades; LogLocator gives none of them over many
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)) if decades < 4
+                               else LogLocator(numticks=6))
+    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    params = sorted({int(p) for f in result.families.values() for p in f["params"]})
+    ax.set_xticks(params, [str(p) for p in params], minor=False)
+    ax.set_xticks([], minor=True)
+    ax.set_xlabel("parameters $P$")
+
+
+def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
+    """Error against number of parameters for several model families, and example fits.
+
+    Panels: the RMSE against the noise-free target inside the data range (for trained
+    networks, dashed: the median restart; dotted: ``result.threshold``); when measured, the
+    RMSE outside the data range; and the fits at ``result.example_params`` parameters on
+    ``result.grid`` with the truth and the data (dotted lines: the data range).
+
+    Args:
+        result: a :class:`bayes_uat.studies.ApproxResult` (:func:`~bayes_uat.studies.bump_study`
+            or :func:`~bayes_uat.studies.sawtooth_study`).
+        ylim: y range of the example panel (default: the data's, with margins).
+
+    Example:
+        >>> fig = plots.approximation(studies.bump_study())  # doctest: +SKIP
+    """
+    if not hasattr(result, "families"):
+        raise ValueError(f"approximation plots an ApproxResult, got {type(result).__name__}")
+    has_out = any(np.isfinite(np.asarray(f.get("rmse_out", []), dtype=float)).any()
+                  for f in result.families.values())
+    with _style.style():
+        import matplotlib.pyplot as plt
+
+        n = 3 if has_out else 2
+        fig, axes = plt.subplots(1, n, figsize=(_style.PAGE, 2.75), layout="constrained",
+                                 gridspec_kw=dict(width_ratios=(1,) * (n - 1) + (1.35,)))
+        ax = axes[0]
+        _error_panel(ax, result, "rmse_in", median=True)
+        ax.axhline(result.threshold, color="0.5", lw=0.6, ls=":")
+        ax.set_ylabel("RMSE vs. truth")
+        ax.set_title("inside the data range", fontsize=9)
+        handles, _ = ax.get_legend_handles_labels()
+        if any("rmse_in_median" in f for f in result.families.values()):
+            handles.append(Line2D([], [], color="0.3", lw=0.7, ls="--",
+                                  label="median restart"))
+        if has_out:
+            _error_panel(axes[1], result, "rmse_out", median=False)
+            axes[1].set_title("outside the data range", fontsize=9)
+        fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
+                   fontsize=7, handlelength=1.6, columnspacing=1.0)
+
+        ax_f = axes[-1]
+        d = result.data
+        ax_f.plot(d.x, d.y, ls="none", marker="o", ms=1.0, color=_style.DATA, mec="none",
+                  alpha=0.5, zorder=1)
+        ax_f.plot(result.grid, result.truth, color=_style.TRUTH, lw=0.8, ls="-.", zorder=2,
+                  label="truth")
+        for label, f in result.examples.items():
+            fam = _family_of(label)
+            # family curves are named by the shared legend; the rest here
+            kw = (dict(color=FAMILY_COLORS[fam], label="_" + label) if fam
+                  else dict(color="k", ls=(0, (1, 1)), label=label))
+            ax_f.plot(result.grid, f, lw=1.0, zorder=3, **kw)
+        lo, hi = d.x_range
+        if result.grid[0] < lo or result.grid[-1] > hi:
+            for edge in (lo, hi):
+                ax_f.axvline(edge, color="0.3", ls=":", lw=0.7)
+        span = float(d.y.max() - d.y.min())
+        ax_f.set_ylim(*(ylim or (d.y.min() - 0.35 * span, d.y.max() + 0.6 * span)))
+        ax_f.set_xlim(result.grid[0], result.grid[-1])
+        ax_f.set_xlabel("$x$")
+        ax_f.set_ylabel("$y$")
+        ax_f.set_title(rf"fits with $P = {result.example_params}$ parameters", fontsize=9)
+        ax_f.legend(loc="upper left", fontsize=6.5, handlelength=1.8)
+    return fig

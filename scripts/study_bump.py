@@ -1,0 +1,51 @@
+"""Seed 001's square bump: ReLU networks against polynomial and Fourier least-squares fits
+with equal parameter counts, inside and outside the data range.
+
+    python scripts/study_bump.py [--quick] [--figures figures]
+
+Writes figures/bump.png/.pdf and the numbers into figures/bump.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def settings(quick: bool) -> dict:
+    if quick:
+        return dict(units=(2, 4), restarts=2, steps=200, example_units=4)
+    return dict(units=(2, 4, 6, 8, 12, 16, 24, 32), restarts=8, steps=3000,
+                learning_rate=0.02, example_units=4)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="tiny settings (a smoke test)")
+    ap.add_argument("--figures", default=str(ROOT / "figures"))
+    args = ap.parse_args(argv)
+
+    from bayes_uat import plots, studies
+    from bayes_uat.records import versions, write_json
+
+    studies.enable_compilation_cache()
+    t_start = time.perf_counter()
+    cfg = settings(args.quick)
+    out = Path(args.figures)
+    res = studies.bump_study(log=print, **cfg)
+    plots.save(plots.approximation(res), out / "bump")
+    for name, p in res.numbers["params_to_threshold"].items():
+        print(f"{name}: RMSE < {res.threshold} inside the data range from P = {p}")
+    numbers = dict(quick=args.quick, settings=cfg, **res.numbers,
+                   wall_time=time.perf_counter() - t_start, versions=versions())
+    write_json(out / "bump.json", numbers)
+    print(f"bump: {numbers['wall_time']:.0f} s; figures in {out}/bump.*")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""Study figures: unit decomposition, sweeps, LOO, approximation, diagnostics, animation.
+
+Every figure is drawn from small synthetic records (no sampling), and checked for content:
+panels, labels, legend entries, band ordering, and that the unit curves add up to f."""
+
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from bayes_uat import MLP, Posterior, Samples, make_dataset, plots  # noqa: E402
+from bayes_uat.modes import find_modes  # noqa: E402
+from bayes_uat.records import Run  # noqa: E402
+from bayes_uat.studies import LEVELS, ApproxResult, SweepPoint, TrainingHistory  # noqa: E402
+from bayes_uat.symmetry import canonicalize, transform  # noqa: E402
+
+# Two different x² fits with two sigmoid units (canonical form, log σ last): the blog's SGD
+# solution and its MCMC maximum, far apart in function space.
+THETA_A = np.array([1.4, 4.9, -24.0, 1.5, -5.0, 23.0, 25.0, np.log(0.5)])
+THETA_B = np.array([1.2, 4.3, -28.0, 1.0, -3.9, 31.0, 27.8, np.log(0.5)])
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    before = set(plt.get_fignums())
+    yield
+    for num in set(plt.get_fignums()) - before:
+        plt.close(num)
+
+
+@pytest.fixture(scope="module")
+def run():
+    """Chain 0 jitters around A, chain 1 around B; every draw then moved into a random
+    symmetric copy, as label switching would leave it."""
+    data = make_dataset("x2", n=60, seed=0)
+    post = Posterior(MLP(2, "sigmoid"), data, likelihood="gaussian")
+    rng = np.random.default_rng(0)
+    theta = np.stack([THETA_A, THETA_B])[:, None, :] + 0.01 * rng.standard_normal((2, 80, 8))
+    flat = theta.reshape(-1, 8)
+    perm = rng.permuted(np.tile([0, 1], (flat.shape[0], 1)), axis=1)
+    signs = rng.choice([-1.0, 1.0], size=(flat.shape[0], 2))
+    theta = transform(post.net, flat, perm=perm, signs=signs).reshape(theta.shape)
+    samples = Samples(theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts",
+                      names=post.names, stats={"diverging": np.zeros((2, 80), bool)})
+    return Run(post, samples, None, config={}, summary={}, idata=None)
+
+
+@pytest.fixture(scope="module")
+def modes(run):
+    return find_modes(run.posterior, run.samples, refine=False, tol=1.0)
+
+
+def legend_texts(legend):
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def test_studies_and_plots_do_not_load_matplotlib_with_the_core():
+    code = "import sys, bayes_uat.studies; sys.exit('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# -- units ------------------------------------------------------------------------------
+def test_units_posterior_legend_and_bands(run):
+    fig = plots.units(run, max_draws=120)
+    (ax,) = fig.axes
+    texts = legend_texts(fig.legends[0])
+    assert texts[0] == "data"
+    assert texts[1].startswith("unit $1$: $t_{1} = ") and texts[2].startswith("unit $2$")
+    assert texts[3:] == ["$c$", r"sum $f(x) = c + \sum_i a_i\,\phi(w_i x + b_i)$", "68% band"]
+    info = fig.bayes_uat
+    bands = info["bands"]
+    assert np.all(bands["units"][0] <= info["units"] + 1e-12)
+    assert np.all(info["units"] <= bands["units"][1] + 1e-12)
+    assert np.all(bands["sum"][0] <= info["sum"]) and np.all(info["sum"] <= bands["sum"][1])
+    # units are in canonical order: transitions ascending
+    assert info["t"][0] < info["t"][1]
+    assert ax.get_xlabel() == "$x$"
+
+
+def test_units_posterior_sum_is_the_median_of_f(run):
+    fig = plots.units(run, max_draws=100)
+    info = fig.bayes_uat
+    net = run.posterior.net
+    f = np.asarray(net.apply(np.asarray(run.posterior.net_params(info["theta"])), info["grid"]))
+    np.testing.assert_allclose(info["sum"], np.median(f, axis=0), rtol=1e-10, atol=1e-10)
+    # the canonical draws compute the same functions as the raw ones
+    np.testing.assert_allclose(canonicalize(net, info["theta"]), info["theta"], atol=1e-12)
+
+
+def test_units_of_a_mode_add_up_to_the_network(run, modes):
+    assert len(modes) == 2
+    fig = plots.units(run, mode=0, modes=modes)
+    (ax,) = fig.axes
+    info = fig.bayes_uat
+    grid = info["grid"]
+    net = run.posterior.net
+    theta = np.asarray(run.posterior.net_params(info["theta"][0]))
+    lines = {round(l.get_linewidth(), 2): l for l in ax.lines if l.get_linestyle() == "-"}
+    total = lines[1.4].get_ydata()
+    np.testing.assert_allclose(total, np.asarray(net.apply(theta, grid)), rtol=1e-12, atol=1e-9)
+    unit_lines = [l for l in ax.lines if l.get_linewidth() == 1.1]
+    assert len(unit_lines) == 2
+    (c_line,) = [l for l in ax.lines if l.get_linestyle() == "--"]
+    summed = sum(l.get_ydata() for l in unit_lines) + c_line.get_ydata()[0]
+    np.testing.assert_allclose(summed, total, rtol=1e-12, atol=1e-9)
+    # the mode's MAP draw is one of its chains' functions
+    np.testing.assert_allclose(theta[-1], modes[0].map_canonical[6])
+    assert info["bands"] is not None
+
+
+def test_units_mode_index_without_modeset_and_errors(run):
+    fig = plots.units(run, mode=1)  # modes found here, without refinement
+    assert fig.bayes_uat["bands"] is not None
+    with pytest.raises(ValueError, match="does not exist"):
+        plots.units(run, mode=5)
+    with pytest.raises(ValueError, match="Mode from find_modes"):
+        plots.units(run, mode="first")
+
+
+# -- diagnostics ------------------------------------------------------------------------
+def test_mode_map_one_colour_per_mode(run, modes):
+    fig = plots.mode_map(run, modes)
+    (ax,) = fig.axes
+    colours = {tuple(np.round(c.get_facecolor()[0], 3)) for c in ax.collections}
+    grey = tuple(np.round(to_rgba("0.75"), 3))
+    assert len(colours - {grey}) == len(modes)
+    assert ax.get_xlabel() == "$t_{1} = -b_{1}/w_{1}$"
+    assert ax.get_ylabel() == "$t_{2} = -b_{2}/w_{2}$"
+    texts = legend_texts(ax.get_legend())
+    assert sum(t.startswith("mode ") for t in texts) == len(modes)
+    with pytest.raises(ValueError, match="two different units"):
+        plots.mode_map(run, modes, pair=(1, 1))
+
+
+def test_trace_shows_canonical_draws(run):
+    fig = plots.trace(run, params=["w1", "a2"])
+    assert len(fig.axes) == 4
+    assert [fig.axes[i].get_ylabel() for i in (0, 2)] == ["$w_{1}$", "$a_{2}$"]
+    can = canonicalize(run.posterior.net, run.samples.theta)
+    plotted = sorted(np.asarray(l.get_ydata()).mean() for l in fig.axes[1].lines)
+    assert np.allclose(plotted, sorted(can[:, :, 0].mean(axis=1)))
+    raw = plots.trace(run, canonical=False, params=[0])
+    ys = [np.asarray(l.get_ydata()) for l in raw.axes[1].lines]
+    assert any(np.ptp(y) > 1.0 for y in ys)  # raw draws jump between symmetric copies
+
+
+def test_rank_one_panel_per_parameter(run):
+    fig = plots.rank(run, params=["w1", "b1", "c"])
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["$w_{1}$", "$b_{1}$", "$c$"]
+    with pytest.raises(ValueError, match="max_params"):
+        plots.rank(run, max_params=3)
+
+
+# -- sweeps -----------------------------------------------------------------------------
+def sweep_point(units, activation="sigmoid", seed=0, loo=True):
+    rng = np.random.default_rng(seed + 10 * units)
+    x = np.linspace(-5, 5, 40)
+    y = x**2 + 0.5 * rng.uniform(size=40)
+    grid = np.linspace(-10, 10, 50)
+    med = grid**2 + 0.25
+    q = med + np.array([-2.0, -1.0, 0.0, 1.0, 2.0])[:, None] * np.linspace(1, 3, 50)
+    fit = x**2 + 0.25
+    return SweepPoint(
+        target="x2", units=units, activation=activation, x=x, y=y, grid=grid, quantiles=q,
+        sgd_curve=med + 1.0, sgd_fit=fit + 0.1, median_fit=fit, truth=grid**2, noise_var=0.02,
+        noise_floor=0.125, residual_sgd=1.0 / units, residual_median=0.5 / units,
+        sgd_restart_residuals=np.array([1.0 / units]),
+        errors=dict(sgd_train=1.0 / units, sgd_heldout=1.1 / units, posterior_train=0.5,
+                    posterior_heldout=0.6),
+        slopes=dict(x=[-10, 10], sgd=[0.0, 0.0], median=[0.0, 0.0]),
+        loo=dict(elpd=-100.0 / units, se=2.0, p_loo=3.0, k_max=0.3, k_high=0.0) if loo else None,
+        sampler={}, equation="")
+
+
+def test_sweep_panels_labels_and_band(run):
+    pts = [sweep_point(n) for n in (1, 2, 4)]
+    fig = plots.sweep(pts)
+    assert len(fig.axes) == 6
+    top = fig.axes[:3]
+    assert [ax.get_title() for ax in top] == ["$N = 1$", "$N = 2$", "$N = 4$"]
+    assert top[0].get_ylabel() == "$y$" and fig.axes[3].get_ylabel() == r"$|\Delta y|$"
+    assert all(ax.get_xlabel() == "$x$" for ax in fig.axes[3:])
+    texts = [t.get_text() for t in top[1].texts]
+    assert r"$\langle|\Delta y|\rangle = 0.5$" in texts
+    (legend,) = fig.legends
+    assert legend_texts(legend) == ["data", "SGD (Adam)", "posterior median", "95% band",
+                                    "data range"]
+    # the band spans the 2.5 % and 97.5 % curves, the median line is the 50 % curve
+    (band,) = top[0].collections
+    ys = band.get_paths()[0].vertices[:, 1]
+    q = pts[0].quantiles
+    assert np.isclose(ys.min(), q[0].min()) and np.isclose(ys.max(), q[-1].max())
+    assert any(np.allclose(l.get_ydata(), q[2]) for l in top[0].lines)
+    assert LEVELS == (2.5, 16.0, 50.0, 84.0, 97.5)
+
+
+def test_sweep_without_residuals_and_bad_input():
+    fig = plots.sweep([sweep_point(1), sweep_point(2)], residuals=False, truth=True)
+    assert len(fig.axes) == 2
+    assert "truth" in legend_texts(fig.legends[0])
+    with pytest.raises(ValueError, match="no sweep results"):
+        plots.sweep([])
+    with pytest.raises(ValueError, match="SweepPoint"):
+        plots.sweep([object()])
+
+
+def test_activations_grid_rows_and_columns():
+    pts = [sweep_point(n, a) for a in ("relu", "tanh", "sigmoid", "softsign") for n in (1, 2)]
+    fig = plots.activations(pts)
+    assert len(fig.axes) == 8
+    rows = [fig.axes[i].get_ylabel() for i in (0, 2, 4, 6)]
+    assert rows == ["sigmoid: $y$", "softsign: $y$", "relu: $y$", "tanh: $y$"]
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["$N = 1$", "$N = 2$"]
+    fig = plots.activations(pts, units=[2], activations=["tanh"])
+    assert len(fig.axes) == 1
+    with pytest.raises(ValueError, match="no result for"):
+        plots.activations(pts, units=[3])
+
+
+def test_loo_panels_and_legend():
+    pts = [sweep_point(n, a) for a in ("sigmoid", "relu") for n in (1, 2, 4)]
+    fig = plots.loo(pts)
+    left, right = fig.axes
+    assert legend_texts(left.get_legend()) == ["sigmoid", "relu"]
+    assert left.get_ylabel() == r"$\mathrm{elpd}_{\mathrm{LOO}}$"
+    assert right.get_yscale() == "log"
+    assert legend_texts(right.get_legend()) == ["train", "held out", "noise variance"]
+    with pytest.raises(ValueError, match="no LOO"):
+        plots.loo([sweep_point(1, loo=False)])
+
+
+def test_approximation_panels():
+    data = make_dataset("bump", n=50, seed=0)
+    grid = np.linspace(-4, 4, 30)
+    fams = {name: dict(params=np.array([7.0, 13.0]), rmse_in=np.array([0.3, 0.2]),
+                       rmse_out=np.array([1.0, 5.0]), label=["a", "b"])
+            for name in ("ReLU network", "polynomial")}
+    fams["ReLU network"]["rmse_in_median"] = np.array([0.4, 0.3])
+    res = ApproxResult(name="bump", data=data, families=fams, grid=grid, truth=0 * grid,
+                       examples={"polynomial": grid, "exact": grid}, example_params=13,
+                       threshold=0.1, numbers={})
+    fig = plots.approximation(res)
+    assert len(fig.axes) == 3
+    assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
+    assert legend_texts(fig.legends[0]) == ["ReLU network", "polynomial", "median restart"]
+    assert legend_texts(fig.axes[2].get_legend()) == ["truth", "exact"]
+    for f in fams.values():
+        f["rmse_out"] = np.full(2, np.nan)
+    assert len(plots.approximation(res).axes) == 2
+
+
+# -- animation --------------------------------------------------------------------------
+def history(units, k=5):
+    net = MLP(units, "relu")
+    rng = np.random.default_rng(units)
+    return TrainingHistory(net=net, steps=np.arange(k) * 10,
+                           thetas=rng.normal(size=(k, net.dim)), losses=np.linspace(5, 1, k),
+                           settings={})
+
+
+def test_training_animation_has_one_frame_per_snapshot(tmp_path):
+    data = make_dataset("abs", n=30, seed=0)
+    path = plots.training_animation(history(3, k=5), data, tmp_path / "one", fps=4, dpi=30)
+    assert path.name == "one.gif"
+    with Image.open(path) as im:
+        assert im.n_frames == 5
+    both = plots.training_animation([history(3, 4), history(5, 4)], data,
+                                    tmp_path / "two.gif", dpi=30)
+    with Image.open(both) as im:
+        assert im.n_frames == 4
+        assert im.size[0] > im.size[1]  # two panels side by side
+    assert not list(tmp_path.glob(".*"))
+    with pytest.raises(ValueError, match="same number of snapshots"):
+        plots.training_animation([history(3, 4), history(5, 5)], data, tmp_path / "x.gif")
+
+
+def test_training_snapshots_panels():
+    data = make_dataset("abs", n=30, seed=0)
+    fig = plots.training_snapshots([history(3), history(5)], data, at=(0.0, 0.5, 1.0))
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_title().startswith("$N = 3$")
+    assert legend_texts(fig.axes[0].get_legend()) == ["step 0", "step 20", "step 40"]
+    assert isinstance(fig.legends[0].legend_handles[0], Line2D)
