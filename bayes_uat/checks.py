@@ -93,8 +93,9 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                       "posterior means and quantiles carry large Monte Carlo error",
                       "draw more samples (--draws) or thin less; for ensembles run more steps"))
     tau = can.get("autocorr_time") or samples.info.get("autocorr_time")
-    if samples.method != "nuts" and tau:
-        t = max(v for v in tau if v is not None)
+    known = [v for v in (tau or []) if v is not None]
+    if samples.method != "nuts" and known:
+        t = max(known)
         if samples.draws < AUTOCORR_MULTIPLE * t:
             out.append(_w("autocorr", f"the ensemble ran {samples.draws} steps, fewer than "
                           f"{AUTOCORR_MULTIPLE} integrated autocorrelation times ({t:.0f} "

@@ -93,6 +93,14 @@ def initial_points(posterior: Posterior, chains: int, init, *, sgd: SGDResult | 
 
 
 # -- backends ---------------------------------------------------------------------------
+def _potential(posterior: Posterior):
+    """−log p(θ | D) for numpyro. The sampler's own state stays in float64 (numpyro mixes
+    dtypes when 64-bit floats are on); a float32 posterior computes its log-density in
+    float32 and hands the result back in the state's dtype."""
+    logd = posterior.log_density
+    return lambda z: -logd(z).astype(z.dtype)
+
+
 class _NUTS:
     extra = ("potential_energy", "diverging", "num_steps", "accept_prob",
              "adapt_state.step_size", "energy")
@@ -101,8 +109,7 @@ class _NUTS:
                  max_tree_depth=10, target_accept=0.8, chain_method="vectorized"):
         from numpyro.infer import MCMC, NUTS
 
-        logd = posterior.log_density
-        self.kernel = NUTS(potential_fn=lambda z: -logd(z), dense_mass=dense_mass,
+        self.kernel = NUTS(potential_fn=_potential(posterior), dense_mass=dense_mass,
                            max_tree_depth=max_tree_depth, target_accept_prob=target_accept)
         self.mcmc = MCMC(self.kernel, num_warmup=warmup, num_samples=chunk, num_chains=chains,
                          chain_method=chain_method, progress_bar=progress)
@@ -110,7 +117,8 @@ class _NUTS:
         self.warmup, self.posterior = warmup, posterior
 
     def first(self, init):
-        self.mcmc.run(self.key, init_params=jnp.asarray(init, self.dtype),
+        init = jnp.asarray(init, float)
+        self.mcmc.run(self.key, init_params=init[0] if len(init) == 1 else init,
                       extra_fields=self.extra)
         return self._collect()
 
@@ -136,7 +144,7 @@ class _NUTS:
     def resume(self, state: dict, init):
         # The kernel's init also sets up its step function: batched keys make it the
         # vectorised one, a single key (one chain per device under pmap) the plain one.
-        init = jnp.asarray(init, self.dtype)
+        init = jnp.asarray(init, float)
         if self.mcmc.chain_method == "vectorized" and init.shape[0] > 1:
             keys = jax.random.split(jax.random.PRNGKey(0), init.shape[0])
             template = self.kernel.init(keys, self.warmup, init)
@@ -159,14 +167,13 @@ class _AIES:
         mv = {"stretch": AIES.StretchMove(), "de": AIES.DEMove()}
         if moves not in mv:
             raise ValueError(f"unknown AIES moves {moves!r}: choose 'stretch' or 'de'")
-        logd = posterior.log_density
-        self.kernel = AIES(potential_fn=lambda z: -logd(z), moves={mv[moves]: 1.0})
+        self.kernel = AIES(potential_fn=_potential(posterior), moves={mv[moves]: 1.0})
         self.mcmc = MCMC(self.kernel, num_warmup=warmup, num_samples=chunk, num_chains=chains,
                          chain_method="vectorized", progress_bar=progress)
         self.key, self.posterior, self.warmup, self.chains = key, posterior, warmup, chains
 
     def first(self, init):
-        self.mcmc.run(self.key, init_params=jnp.asarray(init, self.posterior.dtype))
+        self.mcmc.run(self.key, init_params=jnp.asarray(init, float))
         return self._collect()
 
     def next(self):
@@ -190,7 +197,7 @@ class _AIES:
 
     def resume(self, state: dict, init):
         keys = jax.random.split(jax.random.PRNGKey(0), self.chains)
-        template = self.kernel.init(keys, self.warmup, jnp.asarray(init, self.posterior.dtype))
+        template = self.kernel.init(keys, self.warmup, jnp.asarray(init, float))
         treedef = jax.tree_util.tree_structure(template)
         leaves = [jnp.asarray(state[f"leaf{i}"]) for i in range(treedef.num_leaves)]
         self.mcmc.post_warmup_state = jax.tree_util.tree_unflatten(treedef, leaves)

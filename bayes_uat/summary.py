@@ -64,12 +64,13 @@ def autocorr_times(theta: np.ndarray) -> list[float] | None:
     level = log.level
     log.setLevel(logging.ERROR)  # its "chain too short" note is reported by us instead
     try:
-        tau = emcee.autocorr.integrated_time(np.swapaxes(theta, 0, 1), quiet=True)
+        with np.errstate(all="ignore"):  # a parameter that never moved has acf[0] = 0
+            tau = emcee.autocorr.integrated_time(np.swapaxes(theta, 0, 1), quiet=True)
     except Exception:
         return None
     finally:
         log.setLevel(level)
-    return [float(t) for t in tau]
+    return [float(t) if np.isfinite(t) else None for t in tau]
 
 
 def symmetry_diagnostics(posterior: Posterior, samples: Samples, *, n_points: int = 5,

@@ -124,3 +124,15 @@ def test_nuts_refuses_step_activation():
     post = Posterior(MLP(2, "step"), make_dataset("step", n=30))
     with pytest.raises(ValueError, match="NUTS needs gradients.*'step'"):
         sample(post, "nuts", progress=False)
+
+
+def test_float32_posterior_and_single_chain():
+    """float32 log-densities run under numpyro's float64 state; one chain takes one start."""
+    post32 = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=50), dtype="float32")
+    for method, chains in (("nuts", 2), ("aies", 14)):
+        s = sample(post32, method, chains=chains, warmup=20, draws=10, progress=False)
+        assert s.theta.shape == (chains, 10, 7) and np.all(np.isfinite(s.log_prob))
+    post = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=50))
+    s = sample(post, "nuts", chains=1, warmup=20, draws=10, progress=False,
+               init=np.linspace(-1, 1, 7))
+    assert s.theta.shape == (1, 10, 7)
