@@ -206,13 +206,15 @@ def enable_compilation_cache() -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Several host devices let NUTS run one chain per CPU core; XLA reads this flag once,
-    # when JAX starts, so it is set here, before anything imports jax.
+    args = build_parser().parse_args(argv)
+    # Host devices let NUTS run one chain per device on CPU ("parallel"; measured faster
+    # than vectorised chains, docs/benchmarks.md). XLA reads this flag once, when its
+    # backend starts (first computation), so it is set before any.
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_force_host_platform_device_count" not in flags:
-        n = os.cpu_count() or 1
+        chains = getattr(args, "chains", None) or 4
+        n = max(os.cpu_count() or 1, chains)
         os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n}".strip()
-    args = build_parser().parse_args(argv)
     enable_compilation_cache()
     try:
         return args.func(args)

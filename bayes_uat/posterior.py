@@ -176,18 +176,23 @@ class Posterior:
             single = jax.jit(f)
             many = jax.jit(jax.vmap(f))
 
+            # This wrapper sits in emcee's inner loop (two calls per step): it hands arrays
+            # to the compiled function as they are, converting only what is not an array.
             def call(theta):
-                theta = jnp.asarray(theta, dtype=dt)
-                if theta.ndim == 0 or theta.shape[-1] != self.dim:
+                if not isinstance(theta, (np.ndarray, jax.Array)):
+                    theta = np.asarray(theta, dtype=float)
+                shape = theta.shape
+                if len(shape) == 0 or shape[-1] != self.dim:
                     raise ValueError(
                         f"θ must have last dimension {self.dim} ({', '.join(self.names)}), "
-                        f"got shape {theta.shape}"
+                        f"got shape {shape}"
                     )
-                if theta.ndim == 1:
+                if len(shape) == 1:
                     return single(theta)
-                batch = theta.shape[:-1]
+                if len(shape) == 2:
+                    return many(theta)
                 out = many(theta.reshape(-1, self.dim))
-                return out.reshape(batch + out.shape[1:])
+                return out.reshape(shape[:-1] + out.shape[1:])
 
             return call
 
