@@ -103,7 +103,5 @@ def get_activation(name: str | Activation) -> Activation:
     if isinstance(name, Activation):
         return name
     if not isinstance(name, str) or name not in _ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}"
-        )
+        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
     return _ACTIVATIONS[name]

@@ -56,50 +56,79 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
     if samples.method == "nuts":
         div = int(np.sum(stats.get("diverging", 0)))
         if div:
-            out.append(_w("divergences", f"{div} of {n} NUTS transitions diverged: the sampler "
-                          "met curvature it could not follow, so parts of the posterior may be "
-                          "missed",
-                          "raise the target acceptance (target_accept=0.95), use a "
-                          "dense mass matrix (--dense-mass), or a tighter prior (--prior-std)"))
+            out.append(
+                _w(
+                    "divergences",
+                    f"{div} of {n} NUTS transitions diverged: the sampler "
+                    "met curvature it could not follow, so parts of the posterior may be "
+                    "missed",
+                    "raise the target acceptance (target_accept=0.95), use a "
+                    "dense mass matrix (--dense-mass), or a tighter prior (--prior-std)",
+                )
+            )
         depth = samples.settings.get("max_tree_depth", 10)
         hits = int(np.sum(np.asarray(stats.get("tree_depth", 0)) >= depth))
         if hits > DEPTH_SHARE_MAX * n:
-            out.append(_w("tree_depth", f"{hits} of {n} NUTS draws ({hits / n:.0%}) hit the "
-                          f"maximum tree depth {depth}: trajectories were cut short, so the "
-                          "sampler moves slowly",
-                          "use a dense mass matrix (--dense-mass), raise --max-tree-depth, or "
-                          "reparameterise; long warm-up helps the step size adapt"))
+            out.append(
+                _w(
+                    "tree_depth",
+                    f"{hits} of {n} NUTS draws ({hits / n:.0%}) hit the "
+                    f"maximum tree depth {depth}: trajectories were cut short, so the "
+                    "sampler moves slowly",
+                    "use a dense mass matrix (--dense-mass), raise --max-tree-depth, or "
+                    "reparameterise; long warm-up helps the step size adapt",
+                )
+            )
         if "energy" in stats:
             e = ebfmi(stats["energy"])
             low = np.flatnonzero(e < EBFMI_MIN)
             if low.size:
-                out.append(_w("ebfmi", f"low E-BFMI ({', '.join(f'{v:.2f}' for v in e[low])}) "
-                              f"in chain(s) {low.tolist()}: momentum resampling explores the "
-                              "energy levels poorly (heavy tails or funnels)",
-                              "reparameterise or tighten the prior; run longer chains"))
+                out.append(
+                    _w(
+                        "ebfmi",
+                        f"low E-BFMI ({', '.join(f'{v:.2f}' for v in e[low])}) "
+                        f"in chain(s) {low.tolist()}: momentum resampling explores the "
+                        "energy levels poorly (heavy tails or funnels)",
+                        "reparameterise or tighten the prior; run longer chains",
+                    )
+                )
     can = diagnostics.get("canonical") or diagnostics.get("raw") or {}
     rhat = can.get("max_rhat")
     if rhat is not None and np.isfinite(rhat) and rhat > RHAT_MAX and samples.method == "nuts":
         worst = max(can["rhat"], key=lambda k: can["rhat"][k])
-        out.append(_w("rhat", f"split R-hat of canonical θ reaches {rhat:.2f} ({worst}): "
-                      "after removing symmetric copies the chains still disagree — they sit "
-                      "in different modes or have not converged",
-                      "run longer (--warmup, --draws), more chains, and look at the modes in "
-                      "`bayes-uat compare`; shares across non-mixing chains are not masses"))
+        out.append(
+            _w(
+                "rhat",
+                f"split R-hat of canonical θ reaches {rhat:.2f} ({worst}): "
+                "after removing symmetric copies the chains still disagree — they sit "
+                "in different modes or have not converged",
+                "run longer (--warmup, --draws), more chains, and look at the modes in "
+                "`bayes-uat compare`; shares across non-mixing chains are not masses",
+            )
+        )
     ess = can.get("min_ess_bulk")
     need = max(ESS_MIN, 100 * (samples.chains if samples.method == "nuts" else 1))
     if ess is not None and np.isfinite(ess) and ess < need:
-        out.append(_w("ess", f"bulk ESS of canonical θ is only {ess:.0f} (want ≥ {need}): "
-                      "posterior means and quantiles carry large Monte Carlo error",
-                      "draw more samples (--draws) or thin less; for ensembles run more steps"))
+        out.append(
+            _w(
+                "ess",
+                f"bulk ESS of canonical θ is only {ess:.0f} (want ≥ {need}): "
+                "posterior means and quantiles carry large Monte Carlo error",
+                "draw more samples (--draws) or thin less; for ensembles run more steps",
+            )
+        )
     tau = can.get("autocorr_time") or samples.info.get("autocorr_time")
     known = [v for v in (tau or []) if v is not None]
     if samples.method != "nuts" and known:
         t = max(known)
         if samples.draws < AUTOCORR_MULTIPLE * t:
-            out.append(_w("autocorr", f"the ensemble ran {samples.draws} steps, fewer than "
-                          f"{AUTOCORR_MULTIPLE} integrated autocorrelation times ({t:.0f} "
-                          "steps): the estimate of τ and the draws are unreliable",
-                          f"run at least {int(np.ceil(AUTOCORR_MULTIPLE * t))} steps "
-                          "(--draws)"))
+            out.append(
+                _w(
+                    "autocorr",
+                    f"the ensemble ran {samples.draws} steps, fewer than "
+                    f"{AUTOCORR_MULTIPLE} integrated autocorrelation times ({t:.0f} "
+                    "steps): the estimate of τ and the draws are unreliable",
+                    f"run at least {int(np.ceil(AUTOCORR_MULTIPLE * t))} steps (--draws)",
+                )
+            )
     return out

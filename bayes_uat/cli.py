@@ -1,9 +1,9 @@
 """The ``bayes-uat`` command: parses arguments and calls the library, nothing more.
 
-    bayes-uat run --target x2 --units 2 --sampler emcee --draws 10000 --out runs/x2
-    bayes-uat run --config run.toml --out runs/x2
-    bayes-uat run --resume runs/x2
-    bayes-uat show runs/x2
+bayes-uat run --target x2 --units 2 --sampler emcee --draws 10000 --out runs/x2
+bayes-uat run --config run.toml --out runs/x2
+bayes-uat run --resume runs/x2
+bayes-uat show runs/x2
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ def _parse_units(s: str):
     try:
         parts = [int(u) for u in s.replace(" ", "").split(",") if u]
     except ValueError:
-        raise ValueError(f"--units must be an integer or comma-separated integers, got {s!r}"
-                         ) from None
+        raise ValueError(
+            f"--units must be an integer or comma-separated integers, got {s!r}"
+        ) from None
     return parts[0] if len(parts) == 1 else parts
 
 
@@ -92,13 +93,15 @@ def _table(summary: dict) -> str:
 
 def _report(summary: dict) -> str:
     s = summary["sampler"]
-    lines = [f"{s['method']}: {s['chains']} chain(s) × {s['draws']} draws in "
-             f"{s['wall_time']:.1f} s"]
+    lines = [
+        f"{s['method']}: {s['chains']} chain(s) × {s['draws']} draws in {s['wall_time']:.1f} s"
+    ]
     for key, what in (("raw", "raw θ"), ("canonical", "canonical θ"), ("function", "f(x)")):
         d = summary["diagnostics"].get(key)
         if d:
-            lines.append(f"{what:>12}: max R-hat {d['max_rhat']:.2f}, min bulk ESS "
-                         f"{d['min_ess_bulk']:.0f}")
+            lines.append(
+                f"{what:>12}: max R-hat {d['max_rhat']:.2f}, min bulk ESS {d['min_ess_bulk']:.0f}"
+            )
     lines += ["", _table(summary)]
     for w in summary.get("warnings", []):
         lines += ["", f"warning: {w['message']}", f"  what to do: {w['fix']}"]
@@ -128,14 +131,21 @@ def cmd_run(args) -> int:
             raise ValueError(f"cannot resume {str(out)!r}: no checkpoint.npz there")
         with np.load(ck, allow_pickle=False) as f:
             cfg = RunConfig.from_dict(json.loads(str(f["config"])), source=str(ck))
-        run = execute(cfg, out, resume=True, progress=not args.quiet,
-                      figures=not args.no_figures, log=log)
+        run = execute(
+            cfg, out, resume=True, progress=not args.quiet, figures=not args.no_figures, log=log
+        )
     else:
         if args.out is None:
             raise ValueError("bayes-uat run needs --out RUN_DIR (or --resume RUN_DIR)")
         cfg = config_from_args(args)
-        run = execute(cfg, args.out, overwrite=args.overwrite, progress=not args.quiet,
-                      figures=not args.no_figures, log=log)
+        run = execute(
+            cfg,
+            args.out,
+            overwrite=args.overwrite,
+            progress=not args.quiet,
+            figures=not args.no_figures,
+            log=log,
+        )
     print(_report(run.summary))
     print()
     print(compare_text(run))
@@ -165,8 +175,12 @@ def cmd_compare(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="bayes-uat", description=(
-        "Sample the Bayesian posterior of a small neural network and compare it with SGD."))
+    p = argparse.ArgumentParser(
+        prog="bayes-uat",
+        description=(
+            "Sample the Bayesian posterior of a small neural network and compare it with SGD."
+        ),
+    )
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="train with SGD, sample the posterior, write a run record")
     r.add_argument("--config", help="TOML file with run settings (flags override it)")
@@ -182,8 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_show)
     c = sub.add_parser("compare", help="symmetry-aware comparison of SGD with the posterior")
     c.add_argument("run_dir")
-    c.add_argument("--extrapolate", type=float, default=2.0,
-                   help="width of the extrapolation grid, in data ranges (default 2)")
+    c.add_argument(
+        "--extrapolate",
+        type=float,
+        default=2.0,
+        help="width of the extrapolation grid, in data ranges (default 2)",
+    )
     c.add_argument("--no-save", action="store_true", help="do not update summary.json")
     c.set_defaults(func=cmd_compare)
     return p

@@ -48,10 +48,14 @@ class Comparison:
     grid_out: np.ndarray
 
     def to_dict(self) -> dict:
-        return dict(rows=[_clean(r) for r in self.rows], modes=self.modes.to_dict(self.names),
-                    grid_in=[float(self.grid_in[0]), float(self.grid_in[-1])],
-                    grid_out=[float(self.grid_out.min()), float(self.grid_out.max())]
-                    if self.grid_out.size else None)
+        return dict(
+            rows=[_clean(r) for r in self.rows],
+            modes=self.modes.to_dict(self.names),
+            grid_in=[float(self.grid_in[0]), float(self.grid_in[-1])],
+            grid_out=[float(self.grid_out.min()), float(self.grid_out.max())]
+            if self.grid_out.size
+            else None,
+        )
 
     def row(self, name: str) -> dict:
         for r in self.rows:
@@ -69,23 +73,34 @@ class Comparison:
         for r in d["rows"]:
             table.append([_fmt(r.get(k), f) for k, _, f in _COLUMNS])
         w = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
-        lines = ["  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(row))
-                 for row in table]
+        lines = [
+            "  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(row))
+            for row in table
+        ]
         m = d["modes"]
         lines.append(f"{len(m['modes'])} mode(s); {m['note']}")
         for mode in m["modes"]:
-            lines.append(f"  mode {mode['index']}: share {mode['share']:.2f}, log p(MAP) "
-                         f"{mode['map_log_posterior']:.2f}\n    "
-                         f"{mode['equation_with_uncertainty']}")
+            lines.append(
+                f"  mode {mode['index']}: share {mode['share']:.2f}, log p(MAP) "
+                f"{mode['map_log_posterior']:.2f}\n    "
+                f"{mode['equation_with_uncertainty']}"
+            )
         return "\n".join(lines)
 
 
-_COLUMNS = [("name", "", "{}"), ("log_posterior", "log p(θ|D)", "{:.2f}"),
-            ("mse", "MSE", "{:.3f}"), ("rmse_map_in", "RMSE vs MAP in", "{:.3f}"),
-            ("rmse_map_out", "out", "{:.2f}"), ("rmse_true_in", "vs truth in", "{:.3f}"),
-            ("nearest_mode", "mode", "{}"), ("distance", "dist", "{:.2f}"),
-            ("mahalanobis", "Mahal.", "{:.1f}"), ("posterior_level", "P[lp>lp_sgd]", "{:.3f}"),
-            ("in_band_95", "in 95% band", "{:.2f}")]
+_COLUMNS = [
+    ("name", "", "{}"),
+    ("log_posterior", "log p(θ|D)", "{:.2f}"),
+    ("mse", "MSE", "{:.3f}"),
+    ("rmse_map_in", "RMSE vs MAP in", "{:.3f}"),
+    ("rmse_map_out", "out", "{:.2f}"),
+    ("rmse_true_in", "vs truth in", "{:.3f}"),
+    ("nearest_mode", "mode", "{}"),
+    ("distance", "dist", "{:.2f}"),
+    ("mahalanobis", "Mahal.", "{:.1f}"),
+    ("posterior_level", "P[lp>lp_sgd]", "{:.3f}"),
+    ("in_band_95", "in 95% band", "{:.2f}"),
+]
 
 
 def _fmt(v, f) -> str:
@@ -109,9 +124,16 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.mean((a - b) ** 2))) if a.size else float("nan")
 
 
-def compare(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None, *,
-            modes: ModeSet | None = None, n_grid: int = 200, extrapolate: float = 2.0,
-            max_draws: int = 4000) -> Comparison:
+def compare(
+    posterior: Posterior,
+    samples: Samples,
+    sgd: SGDResult | None = None,
+    *,
+    modes: ModeSet | None = None,
+    n_grid: int = 200,
+    extrapolate: float = 2.0,
+    max_draws: int = 4000,
+) -> Comparison:
     """Compare SGD solutions, the MAP and every mode (see the module docstring)."""
     if not isinstance(samples, Samples):
         raise ValueError(f"compare needs Samples, got {type(samples).__name__}")
@@ -129,8 +151,9 @@ def compare(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None
     true_out = None if truth is None else np.asarray(truth(grid_out))
 
     best = samples.map_theta
-    map_theta = max([best] + [m.map_theta for m in modes],
-                    key=lambda t: float(posterior.log_prob(t)))
+    map_theta = max(
+        [best] + [m.map_theta for m in modes], key=lambda t: float(posterior.log_prob(t))
+    )
 
     # every point of the table evaluated in one batch
     sgd_thetas = np.zeros((0, samples.dim)) if sgd is None else np.asarray(sgd.thetas)
@@ -139,8 +162,9 @@ def compare(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None
     lls = np.asarray(posterior.log_likelihood(pts))
     mses = np.asarray(posterior.mse(pts))
     f_in = np.asarray(posterior.predict(pts, grid_in))
-    f_out = (np.asarray(posterior.predict(pts, grid_out)) if grid_out.size
-             else np.zeros((len(pts), 0)))
+    f_out = (
+        np.asarray(posterior.predict(pts, grid_out)) if grid_out.size else np.zeros((len(pts), 0))
+    )
     f_modes = np.asarray(posterior.predict(pts, modes.grid))  # the grid modes were found on
     i_map = len(sgd_thetas)
     # posterior 95 % band of f on the data-range grid, from the analysed draws
@@ -150,9 +174,13 @@ def compare(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None
 
     def base(name, kind, i):
         return dict(
-            name=name, kind=kind,
-            log_posterior=float(lps[i]), log_likelihood=float(lls[i]), mse=float(mses[i]),
-            rmse_map_in=_rmse(f_in[i], f_in[i_map]), rmse_map_out=_rmse(f_out[i], f_out[i_map]),
+            name=name,
+            kind=kind,
+            log_posterior=float(lps[i]),
+            log_likelihood=float(lls[i]),
+            mse=float(mses[i]),
+            rmse_map_in=_rmse(f_in[i], f_in[i_map]),
+            rmse_map_out=_rmse(f_out[i], f_out[i_map]),
             rmse_true_in=None if truth is None else _rmse(f_in[i], true_in),
             rmse_true_out=None if truth is None else _rmse(f_out[i], true_out),
             equation=posterior.net.equation(posterior.net_params(pts[i])),
@@ -165,8 +193,9 @@ def compare(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None
         row["posterior_level"] = float(np.mean(lp_all > lps[r]))
         row["in_band_95"] = float(np.mean((f_in[r] >= band[0]) & (f_in[r] <= band[1])))
         if len(modes):
-            k = int(np.argmin([_rmse(f_modes[r], f_modes[i_map + 1 + q])
-                               for q in range(len(modes))]))
+            k = int(
+                np.argmin([_rmse(f_modes[r], f_modes[i_map + 1 + q]) for q in range(len(modes))])
+            )
             m = modes[k]
             can = to_canonical(posterior, theta, reference=m.map_canonical)
             row["nearest_mode"] = k
@@ -183,5 +212,6 @@ def compare(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None
         row = base(f"mode {m.index}", "mode", i_map + 1 + q)
         row["share"] = m.share
         rows.append(row)
-    return Comparison(rows=tuple(rows), modes=modes, names=names, grid_in=grid_in,
-                      grid_out=grid_out)
+    return Comparison(
+        rows=tuple(rows), modes=modes, names=names, grid_in=grid_in, grid_out=grid_out
+    )

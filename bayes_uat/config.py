@@ -74,14 +74,24 @@ class RunConfig:
         for f in fields(self):
             v = getattr(self, f.name)
             if not _type_ok(v, hints[f.name]):
-                raise ValueError(f"config key {f.name!r}: expected {_describe(hints[f.name])}, "
-                                 f"got {v!r} ({type(v).__name__})")
-        choices = dict(activation=ACTIVATIONS, likelihood=LIKELIHOODS, sampler=METHODS,
-                       optimizer=OPTIMIZERS, sgd_loss=LOSSES, init=("sgd", "prior"))
+                raise ValueError(
+                    f"config key {f.name!r}: expected {_describe(hints[f.name])}, "
+                    f"got {v!r} ({type(v).__name__})"
+                )
+        choices = dict(
+            activation=ACTIVATIONS,
+            likelihood=LIKELIHOODS,
+            sampler=METHODS,
+            optimizer=OPTIMIZERS,
+            sgd_loss=LOSSES,
+            init=("sgd", "prior"),
+        )
         for k, options in choices.items():
             if getattr(self, k) not in options:
-                raise ValueError(f"config key {k!r}: unknown value {getattr(self, k)!r}; "
-                                 f"choose one of {', '.join(options)}")
+                raise ValueError(
+                    f"config key {k!r}: unknown value {getattr(self, k)!r}; "
+                    f"choose one of {', '.join(options)}"
+                )
         if isinstance(self.units, list):
             object.__setattr__(self, "units", list(self.units))
 
@@ -90,8 +100,9 @@ class RunConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ValueError(f"{source}: unknown key(s) {unknown}; valid keys are "
-                             f"{', '.join(sorted(known))}")
+            raise ValueError(
+                f"{source}: unknown key(s) {unknown}; valid keys are {', '.join(sorted(known))}"
+            )
         return cls(**d)
 
     @classmethod

@@ -55,10 +55,16 @@ TARGETS: dict[str, _Target] = {
     "x2": _Target(lambda x: x**2, (-5.0, 5.0), 500, "uniform", 0.5),
     "sin": _Target(jnp.sin, (-10.0, 10.0), 1000, "uniform", 0.2),
     "abs": _Target(jnp.abs, (-5.0, 5.0), 500, "gaussian", 0.1),
-    "bump": _Target(lambda x: jnp.where(jnp.abs(x) < 1.0, 1.0, 0.0), (-2.0, 2.0), 400,
-                    "gaussian", 0.05),
-    "sawtooth": _Target(lambda x: 1.0 - 2.0 * jnp.abs(jnp.mod(4.0 * x, 1.0) - 0.5),
-                        (0.0, 1.0), 400, "gaussian", 0.02),
+    "bump": _Target(
+        lambda x: jnp.where(jnp.abs(x) < 1.0, 1.0, 0.0), (-2.0, 2.0), 400, "gaussian", 0.05
+    ),
+    "sawtooth": _Target(
+        lambda x: 1.0 - 2.0 * jnp.abs(jnp.mod(4.0 * x, 1.0) - 0.5),
+        (0.0, 1.0),
+        400,
+        "gaussian",
+        0.02,
+    ),
     "step": _Target(lambda x: jnp.where(x > 0, 1.0, 0.0), (-2.0, 2.0), 400, "gaussian", 0.05),
 }
 
@@ -68,8 +74,10 @@ def target_function(target: str) -> Callable:
     if target in TARGETS:
         return TARGETS[target].fn
     if target.isidentifier() and target != "x":
-        raise ValueError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}, or "
-                         "give an expression in x such as 'sin(x) + 0.5*x**2'")
+        raise ValueError(
+            f"unknown target {target!r}: choose one of {', '.join(TARGETS)}, or "
+            "give an expression in x such as 'sin(x) + 0.5*x**2'"
+        )
     return parse_expression(target)
 
 
@@ -79,8 +87,9 @@ def _check_finite_array(name: str, v, ndim: tuple[int, ...]) -> np.ndarray:
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be numeric, got {type(v).__name__}") from None
     if arr.ndim not in ndim:
-        raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimensions, "
-                         f"got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have {' or '.join(map(str, ndim))} dimensions, got shape {arr.shape}"
+        )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty: a data set needs at least one point")
     bad = ~np.isfinite(arr)
@@ -194,9 +203,11 @@ def make_dataset(
         raise ValueError(f"x_range must be finite with lo < hi, got {x_range!r}")
     if noise not in NOISES:
         raise ValueError(f"unknown noise {noise!r}: choose one of {', '.join(NOISES)}")
-    if (isinstance(noise_scale, bool)
-            or not isinstance(noise_scale, (int, float, np.integer, np.floating))
-            or not (math.isfinite(noise_scale) and noise_scale >= 0)):
+    if (
+        isinstance(noise_scale, bool)
+        or not isinstance(noise_scale, (int, float, np.integer, np.floating))
+        or not (math.isfinite(noise_scale) and noise_scale >= 0)
+    ):
         raise ValueError(f"noise_scale must be a finite number >= 0, got {noise_scale!r}")
     if spacing not in ("linspace", "random"):
         raise ValueError(f"spacing must be 'linspace' or 'random', got {spacing!r}")
@@ -213,8 +224,9 @@ def make_dataset(
         eps = noise_scale * rng.standard_normal(x.shape)
     else:
         eps = np.zeros_like(x)
-    return Dataset(x=x, y=f + eps, target=target, noise=noise,
-                   noise_scale=float(noise_scale), seed=int(seed))
+    return Dataset(
+        x=x, y=f + eps, target=target, noise=noise, noise_scale=float(noise_scale), seed=int(seed)
+    )
 
 
 def load_dataset(path: str | Path, *, target: str | None = None) -> Dataset:
@@ -246,8 +258,10 @@ def load_dataset(path: str | Path, *, target: str | None = None) -> Dataset:
             raise ValueError(f"{path}: the file holds a header but no data rows")
         widths = {len(r) for r in rows}
         if len(widths) > 1:
-            raise ValueError(f"{path}: rows have different numbers of columns {sorted(widths)}; "
-                             "every row needs the same columns (x, y)")
+            raise ValueError(
+                f"{path}: rows have different numbers of columns {sorted(widths)}; "
+                "every row needs the same columns (x, y)"
+            )
         try:
             table = np.array([[float(v) for v in r] for r in rows])
         except ValueError as e:

@@ -32,18 +32,31 @@ from .activations import ACTIVATIONS, get_activation
 MAX_LENGTH = 500
 
 FUNCTIONS: dict[str, Callable] = {
-    "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan, "exp": jnp.exp, "log": jnp.log,
-    "sqrt": jnp.sqrt, "abs": jnp.abs, "sinh": jnp.sinh, "cosh": jnp.cosh,
-    "arctan": jnp.arctan, "sign": jnp.sign, "floor": jnp.floor,
+    "sin": jnp.sin,
+    "cos": jnp.cos,
+    "tan": jnp.tan,
+    "exp": jnp.exp,
+    "log": jnp.log,
+    "sqrt": jnp.sqrt,
+    "abs": jnp.abs,
+    "sinh": jnp.sinh,
+    "cosh": jnp.cosh,
+    "arctan": jnp.arctan,
+    "sign": jnp.sign,
+    "floor": jnp.floor,
     "heaviside": lambda z: jnp.where(z > 0, 1.0, 0.0),
-    "minimum": jnp.minimum, "maximum": jnp.maximum,
+    "minimum": jnp.minimum,
+    "maximum": jnp.maximum,
 }
 FUNCTIONS.update({name: get_activation(name).fn for name in ACTIVATIONS})
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
 _BINOPS = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.Pow: operator.pow,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
 }
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 _MAX_INT = 2**63 - 1  # larger integer literals cannot be passed to jax
@@ -99,8 +112,10 @@ def _check(node: ast.AST, variables: tuple[str, ...], text: str) -> None:
             raise bad("a keyword argument")
         arity = 2 if node.func.id in ("minimum", "maximum") else 1
         if len(node.args) != arity:
-            raise ValueError(f"target expression {text!r}: {node.func.id}() takes {arity} "
-                             f"argument(s), got {len(node.args)}")
+            raise ValueError(
+                f"target expression {text!r}: {node.func.id}() takes {arity} "
+                f"argument(s), got {len(node.args)}"
+            )
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise bad("a starred argument")
@@ -147,7 +162,9 @@ def parse_expression(text: str, *, in_dim: int = 1) -> Callable[[jax.Array], jax
         x = jnp.asarray(x)
         env = {"x": x} if in_dim == 1 else {v: x[..., j] for j, v in enumerate(variables)}
         out = evaluate(tree, env)
-        return jnp.broadcast_to(jnp.asarray(out, dtype=jnp.result_type(x, float)),
-                                x.shape if in_dim == 1 else x.shape[:-1])
+        return jnp.broadcast_to(
+            jnp.asarray(out, dtype=jnp.result_type(x, float)),
+            x.shape if in_dim == 1 else x.shape[:-1],
+        )
 
     return fn

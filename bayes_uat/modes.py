@@ -71,10 +71,14 @@ class Mode:
 
     def to_dict(self, names) -> dict:
         return dict(
-            index=self.index, share=self.share, chain_shares=self.chain_shares.tolist(),
-            n_draws=self.n_draws, map_log_posterior=self.map_log_prob,
+            index=self.index,
+            share=self.share,
+            chain_shares=self.chain_shares.tolist(),
+            n_draws=self.n_draws,
+            map_log_posterior=self.map_log_prob,
             map=dict(zip(names, self.map_theta.tolist())),
-            map_canonical=dict(zip(names, self.map_canonical.tolist())), equation=self.equation,
+            map_canonical=dict(zip(names, self.map_canonical.tolist())),
+            equation=self.equation,
             equation_with_uncertainty=self.equation_uncertain,
             std=dict(zip(names, np.sqrt(np.diag(self.cov)).tolist())),
         )
@@ -118,18 +122,26 @@ class ModeSet:
             return "one mode found"
         if self.chains_mix:
             return "every chain visits every mode: shares estimate posterior masses"
-        return ("chains do not move between modes: shares are fractions of draws, set by "
-                "where chains started, not posterior masses")
+        return (
+            "chains do not move between modes: shares are fractions of draws, set by "
+            "where chains started, not posterior masses"
+        )
 
     def to_dict(self, names) -> dict:
-        return dict(tol=self.tol, chains_mix=self.chains_mix, note=self.note,
-                    modes=[m.to_dict(names) for m in self.modes])
+        return dict(
+            tol=self.tol,
+            chains_mix=self.chains_mix,
+            note=self.note,
+            modes=[m.to_dict(names) for m in self.modes],
+        )
 
     def __str__(self) -> str:
         lines = [f"{len(self.modes)} mode(s); {self.note}"]
         for m in self.modes:
-            lines.append(f"  mode {m.index}: share {m.share:.2f}, log p(MAP) "
-                         f"{m.map_log_prob:.2f}\n    {m.equation_uncertain}")
+            lines.append(
+                f"  mode {m.index}: share {m.share:.2f}, log p(MAP) "
+                f"{m.map_log_prob:.2f}\n    {m.equation_uncertain}"
+            )
         return "\n".join(lines)
 
 
@@ -152,8 +164,15 @@ def _laplace_cov(H: np.ndarray) -> np.ndarray | None:
     return cov if np.all(eig > 0) else None  # not a maximum: no Laplace approximation
 
 
-def _merge_same_maps(posterior: Posterior, grid: np.ndarray, tol: float, labels: np.ndarray,
-                     keep: list, maps: np.ndarray, map_lp: np.ndarray):
+def _merge_same_maps(
+    posterior: Posterior,
+    grid: np.ndarray,
+    tol: float,
+    labels: np.ndarray,
+    keep: list,
+    maps: np.ndarray,
+    map_lp: np.ndarray,
+):
     """Merge groups whose refined MAPs compute the same function (RMSE on the grid below
     ``tol``): a broad mode's outlying draws form groups of their own, which optimisation
     takes back to that mode's maximum.  The group with the higher MAP absorbs the other;
@@ -183,10 +202,18 @@ def default_tol(f: np.ndarray) -> float:
     return float(max(3.0 * np.median(spread), 1e-6 * (np.abs(f).max() + 1e-300)))
 
 
-def find_modes(posterior: Posterior, samples: Samples, *, tol: float | None = None,
-               n_grid: int = 100, extrapolate: float = 2.0, max_draws: int = 4000,
-               min_share: float = 0.01,
-               max_modes: int = 10, refine: bool = True) -> ModeSet:
+def find_modes(
+    posterior: Posterior,
+    samples: Samples,
+    *,
+    tol: float | None = None,
+    n_grid: int = 100,
+    extrapolate: float = 2.0,
+    max_draws: int = 4000,
+    min_share: float = 0.01,
+    max_modes: int = 10,
+    refine: bool = True,
+) -> ModeSet:
     """Find the distinct modes among ``samples`` (see the module docstring).
 
     Args:
@@ -232,8 +259,9 @@ def find_modes(posterior: Posterior, samples: Samples, *, tol: float | None = No
     # shifts c and so changes the prior, making a canonical copy a slightly lower point.
     flat_raw = theta.reshape(-1, theta.shape[-1])
     modes = []
-    starts = (np.stack([flat_raw[leaders[k]] for k in keep]) if keep
-              else np.zeros((0, theta.shape[-1])))
+    starts = (
+        np.stack([flat_raw[leaders[k]] for k in keep]) if keep else np.zeros((0, theta.shape[-1]))
+    )
     if refine and len(keep):
         maps, map_lp = find_map(posterior, starts)
     else:
@@ -257,17 +285,32 @@ def find_modes(posterior: Posterior, samples: Samples, *, tol: float | None = No
         lap = _laplace_cov(hessians[j]) if refine else None
         sd = np.sqrt(np.clip(np.diag(cov), 0, None))
         net_dim = posterior.net.dim
-        modes.append(Mode(
-            index=new, map_theta=np.asarray(maps[j]), map_canonical=np.asarray(maps_can[j]),
-            map_log_prob=float(map_lp[j]),
-            share=float(members.mean()), chain_shares=members.mean(axis=1),
-            mean=mean, cov=cov, laplace_cov=lap, n_draws=int(members.sum()),
-            equation=posterior.net.equation(np.asarray(maps[j])[:net_dim]),
-            equation_uncertain=posterior.net.equation(mean[:net_dim], std=sd[:net_dim]),
-        ))
+        modes.append(
+            Mode(
+                index=new,
+                map_theta=np.asarray(maps[j]),
+                map_canonical=np.asarray(maps_can[j]),
+                map_log_prob=float(map_lp[j]),
+                share=float(members.mean()),
+                chain_shares=members.mean(axis=1),
+                mean=mean,
+                cov=cov,
+                laplace_cov=lap,
+                n_draws=int(members.sum()),
+                equation=posterior.net.equation(np.asarray(maps[j])[:net_dim]),
+                equation_uncertain=posterior.net.equation(mean[:net_dim], std=sd[:net_dim]),
+            )
+        )
     chains_mix = bool(len(modes) <= 1 or all(np.all(m.chain_shares > 0) for m in modes))
-    return ModeSet(modes=tuple(modes), labels=out_labels, draw_index=idx, canonical=can,
-                   grid=grid, tol=float(tol), chains_mix=chains_mix)
+    return ModeSet(
+        modes=tuple(modes),
+        labels=out_labels,
+        draw_index=idx,
+        canonical=can,
+        grid=grid,
+        tol=float(tol),
+        chains_mix=chains_mix,
+    )
 
 
 @dataclass(frozen=True)
@@ -311,8 +354,16 @@ class Discovery:
         return None
 
 
-def discover_modes(posterior: Posterior, *, chains: int = 256, warmup: int = 200,
-                   draws: int = 20, seed: int = 0, sgd_steps: int = 300, **find) -> Discovery:
+def discover_modes(
+    posterior: Posterior,
+    *,
+    chains: int = 256,
+    warmup: int = 200,
+    draws: int = 20,
+    seed: int = 0,
+    sgd_steps: int = 300,
+    **find,
+) -> Discovery:
     """Many short NUTS chains for mode discovery (as in Wiese et al. 2023): every chain
     starts from its own short SGD run (restarts vmapped, PyTorch-style initialisation),
     is warmed up, and keeps a few draws; :func:`find_modes` groups what they reached.
@@ -321,11 +372,23 @@ def discover_modes(posterior: Posterior, *, chains: int = 256, warmup: int = 200
     from .sampling import sample
 
     sgd = train_sgd(posterior, restarts=chains, steps=sgd_steps, seed=seed)
-    s = sample(posterior, "nuts", chains=chains, warmup=warmup, draws=draws, seed=seed,
-               sgd=sgd, progress=False)
+    s = sample(
+        posterior,
+        "nuts",
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+        seed=seed,
+        sgd=sgd,
+        progress=False,
+    )
     modes = find_modes(posterior, s, **find)
     lab = modes.labels
-    chain_mode = np.array([np.bincount(r[r >= 0], minlength=len(modes)).argmax()
-                           if np.any(r >= 0) else -1 for r in lab])
+    chain_mode = np.array(
+        [
+            np.bincount(r[r >= 0], minlength=len(modes)).argmax() if np.any(r >= 0) else -1
+            for r in lab
+        ]
+    )
     per = np.array([int(np.sum(chain_mode == k)) for k in range(len(modes))])
     return Discovery(samples=s, modes=modes, chain_mode=chain_mode, chains_per_mode=per)

@@ -98,8 +98,12 @@ class MLP:
             names += ["w"] if d == 1 else [f"w{j + 1}" for j in range(d)]
             latex += ["$w$"] if d == 1 else [f"$w_{{{j + 1}}}$" for j in range(d)]
             return dict(
-                names=tuple(names + ["c"]), latex=tuple(latex + ["$c$"]), layers=[],
-                a=w_idx, c=d, dim=d + 1,
+                names=tuple(names + ["c"]),
+                latex=tuple(latex + ["$c$"]),
+                layers=[],
+                a=w_idx,
+                c=d,
+                dim=d + 1,
             )
         fan_in = d
         a_idx = np.zeros(self.units[-1], dtype=int)
@@ -288,8 +292,9 @@ class MLP:
             return fmt.affine(p["a"], xs, p["c"])
         if len(self.units) == 1:
             W, b = p["W"][0], p["b"][0]
-            terms = [(p["a"][i], f"{fname}({fmt.affine(W[i], xs, b[i])})")
-                     for i in range(self.units[0])]
+            terms = [
+                (p["a"][i], f"{fname}({fmt.affine(W[i], xs, b[i])})") for i in range(self.units[0])
+            ]
             return fmt.sum(terms, p["c"])
         lines = []
         inputs = xs

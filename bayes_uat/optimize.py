@@ -131,12 +131,15 @@ def train_sgd(
         theta0 = net.init(k_init, (restarts,)).astype(dt)
         if posterior.infers_sigma:
             theta0 = jnp.concatenate(
-                [theta0, jnp.full((restarts, 1), math.log(posterior.sigma_scale), dt)], axis=1)
+                [theta0, jnp.full((restarts, 1), math.log(posterior.sigma_scale), dt)], axis=1
+            )
     else:
         theta0 = jnp.asarray(init, dt)
         if theta0.shape != (restarts, posterior.dim):
-            raise ValueError(f"init must have shape (restarts, dim) = ({restarts}, "
-                             f"{posterior.dim}), got {theta0.shape}")
+            raise ValueError(
+                f"init must have shape (restarts, dim) = ({restarts}, "
+                f"{posterior.dim}), got {theta0.shape}"
+            )
     opt = (optax.adam if optimizer == "adam" else optax.sgd)(learning_rate)
     scale_map = n / (batch_size or n)
 
@@ -172,18 +175,32 @@ def train_sgd(
         losses=np.asarray(losses),
         final_loss=final,
         best_index=int(np.argmin(final_sel)),
-        settings=dict(optimizer=optimizer, learning_rate=float(learning_rate), steps=int(steps),
-                      restarts=int(restarts), loss=loss, batch_size=batch_size, seed=int(seed)),
+        settings=dict(
+            optimizer=optimizer,
+            learning_rate=float(learning_rate),
+            steps=int(steps),
+            restarts=int(restarts),
+            loss=loss,
+            batch_size=batch_size,
+            seed=int(seed),
+        ),
     )
 
 
-def find_map(posterior: Posterior, starts, *, steps: int = 2000,
-             learning_rate: float = 1e-2) -> tuple[np.ndarray, np.ndarray]:
+def find_map(
+    posterior: Posterior, starts, *, steps: int = 2000, learning_rate: float = 1e-2
+) -> tuple[np.ndarray, np.ndarray]:
     """Refine each start (shape (k, dim)) to a local maximum of the posterior with Adam on
     −log p(θ | D); return (θ of shape (k, dim), log p of shape (k,))."""
     starts = np.atleast_2d(np.asarray(starts, dtype=float))
-    res = train_sgd(posterior, loss="map", init=starts, restarts=starts.shape[0],
-                    steps=steps, learning_rate=learning_rate)
+    res = train_sgd(
+        posterior,
+        loss="map",
+        init=starts,
+        restarts=starts.shape[0],
+        steps=steps,
+        learning_rate=learning_rate,
+    )
     lp = np.asarray(posterior.log_prob(res.thetas))
     # Adam can overshoot at the end of a run: keep the start where it was better.
     lp0 = np.asarray(posterior.log_prob(starts))

@@ -93,22 +93,31 @@ class Posterior:
                 f"the data have {self.data.in_dim}-dimensional x but the network expects "
                 f"in_dim={self.net.in_dim}; build MLP(..., in_dim={self.data.in_dim})"
             )
-        object.__setattr__(self, "prior_std", _positive(
-            "prior_std", self.prior_std, "pass e.g. prior_std=30.0"))
+        object.__setattr__(
+            self, "prior_std", _positive("prior_std", self.prior_std, "pass e.g. prior_std=30.0")
+        )
         if self.likelihood not in LIKELIHOODS:
             raise ValueError(
                 f"unknown likelihood {self.likelihood!r}: choose one of {', '.join(LIKELIHOODS)}"
             )
         if self.noise_std is not None:
             if self.likelihood != "gaussian":
-                raise ValueError("noise_std applies to likelihood='gaussian' only; the 'mse' "
-                                 "likelihood fixes σ² = n/2")
-            object.__setattr__(self, "noise_std", _positive(
-                "noise_std", self.noise_std, "or pass noise_std=None to infer σ"))
+                raise ValueError(
+                    "noise_std applies to likelihood='gaussian' only; the 'mse' "
+                    "likelihood fixes σ² = n/2"
+                )
+            object.__setattr__(
+                self,
+                "noise_std",
+                _positive("noise_std", self.noise_std, "or pass noise_std=None to infer σ"),
+            )
         if self.sigma_scale is None:
             object.__setattr__(self, "sigma_scale", float(max(np.std(self.data.y), 1e-3)))
-        object.__setattr__(self, "sigma_scale", _positive(
-            "sigma_scale", self.sigma_scale, "it is the scale of σ's half-normal prior"))
+        object.__setattr__(
+            self,
+            "sigma_scale",
+            _positive("sigma_scale", self.sigma_scale, "it is the scale of σ's half-normal prior"),
+        )
         dtype = self.dtype or default_dtype()
         if dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
@@ -162,8 +171,9 @@ class Posterior:
             if self.infers_sigma:
                 u = theta[d_net]  # log σ; half-normal on σ plus the Jacobian dσ/du = σ
                 sc = self.sigma_scale
-                lp = lp + (0.5 * math.log(2 / math.pi) - math.log(sc)
-                           - 0.5 * (jnp.exp(u) / sc) ** 2 + u)
+                lp = lp + (
+                    0.5 * math.log(2 / math.pi) - math.log(sc) - 0.5 * (jnp.exp(u) / sc) ** 2 + u
+                )
             return lp
 
         def finite(v):
@@ -279,7 +289,12 @@ class Posterior:
     def config(self) -> dict:
         """The model part of a run configuration (JSON-serialisable)."""
         return dict(
-            units=list(self.net.units), activation=self.net.activation, in_dim=self.net.in_dim,
-            prior_std=self.prior_std, likelihood=self.likelihood, noise_std=self.noise_std,
-            sigma_scale=self.sigma_scale, dtype=self.dtype,
+            units=list(self.net.units),
+            activation=self.net.activation,
+            in_dim=self.net.in_dim,
+            prior_std=self.prior_std,
+            likelihood=self.likelihood,
+            noise_std=self.noise_std,
+            sigma_scale=self.sigma_scale,
+            dtype=self.dtype,
         )

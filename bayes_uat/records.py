@@ -122,8 +122,14 @@ def versions() -> dict:
 
 
 # -- InferenceData ----------------------------------------------------------------------
-def to_inference_data(posterior: Posterior, samples: Samples, *, sgd: SGDResult | None = None,
-                      config: dict | None = None, max_loglik_values: int = 2_000_000):
+def to_inference_data(
+    posterior: Posterior,
+    samples: Samples,
+    *,
+    sgd: SGDResult | None = None,
+    config: dict | None = None,
+    max_loglik_values: int = 2_000_000,
+):
     """Convert draws to an ArviZ InferenceData with posterior, sample_stats,
     log_likelihood, observed_data, constant_data and (when given) sgd groups.
 
@@ -137,7 +143,8 @@ def to_inference_data(posterior: Posterior, samples: Samples, *, sgd: SGDResult 
     C, D, _ = samples.theta.shape
     coords = {"chain": np.arange(C), "draw": np.arange(D), "param": list(samples.names)}
     post = xr.Dataset(
-        {"theta": (("chain", "draw", "param"), samples.theta)}, coords=coords,
+        {"theta": (("chain", "draw", "param"), samples.theta)},
+        coords=coords,
         attrs={"method": samples.method, "seed": samples.seed, "wall_time": samples.wall_time},
     )
     stats = {"lp": (("chain", "draw"), samples.log_prob)}
@@ -146,28 +153,38 @@ def to_inference_data(posterior: Posterior, samples: Samples, *, sgd: SGDResult 
     n = posterior.data.n
     thin = max(1, int(np.ceil(C * D * n / max_loglik_values)))
     th = samples.theta[:, ::thin]
-    ll = np.concatenate([np.asarray(posterior.pointwise_log_likelihood(th[c:c + 1]))
-                         for c in range(C)])
-    loglik = xr.Dataset({"y": (("chain", "draw", "obs"), ll)},
-                        coords={"chain": coords["chain"], "draw": np.arange(D)[::thin],
-                                "obs": np.arange(n)}, attrs={"thin": thin})
+    ll = np.concatenate(
+        [np.asarray(posterior.pointwise_log_likelihood(th[c : c + 1])) for c in range(C)]
+    )
+    loglik = xr.Dataset(
+        {"y": (("chain", "draw", "obs"), ll)},
+        coords={"chain": coords["chain"], "draw": np.arange(D)[::thin], "obs": np.arange(n)},
+        attrs={"thin": thin},
+    )
     x = posterior.data.x
     xdims = ("obs",) if x.ndim == 1 else ("obs", "input")
     groups = dict(
-        posterior=post, sample_stats=sample_stats, log_likelihood=loglik,
+        posterior=post,
+        sample_stats=sample_stats,
+        log_likelihood=loglik,
         observed_data=xr.Dataset({"y": (("obs",), posterior.data.y)}),
         constant_data=xr.Dataset({"x": (xdims, x)}),
     )
     if sgd is not None:
         groups["sgd"] = xr.Dataset(
-            {"theta": (("restart", "param"), sgd.thetas),
-             "loss": (("restart", "step"), sgd.losses),
-             "final_loss": (("restart",), sgd.final_loss)},
+            {
+                "theta": (("restart", "param"), sgd.thetas),
+                "loss": (("restart", "step"), sgd.losses),
+                "final_loss": (("restart",), sgd.final_loss),
+            },
             coords={"param": list(samples.names)},
             attrs={"best_index": sgd.best_index, "settings": json.dumps(_jsonable(sgd.settings))},
         )
-    attrs = {"format_version": FORMAT_VERSION, "bayes_uat": versions()["bayes_uat"] or "",
-             "config": json.dumps(_jsonable(config or {}))}
+    attrs = {
+        "format_version": FORMAT_VERSION,
+        "bayes_uat": versions()["bayes_uat"] or "",
+        "config": json.dumps(_jsonable(config or {})),
+    }
     return az.InferenceData(attrs=attrs, **groups)
 
 
@@ -194,9 +211,16 @@ def is_run_dir(path: str | Path) -> bool:
     return (Path(path) / NETCDF).is_file()
 
 
-def save_run(path: str | Path, posterior: Posterior, samples: Samples, *,
-             sgd: SGDResult | None = None, config: dict | None = None,
-             summary: dict | None = None, overwrite: bool = False) -> Run:
+def save_run(
+    path: str | Path,
+    posterior: Posterior,
+    samples: Samples,
+    *,
+    sgd: SGDResult | None = None,
+    config: dict | None = None,
+    summary: dict | None = None,
+    overwrite: bool = False,
+) -> Run:
     """Write a run directory; refuse to replace an existing run unless ``overwrite``."""
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -222,8 +246,15 @@ def save_run(path: str | Path, posterior: Posterior, samples: Samples, *,
 
 
 def dataset_config(data: Dataset) -> dict:
-    return dict(target=data.target, n=data.n, noise=data.noise, noise_scale=data.noise_scale,
-                seed=data.seed, source=data.source, x_range=list(data.x_range))
+    return dict(
+        target=data.target,
+        n=data.n,
+        noise=data.noise,
+        noise_scale=data.noise_scale,
+        seed=data.seed,
+        source=data.source,
+        x_range=list(data.x_range),
+    )
 
 
 class RunFormatError(ValueError):
@@ -246,45 +277,66 @@ def load_run(path: str | Path) -> Run:
             idata = az.from_netcdf(str(path / NETCDF))
             idata.load()  # read now: a truncated file fails here, not later
     except Exception as e:
-        raise RunFormatError(f"{str(path / NETCDF)!r} cannot be read ({type(e).__name__}: "
-                             f"{e}); the file is truncated or corrupt — re-run or --resume"
-                             ) from None
+        raise RunFormatError(
+            f"{str(path / NETCDF)!r} cannot be read ({type(e).__name__}: "
+            f"{e}); the file is truncated or corrupt — re-run or --resume"
+        ) from None
     attrs = dict(idata.attrs)
     version = int(attrs.get("format_version", -1))
     if version > FORMAT_VERSION:
         raise RunFormatError(
             f"{str(path)!r} was written by a newer bayes_uat (format {version}, this version "
-            f"reads up to {FORMAT_VERSION}); upgrade bayes_uat to read it")
+            f"reads up to {FORMAT_VERSION}); upgrade bayes_uat to read it"
+        )
     if version < 1 or "posterior" not in idata.groups():
         raise RunFormatError(f"{str(path)!r} is not a bayes_uat run record")
     config = json.loads(attrs.get("config", "{}"))
     model, dcfg = config["model"], config["data"]
     x = np.asarray(idata.constant_data["x"].values)
     y = np.asarray(idata.observed_data["y"].values)
-    data = Dataset(x=x, y=y, target=dcfg.get("target"), noise=dcfg.get("noise", "none"),
-                   noise_scale=dcfg.get("noise_scale", 0.0), seed=dcfg.get("seed"),
-                   source=dcfg.get("source", "generated"))
+    data = Dataset(
+        x=x,
+        y=y,
+        target=dcfg.get("target"),
+        noise=dcfg.get("noise", "none"),
+        noise_scale=dcfg.get("noise_scale", 0.0),
+        seed=dcfg.get("seed"),
+        source=dcfg.get("source", "generated"),
+    )
     net = MLP(tuple(model["units"]), model["activation"], in_dim=model.get("in_dim", 1))
-    posterior = Posterior(net, data, prior_std=model["prior_std"],
-                          likelihood=model["likelihood"], noise_std=model.get("noise_std"),
-                          sigma_scale=model.get("sigma_scale"), dtype=model.get("dtype"))
+    posterior = Posterior(
+        net,
+        data,
+        prior_std=model["prior_std"],
+        likelihood=model["likelihood"],
+        noise_std=model.get("noise_std"),
+        sigma_scale=model.get("sigma_scale"),
+        dtype=model.get("dtype"),
+    )
     post = idata.posterior
     stats = {k: np.asarray(v.values) for k, v in idata.sample_stats.data_vars.items()}
     lp = stats.pop("lp")
-    samples = Samples(theta=np.asarray(post["theta"].values), log_prob=lp,
-                      method=str(post.attrs.get("method")),
-                      names=tuple(str(p) for p in post["param"].values), stats=stats,
-                      settings=config.get("sampler", {}),
-                      info=config.get("sampler_info", {}),
-                      wall_time=float(post.attrs.get("wall_time", 0.0)),
-                      seed=int(post.attrs.get("seed", 0)))
+    samples = Samples(
+        theta=np.asarray(post["theta"].values),
+        log_prob=lp,
+        method=str(post.attrs.get("method")),
+        names=tuple(str(p) for p in post["param"].values),
+        stats=stats,
+        settings=config.get("sampler", {}),
+        info=config.get("sampler_info", {}),
+        wall_time=float(post.attrs.get("wall_time", 0.0)),
+        seed=int(post.attrs.get("seed", 0)),
+    )
     sgd = None
     if "sgd" in idata.groups():
         g = idata["sgd"]
-        sgd = SGDResult(thetas=np.asarray(g["theta"].values), losses=np.asarray(g["loss"].values),
-                        final_loss=np.asarray(g["final_loss"].values),
-                        best_index=int(g.attrs["best_index"]),
-                        settings=json.loads(g.attrs.get("settings", "{}")))
+        sgd = SGDResult(
+            thetas=np.asarray(g["theta"].values),
+            losses=np.asarray(g["loss"].values),
+            final_loss=np.asarray(g["final_loss"].values),
+            best_index=int(g.attrs["best_index"]),
+            settings=json.loads(g.attrs.get("settings", "{}")),
+        )
     summary = {}
     if (path / SUMMARY).is_file():
         try:

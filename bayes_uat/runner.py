@@ -37,36 +37,64 @@ CHECKPOINT = "checkpoint.npz"
 def build_dataset(cfg: RunConfig) -> Dataset:
     if cfg.data is not None:
         return load_dataset(cfg.data, target=None)
-    return make_dataset(cfg.target, n=cfg.n, x_range=cfg.x_range, noise=cfg.noise,
-                        noise_scale=cfg.noise_scale, seed=cfg.data_seed)
+    return make_dataset(
+        cfg.target,
+        n=cfg.n,
+        x_range=cfg.x_range,
+        noise=cfg.noise,
+        noise_scale=cfg.noise_scale,
+        seed=cfg.data_seed,
+    )
 
 
 def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
     data = build_dataset(cfg) if data is None else data
     net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim)
-    return Posterior(net, data, prior_std=cfg.prior_std, likelihood=cfg.likelihood,
-                     noise_std=cfg.noise_std, dtype=cfg.dtype)
+    return Posterior(
+        net,
+        data,
+        prior_std=cfg.prior_std,
+        likelihood=cfg.likelihood,
+        noise_std=cfg.noise_std,
+        dtype=cfg.dtype,
+    )
 
 
 def run_sgd(cfg: RunConfig, posterior: Posterior) -> SGDResult:
-    return train_sgd(posterior, optimizer=cfg.optimizer, learning_rate=cfg.learning_rate,
-                     steps=cfg.sgd_steps, restarts=cfg.sgd_restarts, loss=cfg.sgd_loss,
-                     batch_size=cfg.batch_size, seed=cfg.seed)
+    return train_sgd(
+        posterior,
+        optimizer=cfg.optimizer,
+        learning_rate=cfg.learning_rate,
+        steps=cfg.sgd_steps,
+        restarts=cfg.sgd_restarts,
+        loss=cfg.sgd_loss,
+        batch_size=cfg.batch_size,
+        seed=cfg.seed,
+    )
 
 
 # -- checkpoints ----------------------------------------------------------------------------
-def write_checkpoint(path: Path, cfg: RunConfig, sgd: SGDResult, samples: Samples,
-                     state: dict) -> None:
+def write_checkpoint(
+    path: Path, cfg: RunConfig, sgd: SGDResult, samples: Samples, state: dict
+) -> None:
     """Atomically write draws so far, sampler state, SGD result and config."""
     arrays = {f"state/{k}": np.asarray(v) for k, v in state.items()}
     arrays.update({f"stats/{k}": v for k, v in samples.stats.items()})
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez(fh, theta=samples.theta, log_prob=samples.log_prob,
-                     wall_time=samples.wall_time, sgd_thetas=sgd.thetas, sgd_losses=sgd.losses,
-                     sgd_final=sgd.final_loss, sgd_best=sgd.best_index,
-                     sgd_settings=json.dumps(sgd.settings), config=json.dumps(cfg.to_dict()),
-                     **arrays)
+            np.savez(
+                fh,
+                theta=samples.theta,
+                log_prob=samples.log_prob,
+                wall_time=samples.wall_time,
+                sgd_thetas=sgd.thetas,
+                sgd_losses=sgd.losses,
+                sgd_final=sgd.final_loss,
+                sgd_best=sgd.best_index,
+                sgd_settings=json.dumps(sgd.settings),
+                config=json.dumps(cfg.to_dict()),
+                **arrays,
+            )
 
 
 def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
@@ -74,23 +102,42 @@ def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
         saved = json.loads(str(f["config"]))
         if saved != json.loads(json.dumps(cfg.to_dict())):
             diff = sorted(k for k in saved if saved.get(k) != cfg.to_dict().get(k))
-            raise ValueError(f"{path}: the checkpoint was written with a different "
-                             f"configuration (differs in {diff}); resume with the same "
-                             "settings or start a new run")
-        sgd = SGDResult(thetas=f["sgd_thetas"], losses=f["sgd_losses"],
-                        final_loss=f["sgd_final"], best_index=int(f["sgd_best"]),
-                        settings=json.loads(str(f["sgd_settings"])))
-        state = {k[len("state/"):]: f[k] for k in f.files if k.startswith("state/")}
-        stats = {k[len("stats/"):]: f[k] for k in f.files if k.startswith("stats/")}
-        samples = Samples(theta=f["theta"], log_prob=f["log_prob"], method=cfg.sampler,
-                          names=posterior.names, stats=stats, wall_time=float(f["wall_time"]),
-                          seed=cfg.seed)
+            raise ValueError(
+                f"{path}: the checkpoint was written with a different "
+                f"configuration (differs in {diff}); resume with the same "
+                "settings or start a new run"
+            )
+        sgd = SGDResult(
+            thetas=f["sgd_thetas"],
+            losses=f["sgd_losses"],
+            final_loss=f["sgd_final"],
+            best_index=int(f["sgd_best"]),
+            settings=json.loads(str(f["sgd_settings"])),
+        )
+        state = {k[len("state/") :]: f[k] for k in f.files if k.startswith("state/")}
+        stats = {k[len("stats/") :]: f[k] for k in f.files if k.startswith("stats/")}
+        samples = Samples(
+            theta=f["theta"],
+            log_prob=f["log_prob"],
+            method=cfg.sampler,
+            names=posterior.names,
+            stats=stats,
+            wall_time=float(f["wall_time"]),
+            seed=cfg.seed,
+        )
     return sgd, samples, state
 
 
-def execute(cfg: RunConfig, out: str | Path, *, overwrite: bool = False, resume: bool = False,
-            progress: bool = True, figures: bool = True,
-            log: Callable[[str], None] = lambda s: None) -> Run:
+def execute(
+    cfg: RunConfig,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    resume: bool = False,
+    progress: bool = True,
+    figures: bool = True,
+    log: Callable[[str], None] = lambda s: None,
+) -> Run:
     """Run ``cfg`` and write the record into ``out``; see the module docstring."""
     out = Path(out)
     ckpt = out / CHECKPOINT
@@ -101,17 +148,24 @@ def execute(cfg: RunConfig, out: str | Path, *, overwrite: bool = False, resume:
             what = "is already complete" if is_run_dir(out) else "has no checkpoint"
             raise ValueError(f"cannot resume {str(out)!r}: it {what}")
     elif is_run_dir(out) and not overwrite:
-        raise FileExistsError(f"{str(out)!r} already holds a run; pass --overwrite to replace "
-                              "it, or --resume to continue an interrupted one")
+        raise FileExistsError(
+            f"{str(out)!r} already holds a run; pass --overwrite to replace "
+            "it, or --resume to continue an interrupted one"
+        )
     elif ckpt.is_file() and not overwrite:
-        raise FileExistsError(f"{str(out)!r} holds an interrupted run; pass --resume to "
-                              "continue it or --overwrite to start again")
+        raise FileExistsError(
+            f"{str(out)!r} holds an interrupted run; pass --resume to "
+            "continue it or --overwrite to start again"
+        )
     out.mkdir(parents=True, exist_ok=True)
 
     posterior = build_posterior(cfg)
     chains = cfg.chains_or_default(posterior.dim)
-    options = ({"dense_mass": cfg.dense_mass, "max_tree_depth": cfg.max_tree_depth}
-               if cfg.sampler == "nuts" else {})
+    options = (
+        {"dense_mass": cfg.dense_mass, "max_tree_depth": cfg.max_tree_depth}
+        if cfg.sampler == "nuts"
+        else {}
+    )
     prior = None
     if resume:
         sgd, done, state = read_checkpoint(ckpt, posterior, cfg)
@@ -125,16 +179,27 @@ def execute(cfg: RunConfig, out: str | Path, *, overwrite: bool = False, resume:
         write_checkpoint(ckpt, cfg, sgd, s, state)
 
     log(f"sampling: {cfg.sampler}, {chains} chain(s), {cfg.warmup} warm-up, {cfg.draws} draws")
-    samples = sample(posterior, cfg.sampler, chains=chains, warmup=cfg.warmup, draws=cfg.draws,
-                     seed=cfg.seed, init=cfg.init, sgd=sgd, progress=progress,
-                     chunk_size=cfg.chunk_size, callback=checkpoint, resume=prior, **options)
+    samples = sample(
+        posterior,
+        cfg.sampler,
+        chains=chains,
+        warmup=cfg.warmup,
+        draws=cfg.draws,
+        seed=cfg.seed,
+        init=cfg.init,
+        sgd=sgd,
+        progress=progress,
+        chunk_size=cfg.chunk_size,
+        callback=checkpoint,
+        resume=prior,
+        **options,
+    )
     log("comparing SGD with the posterior (canonical form, modes, function space)")
     comparison = compare(posterior, samples, sgd)
     summary = summarize(posterior, samples, sgd, comparison=comparison)
     summary["config"] = cfg.to_dict()
     config = dict(run=cfg.to_dict(), sampler_info=samples.info)
-    run = save_run(out, posterior, samples, sgd=sgd, config=config, summary=summary,
-                   overwrite=True)
+    run = save_run(out, posterior, samples, sgd=sgd, config=config, summary=summary, overwrite=True)
     ckpt.unlink(missing_ok=True)
     if figures:
         from . import plots

@@ -109,7 +109,10 @@ class Samples:
             self,
             theta=np.concatenate([self.theta, other.theta], axis=1),
             log_prob=np.concatenate([self.log_prob, other.log_prob], axis=1),
-            stats={k: np.concatenate([v, other.stats[k]], axis=1)
-                   for k, v in self.stats.items() if k in other.stats},
+            stats={
+                k: np.concatenate([v, other.stats[k]], axis=1)
+                for k, v in self.stats.items()
+                if k in other.stats
+            },
             wall_time=self.wall_time + other.wall_time,
         )

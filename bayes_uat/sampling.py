@@ -54,8 +54,9 @@ def choose_chain_method(chains: int, requested: str = "auto") -> str:
     ``XLA_FLAGS=--xla_force_host_platform_device_count=K`` was set before JAX started — the
     ``bayes-uat`` command does this; library users set it themselves."""
     if requested not in ("auto", "vectorized", "parallel"):
-        raise ValueError(f"chain_method must be 'auto', 'vectorized' or 'parallel', got "
-                         f"{requested!r}")
+        raise ValueError(
+            f"chain_method must be 'auto', 'vectorized' or 'parallel', got {requested!r}"
+        )
     if requested != "auto":
         return requested
     if chains > 1 and jax.default_backend() == "cpu" and jax.local_device_count() >= chains:
@@ -70,8 +71,9 @@ def default_chains(method: str, dim: int) -> int:
     return 4 * dim + (4 * dim) % 2
 
 
-def initial_points(posterior: Posterior, chains: int, init, *, sgd: SGDResult | None,
-                   seed: int, ball: bool) -> np.ndarray:
+def initial_points(
+    posterior: Posterior, chains: int, init, *, sgd: SGDResult | None, seed: int, ball: bool
+) -> np.ndarray:
     """Starting θ for each chain, shape (chains, dim).
 
     ``init="sgd"``: the final θ of SGD restarts (one per chain for NUTS; a small Gaussian
@@ -83,8 +85,10 @@ def initial_points(posterior: Posterior, chains: int, init, *, sgd: SGDResult | 
     dim = posterior.dim
     if isinstance(init, str):
         if init not in INITS:
-            raise ValueError(f"unknown init {init!r}: choose one of {', '.join(INITS)} or pass "
-                             f"an array of shape ({chains}, {dim})")
+            raise ValueError(
+                f"unknown init {init!r}: choose one of {', '.join(INITS)} or pass "
+                f"an array of shape ({chains}, {dim})"
+            )
         if init == "prior":
             pts = np.asarray(posterior.prior_sample(jax.random.key(seed + 1), (chains,)))
         else:
@@ -100,8 +104,9 @@ def initial_points(posterior: Posterior, chains: int, init, *, sgd: SGDResult | 
     else:
         pts = np.asarray(init, dtype=float)
         if pts.shape not in ((dim,), (chains, dim)):
-            raise ValueError(f"init array must have shape ({dim},) or ({chains}, {dim}), "
-                             f"got {pts.shape}")
+            raise ValueError(
+                f"init array must have shape ({dim},) or ({chains}, {dim}), got {pts.shape}"
+            )
         pts = np.atleast_2d(pts)
     if pts.shape[0] == 1 and chains > 1:
         scale = 1e-3 * (np.abs(pts[0]) + 1e-2) if ball else 0.0
@@ -120,24 +125,53 @@ def _potential(posterior: Posterior):
 
 
 class _NUTS:
-    extra = ("potential_energy", "diverging", "num_steps", "accept_prob",
-             "adapt_state.step_size", "energy")
+    extra = (
+        "potential_energy",
+        "diverging",
+        "num_steps",
+        "accept_prob",
+        "adapt_state.step_size",
+        "energy",
+    )
 
-    def __init__(self, posterior, chains, warmup, chunk, key, progress, *, dense_mass=False,
-                 max_tree_depth=10, target_accept=0.8, chain_method="vectorized"):
+    def __init__(
+        self,
+        posterior,
+        chains,
+        warmup,
+        chunk,
+        key,
+        progress,
+        *,
+        dense_mass=False,
+        max_tree_depth=10,
+        target_accept=0.8,
+        chain_method="vectorized",
+    ):
         from numpyro.infer import MCMC, NUTS
 
-        self.kernel = NUTS(potential_fn=_potential(posterior), dense_mass=dense_mass,
-                           max_tree_depth=max_tree_depth, target_accept_prob=target_accept)
-        self.mcmc = MCMC(self.kernel, num_warmup=warmup, num_samples=chunk, num_chains=chains,
-                         chain_method=chain_method, progress_bar=progress)
+        self.kernel = NUTS(
+            potential_fn=_potential(posterior),
+            dense_mass=dense_mass,
+            max_tree_depth=max_tree_depth,
+            target_accept_prob=target_accept,
+        )
+        self.mcmc = MCMC(
+            self.kernel,
+            num_warmup=warmup,
+            num_samples=chunk,
+            num_chains=chains,
+            chain_method=chain_method,
+            progress_bar=progress,
+        )
         self.key, self.dtype, self.max_depth = key, posterior.dtype, max_tree_depth
         self.warmup, self.posterior = warmup, posterior
 
     def first(self, init):
         init = jnp.asarray(init, float)
-        self.mcmc.run(self.key, init_params=init[0] if len(init) == 1 else init,
-                      extra_fields=self.extra)
+        self.mcmc.run(
+            self.key, init_params=init[0] if len(init) == 1 else init, extra_fields=self.extra
+        )
         return self._collect()
 
     def next(self):
@@ -149,10 +183,14 @@ class _NUTS:
         z = np.asarray(self.mcmc.get_samples(group_by_chain=True))
         ex = {k: np.asarray(v) for k, v in self.mcmc.get_extra_fields(group_by_chain=True).items()}
         steps = ex["num_steps"].astype(np.int64)
-        stats = dict(diverging=ex["diverging"].astype(bool), num_steps=steps,
-                     tree_depth=np.floor(np.log2(steps + 1)).astype(np.int64),
-                     accept_prob=ex["accept_prob"], step_size=ex["adapt_state.step_size"],
-                     energy=ex["energy"])
+        stats = dict(
+            diverging=ex["diverging"].astype(bool),
+            num_steps=steps,
+            tree_depth=np.floor(np.log2(steps + 1)).astype(np.int64),
+            accept_prob=ex["accept_prob"],
+            step_size=ex["adapt_state.step_size"],
+            energy=ex["energy"],
+        )
         return z, -ex["potential_energy"], stats
 
     def state(self) -> dict:
@@ -180,14 +218,21 @@ class _AIES:
         from numpyro.infer import AIES, MCMC
 
         if chains % 2:
-            raise ValueError(f"AIES needs an even number of walkers, got chains={chains}; "
-                             f"use {chains + 1}")
+            raise ValueError(
+                f"AIES needs an even number of walkers, got chains={chains}; use {chains + 1}"
+            )
         mv = {"stretch": AIES.StretchMove(), "de": AIES.DEMove()}
         if moves not in mv:
             raise ValueError(f"unknown AIES moves {moves!r}: choose 'stretch' or 'de'")
         self.kernel = AIES(potential_fn=_potential(posterior), moves={mv[moves]: 1.0})
-        self.mcmc = MCMC(self.kernel, num_warmup=warmup, num_samples=chunk, num_chains=chains,
-                         chain_method="vectorized", progress_bar=progress)
+        self.mcmc = MCMC(
+            self.kernel,
+            num_warmup=warmup,
+            num_samples=chunk,
+            num_chains=chains,
+            chain_method="vectorized",
+            progress_bar=progress,
+        )
         self.key, self.posterior, self.warmup, self.chains = key, posterior, warmup, chains
 
     def first(self, init):
@@ -207,7 +252,16 @@ class _AIES:
 
     def _collect(self):
         z = np.asarray(self.mcmc.get_samples(group_by_chain=True))
-        lp = np.asarray(self.posterior.log_prob(z))
+        # numpyro's ensemble state keeps no log-density: recompute it, a block of draws at
+        # a time so memory stays bounded (all at once took 3 GB on the blog workload)
+        flat = z.reshape(-1, z.shape[-1])
+        block = max(1, 2_000_000 // self.posterior.data.n)
+        lp = np.concatenate(
+            [
+                np.asarray(self.posterior.log_prob(flat[i : i + block]))
+                for i in range(0, len(flat), block)
+            ]
+        ).reshape(z.shape[:2])
         moved = np.any(np.diff(z, axis=1, prepend=np.nan) != 0, axis=-1)
         return z, lp, dict(accepted=moved)
 
@@ -228,12 +282,15 @@ class _Emcee:
 
         dim = posterior.dim
         if chains < 2 * dim:
-            raise ValueError(f"emcee needs at least 2·dim = {2 * dim} walkers for this "
-                             f"{dim}-parameter posterior, got chains={chains}; the blog uses "
-                             f"4·dim = {4 * dim}")
+            raise ValueError(
+                f"emcee needs at least 2·dim = {2 * dim} walkers for this "
+                f"{dim}-parameter posterior, got chains={chains}; the blog uses "
+                f"4·dim = {4 * dim}"
+            )
         log_prob = posterior.log_prob
         self.sampler = emcee.EnsembleSampler(
-            chains, dim, lambda th: np.asarray(log_prob(th)), vectorize=True, moves=moves)
+            chains, dim, lambda th: np.asarray(log_prob(th)), vectorize=True, moves=moves
+        )
         self.sampler.random_state = np.random.RandomState(seed).get_state()
         self.chunk, self.warmup, self.progress, self.state_ = chunk, warmup, progress, None
 
@@ -262,24 +319,37 @@ class _Emcee:
 
     def state(self) -> dict:
         rs = self.state_.random_state
-        return dict(coords=np.asarray(self.state_.coords),
-                    log_prob=np.asarray(self.state_.log_prob),
-                    rng_keys=np.asarray(rs[1]), rng_pos=np.asarray(rs[2]),
-                    rng_has_gauss=np.asarray(rs[3]), rng_cached=np.asarray(rs[4]))
+        return dict(
+            coords=np.asarray(self.state_.coords),
+            log_prob=np.asarray(self.state_.log_prob),
+            rng_keys=np.asarray(rs[1]),
+            rng_pos=np.asarray(rs[2]),
+            rng_has_gauss=np.asarray(rs[3]),
+            rng_cached=np.asarray(rs[4]),
+        )
 
     def resume(self, state: dict, init):
         import emcee
 
-        rs = ("MT19937", np.asarray(state["rng_keys"], dtype=np.uint32), int(state["rng_pos"]),
-              int(state["rng_has_gauss"]), float(state["rng_cached"]))
-        st = emcee.State(np.asarray(state["coords"]), log_prob=np.asarray(state["log_prob"]),
-                         random_state=rs)
+        rs = (
+            "MT19937",
+            np.asarray(state["rng_keys"], dtype=np.uint32),
+            int(state["rng_pos"]),
+            int(state["rng_has_gauss"]),
+            float(state["rng_cached"]),
+        )
+        st = emcee.State(
+            np.asarray(state["coords"]), log_prob=np.asarray(state["log_prob"]), random_state=rs
+        )
         return self._run(st, self.chunk)
 
 
 def _ensemble_info(theta: np.ndarray, stats: dict) -> dict:
-    info = {"acceptance_fraction": float(np.mean(stats["accepted"][:, 1:]))
-            if theta.shape[1] > 1 else float("nan")}
+    info = {
+        "acceptance_fraction": float(np.mean(stats["accepted"][:, 1:]))
+        if theta.shape[1] > 1
+        else float("nan")
+    }
     from .summary import autocorr_times
 
     info["autocorr_time"] = autocorr_times(theta)
@@ -340,20 +410,27 @@ def sample(
             f"NUTS needs gradients, but the {posterior.net.activation!r} activation has zero "
             "gradient almost everywhere; use method='emcee' or 'aies', or a smooth activation"
         )
-    allowed = {"nuts": {"dense_mass", "max_tree_depth", "target_accept", "chain_method"},
-               "aies": {"moves"}, "emcee": {"moves"}}[method]
+    allowed = {
+        "nuts": {"dense_mass", "max_tree_depth", "target_accept", "chain_method"},
+        "aies": {"moves"},
+        "emcee": {"moves"},
+    }[method]
     unknown = set(options) - allowed
     if unknown:
-        raise ValueError(f"unknown option(s) {sorted(unknown)} for method={method!r}; "
-                         f"allowed: {sorted(allowed)}")
+        raise ValueError(
+            f"unknown option(s) {sorted(unknown)} for method={method!r}; allowed: {sorted(allowed)}"
+        )
     if method == "aies" and chains % 2:
-        raise ValueError(f"AIES needs an even number of walkers, got chains={chains}; "
-                         f"use {chains + 1}")
+        raise ValueError(
+            f"AIES needs an even number of walkers, got chains={chains}; use {chains + 1}"
+        )
     if method != "nuts" and chains < 2 * posterior.dim:
         # with fewer walkers than that the stretch and DE moves explore a thin subspace
-        raise ValueError(f"{method} needs at least 2·dim = {2 * posterior.dim} walkers for this "
-                         f"{posterior.dim}-parameter posterior, got chains={chains}; the blog "
-                         f"uses 4·dim = {4 * posterior.dim}")
+        raise ValueError(
+            f"{method} needs at least 2·dim = {2 * posterior.dim} walkers for this "
+            f"{posterior.dim}-parameter posterior, got chains={chains}; the blog "
+            f"uses 4·dim = {4 * posterior.dim}"
+        )
     if method == "nuts":
         options["chain_method"] = choose_chain_method(chains, options.get("chain_method", "auto"))
     if method == "nuts" and options["chain_method"] == "parallel":
@@ -374,14 +451,29 @@ def sample(
     else:
         backend = _Emcee(posterior, chains, warmup, chunk, seed, progress, **options)
 
-    settings = dict(method=method, chains=chains, warmup=warmup, draws=draws, seed=seed,
-                    init=init if isinstance(init, str) else "given", chunk_size=chunk,
-                    dtype=posterior.dtype, **{k: v for k, v in options.items()
-                                             if isinstance(v, (str, int, float, bool))})
+    settings = dict(
+        method=method,
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+        seed=seed,
+        init=init if isinstance(init, str) else "given",
+        chunk_size=chunk,
+        dtype=posterior.dtype,
+        **{k: v for k, v in options.items() if isinstance(v, (str, int, float, bool))},
+    )
 
     def wrap(z, lp, stats, wall):
-        return Samples(theta=z, log_prob=lp, method=method, names=posterior.names, stats=stats,
-                       settings=settings, wall_time=wall, seed=seed)
+        return Samples(
+            theta=z,
+            log_prob=lp,
+            method=method,
+            names=posterior.names,
+            stats=stats,
+            settings=settings,
+            wall_time=wall,
+            seed=seed,
+        )
 
     t0 = time.perf_counter()
     if resume is not None:
@@ -405,15 +497,17 @@ def sample(
     if samples.draws > draws:
         samples = _trim(samples, draws)
 
-    info = dict(warmup=warmup, chain_method=options.get("chain_method")
-                if method == "nuts" else "ensemble")
+    info = dict(
+        warmup=warmup, chain_method=options.get("chain_method") if method == "nuts" else "ensemble"
+    )
     if ensemble:
         info.update(_ensemble_info(samples.theta, samples.stats))
     else:
         info.update(
             divergences=int(samples.stats["diverging"].sum()),
-            max_tree_depth_hits=int((samples.stats["tree_depth"] >= options.get(
-                "max_tree_depth", 10)).sum()),
+            max_tree_depth_hits=int(
+                (samples.stats["tree_depth"] >= options.get("max_tree_depth", 10)).sum()
+            ),
             mean_num_steps=float(samples.stats["num_steps"].mean()),
         )
     return _replace_info(samples, info)
@@ -428,5 +522,9 @@ def _replace_info(s: Samples, info: dict) -> Samples:
 
 
 def _trim(s: Samples, draws: int) -> Samples:
-    return replace(s, theta=s.theta[:, :draws], log_prob=s.log_prob[:, :draws],
-                   stats={k: v[:, :draws] for k, v in s.stats.items()})
+    return replace(
+        s,
+        theta=s.theta[:, :draws],
+        log_prob=s.log_prob[:, :draws],
+        stats={k: v[:, :draws] for k, v in s.stats.items()},
+    )

@@ -146,11 +146,19 @@ class SweepPoint:
     def numbers(self) -> dict:
         """The scalar results, JSON-ready."""
         return dict(
-            target=self.target, units=self.units, activation=self.activation,
-            residual_sgd=self.residual_sgd, residual_median=self.residual_median,
-            sgd_restart_residuals=self.sgd_restart_residuals.tolist(), errors=self.errors,
-            slopes=self.slopes, loo=self.loo, sampler=self.sampler, equation=self.equation,
-            mean_y=float(np.mean(self.y)), noise_var=self.noise_var,
+            target=self.target,
+            units=self.units,
+            activation=self.activation,
+            residual_sgd=self.residual_sgd,
+            residual_median=self.residual_median,
+            sgd_restart_residuals=self.sgd_restart_residuals.tolist(),
+            errors=self.errors,
+            slopes=self.slopes,
+            loo=self.loo,
+            sampler=self.sampler,
+            equation=self.equation,
+            mean_y=float(np.mean(self.y)),
+            noise_var=self.noise_var,
             noise_floor=self.noise_floor,
             grid_range=[float(self.grid[0]), float(self.grid[-1])],
         )
@@ -173,8 +181,13 @@ def _loo(post: Posterior, samples) -> dict:
         warnings.simplefilter("ignore")
         res = az.loo(idata, pointwise=True)
     k = np.asarray(res.pareto_k)
-    return dict(elpd=float(res.elpd_loo), se=float(res.se), p_loo=float(res.p_loo),
-                k_max=float(np.nanmax(k)), k_high=float(np.mean(k > 0.7)))
+    return dict(
+        elpd=float(res.elpd_loo),
+        se=float(res.se),
+        p_loo=float(res.p_loo),
+        k_max=float(np.nanmax(k)),
+        k_high=float(np.mean(k > 0.7)),
+    )
 
 
 def noise_variance(data: Dataset) -> float | None:
@@ -201,19 +214,42 @@ def heldout_dataset(data: Dataset, seed: int) -> Dataset | None:
     noise (None for loaded data, whose generating curve is unknown)."""
     if data.target is None:
         return None
-    return make_dataset(data.target, n=data.n, x_range=data.x_range, noise=data.noise,
-                        noise_scale=data.noise_scale, spacing="random", seed=seed)
+    return make_dataset(
+        data.target,
+        n=data.n,
+        x_range=data.x_range,
+        noise=data.noise,
+        noise_scale=data.noise_scale,
+        spacing="random",
+        seed=seed,
+    )
 
 
-def unit_sweep(target: str = "x2", units: Sequence[int] = (1, 2, 4, 8, 16), *,
-               activation: str = "sigmoid", data: Dataset | None = None,
-               likelihood: str = "gaussian", prior_std: float = 30.0, method: str = "nuts",
-               chains: int | None = None, warmup: int = 200, draws: int = 200,
-               max_tree_depth: int = 7, sgd_restarts: int = 8, sgd_steps: int = 1000,
-               learning_rate: float = 0.1, extrapolate: float = 2.0, n_grid: int = 300,
-               max_draws: int = 1000, loo: bool = True, heldout_seed: int = 1000,
-               seed: int = 0, keep_runs: bool = False,
-               log: Callable[[str], None] | None = None) -> tuple[SweepPoint, ...]:
+def unit_sweep(
+    target: str = "x2",
+    units: Sequence[int] = (1, 2, 4, 8, 16),
+    *,
+    activation: str = "sigmoid",
+    data: Dataset | None = None,
+    likelihood: str = "gaussian",
+    prior_std: float = 30.0,
+    method: str = "nuts",
+    chains: int | None = None,
+    warmup: int = 200,
+    draws: int = 200,
+    max_tree_depth: int = 7,
+    sgd_restarts: int = 8,
+    sgd_steps: int = 1000,
+    learning_rate: float = 0.1,
+    extrapolate: float = 2.0,
+    n_grid: int = 300,
+    max_draws: int = 1000,
+    loo: bool = True,
+    heldout_seed: int = 1000,
+    seed: int = 0,
+    keep_runs: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> tuple[SweepPoint, ...]:
     """Fit one hidden layer of N units for every N in ``units``: SGD, then the posterior.
 
     For each N: ``sgd_restarts`` Adam restarts on the blog's sum of squares; a posterior run
@@ -242,8 +278,9 @@ def unit_sweep(target: str = "x2", units: Sequence[int] = (1, 2, 4, 8, 16), *,
     units = _units(units)
     if method not in ("nuts", "aies"):
         raise ValueError(f"unit_sweep samples with 'nuts' or 'aies', got {method!r}")
-    if not (isinstance(extrapolate, (int, float)) and math.isfinite(extrapolate)
-            and extrapolate > 0):
+    if not (
+        isinstance(extrapolate, (int, float)) and math.isfinite(extrapolate) and extrapolate > 0
+    ):
         raise ValueError(f"extrapolate must be a positive number, got {extrapolate!r}")
     data = make_dataset(target, seed=seed) if data is None else data
     if data.in_dim != 1:
@@ -254,18 +291,27 @@ def unit_sweep(target: str = "x2", units: Sequence[int] = (1, 2, 4, 8, 16), *,
     out = []
     for n_units in units:
         t0 = time.perf_counter()
-        post = Posterior(MLP(n_units, activation), data, prior_std=prior_std,
-                         likelihood=likelihood)
-        sgd = train_sgd(post, restarts=sgd_restarts, steps=sgd_steps,
-                        learning_rate=learning_rate, seed=seed)
+        post = Posterior(MLP(n_units, activation), data, prior_std=prior_std, likelihood=likelihood)
+        sgd = train_sgd(
+            post, restarts=sgd_restarts, steps=sgd_steps, learning_rate=learning_rate, seed=seed
+        )
         starts = _start_points(post, sgd)
         best = starts[sgd.best_index]
         n_chains = chains if chains is not None else (2 if method == "nuts" else 4 * post.dim)
         opts = {}
         if method == "nuts":
             opts = dict(max_tree_depth=max_tree_depth, chain_method=_chain_method(n_chains))
-        samples = sample(post, method, chains=n_chains, warmup=warmup, draws=draws,
-                         seed=seed, init=best, progress=False, **opts)
+        samples = sample(
+            post,
+            method,
+            chains=n_chains,
+            warmup=warmup,
+            draws=draws,
+            seed=seed,
+            init=best,
+            progress=False,
+            **opts,
+        )
         flat = samples.flat()
         flat = flat[np.all(np.isfinite(flat), axis=1)]
         step = max(1, int(math.ceil(flat.shape[0] / max_draws)))
@@ -282,24 +328,38 @@ def unit_sweep(target: str = "x2", units: Sequence[int] = (1, 2, 4, 8, 16), *,
         y, b = data.y, sgd.best_index
         res_restarts = np.mean(np.abs(y - f_sgd[1]), axis=1)
         med_data = np.median(f_draw[1], axis=0)
-        errors = dict(sgd_train=float(np.mean((y - f_sgd[1][b]) ** 2)),
-                      posterior_train=float(np.mean((y - f_draw[1].mean(0)) ** 2)))
+        errors = dict(
+            sgd_train=float(np.mean((y - f_sgd[1][b]) ** 2)),
+            posterior_train=float(np.mean((y - f_draw[1].mean(0)) ** 2)),
+        )
         if heldout is not None:
             errors.update(
                 sgd_heldout=float(np.mean((heldout.y - f_sgd[3][b]) ** 2)),
-                posterior_heldout=float(np.mean((heldout.y - f_draw[3].mean(0)) ** 2)))
+                posterior_heldout=float(np.mean((heldout.y - f_draw[3].mean(0)) ** 2)),
+            )
 
         def slope(f, h=h):  # central differences at both ends of the grid
             return (f[..., 1] - f[..., 0]) / (2 * h), (f[..., 3] - f[..., 2]) / (2 * h)
 
-        slopes = dict(x=[float(grid[0]), float(grid[-1])],
-                      sgd=[float(v) for v in slope(f_sgd[2][b])],
-                      median=[float(np.median(v)) for v in slope(f_draw[2])])
-        info = dict(method=method, chains=n_chains, warmup=warmup, draws=draws,
-                    wall_time=float(samples.wall_time), likelihood=likelihood,
-                    prior_std=float(prior_std),
-                    **{k: v for k, v in samples.info.items()
-                       if k in ("divergences", "acceptance_fraction", "mean_num_steps")})
+        slopes = dict(
+            x=[float(grid[0]), float(grid[-1])],
+            sgd=[float(v) for v in slope(f_sgd[2][b])],
+            median=[float(np.median(v)) for v in slope(f_draw[2])],
+        )
+        info = dict(
+            method=method,
+            chains=n_chains,
+            warmup=warmup,
+            draws=draws,
+            wall_time=float(samples.wall_time),
+            likelihood=likelihood,
+            prior_std=float(prior_std),
+            **{
+                k: v
+                for k, v in samples.info.items()
+                if k in ("divergences", "acceptance_fraction", "mean_num_steps")
+            },
+        )
         if method == "nuts":
             info["max_tree_depth"] = max_tree_depth
         if post.infers_sigma:
@@ -312,41 +372,72 @@ def unit_sweep(target: str = "x2", units: Sequence[int] = (1, 2, 4, 8, 16), *,
         else:
             loo_res = None
         run = Run(post, samples, sgd, config={}, summary={}, idata=None) if keep_runs else None
-        out.append(SweepPoint(
-            target=data.target or "data", units=n_units, activation=post.net.activation,
-            x=np.asarray(data.x), y=np.asarray(y), grid=grid, quantiles=q,
-            sgd_curve=f_sgd[0][b], sgd_fit=f_sgd[1][b], median_fit=med_data, truth=truth,
-            noise_var=noise_variance(data), noise_floor=mean_abs_noise(data),
-            residual_sgd=float(res_restarts[b]),
-            residual_median=float(np.mean(np.abs(y - med_data))),
-            sgd_restart_residuals=res_restarts, errors=errors, slopes=slopes, loo=loo_res,
-            sampler=info, equation=post.net.equation(post.net_params(sgd.best)), run=run,
-        ))
+        out.append(
+            SweepPoint(
+                target=data.target or "data",
+                units=n_units,
+                activation=post.net.activation,
+                x=np.asarray(data.x),
+                y=np.asarray(y),
+                grid=grid,
+                quantiles=q,
+                sgd_curve=f_sgd[0][b],
+                sgd_fit=f_sgd[1][b],
+                median_fit=med_data,
+                truth=truth,
+                noise_var=noise_variance(data),
+                noise_floor=mean_abs_noise(data),
+                residual_sgd=float(res_restarts[b]),
+                residual_median=float(np.mean(np.abs(y - med_data))),
+                sgd_restart_residuals=res_restarts,
+                errors=errors,
+                slopes=slopes,
+                loo=loo_res,
+                sampler=info,
+                equation=post.net.equation(post.net_params(sgd.best)),
+                run=run,
+            )
+        )
         elpd = "–" if loo_res is None else f"{loo_res['elpd']:.1f}"
-        _log(log, f"{data.target} {activation} N={n_units}: ⟨|Δy|⟩ SGD "
-                  f"{out[-1].residual_sgd:.3f}, elpd_loo {elpd} "
-                  f"({time.perf_counter() - t0:.1f} s)")
+        _log(
+            log,
+            f"{data.target} {activation} N={n_units}: ⟨|Δy|⟩ SGD "
+            f"{out[-1].residual_sgd:.3f}, elpd_loo {elpd} "
+            f"({time.perf_counter() - t0:.1f} s)",
+        )
     return tuple(out)
 
 
-def mean_predictor_check(data: Dataset, *, activation: str = "sigmoid", restarts: int = 32,
-                         steps: int = 1000, learning_rate: float = 0.03, seed: int = 0,
-                         tol: float = 0.05) -> dict:
+def mean_predictor_check(
+    data: Dataset,
+    *,
+    activation: str = "sigmoid",
+    restarts: int = 32,
+    steps: int = 1000,
+    learning_rate: float = 0.03,
+    seed: int = 0,
+    tol: float = 0.05,
+) -> dict:
     """How often one hidden unit ends up predicting the mean of y (the blog's N = 1 claim):
     ``restarts`` Adam runs; a restart "predicts the mean" when its f varies over the data
     by less than ``tol`` times the spread of y.  The blog's learning rate is 3e-2."""
     post = Posterior(MLP(1, activation), data)
-    sgd = train_sgd(post, restarts=restarts, steps=steps, learning_rate=learning_rate,
-                    seed=seed)
+    sgd = train_sgd(post, restarts=restarts, steps=steps, learning_rate=learning_rate, seed=seed)
     f = np.asarray(post.predict(sgd.thetas), dtype=float)
     spread = f.max(axis=1) - f.min(axis=1)
     flat = spread < tol * (data.y.max() - data.y.min())
     res = np.mean(np.abs(data.y - f), axis=1)
-    return dict(mean_y=float(data.y.mean()), restarts=restarts, learning_rate=learning_rate,
-                steps=steps, fraction_mean=float(flat.mean()),
-                mean_of_flat=float(f[flat].mean()) if flat.any() else None,
-                residual_of_mean=float(np.mean(np.abs(data.y - data.y.mean()))),
-                best_residual=float(res.min()), residuals=res.tolist())
+    return dict(
+        mean_y=float(data.y.mean()),
+        restarts=restarts,
+        learning_rate=learning_rate,
+        steps=steps,
+        fraction_mean=float(flat.mean()),
+        mean_of_flat=float(f[flat].mean()) if flat.any() else None,
+        residual_of_mean=float(np.mean(np.abs(data.y - data.y.mean()))),
+        best_residual=float(res.min()),
+        residuals=res.tolist(),
+    )
 
 
 def mean_abs_noise(data: Dataset) -> float | None:
@@ -377,19 +468,29 @@ def sweep_claims(points: Sequence[SweepPoint]) -> dict:
     per_n = {}
     for p in pts:
         per_n[str(p.units)] = dict(
-            residual_sgd=p.residual_sgd, residual_median=p.residual_median,
+            residual_sgd=p.residual_sgd,
+            residual_median=p.residual_median,
             sgd_vs_mean=mean_res / p.residual_sgd if p.residual_sgd else None,
-            restarts_at_mean=float(np.mean(np.abs(p.sgd_restart_residuals - mean_res)
-                                           < 0.02 * mean_res)),
-            slopes_sgd=p.slopes["sgd"], slopes_median=p.slopes["median"],
-            elpd_loo=None if p.loo is None else p.loo["elpd"])
+            restarts_at_mean=float(
+                np.mean(np.abs(p.sgd_restart_residuals - mean_res) < 0.02 * mean_res)
+            ),
+            slopes_sgd=p.slopes["sgd"],
+            slopes_median=p.slopes["median"],
+            elpd_loo=None if p.loo is None else p.loo["elpd"],
+        )
     enough = [p.units for p in pts if floor and p.residual_sgd <= 1.2 * floor]
     enough_post = [p.units for p in pts if floor and p.residual_median <= 1.2 * floor]
-    out = dict(target=pts[0].target, activation=pts[0].activation, mean_y=float(y.mean()),
-               residual_of_mean=mean_res, noise_floor=floor, per_n=per_n,
-               units_to_noise_floor_sgd=enough[0] if enough else None,
-               units_to_noise_floor_median=enough_post[0] if enough_post else None,
-               slopes_at=pts[0].slopes["x"])
+    out = dict(
+        target=pts[0].target,
+        activation=pts[0].activation,
+        mean_y=float(y.mean()),
+        residual_of_mean=mean_res,
+        noise_floor=floor,
+        per_n=per_n,
+        units_to_noise_floor_sgd=enough[0] if enough else None,
+        units_to_noise_floor_median=enough_post[0] if enough_post else None,
+        slopes_at=pts[0].slopes["x"],
+    )
     if all(p.loo is not None for p in pts):
         best = max(pts, key=lambda p: p.loo["elpd"])
         ok = [p.units for p in pts if p.loo["elpd"] >= best.loo["elpd"] - 2 * best.loo["se"]]
@@ -424,9 +525,16 @@ class TrainingHistory:
         return np.asarray(self.net.apply(self.thetas, np.asarray(x, dtype=float)))
 
 
-def sgd_history(posterior: Posterior, *, steps: int = 2000, snapshots: int = 40,
-                optimizer: str = "adam", learning_rate: float = 0.01, seed: int = 0,
-                init: np.ndarray | None = None) -> TrainingHistory:
+def sgd_history(
+    posterior: Posterior,
+    *,
+    steps: int = 2000,
+    snapshots: int = 40,
+    optimizer: str = "adam",
+    learning_rate: float = 0.01,
+    seed: int = 0,
+    init: np.ndarray | None = None,
+) -> TrainingHistory:
     """Train one restart with :func:`~bayes_uat.train_sgd` in ``snapshots`` equal segments,
     each started (``init=``) where the previous one stopped, and keep θ after each.
 
@@ -456,8 +564,15 @@ def sgd_history(posterior: Posterior, *, steps: int = 2000, snapshots: int = 40,
     thetas, done = [theta[0]], [0]
     for k in range(snapshots):
         n = seg if k < snapshots - 1 else steps - seg * (snapshots - 1)
-        res = train_sgd(posterior, optimizer=optimizer, learning_rate=learning_rate, steps=n,
-                        restarts=1, init=theta, seed=seed + k)
+        res = train_sgd(
+            posterior,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            steps=n,
+            restarts=1,
+            init=theta,
+            seed=seed + k,
+        )
         theta = res.thetas
         thetas.append(theta[0])
         done.append(done[-1] + n)
@@ -465,10 +580,18 @@ def sgd_history(posterior: Posterior, *, steps: int = 2000, snapshots: int = 40,
     y = posterior.data.y
     f = np.asarray(posterior.predict(thetas), dtype=float)
     return TrainingHistory(
-        net=posterior.net, steps=np.asarray(done), thetas=thetas[:, : posterior.net.dim],
+        net=posterior.net,
+        steps=np.asarray(done),
+        thetas=thetas[:, : posterior.net.dim],
         losses=np.sum((y - f) ** 2, axis=1),
-        settings=dict(optimizer=optimizer, learning_rate=learning_rate, steps=steps,
-                      snapshots=snapshots, seed=seed))
+        settings=dict(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            steps=steps,
+            snapshots=snapshots,
+            seed=seed,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -480,10 +603,18 @@ class Seed000Result:
     numbers: dict
 
 
-def seed000_study(target: str = SEED000_TARGET, units: Sequence[int] = (5, 50, 500), *,
-                  activation: str = "relu", steps: int = 3000, snapshots: int = 30,
-                  learning_rate: float = 0.01, n: int = 200, seed: int = 0,
-                  log: Callable[[str], None] | None = None) -> Seed000Result:
+def seed000_study(
+    target: str = SEED000_TARGET,
+    units: Sequence[int] = (5, 50, 500),
+    *,
+    activation: str = "relu",
+    steps: int = 3000,
+    snapshots: int = 30,
+    learning_rate: float = 0.01,
+    n: int = 200,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> Seed000Result:
     """Seed 000's notebook: one hidden layer of 5, 50 and 500 units trained with Adam on a
     wiggly 1-D curve (200 points on [−3, 3], N(0, 0.1²) noise), with snapshots for the
     animation; numbers: final mean squared error against the data and the true curve, and
@@ -499,8 +630,9 @@ def seed000_study(target: str = SEED000_TARGET, units: Sequence[int] = (5, 50, 5
     for n_units in units:
         t0 = time.perf_counter()
         post = Posterior(MLP(n_units, activation), data)
-        h = sgd_history(post, steps=steps, snapshots=snapshots, learning_rate=learning_rate,
-                        seed=seed)
+        h = sgd_history(
+            post, steps=steps, snapshots=snapshots, learning_rate=learning_rate, seed=seed
+        )
         hist.append(h)
         final = h.thetas[-1]
         tab = unit_table(post.net, final)
@@ -508,16 +640,30 @@ def seed000_study(target: str = SEED000_TARGET, units: Sequence[int] = (5, 50, 5
         active = ~tab["degenerate"]
         nums[str(n_units)] = dict(
             mse_data=float(h.losses[-1] / data.n),
-            rmse_truth=float(np.sqrt(np.mean((np.asarray(post.net.apply(final, grid))
-                                              - truth) ** 2))),
+            rmse_truth=float(
+                np.sqrt(np.mean((np.asarray(post.net.apply(final, grid)) - truth) ** 2))
+            ),
             kinks_in_range=int(np.sum(active & (t > lo) & (t < hi))),
-            loss_curve=h.losses.tolist(), steps=h.steps.tolist(),
-            wall_time=time.perf_counter() - t0)
-        _log(log, f"seed000 N={n_units}: MSE {nums[str(n_units)]['mse_data']:.4f} "
-                  f"({time.perf_counter() - t0:.1f} s)")
-    return Seed000Result(data=data, histories=tuple(hist),
-                         numbers=dict(target=target, activation=activation, steps=steps,
-                                      learning_rate=learning_rate, units=nums))
+            loss_curve=h.losses.tolist(),
+            steps=h.steps.tolist(),
+            wall_time=time.perf_counter() - t0,
+        )
+        _log(
+            log,
+            f"seed000 N={n_units}: MSE {nums[str(n_units)]['mse_data']:.4f} "
+            f"({time.perf_counter() - t0:.1f} s)",
+        )
+    return Seed000Result(
+        data=data,
+        histories=tuple(hist),
+        numbers=dict(
+            target=target,
+            activation=activation,
+            steps=steps,
+            learning_rate=learning_rate,
+            units=nums,
+        ),
+    )
 
 
 # -- approximation efficiency (seed 001) ----------------------------------------------------
@@ -576,14 +722,24 @@ def spread_init(net: MLP, data: Dataset, restarts: int, *, seed: int = 0) -> np.
     return th
 
 
-def _train(post: Posterior, *, restarts: int, steps: int, learning_rate: float, seed: int,
-           grid_in: np.ndarray, truth_in: np.ndarray, init: str = "default"):
+def _train(
+    post: Posterior,
+    *,
+    restarts: int,
+    steps: int,
+    learning_rate: float,
+    seed: int,
+    grid_in: np.ndarray,
+    truth_in: np.ndarray,
+    init: str = "default",
+):
     """Adam restarts from the default or the spread initialisation; returns (SGD result,
     RMSE vs truth of each restart on grid_in).  The reported fit is the restart with the
     lowest training loss (sgd.best), not the one closest to the truth."""
     start = spread_init(post.net, post.data, restarts, seed=seed) if init == "spread" else None
-    sgd = train_sgd(post, restarts=restarts, steps=steps, learning_rate=learning_rate,
-                    seed=seed, init=start)
+    sgd = train_sgd(
+        post, restarts=restarts, steps=steps, learning_rate=learning_rate, seed=seed, init=start
+    )
     f = np.asarray(post.predict(sgd.thetas, grid_in), dtype=float)
     return sgd, np.sqrt(np.mean((f - truth_in) ** 2, axis=1))
 
@@ -609,8 +765,10 @@ def _finish(fams: dict) -> dict:
 
 
 def _json_families(fams: dict) -> dict:
-    return {k: {kk: (vv.tolist() if isinstance(vv, np.ndarray) else vv) for kk, vv in v.items()}
-            for k, v in fams.items()}
+    return {
+        k: {kk: (vv.tolist() if isinstance(vv, np.ndarray) else vv) for kk, vv in v.items()}
+        for k, v in fams.items()
+    }
 
 
 def bump_relu_theta(width: float = 0.02) -> np.ndarray:
@@ -626,15 +784,27 @@ def bump_relu_theta(width: float = 0.02) -> np.ndarray:
     d = float(width)
     if not (math.isfinite(d) and 0 < d < 2):
         raise ValueError(f"width must lie in (0, 2), got {width!r}")
-    rows = [(1.0, 1 + d / 2, 1 / d), (1.0, 1 - d / 2, -1 / d), (1.0, -1 + d / 2, -1 / d),
-            (1.0, -1 - d / 2, 1 / d)]
+    rows = [
+        (1.0, 1 + d / 2, 1 / d),
+        (1.0, 1 - d / 2, -1 / d),
+        (1.0, -1 + d / 2, -1 / d),
+        (1.0, -1 - d / 2, 1 / d),
+    ]
     return np.array([v for row in rows for v in row] + [0.0])
 
 
-def bump_study(*, units: Sequence[int] = (2, 4, 6, 8, 12, 16, 24, 32), restarts: int = 8,
-               steps: int = 3000, learning_rate: float = 0.02, example_units: int = 4,
-               extrapolate: float = 2.0, threshold: float = 0.1, seed: int = 0,
-               log: Callable[[str], None] | None = None) -> ApproxResult:
+def bump_study(
+    *,
+    units: Sequence[int] = (2, 4, 6, 8, 12, 16, 24, 32),
+    restarts: int = 8,
+    steps: int = 3000,
+    learning_rate: float = 0.02,
+    example_units: int = 4,
+    extrapolate: float = 2.0,
+    threshold: float = 0.1,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> ApproxResult:
     """Seed 001's square bump (1 on |x| < 1, 0 elsewhere, 400 points on [−2, 2],
     N(0, 0.05²) noise), fitted with P = 3N + 1 parameters by four model families:
 
@@ -675,8 +845,11 @@ def bump_study(*, units: Sequence[int] = (2, 4, 6, 8, 12, 16, 24, 32), restarts:
     def fourier(k):
         def basis(z):
             w = 2 * np.pi * np.arange(1, k + 1) / period
-            return np.concatenate([np.ones((len(z), 1)), np.cos(np.outer(z - mid, w)),
-                                   np.sin(np.outer(z - mid, w))], axis=1)
+            return np.concatenate(
+                [np.ones((len(z), 1)), np.cos(np.outer(z - mid, w)), np.sin(np.outer(z - mid, w))],
+                axis=1,
+            )
+
         return basis
 
     nets = {"ReLU network": "default", "ReLU network, spread init": "spread"}
@@ -688,9 +861,16 @@ def bump_study(*, units: Sequence[int] = (2, 4, 6, 8, 12, 16, 24, 32), restarts:
         post = Posterior(MLP(n_units, "relu"), data)
         fits = {}
         for name, init in nets.items():
-            sgd, r_in = _train(post, restarts=restarts, steps=steps,
-                               learning_rate=learning_rate, seed=seed, grid_in=grid_in,
-                               truth_in=t_in, init=init)
+            sgd, r_in = _train(
+                post,
+                restarts=restarts,
+                steps=steps,
+                learning_rate=learning_rate,
+                seed=seed,
+                grid_in=grid_in,
+                truth_in=t_in,
+                init=init,
+            )
             fits[name] = lambda z, b=sgd.best, pp=post: np.asarray(pp.predict(b, z), float)
             fams[name]["rmse_in_median"].append(float(np.median(r_in)))
             fams[name]["success"].append(float(np.mean(r_in < threshold)))
@@ -699,34 +879,59 @@ def bump_study(*, units: Sequence[int] = (2, 4, 6, 8, 12, 16, 24, 32), restarts:
         for name, f in fits.items():
             fam = fams[name]
             fam["params"].append(p)
-            fam["label"].append(f"degree {p - 1}" if name == "polynomial" else
-                                f"{(p - 1) // 2} harmonics" if name == "Fourier" else
-                                f"N={n_units}")
+            fam["label"].append(
+                f"degree {p - 1}"
+                if name == "polynomial"
+                else f"{(p - 1) // 2} harmonics"
+                if name == "Fourier"
+                else f"N={n_units}"
+            )
             fam["rmse_in"].append(_rmse(f(grid_in), t_in))
             fam["rmse_out"].append(_rmse(f(grid_out), t_out))
             if n_units == example_units:
                 examples[name] = f(wide)
-        _log(log, f"bump P={p}: " + ", ".join(f"{k} {fams[k]['rmse_in'][-1]:.3f}"
-                                              for k in fams)
-             + f" ({time.perf_counter() - t0:.1f} s)")
+        _log(
+            log,
+            f"bump P={p}: "
+            + ", ".join(f"{k} {fams[k]['rmse_in'][-1]:.3f}" for k in fams)
+            + f" ({time.perf_counter() - t0:.1f} s)",
+        )
     fams = _finish(fams)
-    first = {name: _first_below(fam["params"], fam["rmse_in"], threshold)
-             for name, fam in fams.items()}
+    first = {
+        name: _first_below(fam["params"], fam["rmse_in"], threshold) for name, fam in fams.items()
+    }
     exact = bump_relu_theta()
     net4 = MLP(4, "relu")
     examples["exact ReLU, 4 units"] = np.asarray(net4.apply(exact, wide), dtype=float)
-    exact_numbers = dict(units=4, params=net4.dim, ramp_width=0.02,
-                         rmse_in=_rmse(net4.apply(exact, grid_in), t_in),
-                         rmse_out=_rmse(net4.apply(exact, grid_out), t_out))
-    numbers = dict(target="bump", threshold=threshold, params_to_threshold=first,
-                   exact_construction=exact_numbers,
-                   restarts=restarts, steps=steps, learning_rate=learning_rate,
-                   extrapolation_range=[float(wide[0]), float(wide[-1])],
-                   families=_json_families(fams))
-    return ApproxResult(name="bump", data=data, families=fams, grid=wide,
-                        truth=np.asarray(fn(wide), dtype=float), examples=examples,
-                        example_params=3 * example_units + 1, threshold=threshold,
-                        numbers=numbers)
+    exact_numbers = dict(
+        units=4,
+        params=net4.dim,
+        ramp_width=0.02,
+        rmse_in=_rmse(net4.apply(exact, grid_in), t_in),
+        rmse_out=_rmse(net4.apply(exact, grid_out), t_out),
+    )
+    numbers = dict(
+        target="bump",
+        threshold=threshold,
+        params_to_threshold=first,
+        exact_construction=exact_numbers,
+        restarts=restarts,
+        steps=steps,
+        learning_rate=learning_rate,
+        extrapolation_range=[float(wide[0]), float(wide[-1])],
+        families=_json_families(fams),
+    )
+    return ApproxResult(
+        name="bump",
+        data=data,
+        families=fams,
+        grid=wide,
+        truth=np.asarray(fn(wide), dtype=float),
+        examples=examples,
+        example_params=3 * example_units + 1,
+        threshold=threshold,
+        numbers=numbers,
+    )
 
 
 def _first_below(params, errors, threshold) -> int | None:
@@ -735,8 +940,13 @@ def _first_below(params, errors, threshold) -> int | None:
 
 
 # (shallow N, deep widths): equal parameter counts, 3N + 1 = dim of the deep network
-SAWTOOTH_PAIRS = ((4, (2, 2)), (6, (2, 2, 2)), (8, (2, 2, 2, 2)), (11, (3, 3, 3)),
-                  (15, (3, 3, 3, 3)))
+SAWTOOTH_PAIRS = (
+    (4, (2, 2)),
+    (6, (2, 2, 2)),
+    (8, (2, 2, 2, 2)),
+    (11, (3, 3, 3)),
+    (15, (3, 3, 3, 3)),
+)
 
 
 def telgarsky_theta(depth: int = 3) -> np.ndarray:
@@ -757,10 +967,17 @@ def telgarsky_theta(depth: int = 3) -> np.ndarray:
     return np.asarray(net.flatten(dict(W=W, b=b, a=np.array([2.0, -4.0]), c=0.0)))
 
 
-def sawtooth_study(*, pairs: Sequence[tuple[int, tuple[int, ...]]] = SAWTOOTH_PAIRS,
-                   restarts: int = 32, steps: int = 8000, learning_rate: float = 0.01,
-                   threshold: float = 0.05, example: int = 1, seed: int = 0,
-                   log: Callable[[str], None] | None = None) -> ApproxResult:
+def sawtooth_study(
+    *,
+    pairs: Sequence[tuple[int, tuple[int, ...]]] = SAWTOOTH_PAIRS,
+    restarts: int = 32,
+    steps: int = 8000,
+    learning_rate: float = 0.01,
+    threshold: float = 0.05,
+    example: int = 1,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> ApproxResult:
     """Deep-narrow against shallow-wide ReLU networks with equal parameter counts on the
     ``sawtooth`` target (4 teeth on [0, 1], 400 points, N(0, 0.02²) noise).
 
@@ -790,62 +1007,116 @@ def sawtooth_study(*, pairs: Sequence[tuple[int, tuple[int, ...]]] = SAWTOOTH_PA
         t0 = time.perf_counter()
         shallow, deep = MLP(n_units, "relu"), MLP(tuple(widths), "relu")
         if shallow.dim != deep.dim:
-            raise ValueError(f"pair {n_units}, {widths}: parameter counts differ "
-                             f"({shallow.dim} vs {deep.dim})")
+            raise ValueError(
+                f"pair {n_units}, {widths}: parameter counts differ ({shallow.dim} vs {deep.dim})"
+            )
         for name, init in kinds.items():
             net = deep if name == "deep" else shallow
             post = Posterior(net, data)
-            sgd, r_in = _train(post, restarts=restarts, steps=steps,
-                               learning_rate=learning_rate, seed=seed, grid_in=grid,
-                               truth_in=truth, init=init)
+            sgd, r_in = _train(
+                post,
+                restarts=restarts,
+                steps=steps,
+                learning_rate=learning_rate,
+                seed=seed,
+                grid_in=grid,
+                truth_in=truth,
+                init=init,
+            )
             fam = fams[name]
             fam["params"].append(net.dim)
-            fam["label"].append(f"N={n_units}" if net is shallow else
-                                "(" + ",".join(map(str, widths)) + ")")
+            fam["label"].append(
+                f"N={n_units}" if net is shallow else "(" + ",".join(map(str, widths)) + ")"
+            )
             fam["rmse_in"].append(float(r_in[sgd.best_index]))
             fam["rmse_in_median"].append(float(np.median(r_in)))
             fam["success"].append(float(np.mean(r_in < threshold)))
             if i == example:
                 p_example = net.dim
-                examples[f"{name} {fam['label'][-1]}"] = np.asarray(post.predict(sgd.best,
-                                                                                 grid))
-        _log(log, f"sawtooth P={shallow.dim}: " + ", ".join(
-            f"{k} {fams[k]['rmse_in'][-1]:.3f}" for k in fams)
-            + f" ({time.perf_counter() - t0:.1f} s)")
+                examples[f"{name} {fam['label'][-1]}"] = np.asarray(post.predict(sgd.best, grid))
+        _log(
+            log,
+            f"sawtooth P={shallow.dim}: "
+            + ", ".join(f"{k} {fams[k]['rmse_in'][-1]:.3f}" for k in fams)
+            + f" ({time.perf_counter() - t0:.1f} s)",
+        )
     exact = telgarsky_theta(3)
     net3 = MLP((2, 2, 2), "relu")
     f_exact = np.asarray(net3.apply(exact, grid), dtype=float)
     examples["exact deep (2,2,2)"] = f_exact
     fams = _finish(fams)
     numbers = dict(
-        target="sawtooth", threshold=threshold, restarts=restarts, steps=steps,
+        target="sawtooth",
+        threshold=threshold,
+        restarts=restarts,
+        steps=steps,
         learning_rate=learning_rate,
-        exact_construction=dict(widths=[2, 2, 2], params=net3.dim,
-                                rmse_in=_rmse(f_exact, truth),
-                                shallow_units_needed=8, shallow_params_needed=25),
-        families=_json_families(fams))
-    return ApproxResult(name="sawtooth", data=data, families=fams, grid=grid, truth=truth,
-                        examples=examples, example_params=int(p_example or 0),
-                        threshold=threshold, numbers=numbers)
+        exact_construction=dict(
+            widths=[2, 2, 2],
+            params=net3.dim,
+            rmse_in=_rmse(f_exact, truth),
+            shallow_units_needed=8,
+            shallow_params_needed=25,
+        ),
+        families=_json_families(fams),
+    )
+    return ApproxResult(
+        name="sawtooth",
+        data=data,
+        families=fams,
+        grid=grid,
+        truth=truth,
+        examples=examples,
+        example_params=int(p_example or 0),
+        threshold=threshold,
+        numbers=numbers,
+    )
 
 
 # -- posterior modes close-up ---------------------------------------------------------------
-def mode_run(target: str = "x2", units: int = 2, *, activation: str = "sigmoid",
-             chains: int = 4, warmup: int = 300, draws: int = 300, sgd_restarts: int = 8,
-             sgd_steps: int = 1000, learning_rate: float = 0.1, max_tree_depth: int = 8,
-             likelihood: str = "gaussian", seed: int = 0) -> Run:
+def mode_run(
+    target: str = "x2",
+    units: int = 2,
+    *,
+    activation: str = "sigmoid",
+    chains: int = 4,
+    warmup: int = 300,
+    draws: int = 300,
+    sgd_restarts: int = 8,
+    sgd_steps: int = 1000,
+    learning_rate: float = 0.1,
+    max_tree_depth: int = 8,
+    likelihood: str = "gaussian",
+    seed: int = 0,
+) -> Run:
     """A NUTS run whose chains start from different SGD restarts (the ``chains`` best by
     loss, distinct solutions where SGD found them), so that the draws show the modes SGD
     lands in; for :func:`bayes_uat.plots.units`, ``mode_map``, ``trace`` and ``rank``."""
     data = make_dataset(target, seed=seed)
     post = Posterior(MLP(units, activation), data, likelihood=likelihood)
-    sgd = train_sgd(post, restarts=sgd_restarts, steps=sgd_steps, learning_rate=learning_rate,
-                    seed=seed)
+    sgd = train_sgd(
+        post, restarts=sgd_restarts, steps=sgd_steps, learning_rate=learning_rate, seed=seed
+    )
     starts = _start_points(post, sgd)
     order = np.argsort(np.where(np.isfinite(sgd.final_loss), sgd.final_loss, np.inf))
     init = starts[np.resize(order, chains)]
-    samples = sample(post, "nuts", chains=chains, warmup=warmup, draws=draws, seed=seed,
-                     init=init, progress=False, max_tree_depth=max_tree_depth,
-                     chain_method=_chain_method(chains))
-    return Run(post, samples, sgd, config=dict(target=target, units=units,
-                                               activation=activation), summary={}, idata=None)
+    samples = sample(
+        post,
+        "nuts",
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+        seed=seed,
+        init=init,
+        progress=False,
+        max_tree_depth=max_tree_depth,
+        chain_method=_chain_method(chains),
+    )
+    return Run(
+        post,
+        samples,
+        sgd,
+        config=dict(target=target, units=units, activation=activation),
+        summary={},
+        idata=None,
+    )

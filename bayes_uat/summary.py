@@ -45,7 +45,8 @@ def diagnostics(theta: np.ndarray, names) -> dict:
         ess_bulk = np.array([float(az.ess(theta[..., j], method="bulk")) for j in range(k)])
         ess_tail = np.array([float(az.ess(theta[..., j], method="tail")) for j in range(k)])
     return dict(
-        max_rhat=float(np.nanmax(rhat)), min_ess_bulk=float(np.nanmin(ess_bulk)),
+        max_rhat=float(np.nanmax(rhat)),
+        min_ess_bulk=float(np.nanmin(ess_bulk)),
         min_ess_tail=float(np.nanmin(ess_tail)),
         rhat=dict(zip(names, rhat.tolist())),
         ess_bulk=dict(zip(names, ess_bulk.tolist())),
@@ -73,8 +74,9 @@ def autocorr_times(theta: np.ndarray) -> list[float] | None:
     return [float(t) if np.isfinite(t) else None for t in tau]
 
 
-def symmetry_diagnostics(posterior: Posterior, samples: Samples, *, n_points: int = 5,
-                         max_draws: int = 20000) -> dict:
+def symmetry_diagnostics(
+    posterior: Posterior, samples: Samples, *, n_points: int = 5, max_draws: int = 20000
+) -> dict:
     """R-hat and ESS side by side on raw θ, on canonical θ, and on f(x) at a few grid
     points — label switching shows as bad raw numbers with good canonical and f(x) ones.
     Ensembles add the integrated autocorrelation time of canonical θ."""
@@ -98,13 +100,20 @@ def symmetry_diagnostics(posterior: Posterior, samples: Samples, *, n_points: in
     return out
 
 
-def summarize(posterior: Posterior, samples: Samples, sgd: SGDResult | None = None, *,
-              comparison=None) -> dict:
+def summarize(
+    posterior: Posterior, samples: Samples, sgd: SGDResult | None = None, *, comparison=None
+) -> dict:
     """The summary.json of a run; ``comparison`` (a :class:`~bayes_uat.compare.Comparison`)
     adds the symmetry-aware SGD-vs-posterior table."""
     out = dict(
-        sampler=dict(method=samples.method, chains=samples.chains, draws=samples.draws,
-                     wall_time=samples.wall_time, seed=samples.seed, **samples.info),
+        sampler=dict(
+            method=samples.method,
+            chains=samples.chains,
+            draws=samples.draws,
+            wall_time=samples.wall_time,
+            seed=samples.seed,
+            **samples.info,
+        ),
         map=point_summary(posterior, samples.map_theta),
         diagnostics=symmetry_diagnostics(posterior, samples),
         versions=versions(),
@@ -113,7 +122,11 @@ def summarize(posterior: Posterior, samples: Samples, sgd: SGDResult | None = No
     if comparison is not None:
         out["comparison"] = comparison.to_dict()
     if sgd is not None:
-        out["sgd"] = dict(point_summary(posterior, sgd.best), restart=sgd.best_index,
-                          restarts=sgd.restarts, seed=sgd.settings.get("seed"),
-                          final_losses=sgd.final_loss.tolist())
+        out["sgd"] = dict(
+            point_summary(posterior, sgd.best),
+            restart=sgd.best_index,
+            restarts=sgd.restarts,
+            seed=sgd.settings.get("seed"),
+            final_losses=sgd.final_loss.tolist(),
+        )
     return out

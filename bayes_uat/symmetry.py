@@ -58,16 +58,20 @@ def _index(net: MLP) -> dict:
     """θ positions of W, b (lists per hidden layer), a and c as numpy integer arrays."""
     p = net.unflatten(np.arange(net.dim))
     return dict(
-        W=[np.asarray(w) for w in p["W"]], b=[np.asarray(b) for b in p["b"]],
-        a=np.asarray(p["a"]), c=int(p["c"]),
+        W=[np.asarray(w) for w in p["W"]],
+        b=[np.asarray(b) for b in p["b"]],
+        a=np.asarray(p["a"]),
+        c=int(p["c"]),
     )
 
 
 def _params(net: MLP, theta: np.ndarray) -> dict:
     ix = _index(net)
     return dict(
-        W=[theta[..., i] for i in ix["W"]], b=[theta[..., i] for i in ix["b"]],
-        a=theta[..., ix["a"]], c=theta[..., ix["c"]],
+        W=[theta[..., i] for i in ix["W"]],
+        b=[theta[..., i] for i in ix["b"]],
+        a=theta[..., ix["a"]],
+        c=theta[..., ix["c"]],
     )
 
 
@@ -126,14 +130,18 @@ def _layer_args(net: MLP, perm, signs, scales, batch) -> list[tuple]:
             return [None] * L
         if L == 1:
             return [v]
-        if (not isinstance(v, (list, tuple)) or len(v) != L
-                or any(e is not None and np.ndim(e) < 1 for e in v)):
+        if (
+            not isinstance(v, (list, tuple))
+            or len(v) != L
+            or any(e is not None and np.ndim(e) < 1 for e in v)
+        ):
             raise ValueError(f"{name} must be a list of {L} arrays (one per hidden layer)")
         return list(v)
 
     out = []
-    for l, (p, s, k) in enumerate(zip(per_layer(perm, "perm"), per_layer(signs, "signs"),
-                                      per_layer(scales, "scales"))):
+    for l, (p, s, k) in enumerate(
+        zip(per_layer(perm, "perm"), per_layer(signs, "signs"), per_layer(scales, "scales"))
+    ):
         n = net.units[l]
         shape = batch + (n,)
         if p is not None:
@@ -245,8 +253,15 @@ def group_size(net: MLP) -> int:
 
 
 # -- canonical form (one hidden layer, 1-D input) ----------------------------------------------
-def canonicalize(net: MLP, theta, *, tol: float = 1e-8, return_degenerate: bool = False,
-                 a_tol: float = 1e-3, w_tol: float = 1e-3):
+def canonicalize(
+    net: MLP,
+    theta,
+    *,
+    tol: float = 1e-8,
+    return_degenerate: bool = False,
+    a_tol: float = 1e-3,
+    w_tol: float = 1e-3,
+):
     """Canonical representative of θ's symmetry orbit; θ of shape (..., D ≥ net.dim).
 
     For f(x) = c + Σᵢ aᵢ φ(wᵢx + bᵢ), per row:
@@ -325,8 +340,9 @@ def degenerate_units(net: MLP, theta, *, a_tol: float = 1e-3, w_tol: float = 1e-
     return (np.abs(a) <= a_tol) | (wn <= w_tol)
 
 
-def unit_table(net: MLP, theta, *, tol: float = 1e-8, a_tol: float = 1e-3,
-               w_tol: float = 1e-3) -> dict:
+def unit_table(
+    net: MLP, theta, *, tol: float = 1e-8, a_tol: float = 1e-3, w_tol: float = 1e-3
+) -> dict:
     """Per-unit quantities of θ (..., D ≥ net.dim), one hidden layer and 1-D input.
 
     Returns arrays of shape (..., N): ``w``, ``b``, ``a``; ``t`` = −b/w, the transition location
@@ -346,8 +362,14 @@ def unit_table(net: MLP, theta, *, tol: float = 1e-8, a_tol: float = 1e-3,
     w, b, a = (theta[..., idx[:, k]] for k in range(3))
     ok = np.abs(w) > tol
     t = np.where(ok, -b / np.where(ok, w, 1.0), np.nan)
-    return dict(w=w, b=b, a=a, t=t, slope=a * np.abs(w),
-                degenerate=degenerate_units(net, theta, a_tol=a_tol, w_tol=w_tol))
+    return dict(
+        w=w,
+        b=b,
+        a=a,
+        t=t,
+        slope=a * np.abs(w),
+        degenerate=degenerate_units(net, theta, a_tol=a_tol, w_tol=w_tol),
+    )
 
 
 # -- alignment to a reference ------------------------------------------------------------------
@@ -455,5 +477,5 @@ def align(net: MLP, theta, reference, *, tol: float = 1e-8) -> np.ndarray:
         raise ValueError("reference must be finite")
     flat = theta.reshape(-1, theta.shape[-1])
     for start in range(0, flat.shape[0], _CHUNK):
-        _align_rows(net, flat[start:start + _CHUNK], ref_p, tol)
+        _align_rows(net, flat[start : start + _CHUNK], ref_p, tol)
     return flat.reshape(theta.shape)

@@ -19,8 +19,9 @@ import numpy as np
 
 # Host devices as the bayes-uat command sets them (max(cores, 4)), so NUTS's default
 # chain method on CPU (one chain per device) is what is measured.
-os.environ.setdefault("XLA_FLAGS",
-                      f"--xla_force_host_platform_device_count={max(os.cpu_count(), 4)}")
+os.environ.setdefault(
+    "XLA_FLAGS", f"--xla_force_host_platform_device_count={max(os.cpu_count(), 4)}"
+)
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -33,23 +34,28 @@ WALKERS, STEPS = 28, 10_000
 
 
 def blog_posterior(dtype=None):
-    return bu.Posterior(bu.MLP(2, "sigmoid"), bu.make_dataset("x2"), prior_std=30.0,
-                        likelihood="mse", dtype=dtype)
+    return bu.Posterior(
+        bu.MLP(2, "sigmoid"), bu.make_dataset("x2"), prior_std=30.0, likelihood="mse", dtype=dtype
+    )
 
 
 def sin16_posterior(dtype=None):
-    return bu.Posterior(bu.MLP(16, "sigmoid"), bu.make_dataset("sin"), prior_std=30.0,
-                        likelihood="mse", dtype=dtype)
+    return bu.Posterior(
+        bu.MLP(16, "sigmoid"), bu.make_dataset("sin"), prior_std=30.0, likelihood="mse", dtype=dtype
+    )
 
 
 def ess_stats(post, theta, wall):
     can = to_canonical(post, theta)
     d = diagnostics(can, post.names)
     ess = np.array(list(d["ess_bulk"].values()))
-    return dict(min_ess=float(ess.min()), median_ess=float(np.median(ess)),
-                min_ess_per_s=float(ess.min() / wall),
-                median_ess_per_s=float(np.median(ess) / wall),
-                max_rhat_canonical=d["max_rhat"])
+    return dict(
+        min_ess=float(ess.min()),
+        median_ess=float(np.median(ess)),
+        min_ess_per_s=float(ess.min() / wall),
+        median_ess_per_s=float(np.median(ess) / wall),
+        max_rhat_canonical=d["max_rhat"],
+    )
 
 
 def start_ball(post, n, seed=0):
@@ -82,7 +88,7 @@ def case_blog_reference(reps, steps):
         walls.append(time.perf_counter() - t0)
         theta = np.swapaxes(s.get_chain(), 0, 1)
     out = dict(walls=walls, steps=steps)
-    out.update(ess_stats(post, theta[:, steps // 5:], walls[-1] * 0.8))
+    out.update(ess_stats(post, theta[:, steps // 5 :], walls[-1] * 0.8))
     return out
 
 
@@ -93,20 +99,40 @@ def case_sampler(method, reps, steps, dtype=None, **kw):
     for r in range(reps):
         t0 = time.perf_counter()
         if method == "nuts":
-            s = bu.sample(post, "nuts", chains=4, warmup=1000, draws=1000, seed=r, sgd=sgd,
-                          progress=False, **kw)
+            s = bu.sample(
+                post,
+                "nuts",
+                chains=4,
+                warmup=1000,
+                draws=1000,
+                seed=r,
+                sgd=sgd,
+                progress=False,
+                **kw,
+            )
         else:
-            s = bu.sample(post, method, chains=WALKERS, warmup=steps // 5,
-                          draws=steps - steps // 5, seed=r, sgd=sgd, progress=False, **kw)
+            s = bu.sample(
+                post,
+                method,
+                chains=WALKERS,
+                warmup=steps // 5,
+                draws=steps - steps // 5,
+                seed=r,
+                sgd=sgd,
+                progress=False,
+                **kw,
+            )
         walls.append(time.perf_counter() - t0)
     out = dict(walls=walls, steps=steps)
     out.update(ess_stats(post, s.theta, walls[-1]))
     if method == "nuts":
         n_grad = float(np.sum(s.stats["num_steps"]))
-        out.update(mean_leapfrog=float(s.stats["num_steps"].mean()),
-                   leapfrog_per_s=n_grad / walls[-1],
-                   divergences=int(s.stats["diverging"].sum()),
-                   depth_hits=int((s.stats["tree_depth"] >= kw.get("max_tree_depth", 10)).sum()))
+        out.update(
+            mean_leapfrog=float(s.stats["num_steps"].mean()),
+            leapfrog_per_s=n_grad / walls[-1],
+            divergences=int(s.stats["diverging"].sum()),
+            depth_hits=int((s.stats["tree_depth"] >= kw.get("max_tree_depth", 10)).sum()),
+        )
     return out
 
 
@@ -142,8 +168,9 @@ def case_grad_throughput(reps, steps, chains, make_posterior=sin16_posterior):
             jax.block_until_ready(f(th))
         walls.append((time.perf_counter() - t0) / n)
     med = float(np.median(walls))
-    return dict(walls=walls, chains=chains, compile_s=compile_s, s_per_call=med,
-                grads_per_s=chains / med)
+    return dict(
+        walls=walls, chains=chains, compile_s=compile_s, s_per_call=med, grads_per_s=chains / med
+    )
 
 
 def case_chain_method(reps, steps, method):
@@ -152,8 +179,17 @@ def case_chain_method(reps, steps, method):
     walls = []
     for r in range(reps):
         t0 = time.perf_counter()
-        bu.sample(post, "nuts", chains=2, warmup=500, draws=500, seed=r, sgd=sgd,
-                  progress=False, chain_method=method)
+        bu.sample(
+            post,
+            "nuts",
+            chains=2,
+            warmup=500,
+            draws=500,
+            seed=r,
+            sgd=sgd,
+            progress=False,
+            chain_method=method,
+        )
         walls.append(time.perf_counter() - t0)
     return dict(walls=walls, devices=jax.local_device_count())
 
@@ -167,8 +203,7 @@ CASES = {
     "nuts_diag": lambda a: case_sampler("nuts", a.reps, a.steps),
     "nuts_dense": lambda a: case_sampler("nuts", a.reps, a.steps, dense_mass=True),
     "nuts_diag32": lambda a: case_sampler("nuts", a.reps, a.steps, "float32"),
-    "nuts_vectorized4": lambda a: case_sampler("nuts", a.reps, a.steps,
-                                               chain_method="vectorized"),
+    "nuts_vectorized4": lambda a: case_sampler("nuts", a.reps, a.steps, chain_method="vectorized"),
     "logprob_floor64": lambda a: case_logprob_floor(a.reps, a.steps),
     "logprob_floor32": lambda a: case_logprob_floor(a.reps, a.steps, "float32"),
     "nuts_vectorized2": lambda a: case_chain_method(a.reps, a.steps, "vectorized"),

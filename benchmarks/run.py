@@ -41,8 +41,15 @@ PLAN = [
 
 
 def run_case(case: str, reps: int, steps: int) -> dict:
-    cmd = [PY, str(ROOT / "benchmarks" / "cases.py"), case, "--reps", str(reps),
-           "--steps", str(steps)]
+    cmd = [
+        PY,
+        str(ROOT / "benchmarks" / "cases.py"),
+        case,
+        "--reps",
+        str(reps),
+        "--steps",
+        str(steps),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -53,9 +60,27 @@ def cli_cache() -> dict:
     cache = tempfile.mkdtemp(prefix="bu-cache-")
     out = tempfile.mkdtemp(prefix="bu-run-")
     env = {**os.environ, "BAYES_UAT_JAX_CACHE": cache}
-    args = [PY, "-m", "bayes_uat.cli", "run", "--target", "x2", "--units", "2", "--sampler",
-            "nuts", "--warmup", "500", "--draws", "500", "--quiet", "--no-figures",
-            "--overwrite", "--out", out]
+    args = [
+        PY,
+        "-m",
+        "bayes_uat.cli",
+        "run",
+        "--target",
+        "x2",
+        "--units",
+        "2",
+        "--sampler",
+        "nuts",
+        "--warmup",
+        "500",
+        "--draws",
+        "500",
+        "--quiet",
+        "--no-figures",
+        "--overwrite",
+        "--out",
+        out,
+    ]
     walls = []
     for _ in range(2):
         t0 = time.perf_counter()
@@ -77,8 +102,10 @@ def machine() -> str:
         pass
     import jax
 
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"jax {jax.__version__} ({jax.default_backend()})")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"jax {jax.__version__} ({jax.default_backend()})"
+    )
 
 
 def render(res: dict, meta: dict) -> str:
@@ -91,11 +118,16 @@ def render(res: dict, meta: dict) -> str:
         d = r[key]
         wall = d["median_wall"]
         ess = f"{d['min_ess']:.0f} / {d['median_ess']:.0f}" if "min_ess" in d else "–"
-        esss = (f"{d['min_ess_per_s']:.1f} / {d['median_ess_per_s']:.1f}"
-                if "min_ess_per_s" in d else "–")
+        esss = (
+            f"{d['min_ess_per_s']:.1f} / {d['median_ess_per_s']:.1f}"
+            if "min_ess_per_s" in d
+            else "–"
+        )
         speed = ref_10k / wall if key != "blog_reference" else 1.0
-        return (f"| {name} | {wall:.2f} | {wall / floor:.1f}× | {speed:.1f}× | {ess} | {esss} | "
-                f"{d['peak_rss_mb']:.0f} | {note} |")
+        return (
+            f"| {name} | {wall:.2f} | {wall / floor:.1f}× | {speed:.1f}× | {ess} | {esss} | "
+            f"{d['peak_rss_mb']:.0f} | {note} |"
+        )
 
     lines = [
         "# Benchmarks",
@@ -118,23 +150,37 @@ def render(res: dict, meta: dict) -> str:
         "| path | wall (s) | × floor | speed-up vs blog-style | min / median bulk ESS "
         "(canonical) | min / median ESS per s | peak RSS (MB) | note |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        row("(a) blog-style emcee, Python log-prob per walker", "blog_reference",
-            f"{ref['steps']} steps, scaled"),
+        row(
+            "(a) blog-style emcee, Python log-prob per walker",
+            "blog_reference",
+            f"{ref['steps']} steps, scaled",
+        ),
         row("(b) emcee, jitted vmapped log-prob, vectorize=True", "emcee"),
         row("(c) AIES (numpyro), stretch move, float64", "aies64"),
         row("(c) AIES, stretch move, float32", "aies32"),
         row("(c) AIES, DE move, float64", "aies_de"),
-        row("(d) NUTS 4 chains × (1000 + 1000), defaults: diagonal mass, one chain per "
-            "host device", "nuts_diag",
+        row(
+            "(d) NUTS 4 chains × (1000 + 1000), defaults: diagonal mass, one chain per host device",
+            "nuts_diag",
             f"{r['nuts_diag']['mean_leapfrog']:.0f} leapfrog/draw, "
-            f"{r['nuts_diag']['divergences']} div., {r['nuts_diag']['depth_hits']} depth hits"),
-        row("(d) NUTS, dense mass", "nuts_dense",
+            f"{r['nuts_diag']['divergences']} div., {r['nuts_diag']['depth_hits']} depth hits",
+        ),
+        row(
+            "(d) NUTS, dense mass",
+            "nuts_dense",
             f"{r['nuts_dense']['mean_leapfrog']:.0f} leapfrog/draw, "
-            f"{r['nuts_dense']['divergences']} div., {r['nuts_dense']['depth_hits']} depth hits"),
-        row("(d) NUTS, diagonal mass, float32", "nuts_diag32",
-            f"{r['nuts_diag32']['mean_leapfrog']:.0f} leapfrog/draw"),
-        row("(d) NUTS, diagonal mass, 4 vectorised chains", "nuts_vectorized4",
-            f"{r['nuts_vectorized4']['mean_leapfrog']:.0f} leapfrog/draw"),
+            f"{r['nuts_dense']['divergences']} div., {r['nuts_dense']['depth_hits']} depth hits",
+        ),
+        row(
+            "(d) NUTS, diagonal mass, float32",
+            "nuts_diag32",
+            f"{r['nuts_diag32']['mean_leapfrog']:.0f} leapfrog/draw",
+        ),
+        row(
+            "(d) NUTS, diagonal mass, 4 vectorised chains",
+            "nuts_vectorized4",
+            f"{r['nuts_vectorized4']['mean_leapfrog']:.0f} leapfrog/draw",
+        ),
         "",
         "ESS is bulk ESS (ArviZ) of the canonical parameters (units flipped and sorted), the "
         "ensemble's walkers counted as chains; per second of the whole sampling call.",
@@ -158,8 +204,10 @@ def render(res: dict, meta: dict) -> str:
     ]
     for c in (1, 4, 16, 64, 256, 1024):
         d = r[f"grad_{c}"]
-        lines.append(f"| {c} | {d['s_per_call'] * 1e3:.2f} ms | {d['grads_per_s']:.0f} | "
-                     f"{d['compile_s']:.2f} | {d['peak_rss_mb']:.0f} |")
+        lines.append(
+            f"| {c} | {d['s_per_call'] * 1e3:.2f} ms | {d['grads_per_s']:.0f} | "
+            f"{d['compile_s']:.2f} | {d['peak_rss_mb']:.0f} |"
+        )
     v, p = r["nuts_vectorized2"], r["nuts_parallel2"]
     c = r["cli_cache"]
     lines += [
@@ -185,8 +233,9 @@ def render(res: dict, meta: dict) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", nargs="*", help="run only these cases (others read from "
-                    "benchmarks/results.json)")
+    ap.add_argument(
+        "--only", nargs="*", help="run only these cases (others read from benchmarks/results.json)"
+    )
     ap.add_argument("--render-only", action="store_true")
     args = ap.parse_args(argv)
     res_path = ROOT / "benchmarks" / "results.json"
@@ -202,10 +251,14 @@ def main(argv=None) -> int:
             print(f"  median {results[case]['median_wall']:.3f} s", flush=True)
         if not args.only or "cli_cache" in args.only:
             results["cli_cache"] = cli_cache()
-    meta = dict(date=time.strftime("%Y-%m-%d"), machine=machine(),
-                command="make bench" if not args.only else "python benchmarks/run.py --only …",
-                total_min=(time.perf_counter() - t0) / 60 if not args.render_only
-                else old.get("meta", {}).get("total_min", 0.0))
+    meta = dict(
+        date=time.strftime("%Y-%m-%d"),
+        machine=machine(),
+        command="make bench" if not args.only else "python benchmarks/run.py --only …",
+        total_min=(time.perf_counter() - t0) / 60
+        if not args.render_only
+        else old.get("meta", {}).get("total_min", 0.0),
+    )
     from bayes_uat.records import write_json
 
     write_json(res_path, dict(meta=meta, results=results))

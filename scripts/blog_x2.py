@@ -36,46 +36,74 @@ def main(argv=None) -> int:
     from bayes_uat.records import atomic_path, write_json
     from bayes_uat.runner import execute
 
-    common = dict(target="x2", units=2, activation="sigmoid", likelihood="mse", prior_std=30.0,
-                  optimizer="adam", learning_rate=0.1, sgd_steps=1000, sgd_restarts=8, seed=0)
+    common = dict(
+        target="x2",
+        units=2,
+        activation="sigmoid",
+        likelihood="mse",
+        prior_std=30.0,
+        optimizer="adam",
+        learning_rate=0.1,
+        sgd_steps=1000,
+        sgd_restarts=8,
+        seed=0,
+    )
     if args.quick:
-        runs = {"emcee": RunConfig(sampler="emcee", chains=28, warmup=200, draws=800, **common),
-                "nuts": RunConfig(sampler="nuts", chains=4, warmup=200, draws=200, **common)}
+        runs = {
+            "emcee": RunConfig(sampler="emcee", chains=28, warmup=200, draws=800, **common),
+            "nuts": RunConfig(sampler="nuts", chains=4, warmup=200, draws=200, **common),
+        }
     else:
         # 10 000 emcee steps in all, as the blog: 2 000 burn-in + 8 000 kept.
-        runs = {"emcee": RunConfig(sampler="emcee", chains=28, warmup=2000, draws=8000, **common),
-                "nuts": RunConfig(sampler="nuts", chains=4, warmup=1000, draws=1000, **common)}
+        runs = {
+            "emcee": RunConfig(sampler="emcee", chains=28, warmup=2000, draws=8000, **common),
+            "nuts": RunConfig(sampler="nuts", chains=4, warmup=1000, draws=1000, **common),
+        }
 
     fig_dir = Path(args.figures)
     results = {}
     for name, cfg in runs.items():
         print(f"\n== {name} ==", flush=True)
         t0 = time.perf_counter()
-        run = execute(cfg, Path(args.out) / name, overwrite=True, progress=True, figures=True,
-                      log=lambda s: print(s, file=sys.stderr))
+        run = execute(
+            cfg,
+            Path(args.out) / name,
+            overwrite=True,
+            progress=True,
+            figures=True,
+            log=lambda s: print(s, file=sys.stderr),
+        )
         wall = time.perf_counter() - t0
         # the run's own figures: corner (canonical θ), corner_raw (as sampled), fit
         for src in sorted(run.figures_dir.iterdir()):
             with atomic_path(fig_dir / f"blog_x2_{src.stem}_{name}{src.suffix}") as tmp:
                 shutil.copyfile(src, tmp)
         s = run.summary
-        results[name] = dict(wall_time_total=wall, sampler=s["sampler"], sgd=s["sgd"],
-                             map=s["map"], diagnostics=s["diagnostics"])
+        results[name] = dict(
+            wall_time_total=wall,
+            sampler=s["sampler"],
+            sgd=s["sgd"],
+            map=s["map"],
+            diagnostics=s["diagnostics"],
+        )
         print(f"{name}: {wall:.1f} s in all, sampling {s['sampler']['wall_time']:.1f} s")
         for key in ("raw", "canonical", "function"):
             d = s["diagnostics"][key]
-            print(f"  {key:>9}: max R-hat {d['max_rhat']:.2f}, "
-                  f"min bulk ESS {d['min_ess_bulk']:.0f}")
+            print(
+                f"  {key:>9}: max R-hat {d['max_rhat']:.2f}, min bulk ESS {d['min_ess_bulk']:.0f}"
+            )
         print(Comparison.text_from_dict(s["comparison"]))
         results[name]["comparison"] = s["comparison"]
 
     print("\n== SGD vs MCMC max-probability model (loss = −MSE, the blog's units) ==")
     rows = [("blog SGD", *BLOG["sgd"]), ("blog MCMC", *BLOG["map"])]
-    rows.append(("SGD (Adam)", results["emcee"]["sgd"]["equation"],
-                 results["emcee"]["sgd"]["blog_loss"]))
+    rows.append(
+        ("SGD (Adam)", results["emcee"]["sgd"]["equation"], results["emcee"]["sgd"]["blog_loss"])
+    )
     for name in runs:
-        rows.append((f"MAP {name}", results[name]["map"]["equation"],
-                     results[name]["map"]["blog_loss"]))
+        rows.append(
+            (f"MAP {name}", results[name]["map"]["equation"], results[name]["map"]["blog_loss"])
+        )
     w = max(len(r[1]) for r in rows)
     for label, eq, loss in rows:
         print(f"{label:<11} {eq:<{w}}  LOSS:{loss:.2f}")

@@ -38,8 +38,9 @@ def run_one(name: str, quick: bool, figures: Path) -> tuple[str, int, float]:
         cmd.append("--quick")
     t0 = time.perf_counter()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, env=env) as proc:
+    with subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    ) as proc:
         for line in proc.stdout:
             with _print_lock:
                 print(f"[{name}] {line}", end="", flush=True)
@@ -51,10 +52,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="every study with tiny settings")
     ap.add_argument("--jobs", type=int, default=2, help="studies run at once (default 2)")
-    ap.add_argument("--skip", action="append", default=[], choices=list(STUDIES),
-                    help="leave a study out (repeatable)")
-    ap.add_argument("--only", action="append", default=[], choices=list(STUDIES),
-                    help="run only these studies (repeatable)")
+    ap.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=list(STUDIES),
+        help="leave a study out (repeatable)",
+    )
+    ap.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        choices=list(STUDIES),
+        help="run only these studies (repeatable)",
+    )
     ap.add_argument("--figures", default=str(ROOT / "figures"))
     args = ap.parse_args(argv)
     if args.jobs < 1:
@@ -75,9 +86,17 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(ROOT))
     from bayes_uat.records import versions, write_json
 
-    write_json(figures / "make_figures.json", dict(
-        quick=args.quick, jobs=args.jobs, cpu_count=os.cpu_count(), total_wall_time=total,
-        studies={n: dict(rc=rc, wall_time=w) for n, rc, w in results}, versions=versions()))
+    write_json(
+        figures / "make_figures.json",
+        dict(
+            quick=args.quick,
+            jobs=args.jobs,
+            cpu_count=os.cpu_count(),
+            total_wall_time=total,
+            studies={n: dict(rc=rc, wall_time=w) for n, rc, w in results},
+            versions=versions(),
+        ),
+    )
     return 0 if all(rc == 0 for _, rc, _ in results) else 1
 
 

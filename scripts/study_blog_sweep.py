@@ -22,14 +22,27 @@ ACTIVATIONS = ("sigmoid", "softsign", "relu")
 
 def settings(quick: bool) -> dict:
     if quick:
-        return dict(units=(1, 2), sweep=dict(warmup=30, draws=30, sgd_steps=200, sgd_restarts=2),
-                    close=dict(warmup=30, draws=30, chains=2), targets=("x2",),
-                    activations=("sigmoid", "relu"))
-    return dict(units=(1, 2, 4, 8, 16),
-                sweep=dict(warmup=200, draws=200, max_tree_depth=7, sgd_steps=1000,
-                           sgd_restarts=8, learning_rate=0.1),
-                close=dict(warmup=500, draws=500, chains=4), targets=TARGETS,
-                activations=ACTIVATIONS)
+        return dict(
+            units=(1, 2),
+            sweep=dict(warmup=30, draws=30, sgd_steps=200, sgd_restarts=2),
+            close=dict(warmup=30, draws=30, chains=2),
+            targets=("x2",),
+            activations=("sigmoid", "relu"),
+        )
+    return dict(
+        units=(1, 2, 4, 8, 16),
+        sweep=dict(
+            warmup=200,
+            draws=200,
+            max_tree_depth=7,
+            sgd_steps=1000,
+            sgd_restarts=8,
+            learning_rate=0.1,
+        ),
+        close=dict(warmup=500, draws=500, chains=4),
+        targets=TARGETS,
+        activations=ACTIVATIONS,
+    )
 
 
 def main(argv=None) -> int:
@@ -52,20 +65,24 @@ def main(argv=None) -> int:
     for target in cfg["targets"]:
         pts = []
         for act in cfg["activations"]:
-            pts += studies.unit_sweep(target, cfg["units"], activation=act, log=print,
-                                      **cfg["sweep"])
+            pts += studies.unit_sweep(
+                target, cfg["units"], activation=act, log=print, **cfg["sweep"]
+            )
         by_act = {a: [p for p in pts if p.activation == a] for a in cfg["activations"]}
         plots.save(plots.sweep(by_act["sigmoid"]), out / f"blog_sweep_{target}_sigmoid")
         plots.save(plots.activations(pts), out / f"blog_sweep_{target}_activations")
         numbers["targets"][target] = dict(
             points=[p.numbers() for p in pts],
-            claims={a: studies.sweep_claims(v) for a, v in by_act.items()})
+            claims={a: studies.sweep_claims(v) for a, v in by_act.items()},
+        )
 
     data = make_dataset("x2")
     numbers["n1_mean_check"] = {
-        f"lr={lr}": studies.mean_predictor_check(data, learning_rate=lr,
-                                                 restarts=8 if args.quick else 32)
-        for lr in (0.03, 0.1)}
+        f"lr={lr}": studies.mean_predictor_check(
+            data, learning_rate=lr, restarts=8 if args.quick else 32
+        )
+        for lr in (0.03, 0.1)
+    }
 
     print("close-up: x² with N = 2 sigmoid units, chains from different SGD restarts")
     run = studies.mode_run("x2", 2, **cfg["close"])
@@ -77,8 +94,10 @@ def main(argv=None) -> int:
     plots.save(plots.trace(run), out / "blog_sweep_x2_N2_trace")
     plots.save(plots.trace(run, canonical=False), out / "blog_sweep_x2_N2_trace_raw")
     plots.save(plots.rank(run), out / "blog_sweep_x2_N2_rank")
-    numbers["close_up"] = dict(modes=modes.to_dict(run.posterior.names),
-                               sampler=dict(run.samples.info, wall_time=run.samples.wall_time))
+    numbers["close_up"] = dict(
+        modes=modes.to_dict(run.posterior.names),
+        sampler=dict(run.samples.info, wall_time=run.samples.wall_time),
+    )
     numbers["wall_time"] = time.perf_counter() - t_start
     numbers["versions"] = versions()
     write_json(out / "blog_sweep.json", numbers)

@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def settings(quick: bool) -> dict:
     if quick:
         return dict(units=(2, 4), restarts=2, steps=200, example_units=4)
-    return dict(units=(2, 4, 6, 8, 12, 16, 24, 32), restarts=8, steps=3000,
-                learning_rate=0.02, example_units=4)
+    return dict(
+        units=(2, 4, 6, 8, 12, 16, 24, 32),
+        restarts=8,
+        steps=3000,
+        learning_rate=0.02,
+        example_units=4,
+    )
 
 
 def main(argv=None) -> int:
@@ -40,8 +45,13 @@ def main(argv=None) -> int:
     plots.save(plots.approximation(res), out / "bump")
     for name, p in res.numbers["params_to_threshold"].items():
         print(f"{name}: RMSE < {res.threshold} inside the data range from P = {p}")
-    numbers = dict(quick=args.quick, settings=cfg, **res.numbers,
-                   wall_time=time.perf_counter() - t_start, versions=versions())
+    numbers = dict(
+        quick=args.quick,
+        settings=cfg,
+        **res.numbers,
+        wall_time=time.perf_counter() - t_start,
+        versions=versions(),
+    )
     write_json(out / "bump.json", numbers)
     print(f"bump: {numbers['wall_time']:.0f} s; figures in {out}/bump.*")
     return 0

@@ -20,12 +20,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def settings(quick: bool) -> dict:
     if quick:
-        return dict(target="sin", units=(2, 3), grid_units=(2, 3), activations=("sigmoid", "tanh"),
-                    sweep=dict(warmup=30, draws=30, sgd_steps=200, sgd_restarts=2))
-    return dict(target="sin", units=(3, 4, 5, 6, 7, 8, 10), grid_units=(3, 4, 5, 6, 7, 8),
-                activations=("sigmoid", "softsign", "relu", "tanh"),
-                sweep=dict(warmup=200, draws=200, max_tree_depth=7, sgd_steps=1000,
-                           sgd_restarts=8, learning_rate=0.1))
+        return dict(
+            target="sin",
+            units=(2, 3),
+            grid_units=(2, 3),
+            activations=("sigmoid", "tanh"),
+            sweep=dict(warmup=30, draws=30, sgd_steps=200, sgd_restarts=2),
+        )
+    return dict(
+        target="sin",
+        units=(3, 4, 5, 6, 7, 8, 10),
+        grid_units=(3, 4, 5, 6, 7, 8),
+        activations=("sigmoid", "softsign", "relu", "tanh"),
+        sweep=dict(
+            warmup=200,
+            draws=200,
+            max_tree_depth=7,
+            sgd_steps=1000,
+            sgd_restarts=8,
+            learning_rate=0.1,
+        ),
+    )
 
 
 def main(argv=None) -> int:
@@ -44,18 +59,28 @@ def main(argv=None) -> int:
     out = Path(args.figures)
     pts = []
     for act in cfg["activations"]:
-        pts += studies.unit_sweep(cfg["target"], cfg["units"], activation=act, log=print,
-                                  **cfg["sweep"])
+        pts += studies.unit_sweep(
+            cfg["target"], cfg["units"], activation=act, log=print, **cfg["sweep"]
+        )
     plots.save(plots.loo(pts), out / "how_many_loo")
     plots.save(plots.activations(pts, units=cfg["grid_units"]), out / "how_many_activations")
-    claims = {a: studies.sweep_claims([p for p in pts if p.activation == a])
-              for a in cfg["activations"]}
+    claims = {
+        a: studies.sweep_claims([p for p in pts if p.activation == a]) for a in cfg["activations"]
+    }
     for a, c in claims.items():
-        print(f"{a}: best elpd_loo at N = {c.get('best_elpd_units')}, smallest N within 2 SE "
-              f"{c.get('smallest_units_within_2se')}, SGD reaches the noise floor "
-              f"({c['noise_floor']:.3f}) at N = {c['units_to_noise_floor_sgd']}")
-    numbers = dict(quick=args.quick, settings=cfg, points=[p.numbers() for p in pts],
-                   claims=claims, wall_time=time.perf_counter() - t_start, versions=versions())
+        print(
+            f"{a}: best elpd_loo at N = {c.get('best_elpd_units')}, smallest N within 2 SE "
+            f"{c.get('smallest_units_within_2se')}, SGD reaches the noise floor "
+            f"({c['noise_floor']:.3f}) at N = {c['units_to_noise_floor_sgd']}"
+        )
+    numbers = dict(
+        quick=args.quick,
+        settings=cfg,
+        points=[p.numbers() for p in pts],
+        claims=claims,
+        wall_time=time.perf_counter() - t_start,
+        versions=versions(),
+    )
     write_json(out / "how_many.json", numbers)
     print(f"how_many: {numbers['wall_time']:.0f} s; figures in {out}/how_many_*")
     return 0

@@ -39,9 +39,13 @@ def main(argv=None) -> int:
     plots.save(plots.approximation(res), out / "sawtooth")
     ex = res.numbers["exact_construction"]
     print(f"exact deep (2,2,2), {ex['params']} parameters: RMSE {ex['rmse_in']:.2g}")
-    numbers = dict(quick=args.quick, settings=dict(cfg, pairs=cfg.get(
-        "pairs", studies.SAWTOOTH_PAIRS)), **res.numbers,
-        wall_time=time.perf_counter() - t_start, versions=versions())
+    numbers = dict(
+        quick=args.quick,
+        settings=dict(cfg, pairs=cfg.get("pairs", studies.SAWTOOTH_PAIRS)),
+        **res.numbers,
+        wall_time=time.perf_counter() - t_start,
+        versions=versions(),
+    )
     write_json(out / "sawtooth.json", numbers)
     print(f"sawtooth: {numbers['wall_time']:.0f} s; figures in {out}/sawtooth.*")
     return 0

@@ -21,11 +21,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def settings(quick: bool) -> dict:
     if quick:
-        return dict(study=dict(units=(5, 50), steps=60, snapshots=6),
-                    posterior=dict(warmup=30, draws=30, sgd_steps=200, sgd_restarts=2))
-    return dict(study=dict(units=(5, 50, 500), steps=3000, snapshots=30, learning_rate=0.01),
-                posterior=dict(warmup=300, draws=300, max_tree_depth=8, sgd_steps=3000,
-                               sgd_restarts=8, learning_rate=0.01))
+        return dict(
+            study=dict(units=(5, 50), steps=60, snapshots=6),
+            posterior=dict(warmup=30, draws=30, sgd_steps=200, sgd_restarts=2),
+        )
+    return dict(
+        study=dict(units=(5, 50, 500), steps=3000, snapshots=30, learning_rate=0.01),
+        posterior=dict(
+            warmup=300,
+            draws=300,
+            max_tree_depth=8,
+            sgd_steps=3000,
+            sgd_restarts=8,
+            learning_rate=0.01,
+        ),
+    )
 
 
 def main(argv=None) -> int:
@@ -43,12 +53,21 @@ def main(argv=None) -> int:
     cfg = settings(args.quick)
     out = Path(args.figures)
     res = studies.seed000_study(log=print, **cfg["study"])
-    gif = plots.training_animation(res.histories, res.data, out / "seed000_training.gif",
-                                   fps=6, dpi=140)
+    gif = plots.training_animation(
+        res.histories, res.data, out / "seed000_training.gif", fps=6, dpi=140
+    )
     plots.save(plots.training_snapshots(res.histories, res.data), out / "seed000_snapshots")
     # which sub-functions build the 5-unit fit: its posterior, units in canonical order
-    (pt,) = studies.unit_sweep(data=res.data, units=(5,), activation="relu", extrapolate=1.0,
-                               keep_runs=True, loo=False, log=print, **cfg["posterior"])
+    (pt,) = studies.unit_sweep(
+        data=res.data,
+        units=(5,),
+        activation="relu",
+        extrapolate=1.0,
+        keep_runs=True,
+        loo=False,
+        log=print,
+        **cfg["posterior"],
+    )
     plots.save(plots.units(pt.run), out / "seed000_units")
     from bayes_uat.modes import to_canonical
     from bayes_uat.symmetry import unit_table
@@ -57,15 +76,25 @@ def main(argv=None) -> int:
     tab = unit_table(pt.run.posterior.net, can)
     net_eq = pt.run.posterior.net.equation(
         pt.run.posterior.net_params(to_canonical(pt.run.posterior, pt.run.samples.map_theta)),
-        digits=2)
-    numbers = dict(quick=args.quick, settings=cfg, **res.numbers, gif=gif.name,
-                   units_posterior=dict(
-                       sgd_equation=pt.equation, map_equation_canonical=net_eq,
-                       kinks_median=[float(v) for v in _nanmedian(tab["t"])],
-                       slopes_median=[float(v) for v in _nanmedian(tab["slope"])],
-                       residual_sgd=pt.residual_sgd, residual_median=pt.residual_median,
-                       sampler=pt.sampler),
-                   wall_time=time.perf_counter() - t_start, versions=versions())
+        digits=2,
+    )
+    numbers = dict(
+        quick=args.quick,
+        settings=cfg,
+        **res.numbers,
+        gif=gif.name,
+        units_posterior=dict(
+            sgd_equation=pt.equation,
+            map_equation_canonical=net_eq,
+            kinks_median=[float(v) for v in _nanmedian(tab["t"])],
+            slopes_median=[float(v) for v in _nanmedian(tab["slope"])],
+            residual_sgd=pt.residual_sgd,
+            residual_median=pt.residual_median,
+            sampler=pt.sampler,
+        ),
+        wall_time=time.perf_counter() - t_start,
+        versions=versions(),
+    )
     write_json(out / "seed000.json", numbers)
     print(f"seed000: {numbers['wall_time']:.0f} s; figures in {out}/seed000_*")
     return 0

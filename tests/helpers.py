@@ -14,12 +14,14 @@ def ess_per_param(theta: np.ndarray) -> np.ndarray:
     az = arviz()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return np.array([float(az.ess(theta[..., j], method="bulk"))
-                         for j in range(theta.shape[-1])])
+        return np.array(
+            [float(az.ess(theta[..., j], method="bulk")) for j in range(theta.shape[-1])]
+        )
 
 
-def check_gaussian_moments(theta: np.ndarray, mean: np.ndarray, cov: np.ndarray,
-                           *, z: float = 4.5) -> None:
+def check_gaussian_moments(
+    theta: np.ndarray, mean: np.ndarray, cov: np.ndarray, *, z: float = 4.5
+) -> None:
     """Assert the draws θ (chains, draws, dim) have the given mean and covariance.
 
     Tolerances come from the Monte Carlo error with the effective sample size n_eff of each

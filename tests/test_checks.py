@@ -15,10 +15,14 @@ def _nuts(C=4, D=500, *, diverging=0, depth_hits=0, energy=None, seed=0):
     depth = np.full((C, D), 3)
     depth.flat[:depth_hits] = 10
     energy = rng.standard_normal((C, D)) if energy is None else energy
-    return Samples(theta=rng.standard_normal((C, D, 2)), log_prob=np.zeros((C, D)),
-                   method="nuts", names=("w", "c"),
-                   stats=dict(diverging=div, tree_depth=depth, energy=energy),
-                   settings=dict(max_tree_depth=10))
+    return Samples(
+        theta=rng.standard_normal((C, D, 2)),
+        log_prob=np.zeros((C, D)),
+        method="nuts",
+        names=("w", "c"),
+        stats=dict(diverging=div, tree_depth=depth, energy=energy),
+        settings=dict(max_tree_depth=10),
+    )
 
 
 def _diag(rhat=1.0, ess=4000.0, tau=None):
@@ -59,8 +63,9 @@ def test_ebfmi_of_independent_energies_is_about_two():
 
 
 def test_ensemble_autocorr_warning():
-    s = Samples(theta=np.zeros((8, 1000, 2)), log_prob=np.zeros((8, 1000)), method="emcee",
-                names=("w", "c"))
+    s = Samples(
+        theta=np.zeros((8, 1000, 2)), log_prob=np.zeros((8, 1000)), method="emcee", names=("w", "c")
+    )
     assert codes(run_warnings(s, _diag(tau=[10.0, 19.0]))) == []
     ws = run_warnings(s, _diag(tau=[10.0, 25.0]))
     assert codes(ws) == ["autocorr"] and "1250" in ws[0]["fix"]

@@ -18,9 +18,27 @@ from bayes_uat.cli import main
 from bayes_uat.config import RunConfig
 from bayes_uat.runner import CHECKPOINT, execute
 
-SMALL = ["--target", "x2", "--n", "40", "--units", "1", "--sampler", "aies", "--chains", "8",
-         "--warmup", "30", "--draws", "40", "--sgd-steps", "50", "--sgd-restarts", "2",
-         "--quiet"]
+SMALL = [
+    "--target",
+    "x2",
+    "--n",
+    "40",
+    "--units",
+    "1",
+    "--sampler",
+    "aies",
+    "--chains",
+    "8",
+    "--warmup",
+    "30",
+    "--draws",
+    "40",
+    "--sgd-steps",
+    "50",
+    "--sgd-restarts",
+    "2",
+    "--quiet",
+]
 
 
 def test_run_end_to_end(tmp_path, capsys):
@@ -42,21 +60,40 @@ def test_run_end_to_end(tmp_path, capsys):
 
 def test_config_file_and_flag_override(tmp_path, capsys):
     cfg = tmp_path / "run.toml"
-    cfg.write_text('target = "sin"\nn = 30\nunits = 2\nactivation = "tanh"\nsampler = "aies"\n'
-                   'chains = 16\nwarmup = 20\ndraws = 20\nsgd_steps = 20\nsgd_restarts = 1\n')
+    cfg.write_text(
+        'target = "sin"\nn = 30\nunits = 2\nactivation = "tanh"\nsampler = "aies"\n'
+        "chains = 16\nwarmup = 20\ndraws = 20\nsgd_steps = 20\nsgd_restarts = 1\n"
+    )
     out = tmp_path / "r"
-    assert main(["run", "--config", str(cfg), "--draws", "30", "--out", str(out), "--quiet",
-                 "--no-figures"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--draws",
+                "30",
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-figures",
+            ]
+        )
+        == 0
+    )
     run = load_run(out)
     assert run.posterior.net.activation == "tanh" and run.samples.draws == 30
 
 
-@pytest.mark.parametrize("text, message", [
-    ('units = 2\nbogus = 1\n', "unknown key(s) ['bogus']"),
-    ('units = "two"\n', "config key 'units': expected int or list"),
-    ('sampler = "hmc"\n', "config key 'sampler': unknown value 'hmc'"),
-    ('units = [\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("units = 2\nbogus = 1\n", "unknown key(s) ['bogus']"),
+        ('units = "two"\n', "config key 'units': expected int or list"),
+        ('sampler = "hmc"\n', "config key 'sampler': unknown value 'hmc'"),
+        ("units = [\n", "not valid TOML"),
+    ],
+)
 def test_bad_config_file(tmp_path, capsys, text, message):
     cfg = tmp_path / "bad.toml"
     cfg.write_text(text)
@@ -64,14 +101,17 @@ def test_bad_config_file(tmp_path, capsys, text, message):
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--units", "0"], "units must be positive integers"),
-    (["--activation", "swish"], "unknown value 'swish'"),
-    (["--prior-std", "-1"], "prior_std must be a positive finite number"),
-    (["--learning-rate", "0"], "learning_rate must be > 0"),
-    (["--target", "__import__('os')"], "dunder names are not allowed"),
-    (["--sampler", "emcee", "--chains", "4"], "at least 2·dim"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--units", "0"], "units must be positive integers"),
+        (["--activation", "swish"], "unknown value 'swish'"),
+        (["--prior-std", "-1"], "prior_std must be a positive finite number"),
+        (["--learning-rate", "0"], "learning_rate must be > 0"),
+        (["--target", "__import__('os')"], "dunder names are not allowed"),
+        (["--sampler", "emcee", "--chains", "4"], "at least 2·dim"),
+    ],
+)
 def test_bad_flags(tmp_path, capsys, flags, message):
     args = ["run", "--n", "20", "--draws", "5", "--warmup", "5", "--sgd-steps", "5", *flags]
     assert main([*args, "--out", str(tmp_path / "o"), "--quiet", "--no-figures"]) == 2
@@ -84,8 +124,19 @@ def test_resume_errors(tmp_path, capsys):
 
 
 def _cfg(**kw):
-    base = dict(target="x2", n=40, units=1, sampler="emcee", chains=8, warmup=20, draws=6000,
-                chunk_size=200, sgd_steps=30, sgd_restarts=1, seed=3)
+    base = dict(
+        target="x2",
+        n=40,
+        units=1,
+        sampler="emcee",
+        chains=8,
+        warmup=20,
+        draws=6000,
+        chunk_size=200,
+        sgd_steps=30,
+        sgd_restarts=1,
+        seed=3,
+    )
     return RunConfig(**{**base, **kw})
 
 
@@ -99,9 +150,22 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     out = tmp_path / "killed"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bayes_uat.cli", "run", "--config", str(cfg_file), "--out",
-         str(out), "--quiet", "--no-figures"], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "bayes_uat.cli",
+            "run",
+            "--config",
+            str(cfg_file),
+            "--out",
+            str(out),
+            "--quiet",
+            "--no-figures",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     ckpt = out / CHECKPOINT
     deadline = time.time() + 240
     while not ckpt.exists() and proc.poll() is None and time.time() < deadline:

@@ -23,8 +23,9 @@ def setup():
     # tanh, so that every sign flip is an exact symmetry of likelihood and prior alike
     post = Posterior(MLP(2, "tanh"), make_dataset("x2", n=100, seed=0), prior_std=30.0)
     sgd = train_sgd(post, restarts=RESTARTS, steps=500, seed=0)
-    samples = sample(post, "aies", chains=28, warmup=200, draws=200, seed=0, sgd=sgd,
-                     progress=False)
+    samples = sample(
+        post, "aies", chains=28, warmup=200, draws=200, seed=0, sgd=sgd, progress=False
+    )
     table = compare(post, samples, sgd)
     return post, sgd, samples, table
 
@@ -36,13 +37,16 @@ def row_names(table):
 def test_one_row_per_restart_map_and_mode(setup):
     _, sgd, _, table = setup
     assert len(table.modes) >= 1
-    expected = ([f"SGD {r}" for r in range(RESTARTS)] + ["MAP"]
-                + [f"mode {m.index}" for m in table.modes])
+    expected = (
+        [f"SGD {r}" for r in range(RESTARTS)] + ["MAP"] + [f"mode {m.index}" for m in table.modes]
+    )
     assert row_names(table) == expected
     assert [r["kind"] for r in table.rows] == ["sgd"] * RESTARTS + ["map"] + ["mode"] * len(
-        table.modes)
+        table.modes
+    )
     assert [r["best_restart"] for r in table.rows[:RESTARTS]] == [
-        r == sgd.best_index for r in range(RESTARTS)]
+        r == sgd.best_index for r in range(RESTARTS)
+    ]
     assert table.row("MAP")["name"] == "MAP"
     with pytest.raises(KeyError, match="no row"):
         table.row("SGD 99")
@@ -63,22 +67,23 @@ def test_sgd_rows_recomputed_independently(setup):
         lp = float(post.log_prob(theta))
         assert row["log_posterior"] == pytest.approx(lp)
         assert row["mse"] == pytest.approx(
-            float(np.mean((post.data.y - np.asarray(post.predict(theta))) ** 2)))
+            float(np.mean((post.data.y - np.asarray(post.predict(theta))) ** 2))
+        )
         # P[log p(θ|D) > log p(θ_sgd|D)] over all draws
         assert 0 <= row["posterior_level"] <= 1
         assert row["posterior_level"] == pytest.approx(np.mean(lp_draws > lp), abs=1e-12)
         assert 0 <= row["in_band_95"] <= 1
         inside = (f_sgd >= band[0]) & (f_sgd <= band[1])
         assert row["in_band_95"] == pytest.approx(inside.mean(), abs=1e-12)
-        assert row["rmse_true_in"] == pytest.approx(np.sqrt(np.mean((f_sgd - grid**2) ** 2)),
-                                                    rel=1e-9)
+        assert row["rmse_true_in"] == pytest.approx(
+            np.sqrt(np.mean((f_sgd - grid**2) ** 2)), rel=1e-9
+        )
         k = row["nearest_mode"]
         assert k == int(np.argmin([np.sqrt(np.mean((f_sgd - mf) ** 2)) for mf in mode_f]))
         m = table.modes[k]
         can = canonicalize(post.net, theta)
         assert row["distance"] >= 0
-        assert row["distance"] == pytest.approx(np.linalg.norm(can - m.map_canonical),
-                                                rel=1e-9)
+        assert row["distance"] == pytest.approx(np.linalg.norm(can - m.map_canonical), rel=1e-9)
         assert row["mahalanobis"] >= 0 and np.isfinite(row["mahalanobis"])
         q = row["quantiles"]
         assert list(q) == list(post.names)
@@ -108,7 +113,8 @@ def test_map_and_mode_rows(setup):
     map_theta = candidates[int(np.argmax([float(post.log_prob(t)) for t in candidates]))]
     f_map = np.asarray(post.predict(map_theta, table.grid_out))
     assert map_row["rmse_true_out"] == pytest.approx(
-        np.sqrt(np.mean((f_map - table.grid_out**2) ** 2)), rel=1e-9)
+        np.sqrt(np.mean((f_map - table.grid_out**2) ** 2)), rel=1e-9
+    )
 
 
 def test_to_dict_is_json_and_str_lists_rows(setup):
@@ -134,22 +140,41 @@ def test_symmetric_copy_of_sgd_compares_the_same(setup):
     copy = replace(sgd, thetas=transform(post.net, sgd.thetas, perm=perm, signs=signs))
     assert not np.allclose(copy.thetas, sgd.thetas)
     other = compare(post, samples, copy, modes=table.modes)
-    keys = ["log_posterior", "mse", "rmse_map_in", "rmse_map_out", "rmse_true_in",
-            "rmse_true_out", "distance", "mahalanobis", "posterior_level", "in_band_95"]
+    keys = [
+        "log_posterior",
+        "mse",
+        "rmse_map_in",
+        "rmse_map_out",
+        "rmse_true_in",
+        "rmse_true_out",
+        "distance",
+        "mahalanobis",
+        "posterior_level",
+        "in_band_95",
+    ]
     for r in range(RESTARTS):
         a, b = table.row(f"SGD {r}"), other.row(f"SGD {r}")
         assert a["nearest_mode"] == b["nearest_mode"]
         for k in keys:  # float64 rounding only
             assert b[k] == pytest.approx(a[k], rel=1e-9, abs=1e-9), k
-        np.testing.assert_allclose(list(b["quantiles"].values()),
-                                   list(a["quantiles"].values()))
+        np.testing.assert_allclose(list(b["quantiles"].values()), list(a["quantiles"].values()))
 
 
 def test_cli_compare_updates_summary(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XLA_FLAGS", "")  # main() sets it for a fresh process; keep ours
     out = tmp_path / "r"
-    cfg = RunConfig(target="x2", n=50, units=2, sampler="aies", chains=16, warmup=100,
-                    draws=100, sgd_steps=200, sgd_restarts=2, seed=1)
+    cfg = RunConfig(
+        target="x2",
+        n=50,
+        units=2,
+        sampler="aies",
+        chains=16,
+        warmup=100,
+        draws=100,
+        sgd_steps=200,
+        sgd_restarts=2,
+        seed=1,
+    )
     execute(cfg, out, figures=False, progress=False)
     path = out / "summary.json"
     summary = json.loads(path.read_text())

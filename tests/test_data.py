@@ -14,8 +14,13 @@ DOCUMENTED = {
     "abs": (np.abs, (-5.0, 5.0), 500, "gaussian", 0.1),
     "bump": (lambda x: (np.abs(x) < 1).astype(float), (-2.0, 2.0), 400, "gaussian", 0.05),
     # triangle wave with 4 teeth on [0, 1]: 0 at k/4, 1 at k/4 + 1/8
-    "sawtooth": (lambda x: 1.0 - np.abs(np.mod(8.0 * x, 2.0) - 1.0), (0.0, 1.0), 400,
-                 "gaussian", 0.02),
+    "sawtooth": (
+        lambda x: 1.0 - np.abs(np.mod(8.0 * x, 2.0) - 1.0),
+        (0.0, 1.0),
+        400,
+        "gaussian",
+        0.02,
+    ),
     "step": (lambda x: (x > 0).astype(float), (-2.0, 2.0), 400, "gaussian", 0.05),
 }
 
@@ -46,8 +51,9 @@ def test_named_targets(name):
     # target_fn against the formula, including the points where bump/step/sawtooth switch
     grid = np.concatenate([np.linspace(lo, hi, 257), [-1.0, 0.0, 1.0, 0.125, 0.25]])
     # both sides are ≤ 2 correctly rounded operations on values of size ≤ |x|² → a few ulp
-    np.testing.assert_allclose(np.asarray(d.target_fn(grid)), formula(grid), rtol=4 * EPS,
-                               atol=4 * EPS)
+    np.testing.assert_allclose(
+        np.asarray(d.target_fn(grid)), formula(grid), rtol=4 * EPS, atol=4 * EPS
+    )
     r = d.y - formula(d.x)
     if noise == "uniform":
         assert r.min() >= 0.0 and r.max() <= scale

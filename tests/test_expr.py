@@ -58,8 +58,9 @@ def test_valid_expressions_match_numpy(text):
 def test_multidimensional_input():
     x = np.random.default_rng(0).normal(size=(6, 2))
     f = parse_expression("x1*x2 + sin(x1)", in_dim=2)
-    np.testing.assert_allclose(np.asarray(f(jnp.asarray(x))), x[:, 0] * x[:, 1] + np.sin(x[:, 0]),
-                               rtol=8 * EPS)
+    np.testing.assert_allclose(
+        np.asarray(f(jnp.asarray(x))), x[:, 0] * x[:, 1] + np.sin(x[:, 0]), rtol=8 * EPS
+    )
     with pytest.raises(ValueError, match="the name 'x'"):
         parse_expression("x + 1", in_dim=2)
 
@@ -91,8 +92,9 @@ def test_power_tower_does_not_hang():
         from bayes_uat.expr import parse_expression
         print(float(parse_expression("x + 9**9**9")(jnp.asarray(1.0))))
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert out.stdout.strip() == "inf"
 
 
@@ -157,15 +159,22 @@ def test_rejection_happens_before_anything_runs(monkeypatch, tmp_path, capfd):
         def f(*args, **kwargs):
             calls.append((name, args[:1]))
             raise AssertionError(f"{name} was called")
+
         return f
 
     def import_spy(name, *args, **kwargs):
         calls.append(("__import__", name))  # record, then import as usual
         return real_import(name, *args, **kwargs)
 
-    texts = ["__import__('os').system('echo hi')", "open('pwned','w')",
-             "sin(x) + open('pwned','w')", "eval('1')", "exec('1')", "getattr(x,'a')",
-             "x.__class__.__init__.__globals__['os'].system('echo hi')"]
+    texts = [
+        "__import__('os').system('echo hi')",
+        "open('pwned','w')",
+        "sin(x) + open('pwned','w')",
+        "eval('1')",
+        "exec('1')",
+        "getattr(x,'a')",
+        "x.__class__.__init__.__globals__['os'].system('echo hi')",
+    ]
     errors = []
     monkeypatch.chdir(tmp_path)
     # patched only around the calls (pytest itself needs the real builtins)

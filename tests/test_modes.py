@@ -27,8 +27,9 @@ Z = 4.5  # standard errors allowed for a Monte Carlo mean (false alarm < 1e-4 pe
 
 @pytest.fixture(scope="module")
 def sin_post():
-    return Posterior(MLP(2, "tanh"), make_dataset("sin", n=60, seed=0),
-                     likelihood="gaussian", noise_std=0.3)
+    return Posterior(
+        MLP(2, "tanh"), make_dataset("sin", n=60, seed=0), likelihood="gaussian", noise_std=0.3
+    )
 
 
 def random_copies(net, theta, rng):
@@ -45,8 +46,9 @@ def planted(post, centres, rng, *, draws=DRAWS, jitter=JITTER):
     centres = np.asarray(centres, dtype=float)
     theta = centres[:, None, :] + jitter * rng.standard_normal((len(centres), draws, post.dim))
     theta = random_copies(post.net, theta.reshape(-1, post.dim), rng).reshape(theta.shape)
-    return Samples(theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts",
-                   names=post.names)
+    return Samples(
+        theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts", names=post.names
+    )
 
 
 def nearest_mode(modes, canonical_theta):
@@ -117,18 +119,24 @@ def test_default_tol_lies_between_spread_and_separation(sin_post, planted_modes)
     grid = modes.grid
     f_a, f_b = (np.asarray(sin_post.predict(t, grid)) for t in (THETA_A, THETA_B))
     separation = np.sqrt(np.mean((f_a - f_b) ** 2))
-    spread = np.sqrt(np.mean((np.asarray(sin_post.predict(samples.theta[0], grid)) - f_a) ** 2,
-                             axis=-1))
+    spread = np.sqrt(
+        np.mean((np.asarray(sin_post.predict(samples.theta[0], grid)) - f_a) ** 2, axis=-1)
+    )
     assert np.median(spread) < modes.tol < separation / 2
 
 
 def test_single_chain_moving_between_modes_mixes(sin_post, planted_modes):
     samples, planted_set = planted_modes
     # draws alternate A, B, A, B, ... in one chain
-    mixed_theta = np.stack([samples.theta[0], samples.theta[2]], axis=1).reshape(1, -1,
-                                                                               sin_post.dim)
-    mixed = Samples(theta=mixed_theta, log_prob=np.asarray(sin_post.log_prob(mixed_theta)),
-                    method="nuts", names=sin_post.names)
+    mixed_theta = np.stack([samples.theta[0], samples.theta[2]], axis=1).reshape(
+        1, -1, sin_post.dim
+    )
+    mixed = Samples(
+        theta=mixed_theta,
+        log_prob=np.asarray(sin_post.log_prob(mixed_theta)),
+        method="nuts",
+        names=sin_post.names,
+    )
     # default_tol measures the spread within each chain, which a chain that alternates
     # between modes does not show; give it the within-mode spread of the same draws
     # (grouped per mode, as in the planted chains) instead.
@@ -176,8 +184,9 @@ def test_refined_map_matches_a_long_direct_search():
     post = Posterior(net, Dataset(x=x, y=y), likelihood="gaussian", noise_std=NOISE)
     copy = transform(net, TRUE, perm=[1, 0], signs=[-1, 1])  # unit order and signs swapped
     theta = copy + 0.01 * rng.standard_normal((2, 50, net.dim))
-    samples = Samples(theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts",
-                      names=post.names)
+    samples = Samples(
+        theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts", names=post.names
+    )
     modes = find_modes(post, samples, refine=True)
     assert len(modes) == 1
     m = modes[0]
@@ -218,8 +227,12 @@ def test_label_switching_synthetic(sin_post):
     rng = np.random.default_rng(2)
     centres = [transform(sin_post.net, THETA_A, perm=p, signs=s) for p, s in COPIES]
     theta = np.stack(centres)[:, None, :] + JITTER * rng.standard_normal((4, DRAWS, 7))
-    samples = Samples(theta=theta, log_prob=np.asarray(sin_post.log_prob(theta)),
-                      method="nuts", names=sin_post.names)
+    samples = Samples(
+        theta=theta,
+        log_prob=np.asarray(sin_post.log_prob(theta)),
+        method="nuts",
+        names=sin_post.names,
+    )
     d = symmetry_diagnostics(sin_post, samples)
     # raw θ: the chains do not overlap at all.  ArviZ's R-hat is rank-normalised, so it
     # stays finite for separated chains (2.85 here; it is 1.00 for identical ones)
@@ -233,12 +246,12 @@ def test_label_switching_synthetic(sin_post):
 def test_label_switching_nuts():
     """NUTS chains of the blog's N = 2 posterior, each started in another symmetric copy of
     a good SGD solution, stay in their copy: raw R-hat fails, canonical and f(x) do not."""
-    post = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=100), prior_std=30.0,
-                     likelihood="mse")
+    post = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=100), prior_std=30.0, likelihood="mse")
     sgd = train_sgd(post, learning_rate=0.1, restarts=8, steps=1000, seed=0)
     inits = np.stack([transform(post.net, sgd.best, perm=p, signs=s) for p, s in COPIES])
-    samples = sample(post, "nuts", chains=4, warmup=200, draws=200, seed=0, init=inits,
-                     progress=False)
+    samples = sample(
+        post, "nuts", chains=4, warmup=200, draws=200, seed=0, init=inits, progress=False
+    )
     d = symmetry_diagnostics(post, samples)
     raw, can, fx = (d[k]["max_rhat"] for k in ("raw", "canonical", "function"))
     # Seeds 0-9 of this setting gave raw 2.04-2.74, canonical 1.06-1.44, f(x) 1.03-1.20
@@ -253,15 +266,17 @@ def test_label_switching_nuts():
     # less than the pooled posterior sd, unlike raw θ, where they differ by more
     c = to_canonical(post, samples.theta)
     spread = np.ptp(c.mean(axis=1), axis=0) / c.reshape(-1, post.dim).std(axis=0)
-    spread_raw = (np.ptp(samples.theta.mean(axis=1), axis=0)
-                  / samples.theta.reshape(-1, post.dim).std(axis=0))
+    spread_raw = np.ptp(samples.theta.mean(axis=1), axis=0) / samples.theta.reshape(
+        -1, post.dim
+    ).std(axis=0)
     assert spread_raw.max() > 1.5
     assert spread.max() < spread_raw.max()
 
 
 # -- canonical form of networks without a natural unit order --------------------------------
-@pytest.mark.parametrize("net", [MLP((2, 2), "tanh"), MLP(2, "tanh", in_dim=2)],
-                         ids=["deep", "2d-input"])
+@pytest.mark.parametrize(
+    "net", [MLP((2, 2), "tanh"), MLP(2, "tanh", in_dim=2)], ids=["deep", "2d-input"]
+)
 def test_to_canonical_needs_reference_without_natural_order(net):
     rng = np.random.default_rng(3)
     if net.in_dim == 1:
@@ -281,11 +296,14 @@ def test_to_canonical_needs_reference_without_natural_order(net):
     assert out.shape == copies.shape
     np.testing.assert_allclose(out, ref[None].repeat(2, 0), atol=1e-2)
     # the same as align, and the function is kept
-    np.testing.assert_allclose(to_canonical(post, copies, reference=ref),
-                               align(net, copies, ref))
+    np.testing.assert_allclose(to_canonical(post, copies, reference=ref), align(net, copies, ref))
     aligned = to_canonical(post, copies[1], reference=ref)
-    np.testing.assert_allclose(np.asarray(net.apply(aligned, data.x)),
-                               np.asarray(net.apply(copies[1], data.x)), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        np.asarray(net.apply(aligned, data.x)),
+        np.asarray(net.apply(copies[1], data.x)),
+        rtol=0,
+        atol=1e-9,
+    )
 
 
 def test_to_canonical_one_layer_needs_no_reference(sin_post):

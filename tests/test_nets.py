@@ -68,7 +68,8 @@ def test_unflatten_flatten_round_trip(net):
     np.testing.assert_array_equal(net.flatten(p), theta)
     # every position of θ is used exactly once
     used = np.concatenate(
-        [np.ravel(W) for W in p["W"]] + [np.ravel(b) for b in p["b"]]
+        [np.ravel(W) for W in p["W"]]
+        + [np.ravel(b) for b in p["b"]]
         + [np.ravel(p["a"]), np.ravel(p["c"])]
     )
     np.testing.assert_array_equal(np.sort(used), np.asarray(theta))
@@ -124,8 +125,9 @@ def test_permuting_units_leaves_function_unchanged():
     x = np.linspace(-3, 3, 11)
     # the same terms summed in another order: at most dim·eps relative to Σ|terms|
     _, scale = np_forward(theta, (4,), 1, "tanh", x)
-    np.testing.assert_allclose(net.apply(perm, x), net.apply(theta, x), rtol=0,
-                               atol=float(net.dim * EPS * scale.max()))
+    np.testing.assert_allclose(
+        net.apply(perm, x), net.apply(theta, x), rtol=0, atol=float(net.dim * EPS * scale.max())
+    )
 
 
 # -- evaluation --------------------------------------------------------------------------
@@ -155,8 +157,12 @@ def test_hidden_and_unit_outputs_sum_to_apply():
     assert np.all((np.asarray(h) > 0) & (np.asarray(h) < 1))
     u = net.unit_outputs(theta, x)
     c = theta[:, -1][:, None]
-    np.testing.assert_allclose(np.sum(u, axis=-1) + c, net.apply(theta, x), rtol=0,
-                               atol=float(10 * EPS * (np.abs(u).sum(-1) + np.abs(c)).max()))
+    np.testing.assert_allclose(
+        np.sum(u, axis=-1) + c,
+        net.apply(theta, x),
+        rtol=0,
+        atol=float(10 * EPS * (np.abs(u).sum(-1) + np.abs(c)).max()),
+    )
 
 
 def test_apply_rejects_bad_shapes():
@@ -189,8 +195,10 @@ def _equation_tolerance(net, theta, x, digits):
     p = net.unflatten(jnp.asarray(theta))
     W, b, a = (np.asarray(v) for v in (p["W"][0], p["b"][0], p["a"]))
     h = phi(xs @ W.T + b)
-    return (delta * (np.abs(h).sum(1) + lip * np.abs(a).sum() * (np.abs(xs).sum(1) + 1) + 1)
-            + 100 * EPS * scale)
+    return (
+        delta * (np.abs(h).sum(1) + lip * np.abs(a).sum() * (np.abs(xs).sum(1) + 1) + 1)
+        + 100 * EPS * scale
+    )
 
 
 @pytest.mark.parametrize("act", sorted(NP_ACT))
@@ -205,8 +213,9 @@ def test_ascii_equation_evaluates_back(act):
     assert np.all(np.abs(got - want) <= tol), (eq, np.max(np.abs(got - want) - tol))
 
 
-@pytest.mark.parametrize("net", [MLP((), "identity"), MLP((), "identity", in_dim=2),
-                                 MLP(2, "tanh", in_dim=2)], ids=str)
+@pytest.mark.parametrize(
+    "net", [MLP((), "identity"), MLP((), "identity", in_dim=2), MLP(2, "tanh", in_dim=2)], ids=str
+)
 def test_ascii_equation_evaluates_back_linear_and_2d(net):
     theta = np.random.default_rng(4).normal(size=net.dim)
     x = np.random.default_rng(5).uniform(-3, 3, size=(9, net.in_dim))
@@ -277,8 +286,10 @@ def test_init_within_pytorch_bounds():
     assert theta.shape == (2000, net.dim)
     p = net.unflatten(theta)
     fan_ins = [net.in_dim, *net.units]
-    groups = [(np.concatenate([np.ravel(W), np.ravel(b)]), fan)
-              for W, b, fan in zip(p["W"], p["b"], fan_ins)]
+    groups = [
+        (np.concatenate([np.ravel(W), np.ravel(b)]), fan)
+        for W, b, fan in zip(p["W"], p["b"], fan_ins)
+    ]
     groups.append((np.concatenate([np.ravel(p["a"]), np.ravel(p["c"])]), fan_ins[-1]))
     for vals, fan in groups:
         lim = 1.0 / np.sqrt(fan)

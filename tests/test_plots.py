@@ -27,8 +27,9 @@ def run():
     data = make_dataset("x2", n=60, seed=0)
     post = Posterior(MLP(2, "sigmoid"), data, prior_std=30.0)
     sgd = train_sgd(post, restarts=2, steps=300, seed=0)
-    samples = sample(post, "aies", chains=28, warmup=300, draws=300, seed=0, progress=False,
-                     sgd=sgd)
+    samples = sample(
+        post, "aies", chains=28, warmup=300, draws=300, seed=0, progress=False, sgd=sgd
+    )
     return Run(post, samples, sgd, config={}, summary={}, idata=None)
 
 
@@ -60,8 +61,11 @@ def grid_axes(fig, k):
 
 
 def lines_with(ax, color, *, marker=None):
-    return [l for l in ax.lines if same_color(l.get_color(), color)
-            and (marker is None or l.get_marker() == marker)]
+    return [
+        l
+        for l in ax.lines
+        if same_color(l.get_color(), color) and (marker is None or l.get_marker() == marker)
+    ]
 
 
 def test_core_package_does_not_import_matplotlib():
@@ -140,7 +144,10 @@ def test_corner_single_parameter_and_truths_for_plotted_ones(run):
     assert any(np.allclose(l.get_xdata(), run.sgd.best[-1]) for l in lines_with(ax, SGD_COLOR))
     assert any(np.allclose(l.get_xdata(), 0.25) for l in lines_with(ax, "0.35"))
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [
-        "SGD (Adam)", "MAP sample", "truth"]
+        "SGD (Adam)",
+        "MAP sample",
+        "truth",
+    ]
 
 
 def test_corner_too_many_parameters_is_a_helpful_error(run):
@@ -163,8 +170,13 @@ def test_corner_zero_spread_parameter_does_not_crash(run):
 def test_corner_theta_hook_takes_map_draw_from_theta(run):
     theta = -run.samples.theta  # e.g. samples mapped to another symmetry copy
     sgd_theta = -run.sgd.best
-    fig = plots.corner(run, theta=theta.reshape(-1, run.samples.dim), params=[0, 1],
-                       sgd_theta=sgd_theta, map_theta=-run.samples.map_theta)
+    fig = plots.corner(
+        run,
+        theta=theta.reshape(-1, run.samples.dim),
+        params=[0, 1],
+        sgd_theta=sgd_theta,
+        map_theta=-run.samples.map_theta,
+    )
     axes = grid_axes(fig, 2)
     (pt,) = lines_with(axes[1, 0], SGD_COLOR, marker="s")
     assert np.allclose(pt.get_xdata(), [sgd_theta[0]])
@@ -203,8 +215,15 @@ def test_fit_quantiles_ordered_on_a_doubled_grid(fit_fig, run):
 def test_fit_legend_and_view(fit_fig, run):
     top = fit_fig.axes[0]
     texts = [t.get_text() for t in top.get_legend().get_texts()]
-    for want in ("data", "posterior median", "68% band", "95% band", "SGD (Adam)",
-                 "MAP sample", "truth"):
+    for want in (
+        "data",
+        "posterior median",
+        "68% band",
+        "95% band",
+        "SGD (Adam)",
+        "MAP sample",
+        "truth",
+    ):
         assert want in texts
     y = run.posterior.data.y
     span = y.max() - y.min()
@@ -245,14 +264,22 @@ def test_run_figures(run, tmp_path, monkeypatch):
 
     monkeypatch.setattr(plots, "save", keep)
     paths = plots.run_figures(run, tmp_path, dpi=40)
-    assert sorted(p.name for p in paths) == ["corner.pdf", "corner.png", "corner_raw.pdf",
-                                             "corner_raw.png", "fit.pdf", "fit.png"]
+    assert sorted(p.name for p in paths) == [
+        "corner.pdf",
+        "corner.png",
+        "corner_raw.pdf",
+        "corner_raw.png",
+        "fit.pdf",
+        "fit.png",
+    ]
     assert all(p.stat().st_size > 0 for p in paths)
     # corner.* shows canonical draws with canonical markers, corner_raw.* the raw ones
     can_sgd = canonicalize(run.posterior.net, run.sgd.best)
     can_map = canonicalize(run.posterior.net, run.samples.map_theta)
-    for name, sgd, mp in (("corner", can_sgd, can_map),
-                          ("corner_raw", run.sgd.best, run.samples.map_theta)):
+    for name, sgd, mp in (
+        ("corner", can_sgd, can_map),
+        ("corner_raw", run.sgd.best, run.samples.map_theta),
+    ):
         lines = figs[name]
         assert any(same_color(c, SGD_COLOR) and np.allclose(x, sgd[0]) for x, c in lines)
         assert any(same_color(c, MAP_COLOR) and np.allclose(x, mp[0]) for x, c in lines)

@@ -49,8 +49,13 @@ def run():
     perm = rng.permuted(np.tile([0, 1], (flat.shape[0], 1)), axis=1)
     signs = rng.choice([-1.0, 1.0], size=(flat.shape[0], 2))
     theta = transform(post.net, flat, perm=perm, signs=signs).reshape(theta.shape)
-    samples = Samples(theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts",
-                      names=post.names, stats={"diverging": np.zeros((2, 80), bool)})
+    samples = Samples(
+        theta=theta,
+        log_prob=np.asarray(post.log_prob(theta)),
+        method="nuts",
+        names=post.names,
+        stats={"diverging": np.zeros((2, 80), bool)},
+    )
     return Run(post, samples, None, config={}, summary={}, idata=None)
 
 
@@ -171,15 +176,33 @@ def sweep_point(units, activation="sigmoid", seed=0, loo=True):
     q = med + np.array([-2.0, -1.0, 0.0, 1.0, 2.0])[:, None] * np.linspace(1, 3, 50)
     fit = x**2 + 0.25
     return SweepPoint(
-        target="x2", units=units, activation=activation, x=x, y=y, grid=grid, quantiles=q,
-        sgd_curve=med + 1.0, sgd_fit=fit + 0.1, median_fit=fit, truth=grid**2, noise_var=0.02,
-        noise_floor=0.125, residual_sgd=1.0 / units, residual_median=0.5 / units,
+        target="x2",
+        units=units,
+        activation=activation,
+        x=x,
+        y=y,
+        grid=grid,
+        quantiles=q,
+        sgd_curve=med + 1.0,
+        sgd_fit=fit + 0.1,
+        median_fit=fit,
+        truth=grid**2,
+        noise_var=0.02,
+        noise_floor=0.125,
+        residual_sgd=1.0 / units,
+        residual_median=0.5 / units,
         sgd_restart_residuals=np.array([1.0 / units]),
-        errors=dict(sgd_train=1.0 / units, sgd_heldout=1.1 / units, posterior_train=0.5,
-                    posterior_heldout=0.6),
+        errors=dict(
+            sgd_train=1.0 / units,
+            sgd_heldout=1.1 / units,
+            posterior_train=0.5,
+            posterior_heldout=0.6,
+        ),
         slopes=dict(x=[-10, 10], sgd=[0.0, 0.0], median=[0.0, 0.0]),
         loo=dict(elpd=-100.0 / units, se=2.0, p_loo=3.0, k_max=0.3, k_high=0.0) if loo else None,
-        sampler={}, equation="")
+        sampler={},
+        equation="",
+    )
 
 
 def test_sweep_panels_labels_and_band(run):
@@ -193,8 +216,13 @@ def test_sweep_panels_labels_and_band(run):
     texts = [t.get_text() for t in top[1].texts]
     assert r"$\langle|\Delta y|\rangle = 0.5$" in texts
     (legend,) = fig.legends
-    assert legend_texts(legend) == ["data", "SGD (Adam)", "posterior median", "95% band",
-                                    "data range"]
+    assert legend_texts(legend) == [
+        "data",
+        "SGD (Adam)",
+        "posterior median",
+        "95% band",
+        "data range",
+    ]
     # the band spans the 2.5 % and 97.5 % curves, the median line is the 50 % curve
     (band,) = top[0].collections
     ys = band.get_paths()[0].vertices[:, 1]
@@ -242,13 +270,27 @@ def test_loo_panels_and_legend():
 def test_approximation_panels():
     data = make_dataset("bump", n=50, seed=0)
     grid = np.linspace(-4, 4, 30)
-    fams = {name: dict(params=np.array([7.0, 13.0]), rmse_in=np.array([0.3, 0.2]),
-                       rmse_out=np.array([1.0, 5.0]), label=["a", "b"])
-            for name in ("ReLU network", "polynomial")}
+    fams = {
+        name: dict(
+            params=np.array([7.0, 13.0]),
+            rmse_in=np.array([0.3, 0.2]),
+            rmse_out=np.array([1.0, 5.0]),
+            label=["a", "b"],
+        )
+        for name in ("ReLU network", "polynomial")
+    }
     fams["ReLU network"]["rmse_in_median"] = np.array([0.4, 0.3])
-    res = ApproxResult(name="bump", data=data, families=fams, grid=grid, truth=0 * grid,
-                       examples={"polynomial": grid, "exact": grid}, example_params=13,
-                       threshold=0.1, numbers={})
+    res = ApproxResult(
+        name="bump",
+        data=data,
+        families=fams,
+        grid=grid,
+        truth=0 * grid,
+        examples={"polynomial": grid, "exact": grid},
+        example_params=13,
+        threshold=0.1,
+        numbers={},
+    )
     fig = plots.approximation(res)
     assert len(fig.axes) == 3
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
@@ -263,9 +305,13 @@ def test_approximation_panels():
 def history(units, k=5):
     net = MLP(units, "relu")
     rng = np.random.default_rng(units)
-    return TrainingHistory(net=net, steps=np.arange(k) * 10,
-                           thetas=rng.normal(size=(k, net.dim)), losses=np.linspace(5, 1, k),
-                           settings={})
+    return TrainingHistory(
+        net=net,
+        steps=np.arange(k) * 10,
+        thetas=rng.normal(size=(k, net.dim)),
+        losses=np.linspace(5, 1, k),
+        settings={},
+    )
 
 
 def test_training_animation_has_one_frame_per_snapshot(tmp_path):
@@ -274,8 +320,9 @@ def test_training_animation_has_one_frame_per_snapshot(tmp_path):
     assert path.name == "one.gif"
     with Image.open(path) as im:
         assert im.n_frames == 5
-    both = plots.training_animation([history(3, 4), history(5, 4)], data,
-                                    tmp_path / "two.gif", dpi=30)
+    both = plots.training_animation(
+        [history(3, 4), history(5, 4)], data, tmp_path / "two.gif", dpi=30
+    )
     with Image.open(both) as im:
         assert im.n_frames == 4
         assert im.size[0] > im.size[1]  # two panels side by side

@@ -47,8 +47,7 @@ THETAS = [
 def test_linear_gaussian_matches_conjugate_posterior():
     sigma, s = 0.3, 2.0
     data = make_dataset("1.5*x - 0.5", n=30, noise="gaussian", noise_scale=sigma, seed=3)
-    post = Posterior(MLP((), "identity"), data, prior_std=s, likelihood="gaussian",
-                     noise_std=sigma)
+    post = Posterior(MLP((), "identity"), data, prior_std=s, likelihood="gaussian", noise_std=sigma)
     assert post.dim == 2 and post.names == ("w", "c")
     X = np.column_stack([data.x, np.ones(data.n)])
     precision = X.T @ X / sigma**2 + np.eye(2) / s**2
@@ -62,17 +61,23 @@ def test_linear_gaussian_matches_conjugate_posterior():
     # ≤ (n + 2)·eps·S per value.  The reference loses ≈ cond(P)·eps·S through the inverse.
     # Both apply to each of the two values in a difference.
     const = 0.5 * math.log(2 * math.pi)
-    S = ((0.5 * ((data.y[:, None] - X @ thetas.T) / sigma) ** 2).sum(0)
-         + 0.5 * ((thetas / s) ** 2).sum(1)
-         + data.n * (abs(math.log(sigma)) + const) + 2 * (abs(math.log(s)) + const)).max()
+    S = (
+        (0.5 * ((data.y[:, None] - X @ thetas.T) / sigma) ** 2).sum(0)
+        + 0.5 * ((thetas / s) ** 2).sum(1)
+        + data.n * (abs(math.log(sigma)) + const)
+        + 2 * (abs(math.log(s)) + const)
+    ).max()
     tol = 2 * (data.n + 2 + np.linalg.cond(precision)) * EPS * S
     np.testing.assert_allclose(got - got[0], want - want[0], rtol=0, atol=tol)
     # and the maximum of log_prob is at the posterior mean: the gradient vanishes there, up
     # to the rounding of its sums, n·eps·Σ|xₖ|(|yₖ| + |f(xₖ)|)/σ², and the error of the
     # computed mean, ‖P‖·cond(P)·eps·‖m‖
     _, g = post.value_and_grad(mean)
-    tol = (data.n * EPS * (np.abs(X).T @ (np.abs(data.y) + np.abs(X @ mean))) / sigma**2
-           + np.linalg.norm(precision) * np.linalg.cond(precision) * EPS * np.linalg.norm(mean))
+    tol = data.n * EPS * (
+        np.abs(X).T @ (np.abs(data.y) + np.abs(X @ mean))
+    ) / sigma**2 + np.linalg.norm(precision) * np.linalg.cond(precision) * EPS * np.linalg.norm(
+        mean
+    )
     assert np.all(np.abs(np.asarray(g)) <= tol)
 
 
@@ -102,15 +107,25 @@ def test_gaussian_inferred_sigma_formula(sigma_post, x2_small):
     theta = np.append(THETAS[0], math.log(0.4))
     f, fscale = np_sigmoid_net(theta[:7], x2_small.x)
     pw = stats.norm(f, 0.4).logpdf(x2_small.y)
-    prior = (stats.norm(0, 10.0).logpdf(theta[:7]).sum()
-             + stats.halfnorm(scale=sigma_post.sigma_scale).logpdf(0.4) + math.log(0.4))
+    prior = (
+        stats.norm(0, 10.0).logpdf(theta[:7]).sum()
+        + stats.halfnorm(scale=sigma_post.sigma_scale).logpdf(0.4)
+        + math.log(0.4)
+    )
     # each value is a handful of float64 operations (≤ 10 eps relative on each of its
     # terms, and f itself ≤ 10 eps·fscale); 100·eps on the total size of all terms covers
     # every entry and the sums
-    tol = 100 * EPS * (np.abs(pw).sum() + abs(prior) + ((x2_small.y - f) ** 2).sum() / 0.16
-                       + (np.abs(x2_small.y - f) * fscale).sum() / 0.16)
-    np.testing.assert_allclose(sigma_post.pointwise_log_likelihood(theta), pw, rtol=0,
-                               atol=tol)
+    tol = (
+        100
+        * EPS
+        * (
+            np.abs(pw).sum()
+            + abs(prior)
+            + ((x2_small.y - f) ** 2).sum() / 0.16
+            + (np.abs(x2_small.y - f) * fscale).sum() / 0.16
+        )
+    )
+    np.testing.assert_allclose(sigma_post.pointwise_log_likelihood(theta), pw, rtol=0, atol=tol)
     assert abs(float(sigma_post.log_prior(theta)) - prior) <= tol
     assert float(sigma_post.sigma(theta)) == pytest.approx(0.4, rel=4 * EPS)
 
@@ -183,13 +198,15 @@ def test_gradient_matches_finite_differences_inferred_sigma(sigma_post):
 
 # -- non-finite values -------------------------------------------------------------------
 def test_non_finite_becomes_minus_inf(mse_post, sigma_post):
-    bad = np.array([
-        [np.inf, 0, 0, 0, 0, 0, 0],
-        [0, 0, 0, 0, 0, 0, -np.inf],
-        [np.nan, 0, 0, 0, 0, 0, 0],
-        [np.inf] * 7,
-        THETAS[0],
-    ])
+    bad = np.array(
+        [
+            [np.inf, 0, 0, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0, 0, -np.inf],
+            [np.nan, 0, 0, 0, 0, 0, 0],
+            [np.inf] * 7,
+            THETAS[0],
+        ]
+    )
     lp = np.asarray(mse_post.log_prob(bad))
     assert np.all(lp[:4] == -np.inf) and np.isfinite(lp[4])
     assert float(mse_post.log_prob(bad[0])) == -np.inf
@@ -232,14 +249,20 @@ def test_batched_calls_equal_single_calls(sigma_post):
             # bounded by (n + dim)·eps·Σ|terms|
             S = np.abs(pw[i, j]).sum() + abs(float(sigma_post.log_prior(t))) + dim * 10
             assert abs(float(sigma_post.log_prob(t)) - lp[i, j]) <= (n + dim) * EPS * S
-            np.testing.assert_allclose(sigma_post.pointwise_log_likelihood(t), pw[i, j],
-                                       rtol=0, atol=10 * EPS * np.abs(pw[i, j]).max())
+            np.testing.assert_allclose(
+                sigma_post.pointwise_log_likelihood(t),
+                pw[i, j],
+                rtol=0,
+                atol=10 * EPS * np.abs(pw[i, j]).max(),
+            )
     # pointwise terms sum to the total log-likelihood
-    np.testing.assert_allclose(pw.sum(-1), ll, rtol=0,
-                               atol=n * EPS * np.abs(pw).sum(-1).max())
-    np.testing.assert_allclose(np.asarray(sigma_post.log_prior(thetas)) + ll, lp, rtol=0,
-                               atol=(n + dim) * EPS * (np.abs(pw).sum(-1).max() + dim * 10
-                                                       + np.abs(lp).max()))
+    np.testing.assert_allclose(pw.sum(-1), ll, rtol=0, atol=n * EPS * np.abs(pw).sum(-1).max())
+    np.testing.assert_allclose(
+        np.asarray(sigma_post.log_prior(thetas)) + ll,
+        lp,
+        rtol=0,
+        atol=(n + dim) * EPS * (np.abs(pw).sum(-1).max() + dim * 10 + np.abs(lp).max()),
+    )
 
 
 # -- validation --------------------------------------------------------------------------

@@ -36,13 +36,20 @@ def test_round_trip(tmp_path, made):
     assert run.sgd.best_index == sgd.best_index and run.sgd.settings == sgd.settings
     # the rebuilt posterior is the same density (σ inferred: one extra parameter)
     assert run.posterior.dim == post.dim == post.net.dim + 1
-    np.testing.assert_allclose(run.posterior.log_prob(s.theta[0]), post.log_prob(s.theta[0]),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        run.posterior.log_prob(s.theta[0]), post.log_prob(s.theta[0]), rtol=1e-12
+    )
     assert run.summary["map"]["equation"] == summary["map"]["equation"]
     # ArviZ groups, with the pointwise log-likelihood for LOO
     groups = set(run.idata.groups())
-    assert {"posterior", "sample_stats", "log_likelihood", "observed_data", "constant_data",
-            "sgd"} <= groups
+    assert {
+        "posterior",
+        "sample_stats",
+        "log_likelihood",
+        "observed_data",
+        "constant_data",
+        "sgd",
+    } <= groups
     assert run.idata.log_likelihood["y"].shape == (16, 60, 40)
     # no temporary files left behind; JSON is valid and strict
     assert not list((tmp_path / "r").glob("*.tmp"))

@@ -17,8 +17,13 @@ def linear():
     rng = np.random.default_rng(3)
     x = np.linspace(-1, 1, 20)
     y = 1.5 * x - 0.5 + SIGMA * rng.standard_normal(20)
-    post = Posterior(MLP((), "identity"), Dataset(x=x, y=y), prior_std=PRIOR,
-                     likelihood="gaussian", noise_std=SIGMA)
+    post = Posterior(
+        MLP((), "identity"),
+        Dataset(x=x, y=y),
+        prior_std=PRIOR,
+        likelihood="gaussian",
+        noise_std=SIGMA,
+    )
     X = np.stack([x, np.ones_like(x)], axis=1)  # θ = [w, c]
     cov = np.linalg.inv(X.T @ X / SIGMA**2 + np.eye(2) / PRIOR**2)
     mean = cov @ X.T @ y / SIGMA**2
@@ -39,15 +44,17 @@ def test_sampler_matches_conjugate_posterior(linear, method, kw):
     assert s.theta.shape == (kw["chains"], kw["draws"], 2)
     check_gaussian_moments(s.theta, mean, cov)
     # the recorded log-probability is the posterior's
-    np.testing.assert_allclose(s.log_prob[:, :5], np.asarray(post.log_prob(s.theta[:, :5])),
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        s.log_prob[:, :5], np.asarray(post.log_prob(s.theta[:, :5])), rtol=1e-9, atol=1e-9
+    )
 
 
 @pytest.mark.parametrize("method", ["nuts", "emcee", "aies"])
 def test_same_seed_same_draws_and_chunking_is_invisible(linear, method):
     post, _, _ = linear
-    kw = dict(chains=4 if method == "nuts" else 6, warmup=50, draws=40, init="prior",
-              progress=False)
+    kw = dict(
+        chains=4 if method == "nuts" else 6, warmup=50, draws=40, init="prior", progress=False
+    )
     a = sample(post, method, seed=5, **kw)
     b = sample(post, method, seed=5, **kw)
     np.testing.assert_array_equal(a.theta, b.theta)
@@ -60,8 +67,14 @@ def test_same_seed_same_draws_and_chunking_is_invisible(linear, method):
 @pytest.mark.parametrize("method", ["nuts", "emcee", "aies"])
 def test_resume_from_callback_state_continues_exactly(linear, method):
     post, _, _ = linear
-    kw = dict(chains=4 if method == "nuts" else 6, warmup=50, draws=40, init="prior",
-              progress=False, chunk_size=10)
+    kw = dict(
+        chains=4 if method == "nuts" else 6,
+        warmup=50,
+        draws=40,
+        init="prior",
+        progress=False,
+        chunk_size=10,
+    )
     full = sample(post, method, seed=2, **kw)
     saved = []
 
@@ -80,8 +93,7 @@ def test_resume_from_callback_state_continues_exactly(linear, method):
 
 def test_nuts_reports_its_statistics(linear):
     post, _, _ = linear
-    s = sample(post, "nuts", chains=2, warmup=100, draws=50, seed=0, init="prior",
-               progress=False)
+    s = sample(post, "nuts", chains=2, warmup=100, draws=50, seed=0, init="prior", progress=False)
     for key in ("diverging", "num_steps", "tree_depth", "accept_prob", "step_size"):
         assert s.stats[key].shape == (2, 50)
     assert s.info["divergences"] == int(s.stats["diverging"].sum())
@@ -133,6 +145,7 @@ def test_float32_posterior_and_single_chain():
         s = sample(post32, method, chains=chains, warmup=20, draws=10, progress=False)
         assert s.theta.shape == (chains, 10, 7) and np.all(np.isfinite(s.log_prob))
     post = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=50))
-    s = sample(post, "nuts", chains=1, warmup=20, draws=10, progress=False,
-               init=np.linspace(-1, 1, 7))
+    s = sample(
+        post, "nuts", chains=1, warmup=20, draws=10, progress=False, init=np.linspace(-1, 1, 7)
+    )
     assert s.theta.shape == (1, 10, 7)

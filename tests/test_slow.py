@@ -29,10 +29,19 @@ def test_simulation_based_calibration_nuts():
     for r in range(reps):
         theta_true = prior * rng.standard_normal(net.dim)
         y = np.asarray(net.apply(theta_true, x)) + sigma * rng.standard_normal(x.size)
-        post = Posterior(net, Dataset(x=x, y=y), prior_std=prior, likelihood="gaussian",
-                         noise_std=sigma)
-        s = sample(post, "nuts", chains=4, warmup=300, draws=keep * thin // 4 + 1, seed=r,
-                   init="prior", progress=False)
+        post = Posterior(
+            net, Dataset(x=x, y=y), prior_std=prior, likelihood="gaussian", noise_std=sigma
+        )
+        s = sample(
+            post,
+            "nuts",
+            chains=4,
+            warmup=300,
+            draws=keep * thin // 4 + 1,
+            seed=r,
+            init="prior",
+            progress=False,
+        )
         draws = to_canonical(post, s.theta[:, ::thin]).reshape(-1, net.dim)[:keep]
         truth = to_canonical(post, theta_true)
         ranks.append((draws < truth).sum(axis=0))
@@ -52,12 +61,15 @@ def test_samplers_agree_on_the_blog_posterior():
     post = Posterior(MLP(2, "sigmoid"), make_dataset("x2"), prior_std=30.0)
     sgd = train_sgd(post, restarts=8, learning_rate=0.1, seed=0)
     runs = {
-        "nuts": sample(post, "nuts", chains=4, warmup=1000, draws=2000, seed=1, sgd=sgd,
-                       progress=False),
-        "emcee": sample(post, "emcee", chains=28, warmup=4000, draws=20000, seed=2, sgd=sgd,
-                        progress=False),
-        "aies": sample(post, "aies", chains=28, warmup=4000, draws=20000, seed=3, sgd=sgd,
-                       progress=False),
+        "nuts": sample(
+            post, "nuts", chains=4, warmup=1000, draws=2000, seed=1, sgd=sgd, progress=False
+        ),
+        "emcee": sample(
+            post, "emcee", chains=28, warmup=4000, draws=20000, seed=2, sgd=sgd, progress=False
+        ),
+        "aies": sample(
+            post, "aies", chains=28, warmup=4000, draws=20000, seed=3, sgd=sgd, progress=False
+        ),
     }
     can = {k: to_canonical(post, s.theta) for k, s in runs.items()}
     moments = {}

@@ -11,9 +11,19 @@ from bayes_uat import MLP, Posterior, make_dataset, studies
 def x2_sweep():
     data = make_dataset("x2", n=80, seed=0)
     # AIES compiles faster than NUTS; 4·dim walkers × 40 draws
-    return data, studies.unit_sweep(data=data, units=(1, 2), activation="sigmoid",
-                                    method="aies", warmup=40, draws=40, sgd_steps=400,
-                                    sgd_restarts=4, n_grid=60, max_draws=200, keep_runs=True)
+    return data, studies.unit_sweep(
+        data=data,
+        units=(1, 2),
+        activation="sigmoid",
+        method="aies",
+        warmup=40,
+        draws=40,
+        sgd_steps=400,
+        sgd_restarts=4,
+        n_grid=60,
+        max_draws=200,
+        keep_runs=True,
+    )
 
 
 def test_unit_sweep_records(x2_sweep):
@@ -26,8 +36,7 @@ def test_unit_sweep_records(x2_sweep):
         assert np.isclose(p.grid[0], -10.0) and np.isclose(p.grid[-1], 10.0)  # 2× [−5, 5]
         assert np.isclose(p.residual_sgd, np.mean(np.abs(data.y - p.sgd_fit)))
         assert p.residual_sgd == pytest.approx(p.sgd_restart_residuals.min(), rel=0.5)
-        assert set(p.errors) == {"sgd_train", "sgd_heldout", "posterior_train",
-                                 "posterior_heldout"}
+        assert set(p.errors) == {"sgd_train", "sgd_heldout", "posterior_train", "posterior_heldout"}
         assert p.loo["se"] > 0 and 0 <= p.loo["k_high"] <= 1
         assert p.run is not None and p.run.samples.chains == 4 * p.run.posterior.dim
         assert p.noise_var == pytest.approx(0.5**2 / 12)

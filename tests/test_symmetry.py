@@ -45,8 +45,11 @@ def random_g(net, rng):
         scales.append(np.exp(rng.uniform(-2, 2, n)) if sym == "homogeneous" else None)
     if len(net.units) == 1:
         return dict(perm=perms[0], signs=signs[0], scales=scales[0])
-    return dict(perm=perms, signs=None if signs[0] is None else signs,
-                scales=None if scales[0] is None else scales)
+    return dict(
+        perm=perms,
+        signs=None if signs[0] is None else signs,
+        scales=None if scales[0] is None else scales,
+    )
 
 
 def assert_same_function(net, t1, t2, rtol=1e-9):

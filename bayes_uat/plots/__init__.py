@@ -43,8 +43,9 @@ def save(fig, path: str | Path, *, formats=("png", "pdf"), dpi: int = 200) -> li
     supported = fig.canvas.get_supported_filetypes()
     bad = [f for f in formats if f not in supported]
     if bad:
-        raise ValueError(f"unsupported figure format(s) {bad}; choose from "
-                         f"{', '.join(sorted(supported))}")
+        raise ValueError(
+            f"unsupported figure format(s) {bad}; choose from {', '.join(sorted(supported))}"
+        )
     path = Path(path)
     out = []
     try:
@@ -62,8 +63,7 @@ def save(fig, path: str | Path, *, formats=("png", "pdf"), dpi: int = 200) -> li
     return out
 
 
-def run_figures(run, out_dir: str | Path, *, max_params: int = 16,
-                dpi: int = 200) -> list[Path]:
+def run_figures(run, out_dir: str | Path, *, max_params: int = 16, dpi: int = 200) -> list[Path]:
     """Write a run's standard figures into ``out_dir``: ``corner.png/pdf`` of the draws in
     canonical form (:func:`bayes_uat.modes.to_canonical`, aligned to the MAP draw where a
     network has no reference-free form), with the SGD solution and the MAP draw in canonical
@@ -88,11 +88,18 @@ def run_figures(run, out_dir: str | Path, *, max_params: int = 16,
         return to_canonical(run.posterior, theta, reference=ref)
 
     sgd_theta = None if run.sgd is None else canonical(run.sgd.best)
-    fig = corner(run, theta=canonical(samples.theta), params=params, max_params=max_params,
-                 sgd_theta=sgd_theta, map_theta=canonical(ref))
+    fig = corner(
+        run,
+        theta=canonical(samples.theta),
+        params=params,
+        max_params=max_params,
+        sgd_theta=sgd_theta,
+        map_theta=canonical(ref),
+    )
     paths = save(fig, out_dir / "corner", dpi=dpi)
-    paths += save(corner(run, params=params, max_params=max_params), out_dir / "corner_raw",
-                  dpi=dpi)
+    paths += save(
+        corner(run, params=params, max_params=max_params), out_dir / "corner_raw", dpi=dpi
+    )
     if run.posterior.data.in_dim == 1:
         paths += save(fit(run), out_dir / "fit", dpi=dpi)
     return paths

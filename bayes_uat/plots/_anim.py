@@ -16,8 +16,10 @@ from . import _style
 def _histories(history) -> list:
     hs = [history] if hasattr(history, "thetas") else list(history)
     if not hs or not all(hasattr(h, "thetas") and hasattr(h, "steps") for h in hs):
-        raise ValueError("history must be a TrainingHistory (bayes_uat.studies.sgd_history) "
-                         "or a sequence of them")
+        raise ValueError(
+            "history must be a TrainingHistory (bayes_uat.studies.sgd_history) "
+            "or a sequence of them"
+        )
     k = len(hs[0].steps)
     if any(len(h.steps) != k for h in hs):
         raise ValueError("every history needs the same number of snapshots to share frames")
@@ -40,8 +42,9 @@ def _draw_panels(fig, hs, data, grid, f_true, ylim):
     axes = np.atleast_1d(fig.subplots(1, len(hs), sharey=True))
     lines = []
     for j, ax in enumerate(axes[: len(hs)]):
-        ax.plot(data.x, data.y, ls="none", marker="o", ms=1.5, color=_style.DATA, mec="none",
-                alpha=0.6)
+        ax.plot(
+            data.x, data.y, ls="none", marker="o", ms=1.5, color=_style.DATA, mec="none", alpha=0.6
+        )
         if f_true is not None:
             ax.plot(grid, f_true, color=_style.TRUTH, lw=0.8, ls="-.")
         (line,) = ax.plot(grid, np.full_like(grid, np.nan), color=_style.SGD, lw=1.4)
@@ -59,8 +62,17 @@ def _units_label(h) -> str:
     return rf"$N = {u[0]}$" if len(u) == 1 else "widths " + "×".join(map(str, u))
 
 
-def training_animation(history, data, path: str | Path, *, fps: int = 8, dpi: int = 100,
-                       extrapolate: float = 1.0, truth: bool = True, n_grid: int = 300) -> Path:
+def training_animation(
+    history,
+    data,
+    path: str | Path,
+    *,
+    fps: int = 8,
+    dpi: int = 100,
+    extrapolate: float = 1.0,
+    truth: bool = True,
+    n_grid: int = 300,
+) -> Path:
     """Write an animated GIF of the fitted curve as training proceeds, one frame per
     snapshot: the data, the true curve and the network's f(x) at that snapshot, titled with
     the step and the loss (sum of squares).  Several histories (same number of snapshots)
@@ -95,15 +107,15 @@ def training_animation(history, data, path: str | Path, *, fps: int = 8, dpi: in
     grid, curves, f_true, ylim = _frame_setup(hs, data, extrapolate, truth, n_grid)
     k = len(hs[0].steps)
     with _style.style():
-        fig = plt.figure(figsize=(min(_style.PAGE, 2.6 * len(hs) + 0.6), 2.6),
-                         layout="constrained")
+        fig = plt.figure(figsize=(min(_style.PAGE, 2.6 * len(hs) + 0.6), 2.6), layout="constrained")
         axes, lines = _draw_panels(fig, hs, data, grid, f_true, ylim)
 
         def frame(i):
             for ax, line, h, c in zip(axes, lines, hs, curves):
                 line.set_ydata(c[i])
-                ax.set_title(f"{_units_label(h)}, step {int(h.steps[i])}\nloss "
-                             f"{h.losses[i]:.3g}", fontsize=8)
+                ax.set_title(
+                    f"{_units_label(h)}, step {int(h.steps[i])}\nloss {h.losses[i]:.3g}", fontsize=8
+                )
             return lines
 
         anim = FuncAnimation(fig, frame, frames=range(k), blit=False, repeat=False)
@@ -119,9 +131,15 @@ def training_animation(history, data, path: str | Path, *, fps: int = 8, dpi: in
     return path
 
 
-def training_snapshots(history, data, *, at: tuple[float, ...] = (0.0, 0.05, 0.2, 1.0),
-                       extrapolate: float = 1.0, truth: bool = True,
-                       n_grid: int = 300) -> Figure:
+def training_snapshots(
+    history,
+    data,
+    *,
+    at: tuple[float, ...] = (0.0, 0.05, 0.2, 1.0),
+    extrapolate: float = 1.0,
+    truth: bool = True,
+    n_grid: int = 300,
+) -> Figure:
     """A static companion of :func:`training_animation`: the curve at a few snapshots
     (``at``: fractions of training, snapped to the nearest snapshot), later ones darker,
     one panel per history.
@@ -142,15 +160,33 @@ def training_snapshots(history, data, *, at: tuple[float, ...] = (0.0, 0.05, 0.2
         for ax, h, c in zip(axes, hs, curves):
             steps = np.asarray(h.steps, dtype=float)
             picks = [int(np.argmin(np.abs(steps - frac * steps[-1]))) for frac in at]
-            for i, alpha in zip(dict.fromkeys(picks), shades[-len(set(picks)):]):
-                ax.plot(grid, c[i], color=_style.SGD, lw=1.1, alpha=float(alpha),
-                        label=f"step {int(steps[i])}")
+            for i, alpha in zip(dict.fromkeys(picks), shades[-len(set(picks)) :]):
+                ax.plot(
+                    grid,
+                    c[i],
+                    color=_style.SGD,
+                    lw=1.1,
+                    alpha=float(alpha),
+                    label=f"step {int(steps[i])}",
+                )
             ax.set_title(f"{_units_label(h)}: MSE {h.losses[-1] / data.n:.3g}", fontsize=9)
             ax.legend(loc="upper center", fontsize=6.5, ncols=2, handlelength=1.5)
         if f_true is not None:
-            fig.legend(handles=[Line2D([], [], color=_style.TRUTH, lw=0.8, ls="-.",
-                                       label="truth"),
-                                Line2D([], [], ls="none", marker="o", ms=2.5,
-                                       color=_style.DATA, mec="none", label="data")],
-                       loc="outside upper center", ncols=2)
+            fig.legend(
+                handles=[
+                    Line2D([], [], color=_style.TRUTH, lw=0.8, ls="-.", label="truth"),
+                    Line2D(
+                        [],
+                        [],
+                        ls="none",
+                        marker="o",
+                        ms=2.5,
+                        color=_style.DATA,
+                        mec="none",
+                        label="data",
+                    ),
+                ],
+                loc="outside upper center",
+                ncols=2,
+            )
     return fig

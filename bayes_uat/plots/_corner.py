@@ -30,8 +30,7 @@ def _select(params, names: Sequence[str], dim: int) -> list[int]:
     for p in params:
         if isinstance(p, str):
             if p not in names:
-                raise ValueError(f"unknown parameter {p!r}; the parameters are "
-                                 f"{', '.join(names)}")
+                raise ValueError(f"unknown parameter {p!r}; the parameters are {', '.join(names)}")
             i = list(names).index(p)
         elif isinstance(p, (int, np.integer)) and not isinstance(p, bool):
             i = int(p)
@@ -51,8 +50,9 @@ def _select(params, names: Sequence[str], dim: int) -> list[int]:
 def _point(value, dim: int, what: str, fix: str) -> np.ndarray:
     v = np.asarray(value, dtype=float)
     if v.shape != (dim,):
-        raise ValueError(f"{what} must have shape ({dim},) like the plotted draws, got "
-                         f"{v.shape}; {fix}")
+        raise ValueError(
+            f"{what} must have shape ({dim},) like the plotted draws, got {v.shape}; {fix}"
+        )
     return v
 
 
@@ -75,12 +75,28 @@ def _ranges(x: np.ndarray, marks: list[np.ndarray], q: float) -> list[tuple[floa
     return out
 
 
-def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool = True,
-           map: bool = True, sgd_theta=None, map_theta=None, truths=None,
-           max_params: int = 16, bins: int = 30, fig: Figure | None = None,
-           color: str = _style.POSTERIOR, sgd_color: str = _style.SGD,
-           map_color: str = _style.MAP, truth_color: str = _style.TRUTH,
-           range_quantile: float = 0.999, smooth: float | None = 1.0) -> Figure:
+def corner(
+    run,
+    *,
+    theta=None,
+    params=None,
+    names=None,
+    labels=None,
+    sgd: bool = True,
+    map: bool = True,
+    sgd_theta=None,
+    map_theta=None,
+    truths=None,
+    max_params: int = 16,
+    bins: int = 30,
+    fig: Figure | None = None,
+    color: str = _style.POSTERIOR,
+    sgd_color: str = _style.SGD,
+    map_color: str = _style.MAP,
+    truth_color: str = _style.TRUTH,
+    range_quantile: float = 0.999,
+    smooth: float | None = 1.0,
+) -> Figure:
     """Corner plot (``corner.corner``) of a run's posterior draws.
 
     The SGD solution (``run.sgd.best``) is marked with dashed lines and a square, the
@@ -131,8 +147,10 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
     dim = x.shape[1]
     names = tuple(samples.names if names is None else names)
     if len(names) != dim:
-        raise ValueError(f"{len(names)} names for {dim} parameters; pass names=[...] with one "
-                         "name per column of theta")
+        raise ValueError(
+            f"{len(names)} names for {dim} parameters; pass names=[...] with one "
+            "name per column of theta"
+        )
     if labels is None:
         post_labels = tuple(run.posterior.labels)
         labels = post_labels if len(post_labels) == dim else names
@@ -144,26 +162,30 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
 
     idx = _select(params, names, dim)
     if len(idx) > max_params:
-        what = (f"the posterior has {dim} parameters" if params is None
-                else f"params selects {len(idx)} parameters")
+        what = (
+            f"the posterior has {dim} parameters"
+            if params is None
+            else f"params selects {len(idx)} parameters"
+        )
         raise ValueError(
             f"{what}, more than max_params={max_params}: a corner plot that large cannot be "
             f"read. Pass params=[...] (indices or names, e.g. params={list(names[:4])!r}) to "
-            "plot a subset, or raise max_params")
+            "plot a subset, or raise max_params"
+        )
 
     finite = np.all(np.isfinite(x), axis=1)
     if not finite.all():
         x = x[finite]
     if x.shape[0] < max(2, len(idx)):
-        raise ValueError(f"need at least {max(2, len(idx))} finite draws for this corner plot, "
-                         f"got {x.shape[0]}")
+        raise ValueError(
+            f"need at least {max(2, len(idx))} finite draws for this corner plot, got {x.shape[0]}"
+        )
 
     marks: list[tuple[str, np.ndarray, dict]] = []
     if sgd and (sgd_theta is not None or run.sgd is not None):
         fix = "pass sgd_theta=... in the same parameterisation, or sgd=False"
         s = _point(run.sgd.best if sgd_theta is None else sgd_theta, dim, "the SGD θ", fix)
-        marks.append((_style.sgd_label(run), s,
-                      dict(color=sgd_color, ls="--", marker="s", ms=4.0)))
+        marks.append((_style.sgd_label(run), s, dict(color=sgd_color, ls="--", marker="s", ms=4.0)))
     if map:
         if map_theta is not None:
             m = map_theta
@@ -179,8 +201,9 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
             t_all = np.full(dim, np.nan)
             t_all[idx] = t
             t = t_all
-        t = _point(t, dim, "truths", "give one value (or None) per parameter, or per "
-                   "plotted parameter")
+        t = _point(
+            t, dim, "truths", "give one value (or None) per parameter, or per plotted parameter"
+        )
         marks.append(("truth", t, dict(color=truth_color, ls=":", marker="D", ms=3.5)))
 
     xs = x[:, idx]
@@ -195,9 +218,18 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
             side = _MARGIN_LB + _MARGIN_TR + panel * (k + (k - 1) * _GAP)
             fig = plt.figure(figsize=(side, side))
         _corner.corner(
-            xs, bins=bins, range=rng, smooth=smooth, labels=[labels[i] for i in idx],
-            color=color, fig=fig, max_n_ticks=3, use_math_text=True, plot_datapoints=True,
-            label_kwargs=dict(fontsize=10), hist_kwargs=dict(lw=0.9),
+            xs,
+            bins=bins,
+            range=rng,
+            smooth=smooth,
+            labels=[labels[i] for i in idx],
+            color=color,
+            fig=fig,
+            max_n_ticks=3,
+            use_math_text=True,
+            plot_datapoints=True,
+            label_kwargs=dict(fontsize=10),
+            hist_kwargs=dict(lw=0.9),
             pcolor_kwargs=dict(rasterized=True, antialiased=False, lw=0),
         )
         _layout(fig, k)
@@ -207,15 +239,32 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
                 if np.isfinite(v[0]):
                     fig.axes[0].axvline(v[0], **line_kw)
                 continue
-            _corner.overplot_lines(fig, [val if np.isfinite(val) else None for val in v],
-                                   **line_kw)
-            _corner.overplot_points(fig, v[None, :], color=kw["color"], marker=kw["marker"],
-                                    ms=kw["ms"], mec="white", mew=0.4, zorder=5)
+            _corner.overplot_lines(fig, [val if np.isfinite(val) else None for val in v], **line_kw)
+            _corner.overplot_points(
+                fig,
+                v[None, :],
+                color=kw["color"],
+                marker=kw["marker"],
+                ms=kw["ms"],
+                mec="white",
+                mew=0.4,
+                zorder=5,
+            )
         _rasterize(fig)
         if sel:
-            handles = [Line2D([], [], color=kw["color"], ls=kw["ls"], lw=0.9,
-                              marker=kw["marker"], ms=kw["ms"], label=lab)
-                       for lab, _, kw in sel]
+            handles = [
+                Line2D(
+                    [],
+                    [],
+                    color=kw["color"],
+                    ls=kw["ls"],
+                    lw=0.9,
+                    marker=kw["marker"],
+                    ms=kw["ms"],
+                    label=lab,
+                )
+                for lab, _, kw in sel
+            ]
             _legend(fig, handles, k)
     return fig
 
@@ -223,9 +272,14 @@ def corner(run, *, theta=None, params=None, names=None, labels=None, sgd: bool =
 def _layout(fig: Figure, k: int) -> None:
     """Margins in inches (corner sizes them for 2 in panels) and axis-label offsets."""
     w, h = fig.get_size_inches()
-    fig.subplots_adjust(left=_MARGIN_LB / w, bottom=_MARGIN_LB / h,
-                        right=1 - _MARGIN_TR / w, top=1 - _MARGIN_TR / h,
-                        wspace=_GAP, hspace=_GAP)
+    fig.subplots_adjust(
+        left=_MARGIN_LB / w,
+        bottom=_MARGIN_LB / h,
+        right=1 - _MARGIN_TR / w,
+        top=1 - _MARGIN_TR / h,
+        wspace=_GAP,
+        hspace=_GAP,
+    )
     axes = np.array(fig.axes).reshape(k, k)
     panel = (w - _MARGIN_LB - _MARGIN_TR) / (k + (k - 1) * _GAP)
     off = 0.38 / panel  # label 0.38 in from the frame, clear of rotated tick labels
@@ -248,10 +302,20 @@ def _legend(fig: Figure, handles: list[Line2D], k: int) -> None:
     if k >= 2:
         # the empty upper-right triangle of the grid
         ax = np.array(fig.axes).reshape(k, k)[0, -1]
-        fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(1, 1),
-                   bbox_transform=ax.transAxes, fontsize=9, borderaxespad=0.0)
+        fig.legend(
+            handles=handles,
+            loc="upper right",
+            bbox_to_anchor=(1, 1),
+            bbox_transform=ax.transAxes,
+            fontsize=9,
+            borderaxespad=0.0,
+        )
     else:  # one panel: no empty triangle, so the legend goes above it
         w, h = fig.get_size_inches()
         fig.subplots_adjust(top=1 - (_MARGIN_TR + 0.2 * len(handles)) / h)
-        fig.legend(handles=handles, loc="upper center", fontsize=8,
-                   bbox_to_anchor=(0.5 * (1 + _MARGIN_LB / w - _MARGIN_TR / w), 1.0))
+        fig.legend(
+            handles=handles,
+            loc="upper center",
+            fontsize=8,
+            bbox_to_anchor=(0.5 * (1 + _MARGIN_LB / w - _MARGIN_TR / w), 1.0),
+        )

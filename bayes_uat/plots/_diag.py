@@ -22,7 +22,8 @@ def _select(run, params, max_params: int) -> list[int]:
         if len(idx) > max_params:
             raise ValueError(
                 f"{len(idx)} parameters exceed max_params={max_params}: pass params=[...] "
-                f"(names such as {names[:3]} or indices) or raise max_params")
+                f"(names such as {names[:3]} or indices) or raise max_params"
+            )
         return idx
     out = []
     for p in params:
@@ -30,8 +31,11 @@ def _select(run, params, max_params: int) -> list[int]:
             if p not in names:
                 raise ValueError(f"unknown parameter {p!r}; the run has {names}")
             out.append(names.index(p))
-        elif isinstance(p, (int, np.integer)) and not isinstance(p, bool) and \
-                -len(names) <= p < len(names):
+        elif (
+            isinstance(p, (int, np.integer))
+            and not isinstance(p, bool)
+            and -len(names) <= p < len(names)
+        ):
             out.append(int(p) % len(names))
         else:
             raise ValueError(f"parameters are names or indices below {len(names)}, got {p!r}")
@@ -61,8 +65,9 @@ def _label(run, names) -> dict:
     return {n: labels.get(n, n) for n in names}
 
 
-def trace(run, *, canonical: bool = True, params: Sequence | None = None,
-          max_params: int = 12) -> Figure:
+def trace(
+    run, *, canonical: bool = True, params: Sequence | None = None, max_params: int = 12
+) -> Figure:
     """Trace plot (ArviZ ``plot_trace``): per parameter, each chain's density (left) and
     its draws in order (right), after putting every draw in canonical form
     (:func:`bayes_uat.modes.to_canonical`) unless ``canonical=False``.  Chains that switch
@@ -85,8 +90,13 @@ def trace(run, *, canonical: bool = True, params: Sequence | None = None,
     with _style.style():
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(len(names), 2, squeeze=False, layout="constrained",
-                                 figsize=(_style.PAGE, 0.35 + 0.95 * len(names)))
+        fig, axes = plt.subplots(
+            len(names),
+            2,
+            squeeze=False,
+            layout="constrained",
+            figsize=(_style.PAGE, 0.35 + 0.95 * len(names)),
+        )
         az.plot_trace(idata, var_names=names, axes=axes, compact=False, show=False)
         for row, n in zip(axes, names):
             row[0].set_title("")
@@ -99,8 +109,9 @@ def trace(run, *, canonical: bool = True, params: Sequence | None = None,
     return fig
 
 
-def rank(run, *, canonical: bool = True, params: Sequence | None = None,
-         max_params: int = 12) -> Figure:
+def rank(
+    run, *, canonical: bool = True, params: Sequence | None = None, max_params: int = 12
+) -> Figure:
     """Rank plots (ArviZ ``plot_rank``): histograms of each chain's ranks among all draws;
     chains that sample the same distribution give flat histograms.
 
@@ -124,8 +135,13 @@ def rank(run, *, canonical: bool = True, params: Sequence | None = None,
     with _style.style():
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(nrows, ncols, squeeze=False, layout="constrained",
-                                 figsize=(_style.PAGE, 0.3 + 1.45 * nrows))
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            squeeze=False,
+            layout="constrained",
+            figsize=(_style.PAGE, 0.3 + 1.45 * nrows),
+        )
         flat = axes.ravel()
         az.plot_rank(idata, var_names=names, ax=flat[:k], show=False)
         for ax, n in zip(flat, names):
@@ -180,23 +196,51 @@ def mode_map(run, modes, *, pair: tuple[int, int] = (1, 2), ax=None) -> Figure:
         handles = []
         none = lab < 0
         if none.any():
-            ax.scatter(ti[none], tj[none], s=3, c=_UNLABELLED, lw=0, rasterized=True,
-                       zorder=1)
-            handles.append(Line2D([], [], ls="none", marker="o", ms=3, color=_UNLABELLED,
-                                  label="in no mode"))
+            ax.scatter(ti[none], tj[none], s=3, c=_UNLABELLED, lw=0, rasterized=True, zorder=1)
+            handles.append(
+                Line2D([], [], ls="none", marker="o", ms=3, color=_UNLABELLED, label="in no mode")
+            )
         cmap = mpl.colormaps[_MODE_CMAP]
         for m in modes:
             sel = lab == m.index
             col = cmap(m.index % 10)
-            ax.scatter(ti[sel], tj[sel], s=4, color=col, lw=0, alpha=0.6, rasterized=True,
-                       zorder=2)
+            ax.scatter(ti[sel], tj[sel], s=4, color=col, lw=0, alpha=0.6, rasterized=True, zorder=2)
             t_map = unit_table(net, m.map_canonical)["t"]
-            ax.plot(t_map[i - 1], t_map[j - 1], marker="*", ms=9, color=col, mec="k",
-                    mew=0.6, ls="none", zorder=4)
-            handles.append(Line2D([], [], ls="none", marker="o", ms=3.5, color=col,
-                                  label=f"mode {m.index} ({100 * m.share:.0f}% of draws)"))
-        handles.append(Line2D([], [], ls="none", marker="*", ms=7, color="w", mec="k",
-                              mew=0.6, label="MAP draw of a mode"))
+            ax.plot(
+                t_map[i - 1],
+                t_map[j - 1],
+                marker="*",
+                ms=9,
+                color=col,
+                mec="k",
+                mew=0.6,
+                ls="none",
+                zorder=4,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="none",
+                    marker="o",
+                    ms=3.5,
+                    color=col,
+                    label=f"mode {m.index} ({100 * m.share:.0f}% of draws)",
+                )
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="*",
+                ms=7,
+                color="w",
+                mec="k",
+                mew=0.6,
+                label="MAP draw of a mode",
+            )
+        )
         ax.set_xlabel(rf"$t_{{{i}}} = -b_{{{i}}}/w_{{{i}}}$")
         ax.set_ylabel(rf"$t_{{{j}}} = -b_{{{j}}}/w_{{{j}}}$")
         ax.legend(handles=handles, loc="best", fontsize=7)

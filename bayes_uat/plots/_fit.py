@@ -50,9 +50,19 @@ def _ylim(data_y: np.ndarray, curves: list[np.ndarray]) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def fit(run, *, extrapolate: float = 2.0, n_grid: int = 400, max_draws: int = 2000,
-        sgd: bool = True, map: bool = True, truth: bool = True, residuals: bool = True,
-        seed: int = 0, ax=None) -> Figure:
+def fit(
+    run,
+    *,
+    extrapolate: float = 2.0,
+    n_grid: int = 400,
+    max_draws: int = 2000,
+    sgd: bool = True,
+    map: bool = True,
+    truth: bool = True,
+    residuals: bool = True,
+    seed: int = 0,
+    ax=None,
+) -> Figure:
     """The data with the posterior predictive of f(x), as in the blog's figures.
 
     Top panel: the data (dots); the posterior median of f(x) and its 68 % and 95 % bands
@@ -101,15 +111,17 @@ def fit(run, *, extrapolate: float = 2.0, n_grid: int = 400, max_draws: int = 20
     if pred.shape[0] == 0:
         raise ValueError("every selected draw predicts non-finite values")
     q_all = np.percentile(pred, LEVELS, axis=0)
-    q, med_data = q_all[:, : grid.size], q_all[2, grid.size:]
+    q, med_data = q_all[:, : grid.size], q_all[2, grid.size :]
 
     curves = {}  # label -> (θ, style)
     sgd_lab = _style.sgd_label(run)
     if sgd and run.sgd is not None:
         curves[sgd_lab] = (run.sgd.best, dict(color=_style.SGD, ls="--", lw=1.3, zorder=4))
     if map:
-        curves["MAP sample"] = (run.samples.map_theta,
-                                dict(color=_style.MAP, ls="-", lw=1.1, zorder=4))
+        curves["MAP sample"] = (
+            run.samples.map_theta,
+            dict(color=_style.MAP, ls="-", lw=1.1, zorder=4),
+        )
     lines = {lab: (_predict(post, th, grid), kw) for lab, (th, kw) in curves.items()}
     f_true = None
     if truth and data.target_fn is not None:
@@ -121,11 +133,15 @@ def fit(run, *, extrapolate: float = 2.0, n_grid: int = 400, max_draws: int = 20
 
             if residuals:
                 fig, (ax_f, ax_r) = plt.subplots(
-                    2, 1, sharex=True, figsize=(_style.COLUMN * 1.45, 4.6),
-                    gridspec_kw=dict(height_ratios=(3.2, 1)), layout="constrained")
+                    2,
+                    1,
+                    sharex=True,
+                    figsize=(_style.COLUMN * 1.45, 4.6),
+                    gridspec_kw=dict(height_ratios=(3.2, 1)),
+                    layout="constrained",
+                )
             else:
-                fig, ax_f = plt.subplots(figsize=(_style.COLUMN * 1.45, 3.6),
-                                         layout="constrained")
+                fig, ax_f = plt.subplots(figsize=(_style.COLUMN * 1.45, 3.6), layout="constrained")
                 ax_r = None
         elif isinstance(ax, (tuple, list, np.ndarray)):
             ax_f, ax_r = ax
@@ -142,8 +158,7 @@ def fit(run, *, extrapolate: float = 2.0, n_grid: int = 400, max_draws: int = 20
             ax_f.plot(grid, f_true, color=_style.TRUTH, lw=0.8, ls="-.", zorder=3)
         for y, kw in lines.values():
             ax_f.plot(grid, y, **kw)
-        ax_f.plot(xd, yd, ls="none", marker="o", ms=1.8, color=_style.DATA, mec="none",
-                  zorder=6)
+        ax_f.plot(xd, yd, ls="none", marker="o", ms=1.8, color=_style.DATA, mec="none", zorder=6)
         lo, hi = data.x_range
         for edge in (lo, hi):
             ax_f.axvline(edge, color="0.3", ls=":", lw=0.8, zorder=2.5)
@@ -155,24 +170,39 @@ def fit(run, *, extrapolate: float = 2.0, n_grid: int = 400, max_draws: int = 20
         ax_f.set_ylabel("$y$")
 
         handles = [
-            Line2D([], [], ls="none", marker="o", ms=3, color=_style.DATA, mec="none",
-                   label="data"),
+            Line2D(
+                [], [], ls="none", marker="o", ms=3, color=_style.DATA, mec="none", label="data"
+            ),
             Line2D([], [], color=_style.POSTERIOR, lw=1.2, label="posterior median"),
             Patch(color=_style.BAND_68, lw=0, label="68% band"),
             Patch(color=_style.BAND_95, lw=0, label="95% band"),
         ]
-        handles += [Line2D([], [], label=lab, **{k: v for k, v in kw.items() if k != "zorder"})
-                    for lab, (_, kw) in lines.items()]
+        handles += [
+            Line2D([], [], label=lab, **{k: v for k, v in kw.items() if k != "zorder"})
+            for lab, (_, kw) in lines.items()
+        ]
         if f_true is not None:
             handles.append(Line2D([], [], color=_style.TRUTH, lw=0.8, ls="-.", label="truth"))
-        ax_f.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.01),
-                    ncols=4, columnspacing=1.2, handlelength=2.0, borderaxespad=0.2)
+        ax_f.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.01),
+            ncols=4,
+            columnspacing=1.2,
+            handlelength=2.0,
+            borderaxespad=0.2,
+        )
 
         if ax_r is not None:
             rows = [("median", med_data, dict(color=_style.POSTERIOR, lw=1.0))]
             if sgd and run.sgd is not None:
-                rows.append(("SGD", _predict(post, run.sgd.best, xd),
-                             dict(color=_style.SGD, lw=1.0, ls="--")))
+                rows.append(
+                    (
+                        "SGD",
+                        _predict(post, run.sgd.best, xd),
+                        dict(color=_style.SGD, lw=1.0, ls="--"),
+                    )
+                )
             top = 0.0
             for lab, f, kw in rows:
                 r = np.abs(yd - f)
@@ -181,8 +211,14 @@ def fit(run, *, extrapolate: float = 2.0, n_grid: int = 400, max_draws: int = 20
                 ax_r.plot(xd, r, label=rf"{lab}: $\langle|\Delta y|\rangle = {mean}$", **kw)
             # headroom above the curves holds the legend in one row
             ax_r.set_ylim(0, 1.45 * top if top > 0 else 1.0)
-            ax_r.legend(loc="upper center", ncols=len(rows), fontsize=8, handlelength=1.8,
-                        borderaxespad=0.2, columnspacing=1.5)
+            ax_r.legend(
+                loc="upper center",
+                ncols=len(rows),
+                fontsize=8,
+                handlelength=1.8,
+                borderaxespad=0.2,
+                columnspacing=1.5,
+            )
             ax_r.set_ylabel(r"$|\Delta y|$")
             ax_r.set_xlabel("$x$")
             for edge in (lo, hi):
@@ -190,6 +226,5 @@ def fit(run, *, extrapolate: float = 2.0, n_grid: int = 400, max_draws: int = 20
         else:
             ax_f.set_xlabel("$x$")
 
-    fig.bayes_uat = {"grid": grid, "quantiles": q, "levels": LEVELS,
-                     "n_draws": int(pred.shape[0])}
+    fig.bayes_uat = {"grid": grid, "quantiles": q, "levels": LEVELS, "n_draws": int(pred.shape[0])}
     return fig

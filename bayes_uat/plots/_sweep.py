@@ -15,11 +15,21 @@ from . import _style
 from ._fit import _num
 
 # Colours of activations and model families (SGD red and MAP blue keep their meaning).
-ACTIVATION_COLORS = {"sigmoid": "tab:purple", "softsign": "tab:orange", "relu": "tab:green",
-                     "tanh": "tab:brown"}
-FAMILY_COLORS = {"ReLU network": "tab:green", "ReLU network, spread init": "tab:olive",
-                 "polynomial": "tab:purple", "Fourier": "tab:orange", "shallow": "tab:purple",
-                 "shallow, spread init": "tab:pink", "deep": "tab:green"}
+ACTIVATION_COLORS = {
+    "sigmoid": "tab:purple",
+    "softsign": "tab:orange",
+    "relu": "tab:green",
+    "tanh": "tab:brown",
+}
+FAMILY_COLORS = {
+    "ReLU network": "tab:green",
+    "ReLU network, spread init": "tab:olive",
+    "polynomial": "tab:purple",
+    "Fourier": "tab:orange",
+    "shallow": "tab:purple",
+    "shallow, spread init": "tab:pink",
+    "deep": "tab:green",
+}
 _Y_CLIP = 0.6  # sweep panels show at most this many data y-spans beyond the data
 
 
@@ -30,8 +40,9 @@ def _points(results) -> list:
     for p in pts:
         for attr in ("units", "grid", "quantiles", "sgd_curve", "x", "y"):
             if not hasattr(p, attr):
-                raise ValueError(f"results must be bayes_uat.studies.SweepPoint records, got "
-                                 f"{type(p).__name__}")
+                raise ValueError(
+                    f"results must be bayes_uat.studies.SweepPoint records, got {type(p).__name__}"
+                )
     return pts
 
 
@@ -55,35 +66,54 @@ def _panel(ax, p, *, truth: bool, annotate: bool) -> None:
     if truth and p.truth is not None:
         ax.plot(g, p.truth, color=_style.TRUTH, lw=0.7, ls="-.", zorder=2)
     ax.plot(g, p.sgd_curve, color=_style.SGD, ls="--", lw=1.0, zorder=4)
-    ax.plot(p.x, p.y, ls="none", marker="o", ms=0.9, color=_style.DATA, mec="none",
-            alpha=0.6, zorder=5)
+    ax.plot(
+        p.x, p.y, ls="none", marker="o", ms=0.9, color=_style.DATA, mec="none", alpha=0.6, zorder=5
+    )
     for edge in p.x_range:
         ax.axvline(edge, color="0.3", ls=":", lw=0.7, zorder=2.5)
     ax.set_xlim(g[0], g[-1])
     if annotate:
         box = dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.85)
-        ax.text(0.5, 0.97, rf"$\langle|\Delta y|\rangle = {_num(p.residual_sgd)}$",
-                transform=ax.transAxes, ha="center", va="top", fontsize=7, color=_style.SGD,
-                bbox=box, zorder=7)
-        ax.text(0.5, 0.86, rf"${_num(p.residual_median)}$ (median)",
-                transform=ax.transAxes, ha="center", va="top", fontsize=6.5,
-                color=_style.POSTERIOR, bbox=box, zorder=7)
+        ax.text(
+            0.5,
+            0.97,
+            rf"$\langle|\Delta y|\rangle = {_num(p.residual_sgd)}$",
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=7,
+            color=_style.SGD,
+            bbox=box,
+            zorder=7,
+        )
+        ax.text(
+            0.5,
+            0.86,
+            rf"${_num(p.residual_median)}$ (median)",
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=6.5,
+            color=_style.POSTERIOR,
+            bbox=box,
+            zorder=7,
+        )
 
 
 def _handles(truth: bool) -> list:
-    h = [Line2D([], [], ls="none", marker="o", ms=2.5, color=_style.DATA, mec="none",
-                label="data"),
-         Line2D([], [], color=_style.SGD, ls="--", lw=1.0, label="SGD (Adam)"),
-         Line2D([], [], color=_style.POSTERIOR, lw=1.0, label="posterior median"),
-         Patch(color=_style.BAND_95, lw=0, label="95% band"),
-         Line2D([], [], color="0.3", ls=":", lw=0.7, label="data range")]
+    h = [
+        Line2D([], [], ls="none", marker="o", ms=2.5, color=_style.DATA, mec="none", label="data"),
+        Line2D([], [], color=_style.SGD, ls="--", lw=1.0, label="SGD (Adam)"),
+        Line2D([], [], color=_style.POSTERIOR, lw=1.0, label="posterior median"),
+        Patch(color=_style.BAND_95, lw=0, label="95% band"),
+        Line2D([], [], color="0.3", ls=":", lw=0.7, label="data range"),
+    ]
     if truth:
         h.append(Line2D([], [], color=_style.TRUTH, lw=0.7, ls="-.", label="truth"))
     return h
 
 
-def sweep(results, *, residuals: bool = True, truth: bool = False,
-          annotate: bool = True) -> Figure:
+def sweep(results, *, residuals: bool = True, truth: bool = False, annotate: bool = True) -> Figure:
     """The blog's sweep over the number of hidden units: one column per N.
 
     Each panel shows the data, the best SGD restart's curve (dashed), the posterior median
@@ -110,9 +140,14 @@ def sweep(results, *, residuals: bool = True, truth: bool = False,
 
         rows = 2 if residuals else 1
         fig, axes = plt.subplots(
-            rows, k, figsize=(_style.PAGE, 2.1 + (0.85 if residuals else 0.0)), sharex="col",
-            squeeze=False, layout="constrained",
-            gridspec_kw=dict(height_ratios=(2.4, 1) if residuals else (1,)))
+            rows,
+            k,
+            figsize=(_style.PAGE, 2.1 + (0.85 if residuals else 0.0)),
+            sharex="col",
+            squeeze=False,
+            layout="constrained",
+            gridspec_kw=dict(height_ratios=(2.4, 1) if residuals else (1,)),
+        )
         ylim = _ylim(pts)
         for j, p in enumerate(pts):
             ax = axes[0, j]
@@ -128,8 +163,9 @@ def sweep(results, *, residuals: bool = True, truth: bool = False,
                 ax = axes[1, j]
                 order = np.argsort(p.x)
                 ax.plot(p.x[order], np.abs(p.y - p.sgd_fit)[order], color=_style.SGD, lw=0.5)
-                ax.plot(p.x[order], np.abs(p.y - p.median_fit)[order],
-                        color=_style.POSTERIOR, lw=0.5)
+                ax.plot(
+                    p.x[order], np.abs(p.y - p.median_fit)[order], color=_style.POSTERIOR, lw=0.5
+                )
                 ax.set_ylim(0, 1.05 * top)
                 ax.set_xlabel("$x$")
                 if j:
@@ -138,14 +174,24 @@ def sweep(results, *, residuals: bool = True, truth: bool = False,
         else:
             for ax in axes[0]:
                 ax.set_xlabel("$x$")
-        fig.legend(handles=_handles(truth), loc="outside upper center", ncols=6,
-                   handlelength=1.8, columnspacing=1.2)
+        fig.legend(
+            handles=_handles(truth),
+            loc="outside upper center",
+            ncols=6,
+            handlelength=1.8,
+            columnspacing=1.2,
+        )
     return fig
 
 
-def activations(results, *, units: Sequence[int] | None = None,
-                activations: Sequence[str] | None = None, truth: bool = False,
-                annotate: bool = True) -> Figure:
+def activations(
+    results,
+    *,
+    units: Sequence[int] | None = None,
+    activations: Sequence[str] | None = None,
+    truth: bool = False,
+    annotate: bool = True,
+) -> Figure:
     """The sweep for several activations: one row per activation, one column per N.
 
     Panels as in :func:`sweep` (no residual row).  Rows follow ``activations`` (default:
@@ -167,21 +213,28 @@ def activations(results, *, units: Sequence[int] | None = None,
     pts = _points(results)
     present = list(dict.fromkeys(p.activation for p in pts))
     default = [a for a in ACTIVATION_COLORS if a in present] + [
-        a for a in present if a not in ACTIVATION_COLORS]
+        a for a in present if a not in ACTIVATION_COLORS
+    ]
     rows = list(activations) if activations is not None else default
     cols = sorted({p.units for p in pts}) if units is None else list(units)
     table = {(p.activation, p.units): p for p in pts}
     missing = [(a, n) for a in rows for n in cols if (a, n) not in table]
     if missing:
-        raise ValueError(f"no result for (activation, N) = {missing[:3]}; results hold "
-                         f"{sorted(table)}")
+        raise ValueError(
+            f"no result for (activation, N) = {missing[:3]}; results hold {sorted(table)}"
+        )
     shown = [table[(a, n)] for a in rows for n in cols]
     with _style.style():
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(len(rows), len(cols), squeeze=False, sharex=True,
-                                 figsize=(_style.PAGE, 0.45 + 1.4 * len(rows)),
-                                 layout="constrained")
+        fig, axes = plt.subplots(
+            len(rows),
+            len(cols),
+            squeeze=False,
+            sharex=True,
+            figsize=(_style.PAGE, 0.45 + 1.4 * len(rows)),
+            layout="constrained",
+        )
         ylim = _ylim(shown)
         for i, a in enumerate(rows):
             for j, n in enumerate(cols):
@@ -197,8 +250,13 @@ def activations(results, *, units: Sequence[int] | None = None,
                 else:
                     ax.set_xlabel("$x$")
             axes[i, 0].set_ylabel(f"{a}: $y$")
-        fig.legend(handles=_handles(truth), loc="outside upper center", ncols=6,
-                   handlelength=1.8, columnspacing=1.2)
+        fig.legend(
+            handles=_handles(truth),
+            loc="outside upper center",
+            ncols=6,
+            handlelength=1.8,
+            columnspacing=1.2,
+        )
     return fig
 
 
@@ -224,8 +282,13 @@ def loo(results, *, heldout: bool = True) -> Figure:
         import matplotlib.pyplot as plt
 
         ncols = 2 if heldout else 1
-        fig, axes = plt.subplots(1, ncols, squeeze=False, layout="constrained",
-                                 figsize=(_style.PAGE if heldout else _style.COLUMN * 1.3, 2.6))
+        fig, axes = plt.subplots(
+            1,
+            ncols,
+            squeeze=False,
+            layout="constrained",
+            figsize=(_style.PAGE if heldout else _style.COLUMN * 1.3, 2.6),
+        )
         ax = axes[0, 0]
         for a in acts:
             sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
@@ -234,8 +297,9 @@ def loo(results, *, heldout: bool = True) -> Figure:
             se = np.array([p.loo["se"] for p in sel])
             bad = np.array([p.loo["k_high"] > 0.1 for p in sel])
             c = ACTIVATION_COLORS.get(a, None)
-            line = ax.errorbar(n, e, yerr=se, color=c, lw=1.0, ms=3.5, marker="o",
-                               capsize=2, label=a)
+            line = ax.errorbar(
+                n, e, yerr=se, color=c, lw=1.0, ms=3.5, marker="o", capsize=2, label=a
+            )
             col = line[0].get_color()
             if bad.any():
                 ax.plot(n[bad], e[bad], ls="none", marker="o", ms=3.5, mfc="white", mec=col)
@@ -253,23 +317,48 @@ def loo(results, *, heldout: bool = True) -> Figure:
                 sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
                 n = [p.units for p in sel]
                 c = ACTIVATION_COLORS.get(a, None)
-                ax.plot(n, [p.errors["sgd_train"] for p in sel], color=c, marker="o", ms=3,
-                        lw=1.0, label=f"{a}")
+                ax.plot(
+                    n,
+                    [p.errors["sgd_train"] for p in sel],
+                    color=c,
+                    marker="o",
+                    ms=3,
+                    lw=1.0,
+                    label=f"{a}",
+                )
                 if all("sgd_heldout" in p.errors for p in sel):
-                    ax.plot(n, [p.errors["sgd_heldout"] for p in sel], color=c, marker="s",
-                            ms=2.5, lw=0.9, ls="--", mfc="white")
+                    ax.plot(
+                        n,
+                        [p.errors["sgd_heldout"] for p in sel],
+                        color=c,
+                        marker="s",
+                        ms=2.5,
+                        lw=0.9,
+                        ls="--",
+                        mfc="white",
+                    )
             nv = pts[0].noise_var
             if nv:
                 ax.axhline(nv, color="0.3", ls=":", lw=0.8)
             ax.set_yscale("log")
             ax.set_xlabel("hidden units $N$")
             ax.set_ylabel("MSE of SGD")
-            extra = [Line2D([], [], color="0.3", marker="o", ms=3, lw=1.0, label="train"),
-                     Line2D([], [], color="0.3", marker="s", ms=2.5, ls="--", mfc="white",
-                            lw=0.9, label="held out")]
+            extra = [
+                Line2D([], [], color="0.3", marker="o", ms=3, lw=1.0, label="train"),
+                Line2D(
+                    [],
+                    [],
+                    color="0.3",
+                    marker="s",
+                    ms=2.5,
+                    ls="--",
+                    mfc="white",
+                    lw=0.9,
+                    label="held out",
+                ),
+            ]
             if nv:
-                extra.append(Line2D([], [], color="0.3", ls=":", lw=0.8,
-                                    label="noise variance"))
+                extra.append(Line2D([], [], color="0.3", ls=":", lw=0.8, label="noise variance"))
             ax.legend(handles=extra, loc="lower left")
     return fig
 
@@ -308,8 +397,9 @@ def _error_panel(ax, result, key: str, *, median: bool) -> None:
     vals = np.concatenate(shown) if shown else np.array([1.0])
     decades = np.log10(vals.max() / vals.min()) if vals.size else 0.0
     # 1-2-5 ticks over a few decades; LogLocator gives none of them over many
-    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)) if decades < 4
-                               else LogLocator(numticks=6))
+    ax.yaxis.set_major_locator(
+        LogLocator(subs=(1.0, 2.0, 5.0)) if decades < 4 else LogLocator(numticks=6)
+    )
     ax.yaxis.set_major_formatter(FuncFormatter(_tick))
     ax.yaxis.set_minor_formatter(NullFormatter())
     params = sorted({int(p) for f in result.families.values() for p in f["params"]})
@@ -336,14 +426,21 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
     """
     if not hasattr(result, "families"):
         raise ValueError(f"approximation plots an ApproxResult, got {type(result).__name__}")
-    has_out = any(np.isfinite(np.asarray(f.get("rmse_out", []), dtype=float)).any()
-                  for f in result.families.values())
+    has_out = any(
+        np.isfinite(np.asarray(f.get("rmse_out", []), dtype=float)).any()
+        for f in result.families.values()
+    )
     with _style.style():
         import matplotlib.pyplot as plt
 
         n = 3 if has_out else 2
-        fig, axes = plt.subplots(1, n, figsize=(_style.PAGE, 2.75), layout="constrained",
-                                 gridspec_kw=dict(width_ratios=(1,) * (n - 1) + (1.35,)))
+        fig, axes = plt.subplots(
+            1,
+            n,
+            figsize=(_style.PAGE, 2.75),
+            layout="constrained",
+            gridspec_kw=dict(width_ratios=(1,) * (n - 1) + (1.35,)),
+        )
         ax = axes[0]
         _error_panel(ax, result, "rmse_in", median=True)
         ax.axhline(result.threshold, color="0.5", lw=0.6, ls=":")
@@ -351,25 +448,43 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
         ax.set_title("inside the data range", fontsize=9)
         handles, _ = ax.get_legend_handles_labels()
         if any("rmse_in_median" in f for f in result.families.values()):
-            handles.append(Line2D([], [], color="0.3", lw=0.7, ls="--",
-                                  label="median restart"))
+            handles.append(Line2D([], [], color="0.3", lw=0.7, ls="--", label="median restart"))
         if has_out:
             _error_panel(axes[1], result, "rmse_out", median=False)
             axes[1].set_title("outside the data range", fontsize=9)
-        fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
-                   fontsize=7, handlelength=1.6, columnspacing=1.0)
+        fig.legend(
+            handles=handles,
+            loc="outside upper center",
+            ncols=len(handles),
+            fontsize=7,
+            handlelength=1.6,
+            columnspacing=1.0,
+        )
 
         ax_f = axes[-1]
         d = result.data
-        ax_f.plot(d.x, d.y, ls="none", marker="o", ms=1.0, color=_style.DATA, mec="none",
-                  alpha=0.5, zorder=1)
-        ax_f.plot(result.grid, result.truth, color=_style.TRUTH, lw=0.8, ls="-.", zorder=2,
-                  label="truth")
+        ax_f.plot(
+            d.x,
+            d.y,
+            ls="none",
+            marker="o",
+            ms=1.0,
+            color=_style.DATA,
+            mec="none",
+            alpha=0.5,
+            zorder=1,
+        )
+        ax_f.plot(
+            result.grid, result.truth, color=_style.TRUTH, lw=0.8, ls="-.", zorder=2, label="truth"
+        )
         for label, f in result.examples.items():
             fam = _family_of(label)
             # family curves are named by the shared legend; the rest here
-            kw = (dict(color=FAMILY_COLORS[fam], label="_" + label) if fam
-                  else dict(color="k", ls=(0, (1, 1)), label=label))
+            kw = (
+                dict(color=FAMILY_COLORS[fam], label="_" + label)
+                if fam
+                else dict(color="k", ls=(0, (1, 1)), label=label)
+            )
             ax_f.plot(result.grid, f, lw=1.0, zorder=3, **kw)
         lo, hi = d.x_range
         if result.grid[0] < lo or result.grid[-1] > hi:

@@ -56,8 +56,18 @@ def _fmt_t(t: float) -> str:
     return r"\mathrm{const}" if not np.isfinite(t) else f"{t:.2f}".replace("-", "−")
 
 
-def units(run, *, mode=None, modes=None, max_draws: int = 500, extrapolate: float = 1.0,
-          n_grid: int = 300, data: bool = True, seed: int = 0, ax=None) -> Figure:
+def units(
+    run,
+    *,
+    mode=None,
+    modes=None,
+    max_draws: int = 500,
+    extrapolate: float = 1.0,
+    n_grid: int = 300,
+    data: bool = True,
+    seed: int = 0,
+    ax=None,
+) -> Figure:
     """Each hidden unit's contribution aᵢ φ(wᵢ x + bᵢ), the constant c and their sum f(x).
 
     The draws are put in canonical form first (:func:`bayes_uat.modes.to_canonical`: units
@@ -98,8 +108,10 @@ def units(run, *, mode=None, modes=None, max_draws: int = 500, extrapolate: floa
     post = run.posterior
     net = post.net
     if len(net.units) != 1 or net.in_dim != 1:
-        raise ValueError(f"units() needs one hidden layer and 1-D input, got units={net.units}, "
-                         f"in_dim={net.in_dim}")
+        raise ValueError(
+            f"units() needs one hidden layer and 1-D input, got units={net.units}, "
+            f"in_dim={net.in_dim}"
+        )
     if not (np.isfinite(extrapolate) and extrapolate > 0):
         raise ValueError(f"extrapolate must be a positive number, got {extrapolate!r}")
     grid = post.data.grid(int(n_grid), extrapolate=float(extrapolate))
@@ -116,8 +128,11 @@ def units(run, *, mode=None, modes=None, max_draws: int = 500, extrapolate: floa
 
     def curves(th):
         w = np.asarray(post.net_params(th), dtype=float)
-        return (np.moveaxis(np.asarray(net.unit_outputs(w, grid), dtype=float), -1, 1),
-                w[:, -1], np.asarray(net.apply(w, grid), dtype=float))  # (k, N, n), (k,), (k, n)
+        return (
+            np.moveaxis(np.asarray(net.unit_outputs(w, grid), dtype=float), -1, 1),
+            w[:, -1],
+            np.asarray(net.apply(w, grid), dtype=float),
+        )  # (k, N, n), (k,), (k, n)
 
     bands = None
     if band_theta is not None:
@@ -149,18 +164,35 @@ def units(run, *, mode=None, modes=None, max_draws: int = 500, extrapolate: floa
             fig = ax.figure
         handles = []
         if data:
-            ax.plot(post.data.x, post.data.y, ls="none", marker="o", ms=1.2, color="0.55",
-                    mec="none", zorder=1)
-            handles.append(Line2D([], [], ls="none", marker="o", ms=2.5, color="0.55",
-                                  mec="none", label="data"))
+            ax.plot(
+                post.data.x,
+                post.data.y,
+                ls="none",
+                marker="o",
+                ms=1.2,
+                color="0.55",
+                mec="none",
+                zorder=1,
+            )
+            handles.append(
+                Line2D(
+                    [], [], ls="none", marker="o", ms=2.5, color="0.55", mec="none", label="data"
+                )
+            )
         for i in range(n_units):
             col = colors[i]
             if bands:
-                ax.fill_between(grid, *bands["units"][:, i], color=col, alpha=0.25, lw=0,
-                                zorder=2)
+                ax.fill_between(grid, *bands["units"][:, i], color=col, alpha=0.25, lw=0, zorder=2)
             ax.plot(grid, line_u[i], color=col, lw=1.1, zorder=3)
-            handles.append(Line2D([], [], color=col, lw=1.1,
-                                  label=rf"unit ${i + 1}$: $t_{{{i + 1}}} = {_fmt_t(t[i])}$"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=col,
+                    lw=1.1,
+                    label=rf"unit ${i + 1}$: $t_{{{i + 1}}} = {_fmt_t(t[i])}$",
+                )
+            )
         if bands:
             ax.axhspan(*bands["c"], color="0.5", alpha=0.2, lw=0, zorder=2)
         ax.axhline(line_c, color="0.35", ls="--", lw=0.9, zorder=3)
@@ -168,8 +200,11 @@ def units(run, *, mode=None, modes=None, max_draws: int = 500, extrapolate: floa
         if bands:
             ax.fill_between(grid, *bands["sum"], color="k", alpha=0.2, lw=0, zorder=4)
         ax.plot(grid, line_s, color="k", lw=1.4, zorder=5)
-        handles.append(Line2D([], [], color="k", lw=1.4,
-                              label=r"sum $f(x) = c + \sum_i a_i\,\phi(w_i x + b_i)$"))
+        handles.append(
+            Line2D(
+                [], [], color="k", lw=1.4, label=r"sum $f(x) = c + \sum_i a_i\,\phi(w_i x + b_i)$"
+            )
+        )
         if bands:
             handles.append(Patch(color="0.6", alpha=0.5, lw=0, label="68% band"))
         lo, hi = post.data.x_range
@@ -179,8 +214,11 @@ def units(run, *, mode=None, modes=None, max_draws: int = 500, extrapolate: floa
         ax.set_xlim(grid[0], grid[-1])
         ax.set_xlabel("$x$")
         ax.set_ylabel(r"$a_i\,\phi(w_i x + b_i)$, $c$, $f(x)$")
-        title = ("posterior, canonical units" if mode is None else
-                 "MAP draw of a mode" + (" (bands: its draws)" if bands else ""))
+        title = (
+            "posterior, canonical units"
+            if mode is None
+            else "MAP draw of a mode" + (" (bands: its draws)" if bands else "")
+        )
         ax.set_title(f"{net.activation}, $N = {n_units}$: {title}", fontsize=9)
         if not own:
             ax.legend(handles=handles, loc="best", fontsize=7)
@@ -189,6 +227,13 @@ def units(run, *, mode=None, modes=None, max_draws: int = 500, extrapolate: floa
         else:  # many units: a wider figure with the legend underneath
             fig.set_size_inches(_style.PAGE * 0.8, 3.6)
             fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=7)
-    fig.bayes_uat = {"grid": grid, "theta": theta, "units": line_u, "c": float(line_c),
-                     "sum": line_s, "bands": bands, "t": np.asarray(t)}
+    fig.bayes_uat = {
+        "grid": grid,
+        "theta": theta,
+        "units": line_u,
+        "c": float(line_c),
+        "sum": line_s,
+        "bands": bands,
+        "t": np.asarray(t),
+    }
     return fig
