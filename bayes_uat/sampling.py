@@ -164,7 +164,7 @@ class _NUTS:
             chain_method=chain_method,
             progress_bar=progress,
         )
-        self.key, self.dtype, self.max_depth = key, posterior.dtype, max_tree_depth
+        self.key = key
         self.warmup, self.posterior = warmup, posterior
 
     def first(self, init):
