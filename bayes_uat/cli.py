@@ -14,6 +14,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from .runtime import enable_compilation_cache, set_host_device_count
+
 # Flags whose CLI name differs from the config key.
 _RENAME = {"sgd_steps": "sgd-steps", "sgd_restarts": "sgd-restarts"}
 
@@ -207,32 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def enable_compilation_cache() -> str | None:
-    """Keep XLA's compiled programs on disk, so a second run of the same shapes skips
-    compilation. Directory: $BAYES_UAT_JAX_CACHE (empty: off), else
-    ~/.cache/bayes_uat/jax."""
-    path = os.environ.get("BAYES_UAT_JAX_CACHE")
-    if path is None:
-        path = str(Path.home() / ".cache" / "bayes_uat" / "jax")
-    if not path:
-        return None
-    import jax
-
-    jax.config.update("jax_compilation_cache_dir", path)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Host devices let NUTS run one chain per device on CPU ("parallel"; measured faster
-    # than vectorised chains, docs/benchmarks.md). XLA reads this flag once, when its
-    # backend starts (first computation), so it is set before any.
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_force_host_platform_device_count" not in flags:
-        chains = getattr(args, "chains", None) or 4
-        n = max(os.cpu_count() or 1, chains)
-        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n}".strip()
+    # than vectorised chains, docs/benchmarks.md); set before JAX's first computation.
+    set_host_device_count(max(os.cpu_count() or 1, getattr(args, "chains", None) or 4))
     enable_compilation_cache()
     try:
         return args.func(args)

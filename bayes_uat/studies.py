@@ -28,12 +28,10 @@ Example
 from __future__ import annotations
 
 import math
-import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -46,23 +44,6 @@ from .sampling import sample
 
 LEVELS = (2.5, 16.0, 50.0, 84.0, 97.5)
 SEED000_TARGET = "sin(2*x) + 0.3*x**2 - 0.5*abs(x)"
-
-
-def enable_compilation_cache(path: str | Path | None = None) -> str | None:
-    """Keep XLA's compiled programs on disk so repeated shapes (SGD segments, a second
-    ``make figures``) skip compilation.  Directory: ``path``, else $BAYES_UAT_JAX_CACHE
-    (empty: off), else ~/.cache/bayes_uat/jax.  Returns the directory, or None when off."""
-    if path is None:
-        path = os.environ.get("BAYES_UAT_JAX_CACHE")
-        if path is None:
-            path = str(Path.home() / ".cache" / "bayes_uat" / "jax")
-    if not path:
-        return None
-    import jax
-
-    jax.config.update("jax_compilation_cache_dir", str(path))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
-    return str(path)
 
 
 def _log(log: Callable[[str], None] | None, msg: str) -> None:

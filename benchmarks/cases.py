@@ -15,22 +15,20 @@ import resource
 import sys
 import time
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
-# Host devices as the bayes-uat command sets them (max(cores, 4)), so NUTS's default
-# chain method on CPU (one chain per device) is what is measured.
-os.environ.setdefault(
-    "XLA_FLAGS", f"--xla_force_host_platform_device_count={max(os.cpu_count(), 4)}"
-)
-
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-
-import bayes_uat as bu  # noqa: E402
-from bayes_uat.modes import to_canonical  # noqa: E402
-from bayes_uat.summary import diagnostics  # noqa: E402
+import bayes_uat as bu
+from bayes_uat.modes import to_canonical
+from bayes_uat.runtime import set_host_device_count
+from bayes_uat.summary import diagnostics
 
 WALKERS, STEPS = 28, 10_000
+
+# host devices as the bayes-uat command sets them, so NUTS's CPU default (one chain per
+# device) is what is measured; read by XLA at its first computation, which is later
+set_host_device_count(max(os.cpu_count() or 1, 4))
 
 
 def blog_posterior(dtype=None):

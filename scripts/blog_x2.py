@@ -18,12 +18,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# One NUTS chain per host device (the faster choice on CPU, docs/benchmarks.md): XLA reads
-# this when its backend starts, so it is set before any computation.
-os.environ.setdefault(
-    "XLA_FLAGS", f"--xla_force_host_platform_device_count={max(os.cpu_count() or 1, 4)}"
-)
-
 # The blog's numbers, for the side-by-side table.
 BLOG = {
     "sgd": ("24 sig(-1.4*x -4.9) + 23 sig(1.5*x -5.0) + 1.0", -0.73),
@@ -38,12 +32,14 @@ def main(argv=None) -> int:
     ap.add_argument("--figures", default=str(ROOT / "figures"))
     args = ap.parse_args(argv)
 
-    from bayes_uat.cli import enable_compilation_cache
     from bayes_uat.compare import Comparison
     from bayes_uat.config import RunConfig
     from bayes_uat.records import atomic_path, write_json
     from bayes_uat.runner import execute
+    from bayes_uat.runtime import enable_compilation_cache, set_host_device_count
 
+    # one NUTS chain per host device, the faster choice on CPU (docs/benchmarks.md)
+    set_host_device_count(max(os.cpu_count() or 1, 4))
     enable_compilation_cache()
 
     common = dict(

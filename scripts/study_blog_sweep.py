@@ -10,7 +10,6 @@ Writes figures/blog_sweep_*.png/.pdf and the numbers into figures/blog_sweep.jso
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -51,13 +50,13 @@ def main(argv=None) -> int:
     ap.add_argument("--figures", default=str(ROOT / "figures"))
     args = ap.parse_args(argv)
     # two host devices: NUTS runs its two chains side by side (set before JAX starts)
-    os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 
-    from bayes_uat import make_dataset, plots, studies
+    from bayes_uat import make_dataset, plots, runtime, studies
     from bayes_uat.modes import find_modes
     from bayes_uat.records import versions, write_json
 
-    studies.enable_compilation_cache()
+    runtime.set_host_device_count(2)  # NUTS runs its two chains side by side
+    runtime.enable_compilation_cache()
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)

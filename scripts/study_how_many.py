@@ -10,7 +10,6 @@ Writes figures/how_many_*.png/.pdf and the numbers into figures/how_many.json.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -48,12 +47,12 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="tiny settings (a smoke test)")
     ap.add_argument("--figures", default=str(ROOT / "figures"))
     args = ap.parse_args(argv)
-    os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 
-    from bayes_uat import plots, studies
+    from bayes_uat import plots, runtime, studies
     from bayes_uat.records import versions, write_json
 
-    studies.enable_compilation_cache()
+    runtime.set_host_device_count(2)  # NUTS runs its two chains side by side
+    runtime.enable_compilation_cache()
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)

@@ -28,10 +28,10 @@ def main(argv=None) -> int:
     ap.add_argument("--figures", default=str(ROOT / "figures"))
     args = ap.parse_args(argv)
 
-    from bayes_uat import plots, studies
+    from bayes_uat import plots, runtime, studies
     from bayes_uat.records import versions, write_json
 
-    studies.enable_compilation_cache()
+    runtime.enable_compilation_cache()
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)

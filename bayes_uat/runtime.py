@@ -1,0 +1,46 @@
+"""Process-level JAX settings: host devices for parallel chains, the compilation cache.
+
+Both must be set before JAX runs its first computation (importing jax is fine; computing is
+not), so scripts and the ``bayes-uat`` command call these at start-up.
+
+Example
+-------
+>>> from bayes_uat.runtime import enable_compilation_cache, set_host_device_count
+>>> set_host_device_count(4)  # doctest: +SKIP
+>>> enable_compilation_cache()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_FLAG = "--xla_force_host_platform_device_count"
+
+
+def set_host_device_count(n: int) -> int:
+    """Ask XLA for ``n`` CPU host devices (one NUTS chain each, ``chain_method="parallel"``),
+    unless XLA_FLAGS already names a count. Returns the count in force."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    for part in flags.split():
+        if part.startswith(_FLAG + "="):
+            return int(part.split("=", 1)[1])
+    os.environ["XLA_FLAGS"] = f"{flags} {_FLAG}={int(n)}".strip()
+    return int(n)
+
+
+def enable_compilation_cache(path: str | Path | None = None) -> str | None:
+    """Keep XLA's compiled programs on disk so a second run of the same shapes skips
+    compilation. Directory: ``path``, else $BAYES_UAT_JAX_CACHE (empty: off), else
+    ~/.cache/bayes_uat/jax. Returns the directory, or None when off."""
+    if path is None:
+        path = os.environ.get("BAYES_UAT_JAX_CACHE")
+        if path is None:
+            path = str(Path.home() / ".cache" / "bayes_uat" / "jax")
+    if not path:
+        return None
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", str(path))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    return str(path)
