@@ -320,35 +320,41 @@ class Discovery:
     Attributes:
         samples: the draws, (chains, draws, dim).
         modes: :func:`find_modes` on them.
+        visits: (chains, modes) booleans: chain c reached mode k, i.e. at least
+            ``visit_share`` of its kept draws lie in it.
         chain_mode: the mode each chain spent most of its kept draws in (-1: none).
-        chains_per_mode: how many chains ended in each mode.
     """
 
     samples: Samples
     modes: ModeSet
+    visits: np.ndarray
     chain_mode: np.ndarray
-    chains_per_mode: np.ndarray
+
+    @property
+    def chains_per_mode(self) -> np.ndarray:
+        """How many chains reached each mode."""
+        return self.visits.sum(axis=0)
 
     def p_all_found(self, k: int) -> float:
         """Probability that k chains drawn at random (without replacement) from these
-        reach every mode — by inclusion–exclusion over the modes missed."""
+        reach every mode: inclusion–exclusion over the set S of modes missed, each term
+        C(#chains reaching no mode of S, k) / C(n, k)."""
         from itertools import combinations
         from math import comb
 
-        n, counts = len(self.chain_mode), self.chains_per_mode
-        m = len(counts)
+        n, m = self.visits.shape
         if k > n:
             raise ValueError(f"k = {k} exceeds the {n} chains run")
-        total = 0.0
+        total = 0
         for r in range(m + 1):
             for missed in combinations(range(m), r):
-                rest = n - int(sum(counts[list(missed)]))
+                rest = int(np.sum(~self.visits[:, list(missed)].any(axis=1))) if r else n
                 total += (-1) ** r * comb(rest, k)
         return float(total / comb(n, k))
 
     def chains_needed(self, p: float = 0.95) -> int | None:
         """Fewest chains that reach every mode with probability ≥ p (None: not even all)."""
-        for k in range(1, len(self.chain_mode) + 1):
+        for k in range(1, self.visits.shape[0] + 1):
             if self.p_all_found(k) >= p:
                 return k
         return None
@@ -362,12 +368,14 @@ def discover_modes(
     draws: int = 20,
     seed: int = 0,
     sgd_steps: int = 300,
+    visit_share: float = 0.25,
     **find,
 ) -> Discovery:
     """Many short NUTS chains for mode discovery (as in Wiese et al. 2023): every chain
     starts from its own short SGD run (restarts vmapped, PyTorch-style initialisation),
-    is warmed up, and keeps a few draws; :func:`find_modes` groups what they reached.
-    Keyword arguments go to :func:`find_modes`."""
+    is warmed up, and keeps a few draws; :func:`find_modes` groups what they reached, and a
+    chain counts as reaching a mode when at least ``visit_share`` of its kept draws lie in
+    it. Other keyword arguments go to :func:`find_modes`."""
     from .optimize import train_sgd
     from .sampling import sample
 
@@ -383,12 +391,12 @@ def discover_modes(
         progress=False,
     )
     modes = find_modes(posterior, s, **find)
-    lab = modes.labels
-    chain_mode = np.array(
-        [
-            np.bincount(r[r >= 0], minlength=len(modes)).argmax() if np.any(r >= 0) else -1
-            for r in lab
-        ]
-    )
-    per = np.array([int(np.sum(chain_mode == k)) for k in range(len(modes))])
-    return Discovery(samples=s, modes=modes, chain_mode=chain_mode, chains_per_mode=per)
+    return Discovery(s, modes, *chain_visits(modes.labels, len(modes), visit_share))
+
+
+def chain_visits(labels: np.ndarray, n_modes: int, visit_share: float = 0.25):
+    """(visits, chain_mode) from per-draw mode labels of shape (chains, draws), -1 = none."""
+    counts = np.stack([(labels == k).sum(axis=1) for k in range(n_modes)], axis=1)
+    visits = counts >= visit_share * labels.shape[1]
+    chain_mode = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1)
+    return visits, chain_mode
