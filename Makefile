@@ -37,6 +37,7 @@ figures: $(STAMP)       ## regenerate every figure in figures/
 	$(BIN)/python scripts/make_figures.py
 
 bench: $(STAMP)         ## speed benchmarks; results into docs/benchmarks.md
+	$(BIN)/python benchmarks/discovery.py
 	$(BIN)/python benchmarks/run.py
 
 clean:
