@@ -9,12 +9,11 @@ Writes figures/how_many_*.png/.pdf and the numbers into figures/how_many.json.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _study import parse_args
 
 
 def settings(quick: bool) -> dict:
@@ -43,16 +42,11 @@ def settings(quick: bool) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="tiny settings (a smoke test)")
-    ap.add_argument("--figures", default=str(ROOT / "figures"))
-    args = ap.parse_args(argv)
+    args = parse_args(__doc__, argv, host_devices=2)
 
-    from bayes_uat import plots, runtime, studies
+    from bayes_uat import plots, studies
     from bayes_uat.records import versions, write_json
 
-    runtime.set_host_device_count(2)  # NUTS runs its two chains side by side
-    runtime.enable_compilation_cache()
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)
