@@ -118,23 +118,18 @@ def compare_text(run) -> str:
 
 
 def cmd_run(args) -> int:
-    from .config import RunConfig
-    from .runner import execute
+    from .runner import checkpoint_config, execute
 
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
     if args.resume:
         out = Path(args.resume)
-        import json
-
-        import numpy as np
-
-        ck = out / "checkpoint.npz"
-        if not ck.is_file():
-            raise ValueError(f"cannot resume {str(out)!r}: no checkpoint.npz there")
-        with np.load(ck, allow_pickle=False) as f:
-            cfg = RunConfig.from_dict(json.loads(str(f["config"])), source=str(ck))
         run = execute(
-            cfg, out, resume=True, progress=not args.quiet, figures=not args.no_figures, log=log
+            checkpoint_config(out),
+            out,
+            resume=True,
+            progress=not args.quiet,
+            figures=not args.no_figures,
+            log=log,
         )
     else:
         if args.out is None:

@@ -97,6 +97,15 @@ def write_checkpoint(
             )
 
 
+def checkpoint_config(run_dir: str | Path) -> RunConfig:
+    """The configuration an interrupted run in ``run_dir`` was started with."""
+    ck = Path(run_dir) / CHECKPOINT
+    if not ck.is_file():
+        raise ValueError(f"cannot resume {str(run_dir)!r}: no {CHECKPOINT} there")
+    with np.load(ck, allow_pickle=False) as f:
+        return RunConfig.from_dict(json.loads(str(f["config"])), source=str(ck))
+
+
 def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
     with np.load(path, allow_pickle=False) as f:
         saved = json.loads(str(f["config"]))
