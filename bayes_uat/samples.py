@@ -94,11 +94,18 @@ class Samples:
         """Every ``every``-th draw of each chain."""
         if every < 1:
             raise ValueError(f"thinning step must be >= 1, got {every}")
+        return self._select(slice(None, None, every))
+
+    def head(self, draws: int) -> Samples:
+        """The first ``draws`` draws of each chain."""
+        return self._select(slice(None, draws))
+
+    def _select(self, index: slice) -> Samples:
         return replace(
             self,
-            theta=self.theta[:, ::every],
-            log_prob=self.log_prob[:, ::every],
-            stats={k: v[:, ::every] for k, v in self.stats.items()},
+            theta=self.theta[:, index],
+            log_prob=self.log_prob[:, index],
+            stats={k: v[:, index] for k, v in self.stats.items()},
         )
 
     def concat(self, other: Samples) -> Samples:

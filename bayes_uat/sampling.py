@@ -485,7 +485,7 @@ def sample(
             samples = samples.concat(wrap(*backend.resume(state, start), 0.0))
     else:
         samples = wrap(*backend.first(start), 0.0)
-    samples = _replace_wall(samples, samples.wall_time + time.perf_counter() - t0)
+    samples = replace(samples, wall_time=samples.wall_time + time.perf_counter() - t0)
     if callback is not None:
         callback(samples, backend.state())
     while samples.draws < draws:
@@ -495,7 +495,7 @@ def sample(
         if callback is not None:
             callback(samples, backend.state())
     if samples.draws > draws:
-        samples = _trim(samples, draws)
+        samples = samples.head(draws)
 
     info = dict(
         warmup=warmup, chain_method=options.get("chain_method") if method == "nuts" else "ensemble"
@@ -510,21 +510,4 @@ def sample(
             ),
             mean_num_steps=float(samples.stats["num_steps"].mean()),
         )
-    return _replace_info(samples, info)
-
-
-def _replace_wall(s: Samples, wall: float) -> Samples:
-    return replace(s, wall_time=float(wall))
-
-
-def _replace_info(s: Samples, info: dict) -> Samples:
-    return replace(s, info={**s.info, **info})
-
-
-def _trim(s: Samples, draws: int) -> Samples:
-    return replace(
-        s,
-        theta=s.theta[:, :draws],
-        log_prob=s.log_prob[:, :draws],
-        stats={k: v[:, :draws] for k, v in s.stats.items()},
-    )
+    return replace(samples, info={**samples.info, **info})
