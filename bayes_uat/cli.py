@@ -27,7 +27,7 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
         "target": "target name (x2, sin, abs, bump, sawtooth, step) or an expression in x",
         "data": "CSV or NPZ file with columns/arrays x and y (instead of --target)",
         "units": "hidden units: 2, or 8,8 for two layers, or 'linear' for none",
-        "sampler": "nuts, emcee or aies",
+        "sampler": "nuts, ensemble (JAX-native stretch move), emcee or aies",
         "chains": "NUTS chains or ensemble walkers (default 4 / 4·dim)",
         "likelihood": "mse (the blog's) or gaussian",
         "prior_std": "std of the Gaussian prior on every weight",

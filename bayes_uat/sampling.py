@@ -1,12 +1,15 @@
-"""Sampling the posterior: numpyro NUTS, emcee, numpyro AIES — one call, one result type.
+"""Sampling the posterior: NUTS, ensembles (JAX-native, emcee, numpyro's AIES) — one call,
+one result type.
 
-All three use the posterior's single interface, the log-density over a flat θ:
+All use the posterior's single interface, the log-density over a flat θ:
 
-* NUTS gets ``potential_fn = −log p(θ | D)`` (no per-weight ``sample`` sites), several
-  chains vectorised on one device or one per device;
+* NUTS (numpyro) gets ``potential_fn = −log p(θ | D)`` (no per-weight ``sample`` sites),
+  several chains vectorised on one device or one per device;
+* ``"ensemble"`` (:mod:`bayes_uat.ensemble`) runs emcee's stretch and DE moves as one
+  compiled JAX loop that carries each walker's log-density: the fast ensemble path;
 * emcee gets the jitted, vmapped ``log_prob`` with ``vectorize=True`` (one call per
-  half-ensemble update);
-* AIES (numpyro's affine-invariant ensemble sampler) runs entirely in JAX.
+  half-ensemble update; bounded by emcee's own per-step Python overhead);
+* AIES (numpyro's affine-invariant ensemble sampler) runs in JAX through numpyro's MCMC.
 
 Runs proceed in chunks of draws; after each chunk ``callback(samples_so_far, state)`` is
 called with the sampler's full state as a dict of arrays, which :func:`sample` accepts back
@@ -35,7 +38,7 @@ from .optimize import SGDResult, train_sgd
 from .posterior import Posterior
 from .samples import Samples
 
-METHODS = ("nuts", "emcee", "aies")
+METHODS = ("nuts", "ensemble", "emcee", "aies")
 INITS = ("sgd", "prior")
 
 
@@ -276,6 +279,70 @@ class _AIES:
         return self._continue()
 
 
+class _Ensemble:
+    """The JAX-native ensemble (:mod:`bayes_uat.ensemble`). Step t draws its random numbers
+    from (seed, t), so chunks and resumed runs draw exactly what one run draws; the state is
+    positions, log-densities and the step count."""
+
+    def __init__(
+        self, posterior, chains, warmup, chunk, key, progress, *, moves="stretch", stretch_a=2.0
+    ):
+        from . import ensemble
+
+        if chains % 2:
+            raise ValueError(
+                f"the ensemble needs an even number of walkers, got chains={chains}; "
+                f"use {chains + 1}"
+            )
+        ensemble.move_weights(moves)  # validates
+        if (
+            isinstance(stretch_a, bool)
+            or not isinstance(stretch_a, (int, float))
+            or not stretch_a > 1
+        ):
+            raise ValueError(f"stretch_a must be a number > 1 (emcee uses 2), got {stretch_a!r}")
+        self.E, self.posterior, self.moves, self.a = ensemble, posterior, moves, float(stretch_a)
+        self.warmup, self.chunk, self.key = warmup, chunk, key
+        self.st, self.t = None, 0
+
+    def _steps(self, n, keep):
+        self.st, trace = self.E.run(
+            self.posterior.log_density,
+            self.key,
+            self.st,
+            n,
+            start=self.t,
+            moves=self.moves,
+            a=self.a,
+            keep=keep,
+        )
+        self.t += n
+        return trace
+
+    def _collect(self):
+        xs, lps, acc = (np.swapaxes(np.asarray(t), 0, 1) for t in self._steps(self.chunk, True))
+        return xs, lps, dict(accepted=acc)
+
+    def first(self, init):
+        self.st = self.E.init(self.posterior.log_density, jnp.asarray(init, self.posterior.dtype))
+        if self.warmup:
+            self._steps(self.warmup, False)
+        return self._collect()
+
+    next = _collect
+
+    def state(self) -> dict:
+        return dict(
+            x=np.asarray(self.st.x), log_prob=np.asarray(self.st.log_prob), step=np.asarray(self.t)
+        )
+
+    def resume(self, state: dict, init):
+        dt = self.posterior.dtype
+        self.st = self.E.State(jnp.asarray(state["x"], dt), jnp.asarray(state["log_prob"], dt))
+        self.t = int(state["step"])
+        return self._collect()
+
+
 class _Emcee:
     def __init__(self, posterior, chains, warmup, chunk, seed, progress, *, moves=None):
         import emcee
@@ -376,7 +443,8 @@ def sample(
 
     Args:
         posterior: the target.
-        method: ``"nuts"``, ``"emcee"`` or ``"aies"``.
+        method: ``"nuts"``, ``"ensemble"`` (JAX-native stretch/DE moves, the fast ensemble),
+            ``"emcee"`` or ``"aies"`` (numpyro).
         chains: NUTS chains, or ensemble walkers (default 4 chains / 4·dim walkers).
         warmup: NUTS adaptation steps, or ensemble burn-in steps (discarded).
         draws: kept draws per chain (per walker).
@@ -389,7 +457,9 @@ def sample(
         resume: ``(samples_so_far, state)`` from a callback: continue to ``draws`` in total.
         **options: NUTS: ``dense_mass`` (False), ``max_tree_depth`` (10), ``target_accept``
             (0.8), ``chain_method`` ("auto", "vectorized" or "parallel"; see
-            :func:`choose_chain_method`); AIES: ``moves``
+            :func:`choose_chain_method`); ensemble: ``moves`` ("stretch", "de" or a
+            mapping of weights such as ``{"stretch": 0.8, "de": 0.2}``) and ``stretch_a`` (2);
+            AIES: ``moves``
             ("stretch" or "de"); emcee: ``moves`` (an emcee move).
 
     Returns:
@@ -412,6 +482,7 @@ def sample(
         )
     allowed = {
         "nuts": {"dense_mass", "max_tree_depth", "target_accept", "chain_method"},
+        "ensemble": {"moves", "stretch_a"},
         "aies": {"moves"},
         "emcee": {"moves"},
     }[method]
@@ -420,9 +491,9 @@ def sample(
         raise ValueError(
             f"unknown option(s) {sorted(unknown)} for method={method!r}; allowed: {sorted(allowed)}"
         )
-    if method == "aies" and chains % 2:
+    if method in ("aies", "ensemble") and chains % 2:
         raise ValueError(
-            f"AIES needs an even number of walkers, got chains={chains}; use {chains + 1}"
+            f"{method} needs an even number of walkers, got chains={chains}; use {chains + 1}"
         )
     if method != "nuts" and chains < 2 * posterior.dim:
         # with fewer walkers than that the stretch and DE moves explore a thin subspace
@@ -446,6 +517,8 @@ def sample(
     key = jax.random.PRNGKey(seed)
     if method == "nuts":
         backend = _NUTS(posterior, chains, warmup, chunk, key, progress, **options)
+    elif method == "ensemble":
+        backend = _Ensemble(posterior, chains, warmup, chunk, key, progress, **options)
     elif method == "aies":
         backend = _AIES(posterior, chains, warmup, chunk, key, progress, **options)
     else:

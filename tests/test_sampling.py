@@ -36,6 +36,9 @@ def linear():
         ("nuts", dict(chains=4, warmup=500, draws=1000)),
         ("emcee", dict(chains=8, warmup=500, draws=3000)),
         ("aies", dict(chains=8, warmup=500, draws=3000)),
+        ("ensemble", dict(chains=8, warmup=500, draws=3000)),
+        ("ensemble", dict(chains=8, warmup=500, draws=6000, moves="de")),
+        ("ensemble", dict(chains=8, warmup=500, draws=3000, moves={"stretch": 1, "de": 1})),
     ],
 )
 def test_sampler_matches_conjugate_posterior(linear, method, kw):
@@ -49,7 +52,7 @@ def test_sampler_matches_conjugate_posterior(linear, method, kw):
     )
 
 
-@pytest.mark.parametrize("method", ["nuts", "emcee", "aies"])
+@pytest.mark.parametrize("method", ["nuts", "ensemble", "emcee", "aies"])
 def test_same_seed_same_draws_and_chunking_is_invisible(linear, method):
     post, _, _ = linear
     kw = dict(
@@ -64,7 +67,7 @@ def test_same_seed_same_draws_and_chunking_is_invisible(linear, method):
     assert not np.array_equal(a.theta, d.theta)
 
 
-@pytest.mark.parametrize("method", ["nuts", "emcee", "aies"])
+@pytest.mark.parametrize("method", ["nuts", "ensemble", "emcee", "aies"])
 def test_resume_from_callback_state_continues_exactly(linear, method):
     post, _, _ = linear
     kw = dict(
