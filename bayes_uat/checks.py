@@ -62,8 +62,9 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                     f"{div} of {n} NUTS transitions diverged: the sampler "
                     "met curvature it could not follow, so parts of the posterior may be "
                     "missed",
-                    "raise the target acceptance (target_accept=0.95), use a "
-                    "dense mass matrix (--dense-mass), or a tighter prior (--prior-std)",
+                    "raise the target acceptance (--target-accept 0.95; the default is "
+                    "0.9), use a tighter prior (--prior-std), or for a few units the "
+                    "ensemble sampler (--sampler ensemble)",
                 )
             )
         depth = samples.settings.get("max_tree_depth", 10)
@@ -75,8 +76,8 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                     f"{hits} of {n} NUTS draws ({hits / n:.0%}) hit the "
                     f"maximum tree depth {depth}: trajectories were cut short, so the "
                     "sampler moves slowly",
-                    "use a dense mass matrix (--dense-mass), raise --max-tree-depth, or "
-                    "reparameterise; long warm-up helps the step size adapt",
+                    "raise --max-tree-depth or warm up longer; for a few units the ensemble "
+                    "sampler (--sampler ensemble) is faster per effective draw",
                 )
             )
         if "energy" in stats:

@@ -67,6 +67,7 @@ class RunConfig:
     chunk_size: int | None = None
     dense_mass: bool = False
     max_tree_depth: int = 10
+    target_accept: float = 0.9
     seed: int = 0
 
     def __post_init__(self):

@@ -171,7 +171,11 @@ def execute(
     posterior = build_posterior(cfg)
     chains = cfg.chains_or_default(posterior.dim)
     options = (
-        {"dense_mass": cfg.dense_mass, "max_tree_depth": cfg.max_tree_depth}
+        {
+            "dense_mass": cfg.dense_mass,
+            "max_tree_depth": cfg.max_tree_depth,
+            "target_accept": cfg.target_accept,
+        }
         if cfg.sampler == "nuts"
         else {}
     )

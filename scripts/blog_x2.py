@@ -1,9 +1,10 @@
 """Reproduce the blog's x² study (seed 003): N = 2 sigmoid units, its likelihood and prior,
-Adam, then emcee (28 walkers × 10 000 steps) and NUTS (4 chains), corner and fit figures.
+Adam, then the blog's ensemble sampler — emcee's stretch move, 28 walkers × 10 000 steps, run
+as one compiled JAX loop (sampler "ensemble") — and NUTS (4 chains), corner and fit figures.
 
     python scripts/blog_x2.py [--quick] [--out runs/blog_x2] [--figures figures]
 
-Writes run records into runs/blog_x2/{emcee,nuts}, figures into figures/ (blog_x2_*.png
+Writes run records into runs/blog_x2/{ensemble,nuts}, figures into figures/ (blog_x2_*.png
 and .pdf) and the numbers into figures/blog_x2.json.
 """
 
@@ -56,13 +57,13 @@ def main(argv=None) -> int:
     )
     if args.quick:
         runs = {
-            "emcee": RunConfig(sampler="emcee", chains=28, warmup=200, draws=800, **common),
+            "ensemble": RunConfig(sampler="ensemble", chains=28, warmup=200, draws=800, **common),
             "nuts": RunConfig(sampler="nuts", chains=4, warmup=200, draws=200, **common),
         }
     else:
-        # 10 000 emcee steps in all, as the blog: 2 000 burn-in + 8 000 kept.
+        # 10 000 ensemble steps in all, as the blog: 2 000 burn-in + 8 000 kept.
         runs = {
-            "emcee": RunConfig(sampler="emcee", chains=28, warmup=2000, draws=8000, **common),
+            "ensemble": RunConfig(sampler="ensemble", chains=28, warmup=2000, draws=8000, **common),
             "nuts": RunConfig(sampler="nuts", chains=4, warmup=1000, draws=1000, **common),
         }
 
@@ -104,7 +105,11 @@ def main(argv=None) -> int:
     print("\n== SGD vs MCMC max-probability model (loss = −MSE, the blog's units) ==")
     rows = [("blog SGD", *BLOG["sgd"]), ("blog MCMC", *BLOG["map"])]
     rows.append(
-        ("SGD (Adam)", results["emcee"]["sgd"]["equation"], results["emcee"]["sgd"]["blog_loss"])
+        (
+            "SGD (Adam)",
+            results["ensemble"]["sgd"]["equation"],
+            results["ensemble"]["sgd"]["blog_loss"],
+        )
     )
     for name in runs:
         rows.append(
@@ -114,8 +119,9 @@ def main(argv=None) -> int:
         best = next(r for r in results[name]["comparison"]["rows"] if r["name"] == "MAP")
         rows.append((f"refined {name}", best["equation"], -best["mse"]))
     w = max(len(r[1]) for r in rows)
+    lw = max(len(r[0]) for r in rows)
     for label, eq, loss in rows:
-        print(f"{label:<13} {eq:<{w}}  LOSS:{loss:.2f}")
+        print(f"{label:<{lw}} {eq:<{w}}  LOSS:{loss:.2f}")
     write_json(fig_dir / "blog_x2.json", dict(quick=args.quick, runs=results, blog=BLOG))
     print(f"\nfigures in {fig_dir}/blog_x2_*.png, numbers in {fig_dir}/blog_x2.json")
     return 0

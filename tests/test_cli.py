@@ -110,12 +110,27 @@ def test_bad_config_file(tmp_path, capsys, text, message):
         (["--learning-rate", "0"], "learning_rate must be > 0"),
         (["--target", "__import__('os')"], "dunder names are not allowed"),
         (["--sampler", "emcee", "--chains", "4"], "at least 2·dim"),
+        (["--sampler", "ensemble", "--chains", "9"], "even number of walkers, got chains=9"),
+        (["--sampler", "nuts", "--target-accept", "1.2"], "target_accept must be a number in"),
     ],
 )
 def test_bad_flags(tmp_path, capsys, flags, message):
     args = ["run", "--n", "20", "--draws", "5", "--warmup", "5", "--sgd-steps", "5", *flags]
     assert main([*args, "--out", str(tmp_path / "o"), "--quiet", "--no-figures"]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_ensemble_run_in_chunks(tmp_path, capsys):
+    """The default ensemble through the command, in chunks: the record holds every draw and
+    the sampler settings."""
+    out = tmp_path / "ens"
+    args = [a if a != "aies" else "ensemble" for a in SMALL]
+    assert main(["run", *args, "--chunk-size", "15", "--out", str(out), "--no-figures"]) == 0
+    run = load_run(out)
+    assert run.samples.theta.shape == (8, 40, 4) and run.samples.method == "ensemble"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["sampler"]["method"] == "ensemble"
+    assert not (out / CHECKPOINT).exists()
 
 
 def test_resume_errors(tmp_path, capsys):

@@ -131,6 +131,8 @@ def test_errors(small):
         sample(small, "nuts", chains=2, init=np.full(small.dim, np.inf), progress=False)
     with pytest.raises(ValueError, match="init array must have shape"):
         sample(small, "nuts", chains=2, init=np.zeros(3), progress=False)
+    with pytest.raises(ValueError, match=r"target_accept must be a number in \(0, 1\).*got 1.5"):
+        sample(small, "nuts", chains=2, target_accept=1.5, progress=False)
     with pytest.raises(ValueError, match="one device per chain"):
         sample(small, "nuts", chains=64, chain_method="parallel", progress=False)
 

@@ -55,7 +55,7 @@ def test_simulation_based_calibration_nuts():
 
 
 def test_samplers_agree_on_the_blog_posterior():
-    """NUTS, emcee and AIES give the same canonical marginals of the blog's N = 2 posterior:
+    """NUTS, the JAX ensemble, emcee and AIES give the same canonical marginals of the blog's N = 2 posterior:
     means agree within z = 4.5 combined Monte Carlo standard errors sqrt(v₁/n₁ + v₂/n₂),
     n = bulk ESS of the canonical parameter (walkers counted as chains for ensembles)."""
     post = Posterior(MLP(2, "sigmoid"), make_dataset("x2"), prior_std=30.0)
@@ -69,6 +69,9 @@ def test_samplers_agree_on_the_blog_posterior():
         ),
         "aies": sample(
             post, "aies", chains=28, warmup=4000, draws=20000, seed=3, sgd=sgd, progress=False
+        ),
+        "ensemble": sample(
+            post, "ensemble", chains=28, warmup=4000, draws=20000, seed=4, sgd=sgd, progress=False
         ),
     }
     can = {k: to_canonical(post, s.theta) for k, s in runs.items()}
