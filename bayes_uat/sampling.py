@@ -456,11 +456,11 @@ def sample(
             each chunk with the draws so far and the sampler state.
         resume: ``(samples_so_far, state)`` from a callback: continue to ``draws`` in total.
         **options: NUTS: ``dense_mass`` (False), ``max_tree_depth`` (10), ``target_accept``
-            (0.9: on the blog posterior it gave 1.8× the min ESS per second of numpyro's 0.8
-            and no divergences, docs/benchmarks.md), ``chain_method`` ("auto", "vectorized" or "parallel"; see
-            :func:`choose_chain_method`); ensemble: ``moves`` ("stretch", "de" or a
-            mapping of weights such as ``{"stretch": 0.8, "de": 0.2}``) and ``stretch_a`` (2);
-            AIES: ``moves``
+            (0.9: on the blog posterior it gave about twice the min ESS per second of
+            numpyro's 0.8 and no divergences, docs/benchmarks.md), ``chain_method``
+            ("auto", "vectorized" or "parallel"; see :func:`choose_chain_method`);
+            ensemble: ``moves`` ("stretch", "de" or a mapping of weights such as
+            ``{"stretch": 0.8, "de": 0.2}``) and ``stretch_a`` (2); AIES: ``moves``
             ("stretch" or "de"); emcee: ``moves`` (an emcee move).
 
     Returns:
