@@ -57,7 +57,8 @@ def test_simulation_based_calibration_nuts():
 def test_samplers_agree_on_the_blog_posterior():
     """NUTS, the JAX ensemble, emcee and AIES give the same canonical marginals of the blog's
     N = 2 posterior: means agree within z = 4.5 combined Monte Carlo standard errors
-    sqrt(v₁/n₁ + v₂/n₂), n = bulk ESS of the canonical parameter (walkers counted as chains for ensembles)."""
+    sqrt(v₁/n₁ + v₂/n₂), n = bulk ESS of the canonical parameter (walkers counted as chains
+    for ensembles)."""
     post = Posterior(MLP(2, "sigmoid"), make_dataset("x2"), prior_std=30.0)
     sgd = train_sgd(post, restarts=8, learning_rate=0.1, seed=0)
     runs = {
