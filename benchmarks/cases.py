@@ -171,43 +171,52 @@ def case_sampler(method, reps, steps, dtype=None, make_posterior=None, nuts=(4, 
 def case_nuts_chains(reps, chains):
     """Vectorised NUTS on the 49-parameter posterior: draws and leapfrog steps per second
     against the chain count, tree depth capped at 4 (a throughput measurement, not a
-    posterior estimate). Each repetition runs 10 warm-up + 10 draws and 10 warm-up + 30
-    draws; the rates are the differences (20 draws' worth), so the fixed cost of a call
-    (tracing, loading the compiled program) cancels."""
+    posterior estimate). One run: 10 warm-up iterations, then 2 + ``reps`` chunks of K
+    draws, timed chunk by chunk through the sampler's callback. The first chunk holds the
+    warm-up and its compilation, the second compiles the post-warm-up loop; the rates are
+    medians over the later chunks, which run the compiled program alone. K is set from one
+    batched gradient's cost so that a timed chunk takes about two seconds."""
     post = sin16_posterior()
     init = 0.3 * np.random.default_rng(0).normal(size=(chains, post.dim))
+    f = jax.jit(jax.vmap(jax.value_and_grad(post.log_density)))
+    th = jnp.asarray(init, post.dtype)
+    jax.block_until_ready(f(th))
+    t0 = time.perf_counter()
+    for _ in range(5):
+        jax.block_until_ready(f(th))
+    grad_s = (time.perf_counter() - t0) / 5
+    # a draw costs at most 15 leapfrog steps at depth 4; about 8 on average here
+    k = int(np.clip(np.ceil(2.0 / (8 * grad_s)), 5, 1000))
+    stamps = [time.perf_counter()]
 
-    def go(draws, seed):
-        t0 = time.perf_counter()
-        s = bu.sample(
-            post,
-            "nuts",
-            chains=chains,
-            warmup=10,
-            draws=draws,
-            seed=seed,
-            init=init,
-            progress=False,
-            chain_method="vectorized",
-            max_tree_depth=4,
-        )
-        return time.perf_counter() - t0, float(s.stats["num_steps"].sum())
+    def tick(samples, state):
+        stamps.append(time.perf_counter())
 
-    walls, rates, leap = [], [], []
-    for r in range(reps):
-        w_short, _ = go(10, r)
-        w_long, lf_long = go(30, r)
-        walls.append(w_short)
-        if r:  # the first repetition compiles
-            rates.append(chains * 20 / (w_long - w_short))
-            # leapfrog steps of the 20 extra draws, at the long run's mean per draw
-            leap.append(lf_long * 20 / 30 / (w_long - w_short))
-    return dict(
-        walls=walls,
+    s = bu.sample(
+        post,
+        "nuts",
         chains=chains,
-        compile_s=walls[0] - float(np.median(walls[1:])),
-        draws_per_s=float(np.median(rates)),
-        leapfrog_per_s=float(np.median(leap)),
+        warmup=10,
+        draws=(2 + reps) * k,
+        chunk_size=k,
+        seed=0,
+        init=init,
+        progress=False,
+        chain_method="vectorized",
+        max_tree_depth=4,
+        callback=tick,
+    )
+    chunk_s = np.diff(stamps)
+    steps = s.stats["num_steps"].reshape(chains, 2 + reps, k).sum(axis=(0, 2))
+    timed = range(2, 2 + reps)
+    return dict(
+        walls=[float(t) for t in chunk_s],
+        chains=chains,
+        draws_per_chunk=k,
+        compile_s=float(chunk_s[0] + chunk_s[1] - 2 * np.median(chunk_s[2:])),
+        draws_per_s=float(np.median([chains * k / chunk_s[i] for i in timed])),
+        leapfrog_per_s=float(np.median([steps[i] / chunk_s[i] for i in timed])),
+        mean_leapfrog_per_draw=float(s.stats["num_steps"][:, 2 * k :].mean()),
     )
 
 
