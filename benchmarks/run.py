@@ -323,8 +323,7 @@ def render(res: dict, meta: dict) -> str:
         "vectorised NUTS leapfrog step sits the tree building's bookkeeping, which here "
         "costs from a quarter to several times a gradient depending on the batch (last "
         "column); it was not investigated further. Many chains pay on a GPU, not measured "
-        "here.","chains a CPU gains nothing from more of them, each call just takes longer. Many "
-        "chains pay on a GPU, not measured here.",
+        "here.",
     ]
     v, p = r["nuts_vectorized2"], r["nuts_parallel2"]
     c = r["cli_cache"]
