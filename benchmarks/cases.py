@@ -128,6 +128,22 @@ def nuts_stats(s, max_tree_depth=10):
     )
 
 
+def unit_geometry(post, s):
+    """What NUTS faces: the canonical first-layer slopes w (1 % and 99 % quantiles over all
+    units), the correlation of each unit's b with its w (the smallest over units), each
+    unit's median step location −b/w, and the median adapted step size."""
+    can = np.asarray(to_canonical(post, s.theta)).reshape(-1, post.dim)
+    W, b = (np.asarray(i) for i in post.net._layout["layers"][0])
+    w, bb = can[:, W[:, 0]], can[:, b]
+    return dict(
+        w_q01=float(np.quantile(w, 0.01)),
+        w_q99=float(np.quantile(w, 0.99)),
+        min_corr_wb=float(min(abs(np.corrcoef(w[:, i], bb[:, i])[0, 1]) for i in range(len(b)))),
+        unit_locations=[float(v) for v in np.median(-bb / w, axis=0)],
+        median_step_size=float(np.median(s.stats["step_size"])),
+    )
+
+
 def case_sampler(method, reps, steps, dtype=None, make_posterior=None, nuts=(4, 1000, 1000), **kw):
     """One sampler, ``reps`` runs with seeds 0, 1, …. The first run pays compilation (the
     persistent cache then holds it, as in the bayes-uat command) and is left out of the
@@ -158,13 +174,25 @@ def case_sampler(method, reps, steps, dtype=None, make_posterior=None, nuts=(4, 
         if method == "nuts":
             rep.update(nuts_stats(s, kw.get("max_tree_depth", 10)))
             rep["leapfrog_per_s"] = rep["leapfrog"] / walls[-1]
+            rep.update(unit_geometry(post, s))
         per_rep.append(rep)
-    timed = per_rep[1:] if reps > 1 else per_rep
-    out = dict(walls=walls, steps=steps, per_rep=per_rep)
-    out["compile_s"] = walls[0] - float(np.median(walls[1:])) if reps > 1 else None
+    return _timed_summary(walls, per_rep, steps=steps)
+
+
+def _timed_summary(walls, per_rep, **extra):
+    """Leave out the first (compiling) repetition: medians of the others, divergences and
+    depth hits summed over them."""
+    timed = per_rep[1:] if len(walls) > 1 else per_rep
+    out = dict(walls=walls, per_rep=per_rep, **extra)
+    out["compile_s"] = walls[0] - float(np.median(walls[1:])) if len(walls) > 1 else None
     for k in timed[0]:
         v = [rep[k] for rep in timed]
-        out[k] = int(np.sum(v)) if k in ("divergences", "depth_hits") else float(np.median(v))
+        if k in ("divergences", "depth_hits"):
+            out[k] = int(np.sum(v))
+        elif isinstance(v[0], list):
+            out[k] = np.median(v, axis=0).tolist()
+        else:
+            out[k] = float(np.median(v))
     return out
 
 
@@ -291,6 +319,84 @@ def case_grad_throughput(reps, steps, chains, make_posterior=sin16_posterior):
     )
 
 
+def case_nuts_location(reps, steps):
+    """NUTS defaults in a per-unit location parameterisation: each first-layer unit's bias
+    b is replaced by t = −b/‖w‖, the signed distance of its step from the origin
+    (Jacobian ‖w‖ per unit), so that a unit's steepness and location are separate
+    coordinates. Sampled with numpyro directly (4 chains, one per host device, 1000 + 1000,
+    target accept 0.9, diagonal mass), draws mapped back to θ before the ESS."""
+    from numpyro.infer import MCMC, NUTS
+
+    from bayes_uat.sampling import initial_points
+
+    post = blog_posterior()
+    sgd, _ = start_ball(post, WALKERS)
+    W, b = (np.asarray(i) for i in post.net._layout["layers"][0])
+
+    def to_theta(u):
+        norm = jnp.sqrt(jnp.sum(u[W] ** 2, -1))
+        return u.at[b].set(-norm * u[b]), jnp.sum(jnp.log(norm))
+
+    def potential(u):
+        th, log_jac = to_theta(u)
+        return -(post.log_density(th) + log_jac)
+
+    walls, per_rep = [], []
+    for r in range(reps):
+        th0 = initial_points(post, 4, "sgd", sgd=sgd, seed=r, ball=False)
+        u0 = np.array(th0)
+        u0[:, b] = -th0[:, b] / np.sqrt(np.sum(th0[:, W] ** 2, -1))
+        t0 = time.perf_counter()
+        mcmc = MCMC(
+            NUTS(potential_fn=potential, target_accept_prob=0.9),
+            num_warmup=1000,
+            num_samples=1000,
+            num_chains=4,
+            chain_method="parallel",
+            progress_bar=False,
+        )
+        mcmc.run(
+            jax.random.PRNGKey(r),
+            init_params=jnp.asarray(u0),
+            extra_fields=("num_steps", "diverging"),
+        )
+        u = mcmc.get_samples(group_by_chain=True)
+        theta = np.asarray(jax.vmap(jax.vmap(lambda v: to_theta(v)[0]))(u))
+        walls.append(time.perf_counter() - t0)
+        steps_ = np.asarray(mcmc.get_extra_fields(group_by_chain=True)["num_steps"])
+        rep = ess_stats(post, theta, walls[-1])
+        rep.update(
+            mean_leapfrog=float(steps_.mean()),
+            divergences=int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum()),
+            depth_hits=int((steps_ >= 1023).sum()),
+        )
+        per_rep.append(rep)
+    return _timed_summary(walls, per_rep)
+
+
+def case_nuts_ensemble_init(reps, steps):
+    """NUTS defaults started from the last state of a short ensemble run (28 walkers ×
+    1000 steps from the SGD ball; 4 of its walkers) instead of from SGD restarts. The pilot
+    run is included in the wall time."""
+    post = blog_posterior()
+    sgd, _ = start_ball(post, WALKERS)
+    walls, per_rep = [], []
+    for r in range(reps):
+        t0 = time.perf_counter()
+        pilot = bu.sample(
+            post, "ensemble", chains=WALKERS, warmup=0, draws=1000, seed=r, sgd=sgd, progress=False
+        )
+        init = pilot.theta[np.random.default_rng(r).choice(WALKERS, 4, replace=False), -1]
+        s = bu.sample(
+            post, "nuts", chains=4, warmup=1000, draws=1000, seed=r, init=init, progress=False
+        )
+        walls.append(time.perf_counter() - t0)
+        rep = ess_stats(post, s.theta, walls[-1])
+        rep.update(nuts_stats(s))
+        per_rep.append(rep)
+    return _timed_summary(walls, per_rep)
+
+
 def case_chain_method(reps, steps, method):
     post = blog_posterior()
     sgd, _ = start_ball(post, 2)
@@ -334,6 +440,16 @@ CASES = {
     "nuts_vectorized4": lambda a: case_sampler("nuts", a.reps, a.steps, chain_method="vectorized"),
     "sin16_nuts": lambda a: case_sampler(
         "nuts", a.reps, a.steps, make_posterior=sin16_posterior, nuts=(4, 300, 300)
+    ),
+    "nuts_location": lambda a: case_nuts_location(a.reps, a.steps),
+    "nuts_ensemble_init": lambda a: case_nuts_ensemble_init(a.reps, a.steps),
+    "sin16_nuts_depth8": lambda a: case_sampler(
+        "nuts",
+        a.reps,
+        a.steps,
+        make_posterior=sin16_posterior,
+        nuts=(4, 300, 300),
+        max_tree_depth=8,
     ),
     "logprob_floor64": lambda a: case_logprob_floor(a.reps, a.steps),
     "logprob_floor32": lambda a: case_logprob_floor(a.reps, a.steps, "float32"),
