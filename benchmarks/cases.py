@@ -203,7 +203,8 @@ def case_nuts_chains(reps, chains):
     draws, timed chunk by chunk through the sampler's callback. The first chunk holds the
     warm-up and its compilation, the second compiles the post-warm-up loop; the rates are
     medians over the later chunks, which run the compiled program alone. K is set from one
-    batched gradient's cost so that a timed chunk takes about two seconds."""
+    batched gradient's cost. ``compile_s`` is the first two chunks' excess over two timed
+    ones: compilation, plus the 10 warm-up iterations' work."""
     post = sin16_posterior()
     init = 0.3 * np.random.default_rng(0).normal(size=(chains, post.dim))
     f = jax.jit(jax.vmap(jax.value_and_grad(post.log_density)))
@@ -213,7 +214,8 @@ def case_nuts_chains(reps, chains):
     for _ in range(5):
         jax.block_until_ready(f(th))
     grad_s = (time.perf_counter() - t0) / 5
-    # a draw costs at most 15 leapfrog steps at depth 4; about 8 on average here
+    # about 2 s of gradients at 8 leapfrog steps per draw; the rates divide by each chunk's
+    # measured time, whatever its length
     k = int(np.clip(np.ceil(2.0 / (8 * grad_s)), 5, 1000))
     stamps = [time.perf_counter()]
 
