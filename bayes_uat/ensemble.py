@@ -12,7 +12,7 @@ or a random mixture of the two (``moves={"stretch": 0.8, "de": 0.2}``: each step
 
 Unlike emcee, the state carries each walker's log-density, so a step costs exactly two
 half-ensemble evaluations, and unlike numpyro's AIES nothing is recomputed after sampling:
-on the blog workload this runs within a few percent of the log-density's own cost
+on the blog workload this runs at 1.4× the log-density's own cost
 (docs/benchmarks.md).
 
 >>> import jax, jax.numpy as jnp

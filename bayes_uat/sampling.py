@@ -53,7 +53,7 @@ def choose_chain_method(chains: int, requested: str = "auto") -> str:
     there are enough host devices, else all chains in one batch (``"vectorized"``, the GPU
     choice). Vectorised NUTS chains move in lockstep, every chain waiting for the longest
     trajectory of the batch: on the blog posterior with 2 CPU cores, 2 parallel chains ran
-    2.6× faster than 2 vectorised ones (docs/benchmarks.md). CPU host devices exist only if
+    2.2× faster than 2 vectorised ones (docs/benchmarks.md). CPU host devices exist only if
     ``XLA_FLAGS=--xla_force_host_platform_device_count=K`` was set before JAX started — the
     ``bayes-uat`` command does this; library users set it themselves."""
     if requested not in ("auto", "vectorized", "parallel"):
@@ -456,8 +456,8 @@ def sample(
             each chunk with the draws so far and the sampler state.
         resume: ``(samples_so_far, state)`` from a callback: continue to ``draws`` in total.
         **options: NUTS: ``dense_mass`` (False), ``max_tree_depth`` (10), ``target_accept``
-            (0.9: on the blog posterior it gave about twice the min ESS per second of
-            numpyro's 0.8 and no divergences, docs/benchmarks.md), ``chain_method``
+            (0.9: on the blog posterior it gave 1.8× the min ESS per second of numpyro's
+            0.8, docs/benchmarks.md), ``chain_method``
             ("auto", "vectorized" or "parallel"; see :func:`choose_chain_method`);
             ensemble: ``moves`` ("stretch", "de" or a mapping of weights such as
             ``{"stretch": 0.8, "de": 0.2}``) and ``stretch_a`` (2); AIES: ``moves``

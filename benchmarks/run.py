@@ -122,6 +122,39 @@ def machine() -> str:
     )
 
 
+def _bookkeeping_sentence(r: dict) -> str:
+    """What the last column of the chain-scaling table says, from this run's numbers."""
+    share = {
+        c: r[f"nuts_chains_{c}"]["leapfrog_per_s"] / r[f"grad_{c}"]["grads_per_s"]
+        for c in CHAIN_COUNTS
+    }
+    lo_c = min(share, key=share.get)
+    hi_c = max(share, key=share.get)
+    lo, hi = share[lo_c], share[hi_c]
+    if lo >= 0.9:
+        return (
+            f"NUTS turned {lo:.2f} ({lo_c} chains) to {hi:.2f} ({hi_c} chains) of the raw "
+            "gradient rate into leapfrog steps (last column), so the tree building's "
+            "bookkeeping costs little next to a gradient here. A share above 1 means a "
+            "gradient inside NUTS's compiled loop ran faster than the standalone jitted call; "
+            "Python dispatch (about 0.1 ms per call) explains that for calls of a few tenths "
+            "of a millisecond, and for the longer calls it was not investigated."
+        )
+    return (
+        f"NUTS turned {lo:.2f} ({lo_c} chains) to {hi:.2f} ({hi_c} chains) of the raw "
+        "gradient rate into leapfrog steps (last column): the raw call is timed from "
+        "Python, one dispatch per call, while NUTS's loop is compiled whole, so the tree "
+        "building's bookkeeping costs little next to a gradient here."
+    )
+    return (
+        f"Between the raw gradient and a vectorised NUTS leapfrog step sits the tree "
+        f"building's bookkeeping: NUTS turned {lo:.2f} ({lo_c} chains) to {hi:.2f} "
+        f"({hi_c} chains) of the raw gradient rate into leapfrog steps (last column); "
+        "where that share is low, the bookkeeping costs more than the gradient. It was not "
+        "investigated further."
+    )
+
+
 def render(res: dict, meta: dict) -> str:
     r = res
     floor = r["logprob_floor64"]["median_wall"]
@@ -283,7 +316,8 @@ def render(res: dict, meta: dict) -> str:
         f"the canonical slopes w of the units run from {nd['w_q01']:.1f} to "
         f"{nd['w_q99']:.0f} (1 % and 99 % quantiles), and each unit's bias follows its slope, "
         f"b ≈ −t·w with step locations t = "
-        f"{', '.join(f'{v:.1f}' for v in nd['unit_locations'])} (correlation of b with w at "
+        f"{', '.join(f'{v:.1f}'.replace('-', '−') for v in nd['unit_locations'])} "
+        "(correlation of b with w at "
         f"least {nd['min_corr_wb']:.2f}): the unit's step sits at a well-determined place "
         "while its steepness is barely determined, so the spread of b given w grows in "
         "proportion to w — a funnel. A constant mass matrix, diagonal or dense, cannot fit "
@@ -342,18 +376,17 @@ def render(res: dict, meta: dict) -> str:
         )
     best = max(CHAIN_COUNTS, key=lambda c: r[f"nuts_chains_{c}"]["leapfrog_per_s"])
     bestg = max(CHAIN_COUNTS, key=lambda c: r[f"grad_{c}"]["grads_per_s"])
+    best_s = f"{best} chain{'s' if best != 1 else ''}"
+    bestg_s = f"{bestg} chain{'s' if bestg != 1 else ''}"
     lines += [
         "",
         f"On these 2 cores the total rates do not grow with the chain count: the gradient "
-        f"rate peaks at {bestg} chain(s) ({r[f'grad_{bestg}']['grads_per_s']:.0f} per s, "
+        f"rate peaks at {bestg_s} ({r[f'grad_{bestg}']['grads_per_s']:.0f} per s, "
         f"{r['grad_1024']['grads_per_s']:.0f} at 1024) and vectorised NUTS's leapfrog rate "
-        f"at {best} chain(s) ({r[f'nuts_chains_{best}']['leapfrog_per_s']:.0f} per s). More "
+        f"at {best_s} ({r[f'nuts_chains_{best}']['leapfrog_per_s']:.0f} per s). More "
         "chains make each call longer, not each gradient cheaper; for many-chain runs on a "
-        "CPU the cost is linear in the chain count. Between the raw gradient and a "
-        "vectorised NUTS leapfrog step sits the tree building's bookkeeping, which here "
-        "costs from a quarter to several times a gradient depending on the batch (last "
-        "column); it was not investigated further. Many chains pay on a GPU, not measured "
-        "here.",
+        "CPU the cost is linear in the chain count. " + _bookkeeping_sentence(r) + " Many "
+        "chains pay on a GPU, not measured here.",
     ]
     v, p = r["nuts_vectorized2"], r["nuts_parallel2"]
     c = r["cli_cache"]
