@@ -122,6 +122,10 @@ def machine() -> str:
     )
 
 
+def _chains(n: int) -> str:
+    return f"{n} chain{'s' if n != 1 else ''}"
+
+
 def _leapfrog_share(r: dict) -> dict[int, float]:
     """Per chain count: vectorised NUTS's leapfrog rate over the raw batched gradient rate."""
     return {
@@ -137,7 +141,7 @@ def _bookkeeping_sentence(share: dict[int, float]) -> str:
     lo, hi = share[lo_c], share[hi_c]
     if lo >= 0.9:
         return (
-            f"NUTS turned {lo:.2f} ({lo_c} chains) to {hi:.2f} ({hi_c} chains) of the raw "
+            f"NUTS turned {lo:.2f} ({_chains(lo_c)}) to {hi:.2f} ({_chains(hi_c)}) of the raw "
             "gradient rate into leapfrog steps (last column), so the tree building's "
             "bookkeeping costs little next to a gradient here. A share above 1 means a "
             "gradient inside NUTS's compiled loop ran faster than the standalone jitted call; "
@@ -145,15 +149,9 @@ def _bookkeeping_sentence(share: dict[int, float]) -> str:
             "of a millisecond, and for the longer calls it was not investigated."
         )
     return (
-        f"NUTS turned {lo:.2f} ({lo_c} chains) to {hi:.2f} ({hi_c} chains) of the raw "
-        "gradient rate into leapfrog steps (last column): the raw call is timed from "
-        "Python, one dispatch per call, while NUTS's loop is compiled whole, so the tree "
-        "building's bookkeeping costs little next to a gradient here."
-    )
-    return (
         f"Between the raw gradient and a vectorised NUTS leapfrog step sits the tree "
-        f"building's bookkeeping: NUTS turned {lo:.2f} ({lo_c} chains) to {hi:.2f} "
-        f"({hi_c} chains) of the raw gradient rate into leapfrog steps (last column); "
+        f"building's bookkeeping: NUTS turned {lo:.2f} ({_chains(lo_c)}) to {hi:.2f} "
+        f"({_chains(hi_c)}) of the raw gradient rate into leapfrog steps (last column); "
         "where that share is low, the bookkeeping costs more than the gradient. It was not "
         "investigated further."
     )
@@ -381,14 +379,12 @@ def render(res: dict, meta: dict) -> str:
         )
     best = max(CHAIN_COUNTS, key=lambda c: r[f"nuts_chains_{c}"]["leapfrog_per_s"])
     bestg = max(CHAIN_COUNTS, key=lambda c: r[f"grad_{c}"]["grads_per_s"])
-    best_s = f"{best} chain{'s' if best != 1 else ''}"
-    bestg_s = f"{bestg} chain{'s' if bestg != 1 else ''}"
     lines += [
         "",
         f"On these 2 cores the total rates do not grow with the chain count: the gradient "
-        f"rate peaks at {bestg_s} ({r[f'grad_{bestg}']['grads_per_s']:.0f} per s, "
+        f"rate peaks at {_chains(bestg)} ({r[f'grad_{bestg}']['grads_per_s']:.0f} per s, "
         f"{r['grad_1024']['grads_per_s']:.0f} at 1024) and vectorised NUTS's leapfrog rate "
-        f"at {best_s} ({r[f'nuts_chains_{best}']['leapfrog_per_s']:.0f} per s). More "
+        f"at {_chains(best)} ({r[f'nuts_chains_{best}']['leapfrog_per_s']:.0f} per s). More "
         "chains make each call longer, not each gradient cheaper; for many-chain runs on a "
         "CPU the cost is linear in the chain count. " + _bookkeeping_sentence(share) + " Many "
         "chains pay on a GPU, not measured here.",
