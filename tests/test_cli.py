@@ -37,6 +37,8 @@ SMALL = [
     "50",
     "--sgd-restarts",
     "2",
+    "--likelihood",
+    "mse",
     "--quiet",
 ]
 
@@ -107,7 +109,7 @@ def test_bad_config_file(tmp_path, capsys, text, message):
         (["--units", "0"], "units must be positive integers"),
         (["--activation", "swish"], "unknown value 'swish'"),
         (["--prior-std", "-1"], "prior_std must be a positive finite number"),
-        (["--learning-rate", "0"], "learning_rate must be > 0"),
+        (["--learning-rate", "0"], "learning_rate must be a positive finite number"),
         (["--target", "__import__('os')"], "dunder names are not allowed"),
         (["--sampler", "emcee", "--chains", "4"], "at least 2·dim"),
         (["--sampler", "ensemble", "--chains", "9"], "even number of walkers, got chains=9"),
@@ -148,6 +150,7 @@ def _cfg(**kw):
         warmup=20,
         draws=6000,
         chunk_size=200,
+        likelihood="mse",
         sgd_steps=30,
         sgd_restarts=1,
         seed=3,
