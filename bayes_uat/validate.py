@@ -154,7 +154,9 @@ def memory_estimate(*, chains: int, draws: int, dim: int, n: int, in_dim: int = 
 
 
 def _gb(b: float) -> str:
-    return f"{b / 1e9:.3g} GB" if b >= 1e8 else f"{b / 1e6:.3g} MB"
+    if b >= 1e8:
+        return f"{b / 1e9:.3g} GB"
+    return f"{b / 1e6:.3g} MB" if b >= 1e5 else f"{b / 1e3:.3g} kB"
 
 
 def check_memory(*, chains: int, draws: int, dim: int, n: int, in_dim: int = 1) -> int:
