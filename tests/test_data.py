@@ -291,7 +291,7 @@ def test_directory_as_data_says_so(tmp_path):
 
 def test_undecodable_csv_names_the_file(tmp_path):
     p = tmp_path / "latin1.csv"
-    p.write_bytes("x,y\n1,2\n".encode() + b"\xff\xfe,\xe9\n")
+    p.write_bytes(b"x,y\n1,2\n" + b"\xff\xfe,\xe9\n")
     with pytest.raises(ValueError, match=r"latin1\.csv.*not UTF-8 text"):
         load_dataset(p)
     q = tmp_path / "bom.csv"  # the undecodable byte in the header line
