@@ -29,12 +29,12 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from .activations import ACTIVATIONS
+from .data import NOISES
 from .optimize import LOSSES, OPTIMIZERS
 from .posterior import LIKELIHOODS
 from .sampling import METHODS, default_chains
 from .validate import choice, integer, number, positive_int, positive_number, seed
 
-NOISES = ("uniform", "gaussian", "none")
 DTYPES = ("float32", "float64")
 INITS = ("sgd", "prior")
 MAX_TREE_DEPTH = 25  # 2**25 leapfrog steps per draw: far past any useful trajectory
