@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .expr import parse_expression
+from .validate import choice, number, positive_int
 
 NOISES = ("uniform", "gaussian", "none")
 
@@ -193,24 +194,16 @@ def make_dataset(
     x_range = spec.x_range if x_range is None else x_range
     noise = spec.noise if noise is None else noise
     noise_scale = spec.noise_scale if noise_scale is None else noise_scale
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer number of points, got {n!r}")
+    n = positive_int("n", n, fix="the number of data points")
     try:
         lo, hi = (float(v) for v in x_range)
     except (TypeError, ValueError):
         raise ValueError(f"x_range must be two numbers (lo, hi), got {x_range!r}") from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"x_range must be finite with lo < hi, got {x_range!r}")
-    if noise not in NOISES:
-        raise ValueError(f"unknown noise {noise!r}: choose one of {', '.join(NOISES)}")
-    if (
-        isinstance(noise_scale, bool)
-        or not isinstance(noise_scale, (int, float, np.integer, np.floating))
-        or not (math.isfinite(noise_scale) and noise_scale >= 0)
-    ):
-        raise ValueError(f"noise_scale must be a finite number >= 0, got {noise_scale!r}")
-    if spacing not in ("linspace", "random"):
-        raise ValueError(f"spacing must be 'linspace' or 'random', got {spacing!r}")
+    choice("noise", noise, NOISES)
+    noise_scale = number("noise_scale", noise_scale, minimum=0)
+    choice("spacing", spacing, ("linspace", "random"))
     fn = target_function(target)
     rng = np.random.default_rng(seed)
     if spacing == "linspace":
