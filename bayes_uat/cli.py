@@ -18,8 +18,8 @@ from .runtime import enable_compilation_cache, set_host_device_count
 
 # Flags whose CLI name differs from the config key.
 _RENAME = {"sgd_steps": "sgd-steps", "sgd_restarts": "sgd-restarts"}
-# XLA host devices are threads; tens of thousands of them crashed the process. NUTS runs its
-# chains vectorised when there are fewer devices than chains.
+# XLA host devices are threads: 100 000 of them kept JAX from starting for over 2 minutes
+# (and crashed it later); NUTS runs its chains vectorised when there are fewer devices.
 MAX_HOST_DEVICES = 64
 
 # One line per flag; "(default: …)" and the choices are added from RunConfig and the registries.
