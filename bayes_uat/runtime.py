@@ -18,6 +18,23 @@ from pathlib import Path
 _FLAG = "--xla_force_host_platform_device_count"
 
 
+def enable_x64(on: bool = True) -> bool:
+    """Switch JAX's 64-bit mode (``jax_enable_x64``) on or off for the whole process and
+    return the mode now in force. Float64 arrays exist only in this mode; turn it on before
+    creating arrays or posteriors. Importing bayes_uat does not do this for you."""
+    import jax
+
+    jax.config.update("jax_enable_x64", bool(on))
+    return bool(jax.config.jax_enable_x64)
+
+
+def x64_enabled() -> bool:
+    """Whether JAX's 64-bit mode is on."""
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
+
+
 def set_host_device_count(n: int) -> int:
     """Ask XLA for ``n`` CPU host devices (one NUTS chain each, ``chain_method="parallel"``),
     unless XLA_FLAGS already names a count. Returns the count in force."""
