@@ -38,6 +38,7 @@ import numpy as np
 
 from .data import Dataset
 from .nets import MLP
+from .runtime import default_compilation_cache
 
 LIKELIHOODS = ("mse", "gaussian")
 _LOG_2PI = math.log(2 * math.pi)
@@ -131,6 +132,7 @@ class Posterior:
                 "bayes_uat.enable_x64() before building the Posterior, or pass dtype='float32'"
             )
         object.__setattr__(self, "dtype", dtype)
+        default_compilation_cache()
         object.__setattr__(self, "_fns", self._build())
 
     # -- layout ---------------------------------------------------------------------------

@@ -46,6 +46,19 @@ def set_host_device_count(n: int) -> int:
     return int(n)
 
 
+def default_compilation_cache() -> str | None:
+    """Turn on the on-disk compilation cache for library use, once, unless the process
+    already has one or $BAYES_UAT_JAX_CACHE is set to the empty string (off). Called when a
+    :class:`~bayes_uat.Posterior` is built, so a notebook or script that builds the same
+    shapes again skips XLA compilation. Returns the directory in force, or None."""
+    import jax
+
+    current = jax.config.jax_compilation_cache_dir
+    if current:
+        return str(current)
+    return enable_compilation_cache()
+
+
 def enable_compilation_cache(path: str | Path | None = None) -> str | None:
     """Keep XLA's compiled programs on disk so a second run of the same shapes skips
     compilation. Directory: ``path``, else $BAYES_UAT_JAX_CACHE (empty: off), else
