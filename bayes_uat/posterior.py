@@ -412,3 +412,28 @@ class Posterior:
             noise_prior=None if self.noise_prior is None else priors_mod.to_spec(self.noise_prior),
             df=self.df,
         )
+
+
+def posterior_from_config(data: Dataset, model: dict) -> Posterior:
+    """Rebuild a :class:`Posterior` from the model part of a configuration
+    (:meth:`Posterior.config`), as stored in run records; keys it lacks take their defaults."""
+    bias = model.get("bias", True)
+    net = MLP(
+        tuple(model["units"]),
+        model["activation"],
+        in_dim=model.get("in_dim", 1),
+        bias=tuple(bias) if isinstance(bias, list) else bias,
+    )
+    return Posterior(
+        net,
+        data,
+        prior_std=model.get("prior_std", 30.0),
+        likelihood=model.get("likelihood", "mse"),
+        noise_std=model.get("noise_std"),
+        sigma_scale=model.get("sigma_scale"),
+        dtype=model.get("dtype"),
+        prior=model.get("prior") or None,
+        noise_param=model.get("noise_param", "scale"),
+        noise_prior=model.get("noise_prior"),
+        df=model.get("df"),
+    )

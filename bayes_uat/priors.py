@@ -135,7 +135,10 @@ def _as_dist(value, group: str, support: str):
     import numpyro.distributions as nd
 
     if isinstance(value, str):
-        return parse_prior(value, support=support)
+        try:
+            value = float(value)  # "2.5": a normal scale, as a number would be
+        except ValueError:
+            return parse_prior(value, support=support)
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         s = float(value)
         if not (math.isfinite(s) and s > 0):

@@ -312,18 +312,12 @@ def canonicalize(
     if not net.units:
         return (theta, np.zeros(theta.shape[:-1] + (0,), bool)) if return_degenerate else theta
     _need_1d_single(net, "canonicalize")
-    if not all(net.biases):
-        raise ValueError(
-            "canonicalize needs a network with biases (its order is the transition −b/w); for "
-            "bias=False use align(net, theta, reference) with a reference θ (e.g. the MAP)"
-        )
     if not (np.isfinite(tol) and 0 <= tol < 1):
         raise ValueError(f"tol must lie in [0, 1), got {tol}")
-    idx = net.unit_slices()
-    w, b, a = (theta[..., idx[:, k]] for k in range(3))
-    c = theta[..., net.dim - 1]
+    p = _params(net, theta)  # a missing bias reads as zeros: bias-free units sort by (w, a)
+    w, b, a, c = p["W"][0][..., 0], p["b"][0], p["a"], p["c"]
     sym = net.act.symmetry
-    if sym in _FLIPPABLE:
+    if sym in _FLIPPABLE and _flips(net, 0):
         flip = (w < 0) | ((w == 0) & (b < 0))
         if sym == "complement":
             c = c + np.where(flip, a, 0.0).sum(axis=-1)
@@ -334,10 +328,9 @@ def canonicalize(
         w, b, a = w / lam, b / lam, a * lam
     flat = ~(np.abs(w) > tol)
     key = np.where(flat, b, -b / np.where(flat, 1.0, w))
-    order = np.lexsort((a, key, flat), axis=-1)
-    for k, v in enumerate((w, b, a)):
-        theta[..., idx[:, k]] = np.take_along_axis(v, order, axis=-1)
-    theta[..., net.dim - 1] = c
+    order = np.lexsort((a, w, key, flat), axis=-1)
+    w, b, a = (np.take_along_axis(v, order, axis=-1) for v in (w, b, a))
+    _write(net, theta, dict(W=[w[..., None]], b=[b], a=a, c=c))
     if return_degenerate:
         return theta, degenerate_units(net, theta, a_tol=a_tol, w_tol=w_tol)
     return theta

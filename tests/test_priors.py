@@ -249,10 +249,69 @@ def test_symmetries_of_bias_free_networks():
     np.testing.assert_allclose(align(net, moved, theta), theta, atol=1e-12)
     with pytest.raises(ValueError, match="need a bias to absorb"):
         transform(bu.MLP(2, "sigmoid", bias=False), np.ones(4), perm=None, signs=[1.0, -1.0])
-    with pytest.raises(ValueError, match="bias=False use align"):
-        canonicalize(net, theta)
+    # canonical form of bias-free units: flipped so w > 0, sorted by w; invariant, idempotent
+    can = canonicalize(net, theta)
+    np.testing.assert_allclose(canonicalize(net, moved), can, atol=1e-12)
+    np.testing.assert_allclose(canonicalize(net, can), can)
+    np.testing.assert_allclose(np.asarray(net.apply(can, x)), np.asarray(net.apply(theta, x)))
+    w = can[[0, 2, 4]]
+    assert (w > 0).all() and (np.diff(w) > 0).all()
+    # sigmoid units without an output bias: permutations only
+    sig = bu.MLP(2, "sigmoid", bias=False)
+    th = np.array([-1.0, 2.0, 0.5, 3.0])
+    np.testing.assert_allclose(canonicalize(sig, th), th)
 
 
 def test_group_priors_of_bias_free_net_have_no_bias_groups():
     net = bu.MLP((5, 5), "tanh", in_dim=3, bias=False)
     assert [g.name for g in group_priors(net, None, 1.0)] == ["w1", "w2", "a"]
+
+
+# -- the command and TOML ------------------------------------------------------------------
+def test_cli_run_with_group_priors_bias_free_and_student_t(tmp_path, capsys):
+    from bayes_uat import load_run
+    from bayes_uat.cli import main
+
+    out = tmp_path / "run"
+    argv = ["run", "--target", "x2", "--n", "40", "--units", "2", "--activation", "tanh"]
+    argv += ["--likelihood", "student_t", "--df", "5", "--noise-param", "precision"]
+    argv += ["--noise-prior", "gamma(3, 1)", "--prior", "a=laplace(0, 2)", "--prior", "w1=2.0"]
+    argv += ["--bias", "false,true", "--sampler", "aies", "--chains", "16", "--warmup", "20"]
+    argv += ["--draws", "20", "--sgd-steps", "30", "--sgd-restarts", "2", "--quiet"]
+    assert main([*argv, "--out", str(out), "--no-figures"]) == 0
+    run = load_run(out)
+    post = run.posterior
+    assert post.net.names == ("w1", "a1", "w2", "a2", "c")
+    assert post.names[-1] == "log_precision" and post.df == 5.0
+    assert post.config()["prior"] == {
+        "w1": "normal(0, 2)",
+        "a": "laplace(0, 2)",
+        "c": "normal(0, 30)",
+    }
+    assert post.config()["noise_prior"] == "gamma(3, 1)"
+    theta = run.samples.theta[0, -1]
+    rebuilt = bu.Posterior(
+        bu.MLP(2, "tanh", bias=(False, True)),
+        post.data,
+        prior={"w1": 2.0, "a": "laplace(0, 2)"},
+        likelihood="student_t",
+        df=5.0,
+        noise_param="precision",
+        noise_prior="gamma(3, 1)",
+    )
+    assert float(post.log_prob(theta)) == pytest.approx(float(rebuilt.log_prob(theta)), rel=1e-12)
+
+
+def test_toml_prior_table_and_bad_prior_on_the_command_line(tmp_path, capsys):
+    from bayes_uat.cli import main
+    from bayes_uat.config import RunConfig
+
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('units = 2\nactivation = "tanh"\n[prior]\nw1 = "normal(0, 1)"\na = 2.5\n')
+    rc = RunConfig.from_toml(cfg)
+    assert rc.prior == {"w1": "normal(0, 1)", "a": 2.5}
+    out = tmp_path / "bad"
+    assert main(["run", "--prior", "w9=normal(0, 1)", "--out", str(out), "--quiet"]) == 2
+    assert "unknown prior group" in capsys.readouterr().err
+    assert main(["run", "--prior", "w1", "--out", str(out), "--quiet"]) == 2
+    assert "GROUP=SPEC" in capsys.readouterr().err
