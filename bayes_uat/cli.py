@@ -14,7 +14,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from .runtime import enable_compilation_cache, set_host_device_count
+from .runtime import enable_compilation_cache, enable_x64, set_host_device_count
 
 # Flags whose CLI name differs from the config key.
 _RENAME = {"sgd_steps": "sgd-steps", "sgd_restarts": "sgd-restarts"}
@@ -35,10 +35,18 @@ _HELP = {
     "data_seed": ("seed of the generated data's noise", None),
     "units": ("hidden widths: 2, or 8,8 for two layers, or linear for none", None),
     "activation": ("activation of the hidden units", None),
-    "likelihood": ("gaussian (σ inferred unless --noise-std) or mse (the blog's)", None),
-    "noise_std": ("fixed σ of the gaussian likelihood", "inferred"),
-    "prior_std": ("std of the Gaussian prior on every weight", None),
+    "likelihood": (
+        "gaussian or student_t (σ inferred unless --noise-std), or mse (the blog's)",
+        None,
+    ),
+    "noise_std": ("fixed σ of the gaussian or student_t likelihood", "inferred"),
+    "prior_std": ("std of the Gaussian prior on every weight (groups without --prior)", None),
     "dtype": ("floating-point precision", "float64 on CPU, float32 on GPU"),
+    "bias": ("biases: true, false, or one per hidden layer then the output (false,true)", "true"),
+    "prior": ("prior of one parameter group, GROUP=SPEC", None),
+    "noise_param": ("the inferred noise entry of θ is the log of this quantity", None),
+    "noise_prior": ("prior on that noise quantity, e.g. 'gamma(3, 1)'", "half-normal σ"),
+    "df": ("degrees of freedom of --likelihood student_t", "4"),
     "optimizer": ("SGD optimiser", None),
     "learning_rate": ("SGD learning rate", None),
     "sgd_steps": ("SGD steps per restart", None),
@@ -62,12 +70,13 @@ def _choices() -> dict:
     from .activations import ACTIVATIONS
     from .config import DTYPES, INITS, NOISES
     from .optimize import LOSSES, OPTIMIZERS
-    from .posterior import LIKELIHOODS
+    from .posterior import LIKELIHOODS, NOISE_PARAMS
     from .sampling import METHODS
 
     return dict(
         activation=ACTIVATIONS,
         likelihood=LIKELIHOODS,
+        noise_param=NOISE_PARAMS,
         sampler=METHODS,
         optimizer=OPTIMIZERS,
         sgd_loss=LOSSES,
@@ -91,6 +100,13 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
             kw["metavar"] = "{" + ",".join(choices[f.name]) + "}"
         if f.name == "dense_mass":
             p.add_argument(flag, action=argparse.BooleanOptionalAction, **kw)
+        elif f.name == "prior":
+            kw["help"] = (
+                "prior of one parameter group, GROUP=SPEC, e.g. --prior 'w1=normal(0, 1)' "
+                "(groups w1, b1, …, a, c; families: normal, laplace, student_t, cauchy, "
+                "logistic); repeatable (default: N(0, prior-std²) for every group)"
+            )
+            p.add_argument(flag, action="append", **kw)
         elif f.type in ("int", "int | None"):
             p.add_argument(flag, type=int, **kw)
         elif f.type in ("float", "float | None"):
@@ -111,6 +127,27 @@ def _parse_units(s: str):
     return parts[0] if len(parts) == 1 else parts
 
 
+def _parse_priors(items: list[str], base: dict | None) -> dict:
+    out = dict(base or {})
+    for item in items:
+        group, sep, spec = item.partition("=")
+        if not sep or not group.strip() or not spec.strip():
+            raise ValueError(f"--prior takes GROUP=SPEC such as 'w1=normal(0, 1)', got {item!r}")
+        out[group.strip()] = spec.strip()
+    return out
+
+
+def _parse_bias(s: str):
+    words = {"true": True, "false": False, "yes": True, "no": False}
+    try:
+        vals = [words[w.strip().lower()] for w in s.split(",")]
+    except KeyError:
+        raise ValueError(
+            f"--bias takes true, false or one per layer and output such as 'false,true', got {s!r}"
+        ) from None
+    return vals[0] if len(vals) == 1 else vals
+
+
 def _parse_range(s: str):
     try:
         lo, hi = (float(v) for v in s.split(","))
@@ -127,6 +164,8 @@ def config_from_args(args) -> object:
         v = getattr(args, f.name)
         if v is None:
             continue
+        if f.name == "prior":
+            v = _parse_priors(v, base.get("prior"))
         base[f.name] = _flag_value(f.name, v)
     return RunConfig.from_dict(base, source=args.config or "command line")
 
@@ -138,6 +177,10 @@ def _flag_value(name: str, v):
         return _parse_range(v)
     if name == "x_col":
         return [c.strip() for c in v.split(",") if c.strip()]
+    if name == "bias":
+        return _parse_bias(v)
+    if name == "prior" and isinstance(v, list):
+        return _parse_priors(v, None)
     return v
 
 
@@ -345,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         # than vectorised chains, docs/benchmarks.md); set before JAX's first computation.
         set_host_device_count(max(os.cpu_count() or 1, min(chains or 4, MAX_HOST_DEVICES)))
         enable_compilation_cache()
+        enable_x64()
         return args.func(args)
     except (ValueError, OSError) as e:
         print(f"bayes-uat: error: {e}", file=sys.stderr)

@@ -10,6 +10,13 @@ A TOML file holds the same keys as :class:`RunConfig`, flat, spelled as in Pytho
     chains = 28
     draws = 10000
 
+Priors per parameter group (:mod:`bayes_uat.priors`) go in a ``[prior]`` table (or as dotted
+keys, ``prior.w1 = "normal(0, 1)"``)::
+
+    [prior]
+    w1 = "normal(0, 1)"
+    a = "laplace(0, 2)"
+
 Unknown keys, values of the wrong type and values out of range are rejected with a message
 naming the key, before any work starts.
 
@@ -31,7 +38,7 @@ from pathlib import Path
 from .activations import ACTIVATIONS
 from .data import NOISES
 from .optimize import LOSSES, OPTIMIZERS
-from .posterior import LIKELIHOODS
+from .posterior import LIKELIHOODS, NOISE_PARAMS
 from .sampling import METHODS, default_chains
 from .validate import choice, integer, number, positive_int, positive_number, seed
 
@@ -61,6 +68,11 @@ class RunConfig:
     noise_std: float | None = None
     prior_std: float = 30.0
     dtype: str | None = None
+    bias: bool | list = True
+    prior: dict | None = None
+    noise_param: str = "scale"
+    noise_prior: str | None = None
+    df: float | None = None
     # SGD
     optimizer: str = "adam"
     learning_rate: float = 0.1
@@ -92,6 +104,7 @@ class RunConfig:
         choices = dict(
             activation=ACTIVATIONS,
             likelihood=LIKELIHOODS,
+            noise_param=NOISE_PARAMS,
             sampler=METHODS,
             optimizer=OPTIMIZERS,
             sgd_loss=LOSSES,
@@ -104,6 +117,17 @@ class RunConfig:
                 choice(f"config key {k!r}", getattr(self, k), options)
         if isinstance(self.units, list):
             object.__setattr__(self, "units", list(self.units))
+        if self.prior is not None:
+            bad = {k: v for k, v in self.prior.items() if not isinstance(v, (str, int, float))}
+            if bad or not all(isinstance(k, str) for k in self.prior):
+                raise ValueError(
+                    f"config key 'prior': a table of group = spec, such as w1 = \"normal(0, 1)\" "
+                    f"or a = 2.0, got {self.prior!r}"
+                )
+        if isinstance(self.bias, list) and not all(isinstance(b, bool) for b in self.bias):
+            raise ValueError(
+                f"config key 'bias': true, false or a list of booleans, got {self.bias!r}"
+            )
         self._check_ranges()
 
     def _check_ranges(self) -> None:
@@ -123,11 +147,13 @@ class RunConfig:
             if getattr(self, k) is not None:
                 number(k, getattr(self, k), minimum=0, strict=k == "noise_std")
         number("target_accept", self.target_accept, minimum=0, maximum=1, strict=True)
-        if self.noise_std is not None and self.likelihood != "gaussian":
+        if self.noise_std is not None and self.likelihood == "mse":
             raise ValueError(
-                "noise_std applies to likelihood 'gaussian' only; drop --noise-std or "
-                "pass --likelihood gaussian"
+                "noise_std applies to likelihood 'gaussian' or 'student_t' only; drop "
+                "--noise-std or pass --likelihood gaussian"
             )
+        if self.df is not None:
+            positive_number("df", self.df, fix="the Student-t degrees of freedom, e.g. --df 4")
         if self.x_range is not None:
             if len(self.x_range) != 2:
                 raise ValueError(f"x_range must be two numbers lo,hi, got {self.x_range!r}")

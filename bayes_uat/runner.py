@@ -29,6 +29,7 @@ from .optimize import SGDResult, train_sgd
 from .posterior import Posterior
 from .records import Run, atomic_path, save_run
 from .rundir import acquire, check_out_dir, release
+from .runtime import enable_x64
 from .samples import Samples
 from .sampling import sample
 from .summary import summarize
@@ -51,8 +52,13 @@ def build_dataset(cfg: RunConfig) -> Dataset:
 
 
 def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
+    """The run's posterior. A run computes as the command does: JAX's 64-bit mode is turned
+    on (process-wide) unless the configuration asks for float32."""
+    if cfg.dtype != "float32":
+        enable_x64()
     data = build_dataset(cfg) if data is None else data
-    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim)
+    bias = tuple(cfg.bias) if isinstance(cfg.bias, list) else cfg.bias
+    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias)
     return Posterior(
         net,
         data,
@@ -60,6 +66,10 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
         likelihood=cfg.likelihood,
         noise_std=cfg.noise_std,
         dtype=cfg.dtype,
+        prior=cfg.prior,
+        noise_param=cfg.noise_param,
+        noise_prior=cfg.noise_prior,
+        df=cfg.df,
     )
 
 
@@ -155,7 +165,7 @@ def execute(
     Everything is checked before any work and before ``out`` is created (:func:`check_run`);
     the run holds ``out``'s lock (:mod:`bayes_uat.rundir`) until it returns or fails."""
     out = Path(out)
-    data = check_run(cfg, out, overwrite=overwrite, resume=resume)
+    posterior = check_run(cfg, out, overwrite=overwrite, resume=resume)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -165,41 +175,43 @@ def execute(
             out.rmdir()
         raise
     try:
-        return _execute(cfg, out, data, resume=resume, progress=progress, figures=figures, log=log)
+        return _execute(
+            cfg, out, posterior, resume=resume, progress=progress, figures=figures, log=log
+        )
     finally:
         release(lock)
 
 
-def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Dataset:
-    """Validate a run before it starts: the output directory, the data, the sampler's
-    chains against the posterior's size and the memory the draws need. Returns the data."""
+def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Posterior:
+    """Validate a run before it starts: the output directory, the data, the model (network,
+    priors, likelihood), the sampler's chains against the posterior's size and the memory
+    the draws need. Returns the posterior."""
     if not isinstance(cfg, RunConfig):
         raise ValueError(f"execute needs a RunConfig, got {type(cfg).__name__}")
     check_out_dir(out, overwrite=overwrite, resume=resume)
-    act = get_activation(cfg.activation)
-    if cfg.sampler == "nuts" and not act.differentiable:
+    if cfg.sampler == "nuts" and not get_activation(cfg.activation).differentiable:
         raise ValueError(
             f"NUTS needs gradients, but the {cfg.activation!r} activation has zero gradient "
             "almost everywhere; use --sampler ensemble, emcee or aies, or a smooth activation"
         )
-    inferred = cfg.likelihood == "gaussian" and cfg.noise_std is None
-    if cfg.data is None:  # size the draws before generating the data
+    if cfg.data is None:  # size the draws before generating the data (biases: upper bound)
         spec = TARGETS.get(cfg.target)
         n = cfg.n or (spec.n if spec else 200)
+        inferred = cfg.likelihood != "mse" and cfg.noise_std is None
         dim = network_dim(cfg.units_tuple(), 1, inferred_sigma=inferred)
         chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
         check_memory(chains=chains, draws=cfg.draws, dim=dim, n=n)
-    data = build_dataset(cfg)
-    dim = network_dim(cfg.units_tuple(), data.in_dim, inferred_sigma=inferred)
+    posterior = build_posterior(cfg, build_dataset(cfg))
+    dim, data = posterior.dim, posterior.data
     chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
     check_memory(chains=chains, draws=cfg.draws, dim=dim, n=data.n, in_dim=data.in_dim)
-    return data
+    return posterior
 
 
 def _execute(
     cfg: RunConfig,
     out: Path,
-    data: Dataset,
+    posterior: Posterior,
     *,
     resume: bool,
     progress: bool,
@@ -207,7 +219,6 @@ def _execute(
     log: Callable[[str], None],
 ) -> Run:
     ckpt = out / CHECKPOINT
-    posterior = build_posterior(cfg, data)
     chains = cfg.chains_or_default(posterior.dim)
     options = (
         {

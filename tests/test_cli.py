@@ -238,6 +238,9 @@ def no_work(monkeypatch):
         (["--sampler", "emcee", "--chains", "4"], "at least 2·dim"),
         (["--sampler", "nuts", "--activation", "step"], "NUTS needs gradients"),
         (["--units", "0"], "--units linear"),
+        (["--prior", "w9=normal(0, 1)"], "unknown prior group"),
+        (["--bias", "false,true,true"], "bias must be True, False or a tuple of 2"),
+        (["--likelihood", "mse", "--df", "3"], "df applies to likelihood='student_t' only"),
     ],
 )
 def test_out_of_range_input_refused_before_any_work(tmp_path, capsys, no_work, flags, message):
@@ -378,4 +381,4 @@ def test_run_help_gives_every_option_a_line_its_default_and_choices(capsys):
         assert a.help and "(default: " in a.help, a.option_strings
     assert "(default: gaussian)" in text and "(default: 1000)" in text
     assert "{nuts,ensemble,emcee,aies}" in text and "{sigmoid,tanh," in text
-    assert "{mse,gaussian}" in text and "{uniform,gaussian,none}" in text
+    assert "{mse,gaussian,student_t}" in text and "{uniform,gaussian,none}" in text
