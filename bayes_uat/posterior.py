@@ -436,8 +436,8 @@ def _check_labels(y: np.ndarray) -> None:
     if not ok.all():
         i = int(np.argmin(ok))
         raise ValueError(
-            f"the bernoulli likelihood needs labels 0 or 1, got y[{i}] = {float(y[i])!r}; encode the "
-            "two classes as 0 and 1"
+            f"the bernoulli likelihood needs labels 0 or 1, got y[{i}] = {float(y[i])!r}; "
+            "encode the two classes as 0 and 1"
         )
     if len(np.unique(y)) < 2:
         raise ValueError(
