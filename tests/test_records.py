@@ -303,3 +303,124 @@ def test_format_1_record_still_loads():
         run.posterior.log_prob(run.samples.theta), run.samples.log_prob, rtol=1e-6
     )
     assert run.sgd is not None and run.sgd.thetas.shape == (2, 8)
+
+
+# -- corrupt and partial records -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def saved(made, tmp_path_factory):
+    """A record as save_run from Python writes it: no summary given, so summary.json is {}."""
+    post, sgd, s = made
+    path = tmp_path_factory.mktemp("saved") / "r"
+    save_run(path, post, s, sgd=sgd)
+    return path
+
+
+def _copy(saved, tmp_path):
+    import shutil
+
+    return Path(shutil.copytree(saved, tmp_path / "run"))
+
+
+def _rewrite(run_dir, *, drop_groups=(), drop_attrs=(), attrs=None, drop_vars=()):
+    """Write the record's posterior.nc again with groups, attributes or variables removed."""
+    az = records.arviz()
+    nc = run_dir / records.NETCDF
+    idata = az.from_netcdf(str(nc))
+    idata.load()
+    groups = {g: idata[g] for g in idata.groups() if g not in drop_groups}
+    groups["posterior"] = groups["posterior"].drop_vars(list(drop_vars))
+    new = {k: v for k, v in idata.attrs.items() if k not in drop_attrs} | (attrs or {})
+    with warnings.catch_warnings(), records.atomic_path(nc) as tmp:
+        warnings.simplefilter("ignore", UserWarning)
+        az.InferenceData(attrs=new, **groups).to_netcdf(str(tmp))
+
+
+NC_CASES = {
+    "random bytes": (dict(raw=bytes(range(256)) * 8), "cannot be read.*truncated or corrupt"),
+    "empty file": (dict(raw=b""), r"is empty \(0 bytes\)"),
+    "missing groups": (
+        dict(drop_groups=("sample_stats", "constant_data")),
+        "lacks the group.*sample_stats, constant_data",
+    ),
+    "no config": (dict(drop_attrs=("config",)), "lacks its configuration"),
+    "config not JSON": (dict(attrs={"config": "{model:"}), "'config' attribute is not JSON"),
+    "config lacks model": (dict(attrs={"config": '{"data": {}}'}), "configuration lacks model"),
+    "variable missing": (dict(drop_vars=("c",)), r"incomplete or inconsistent.*variable\(s\) c"),
+    "no format version": (dict(drop_attrs=("format_version",)), "not a bayes_uat run record"),
+}
+
+
+@pytest.mark.parametrize("case", list(NC_CASES))
+def test_corrupt_or_partial_netcdf_is_named(saved, tmp_path, case):
+    change, message = NC_CASES[case]
+    run_dir = _copy(saved, tmp_path)
+    if "raw" in change:
+        (run_dir / records.NETCDF).write_bytes(change["raw"])
+    else:
+        _rewrite(run_dir, **change)
+    with pytest.raises(RunFormatError, match=message) as info:
+        load_run(run_dir)
+    assert str(run_dir / records.NETCDF) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (bytes(range(128, 256)), "is not valid JSON.*UnicodeDecodeError"),
+        (b'{"sampler": ', "is not valid JSON.*JSONDecodeError"),
+        (b"[1, 2]", "holds a JSON list, not an object"),
+    ],
+)
+def test_corrupt_summary_is_named(saved, tmp_path, content, message):
+    run_dir = _copy(saved, tmp_path)
+    (run_dir / records.SUMMARY).write_bytes(content)
+    with pytest.raises(RunFormatError, match=message) as info:
+        load_run(run_dir)
+    assert str(run_dir / records.SUMMARY) in str(info.value)
+
+
+def test_missing_summary_still_loads(saved, tmp_path):
+    run_dir = _copy(saved, tmp_path)
+    (run_dir / records.SUMMARY).unlink()
+    assert load_run(run_dir).summary == {}
+
+
+@pytest.mark.parametrize(
+    "change, note",
+    [
+        (None, "summary.json is empty"),
+        ("delete", "summary.json is missing"),
+        ({"sampler": {"method": "aies"}}, "summary.json lacks parts of the report"),
+    ],
+)
+def test_show_reports_a_record_saved_from_python(saved, tmp_path, capsys, change, note):
+    """``bayes-uat show`` on what save_run writes without a summary (and on a summary.json
+    that is gone or partial): the report is computed from posterior.nc, with a note."""
+    from bayes_uat.cli import main
+
+    run_dir = _copy(saved, tmp_path)
+    if change == "delete":
+        (run_dir / records.SUMMARY).unlink()
+    elif change is not None:
+        (run_dir / records.SUMMARY).write_text(json.dumps(change))
+    assert main(["show", str(run_dir)]) == 0
+    out, err = capsys.readouterr()
+    assert note in err and "not saved" in err
+    assert out.startswith("aies: 16 chain(s) × 60 draws")
+    assert "canonical θ: max R-hat" in out and "MAP sample" in out and "SGD (Adam)" in out
+    summary = run_dir / records.SUMMARY  # show writes nothing
+    if change == "delete":
+        assert not summary.exists()
+    else:
+        assert json.loads(summary.read_text()) == (change or {})
+
+
+def test_show_on_a_corrupt_record_is_a_clear_error(saved, tmp_path, capsys):
+    from bayes_uat.cli import main
+
+    run_dir = _copy(saved, tmp_path)
+    _rewrite(run_dir, drop_attrs=("config",))
+    assert main(["show", str(run_dir)]) == 2
+    _, err = capsys.readouterr()
+    assert err.startswith("bayes-uat: error: ") and "Traceback" not in err
+    assert str(run_dir / records.NETCDF) in err and "lacks its configuration" in err
