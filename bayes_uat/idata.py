@@ -29,6 +29,13 @@ settings as plain attributes (``sampler``, ``chains``, ``draws``, ``warmup``, ``
 
 Format 1 stored θ as one variable ``theta`` (chain, draw, param) and no canonical group;
 :func:`read_theta` reads both.
+
+Example
+-------
+>>> import arviz as az
+>>> idata = az.from_netcdf("runs/x2/posterior.nc")  # doctest: +SKIP
+>>> az.summary(idata.canonical)  # rows w[1], w[2], b[1], …, c  # doctest: +SKIP
+>>> az.plot_trace(idata, compact=False)  # one row per parameter  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Run records: everything about one run in a directory, and the only place ArviZ is used.
+"""Run records: everything about one run in a directory, written and read back.
 
 A run directory holds
 
