@@ -48,7 +48,7 @@ from .modes import to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
 from .samples import Samples
-from .variables import coords, join, split, variables
+from .variables import coords, join, posterior_variables, split
 
 FORMAT_VERSION = 2
 
@@ -144,6 +144,10 @@ def readable_attrs(posterior: Posterior, samples: Samples, sgd, vars_, thin: int
         data_seed=data.seed,
         noise=data.noise,
         noise_scale=data.noise_scale,
+        noise_param=posterior.noise_param if posterior.infers_sigma else None,
+        df=posterior.df,
+        bias=None if all(net.biases) else ",".join(str(b).lower() for b in net.biases),
+        prior=_prior_text(posterior),
         variables=" ".join(v.name for v in vars_),
         log_likelihood_thin=thin,
         **{k: st[k] for k in ("target_accept", "max_tree_depth", "dense_mass") if k in st},
@@ -156,6 +160,15 @@ def readable_attrs(posterior: Posterior, samples: Samples, sgd, vars_, thin: int
         for k, v in out.items()
         if v is not None and not isinstance(v, (dict, list, tuple))
     }
+
+
+def _prior_text(posterior: Posterior) -> str | None:
+    """The priors per parameter group as one line, e.g. ``w: 1.0; a: laplace(0, 2)``; None
+    for the default N(0, prior_std²) on every weight."""
+    prior = posterior.config().get("prior") or {}
+    text = "; ".join(f"{k}: {v}" for k, v in prior.items())
+    default = all(v == posterior.prior_std for v in prior.values())
+    return None if not text or default else text
 
 
 def to_inference_data(
@@ -175,7 +188,7 @@ def to_inference_data(
 
     az = arviz()
     C, D, _ = samples.theta.shape
-    vars_ = variables(posterior.net, log_sigma=posterior.infers_sigma)
+    vars_ = posterior_variables(posterior)
     draw = np.arange(D)
     attrs = {"method": samples.method, "seed": samples.seed, "wall_time": samples.wall_time}
     groups = dict(posterior=_draw_group(vars_, samples.theta, draw, attrs))
@@ -227,7 +240,7 @@ def read_theta(idata, posterior: Posterior, version: int) -> np.ndarray:
                 f"the posterior's parameters {names} do not match the model's {posterior.names}"
             )
         return np.asarray(post["theta"].transpose("chain", "draw", "param").values)
-    vars_ = variables(posterior.net, log_sigma=posterior.infers_sigma)
+    vars_ = posterior_variables(posterior)
     values = {
         v.name: post[v.name].transpose("chain", "draw", *v.dims).values
         for v in vars_

@@ -44,9 +44,8 @@ import numpy as np
 
 from .data import Dataset
 from .idata import FORMAT_VERSION, read_theta, to_inference_data
-from .nets import MLP
 from .optimize import SGDResult
-from .posterior import Posterior
+from .posterior import Posterior, posterior_from_config
 from .samples import Samples
 
 __all__ = [
@@ -236,18 +235,28 @@ def load_run(path: str | Path) -> Run:
     nc = path / NETCDF
     idata = _read_netcdf(nc)
     version, config = _check_record(idata, nc)
+    errors = (KeyError, ValueError, TypeError, IndexError, AttributeError)
     try:
         posterior = _posterior(config, idata)
+    except errors as e:  # a bad model config, or float64 draws with JAX's 64-bit mode off
+        raise RunFormatError(
+            f"{str(nc)!r}: the run's model cannot be rebuilt here ({_what(e)})"
+        ) from None
+    try:
         samples = _samples(idata, posterior, config, version)
         sgd = _sgd(idata) if "sgd" in idata.groups() else None
-    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as e:
-        what = f"missing {e}" if isinstance(e, KeyError) else str(e)
+    except errors as e:
+        what = _what(e)
         raise RunFormatError(
             f"{str(nc)!r} is incomplete or inconsistent ({what}); it was not written by "
             "save_run or was changed since — re-run to write it again"
         ) from None
     summary = _read_summary(path / SUMMARY)
     return Run(posterior, samples, sgd, config, summary, idata, path)
+
+
+def _what(e: Exception) -> str:
+    return f"missing {e}" if isinstance(e, KeyError) else str(e)
 
 
 def _read_netcdf(nc: Path):
@@ -319,16 +328,7 @@ def _posterior(config: dict, idata) -> Posterior:
         seed=dcfg.get("seed"),
         source=dcfg.get("source", "generated"),
     )
-    net = MLP(tuple(model["units"]), model["activation"], in_dim=model.get("in_dim", 1))
-    return Posterior(
-        net,
-        data,
-        prior_std=model["prior_std"],
-        likelihood=model["likelihood"],
-        noise_std=model.get("noise_std"),
-        sigma_scale=model.get("sigma_scale"),
-        dtype=model.get("dtype"),
-    )
+    return posterior_from_config(data, model)
 
 
 def _samples(idata, posterior: Posterior, config: dict, version: int) -> Samples:

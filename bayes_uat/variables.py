@@ -10,7 +10,10 @@ draw dimensions first):
   (``wl`` has dimensions (unit_l, unit_{l−1}), ``w1`` has (unit1[, input])), then ``a``
   (unit_L) and ``c``;
 * a linear model (``units=()``): ``w`` ([input]) and ``c``;
-* ``log_sigma`` (a scalar) when the Gaussian likelihood infers σ.
+* biases absent from a ``bias=False`` layer (and ``c`` without an output bias) have no
+  variable;
+* the noise entry, a scalar, when the likelihood infers σ: ``log_sigma`` (or
+  ``log_precision`` / ``log_variance``, as the posterior's ``noise_param`` says).
 
 Unit and input coordinates count from 1, as the parameter names do: ``w[2]`` is ``w2``.
 
@@ -19,7 +22,7 @@ Example
 >>> import numpy as np
 >>> from bayes_uat import MLP
 >>> from bayes_uat.variables import split, variables
->>> [(v.name, v.dims) for v in variables(MLP(2, "tanh"), log_sigma=True)]
+>>> [(v.name, v.dims) for v in variables(MLP(2, "tanh"), noise="log_sigma")]
 [('w', ('unit',)), ('b', ('unit',)), ('a', ('unit',)), ('c', ()), ('log_sigma', ())]
 >>> split(variables(MLP(2, "tanh")), np.arange(7.0))["a"].tolist()
 [2.0, 5.0]
@@ -42,12 +45,14 @@ class Variable(NamedTuple):
     index: np.ndarray  # integer array of shape len(coord) per dim: θ positions
 
 
-def variables(net: MLP, *, log_sigma: bool = False) -> list[Variable]:
-    """The variables of ``net``'s θ, in θ's layer order (see the module docstring)."""
-    p = net.unflatten(np.arange(net.dim))
-    W = [np.asarray(w) for w in p["W"]]
-    b = [np.asarray(v) for v in p["b"]]
-    a, c = np.asarray(p["a"]), int(p["c"])
+def variables(net: MLP, *, noise: str | None = None) -> list[Variable]:
+    """The variables of ``net``'s θ, in θ's layer order (see the module docstring); biases
+    that a ``bias=False`` layer lacks have no variable.  ``noise`` names θ's last entry
+    (e.g. ``"log_sigma"``) when the likelihood infers the noise."""
+    lay = net._layout  # θ positions; an absent bias has position −1
+    W = [np.asarray(w) for w, _ in lay["layers"]]
+    b = [np.asarray(v) for _, v in lay["layers"]]
+    a, c = np.asarray(lay["a"]), int(lay["c"])
     L = len(W)
     out: list[Variable] = []
 
@@ -60,13 +65,21 @@ def variables(net: MLP, *, log_sigma: bool = False) -> list[Variable]:
         suffix = "" if L == 1 else str(l + 1)
         fan = "input" if l == 0 else unit(l - 1)
         out.append(_squeeze_input("w" + suffix, (unit(l), fan), W[l], net.in_dim, l == 0))
-        out.append(Variable("b" + suffix, (unit(l),), b[l]))
+        if b[l].min() >= 0:
+            out.append(Variable("b" + suffix, (unit(l),), b[l]))
     if L:
         out.append(Variable("a", (unit(L - 1),), a))
-    out.append(Variable("c", (), np.asarray(c)))
-    if log_sigma:
-        out.append(Variable("log_sigma", (), np.asarray(net.dim)))
+    if c >= 0:
+        out.append(Variable("c", (), np.asarray(c)))
+    if noise is not None:
+        out.append(Variable(noise, (), np.asarray(net.dim)))
     return out
+
+
+def posterior_variables(posterior) -> list[Variable]:
+    """The variables of a :class:`~bayes_uat.posterior.Posterior`'s θ, noise entry included."""
+    noise = posterior.noise_name if posterior.infers_sigma else None
+    return variables(posterior.net, noise=noise)
 
 
 def _squeeze_input(name, dims, index, in_dim, first=True) -> Variable:

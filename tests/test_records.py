@@ -90,7 +90,7 @@ def test_loglik_is_thinned_when_large(made):
     draws = idata.log_likelihood["draw"].values
     np.testing.assert_array_equal(draws, np.arange(0, 60, 4))
     kept = idata.posterior.sel(draw=draws)
-    theta = join(variables(post.net, log_sigma=True), kept, post.dim)
+    theta = join(variables(post.net, noise="log_sigma"), kept, post.dim)
     np.testing.assert_allclose(
         idata.log_likelihood["y"].values, post.pointwise_log_likelihood(theta), rtol=1e-12
     )
@@ -177,7 +177,7 @@ def test_canonical_group_is_invariant_under_symmetries(made, idata):
     from bayes_uat.modes import to_canonical
     from bayes_uat.symmetry import transform
 
-    vars_ = variables(post.net, log_sigma=True)
+    vars_ = variables(post.net, noise="log_sigma")
     can = join(vars_, idata.canonical, post.dim)
     np.testing.assert_allclose(can, to_canonical(post, s.theta), rtol=1e-12)
     assert not np.allclose(can, s.theta)  # the sampler visited other copies
@@ -268,17 +268,18 @@ def test_key_settings_are_readable_attributes(made, idata):
 
 
 @pytest.mark.parametrize(
-    "units, in_dim, likelihood, expected",
+    "net, likelihood, expected",
     [
-        ((3, 2), 2, "mse", {"w1": (3, 2), "b1": (3,), "w2": (2, 3), "b2": (2,), "a": (2,)}),
-        ((), 1, "gaussian", {"w": (), "log_sigma": ()}),
+        (MLP((3, 2), "tanh", in_dim=2), "mse", {"w1": (3, 2), "b1": (3,), "w2": (2, 3),
+                                              "b2": (2,), "a": (2,), "c": ()}),
+        (MLP((), "tanh"), "gaussian", {"w": (), "c": (), "log_sigma": ()}),
+        (MLP(2, "tanh", bias=False), "student_t", {"w": (2,), "a": (2,), "log_sigma": ()}),
     ],
-)
-def test_deeper_and_linear_networks_round_trip(tmp_path, units, in_dim, likelihood, expected):
+)  # fmt: skip
+def test_deeper_linear_and_bias_free_networks_round_trip(tmp_path, net, likelihood, expected):
     rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, (20, in_dim)) if in_dim > 1 else rng.uniform(-1, 1, 20)
-    y = rng.normal(size=20)
-    post = Posterior(MLP(units, "tanh", in_dim=in_dim), Dataset(x=x, y=y), likelihood=likelihood)
+    x = rng.uniform(-1, 1, (20, net.in_dim)) if net.in_dim > 1 else rng.uniform(-1, 1, 20)
+    post = Posterior(net, Dataset(x=x, y=rng.normal(size=20)), likelihood=likelihood)
     theta = rng.normal(size=(2, 5, post.dim))
     s = Samples(theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts",
                 names=post.names)  # fmt: skip
@@ -286,8 +287,8 @@ def test_deeper_and_linear_networks_round_trip(tmp_path, units, in_dim, likeliho
     run = load_run(tmp_path / "r")
     np.testing.assert_array_equal(run.samples.theta, theta)
     got = {k: v.shape[2:] for k, v in run.idata.posterior.data_vars.items()}
-    assert {k: got[k] for k in expected} == expected and got["c"] == ()
-    assert set(run.idata.canonical.data_vars) == set(got)
+    assert got == expected
+    assert set(run.idata.canonical.data_vars) == set(expected)
 
 
 def test_format_1_record_still_loads():
@@ -345,6 +346,10 @@ NC_CASES = {
     "no config": (dict(drop_attrs=("config",)), "lacks its configuration"),
     "config not JSON": (dict(attrs={"config": "{model:"}), "'config' attribute is not JSON"),
     "config lacks model": (dict(attrs={"config": '{"data": {}}'}), "configuration lacks model"),
+    "model cannot be built": (
+        dict(attrs={"config": '{"model": {"units": [2], "activation": "nope"}, "data": {}}'}),
+        "model cannot be rebuilt here.*nope",
+    ),
     "variable missing": (dict(drop_vars=("c",)), r"incomplete or inconsistent.*variable\(s\) c"),
     "no format version": (dict(drop_attrs=("format_version",)), "not a bayes_uat run record"),
 }
