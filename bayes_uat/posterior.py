@@ -41,7 +41,7 @@ from .data import Dataset
 from .nets import MLP
 from .runtime import default_compilation_cache
 
-LIKELIHOODS = ("mse", "gaussian", "student_t")
+LIKELIHOODS = ("mse", "gaussian", "student_t", "bernoulli")
 NOISE_PARAMS = ("scale", "precision", "variance")
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -74,8 +74,9 @@ class Posterior:
         prior: priors per parameter group (:mod:`bayes_uat.priors`): None (N(0, prior_std²)
             on everything), one numpyro distribution or normal scale for every parameter, or
             a mapping such as ``{"w1": Normal(0, 1), "a": "laplace(0, 2)"}``.
-        likelihood: ``"mse"`` (the blog's), ``"gaussian"`` or ``"student_t"`` (Student-t
-            noise with ``df`` degrees of freedom and scale σ, robust to outliers).
+        likelihood: ``"mse"`` (the blog's), ``"gaussian"``, ``"student_t"`` (Student-t
+            noise with ``df`` degrees of freedom and scale σ, robust to outliers) or
+            ``"bernoulli"`` (binary classification: y ∈ {0, 1}, f(x) is the logit).
         noise_std: σ for the Gaussian or Student-t likelihood; None infers it.
         sigma_scale: scale of the half-normal prior on an inferred σ (default std(y)).
         noise_param: what θ's noise entry is the logarithm of: ``"scale"`` σ (default),
@@ -126,8 +127,10 @@ class Posterior:
             self, "_priors", priors_mod.group_priors(self.net, self.prior, self.prior_std)
         )
         self._check_noise()
+        if self.likelihood == "bernoulli":
+            _check_labels(self.data.y)
         if self.noise_std is not None:
-            if self.likelihood == "mse":
+            if self.likelihood in ("mse", "bernoulli"):
                 raise ValueError(
                     "noise_std applies to likelihood='gaussian' or 'student_t' only; the 'mse' "
                     "likelihood fixes σ² = n/2"
@@ -167,7 +170,9 @@ class Posterior:
         elif self.df is not None:
             raise ValueError("df applies to likelihood='student_t' only")
         touched = self.noise_prior is not None or self.noise_param != "scale"
-        if touched and (self.likelihood == "mse" or self.noise_std is not None):
+        if self.likelihood == "bernoulli" and (touched or self.noise_std is not None):
+            raise ValueError("the bernoulli likelihood has no noise: drop noise_std/noise_prior")
+        if touched and (self.likelihood in ("mse", "bernoulli") or self.noise_std is not None):
             raise ValueError(
                 "noise_prior and noise_param apply when σ is inferred (likelihood='gaussian' or "
                 "'student_t' without noise_std)"
@@ -244,6 +249,9 @@ class Posterior:
             r = y - net.apply(theta[:d_net], x)
             if self.likelihood == "mse":
                 return -(r**2) / n - 0.5 * math.log(math.pi * n)
+            if self.likelihood == "bernoulli":  # f is the logit: y f − log(1 + eᶠ)
+                f = y - r
+                return y * f - jnp.logaddexp(0.0, f)
             if self.infers_sigma:
                 log_sigma = self._log_sigma(theta[d_net])
             else:
@@ -362,8 +370,16 @@ class Posterior:
         theta = jnp.asarray(theta)
         if self.infers_sigma:
             return jnp.exp(self._log_sigma(theta[..., self.net.dim]))
+        if self.likelihood == "bernoulli":
+            return jnp.full(theta.shape[:-1], jnp.nan)  # no noise scale: labels are Bernoulli
         s = self.noise_std if self.likelihood != "mse" else math.sqrt(self.data.n / 2)
         return jnp.full(theta.shape[:-1], s)
+
+    def probability(self, theta, x=None):
+        """P(y = 1 | x, θ) = sigmoid(f_θ(x)) under the bernoulli likelihood."""
+        if self.likelihood != "bernoulli":
+            raise ValueError("probability() needs likelihood='bernoulli'; use predict() for f(x)")
+        return jax.nn.sigmoid(self.predict(theta, x))
 
     def prior_sample(self, key, shape=()):
         """Draws from the prior, shape (*shape, dim)."""
@@ -411,6 +427,21 @@ class Posterior:
             noise_param=self.noise_param,
             noise_prior=None if self.noise_prior is None else priors_mod.to_spec(self.noise_prior),
             df=self.df,
+        )
+
+
+def _check_labels(y: np.ndarray) -> None:
+    """Binary labels: every y is 0 or 1, and both occur."""
+    ok = np.isin(y, (0.0, 1.0))
+    if not ok.all():
+        i = int(np.argmin(ok))
+        raise ValueError(
+            f"the bernoulli likelihood needs labels 0 or 1, got y[{i}] = {float(y[i])!r}; "
+            "encode the two classes as 0 and 1"
+        )
+    if len(np.unique(y)) < 2:
+        raise ValueError(
+            f"the labels hold one class only ({int(y[0])}): a classifier needs both 0 and 1"
         )
 
 

@@ -315,3 +315,54 @@ def test_toml_prior_table_and_bad_prior_on_the_command_line(tmp_path, capsys):
     assert "unknown prior group" in capsys.readouterr().err
     assert main(["run", "--prior", "w1", "--out", str(out), "--quiet"]) == 2
     assert "GROUP=SPEC" in capsys.readouterr().err
+
+
+# -- binary classification -----------------------------------------------------------------
+def test_bernoulli_likelihood_is_the_log_of_sigmoid_probabilities():
+    data = bu.make_moons(60, noise=0.1, seed=2)
+    post = bu.Posterior(bu.MLP(3, "tanh", in_dim=2), data, likelihood="bernoulli", prior_std=2.0)
+    theta = np.random.default_rng(5).normal(size=post.dim)
+    p = np.asarray(post.probability(theta))
+    expect = stats.bernoulli.logpmf(data.y, p)
+    np.testing.assert_allclose(np.asarray(post.pointwise_log_likelihood(theta)), expect, rtol=1e-10)
+    assert post.dim == post.net.dim  # no noise parameter
+    # a well-separated direction: large logits on the right side give log-likelihood → 0
+    assert float(post.log_likelihood(theta)) < 0
+
+
+def test_bernoulli_bad_labels_are_clear_errors():
+    net = bu.MLP(2, "tanh")
+    x = np.linspace(-1, 1, 6)
+    with pytest.raises(ValueError, match=r"labels 0 or 1, got y\[2\] = 2.0"):
+        bu.Posterior(net, bu.Dataset(x=x, y=[0, 1, 2, 0, 1, 0]), likelihood="bernoulli")
+    with pytest.raises(ValueError, match="one class only"):
+        bu.Posterior(net, bu.Dataset(x=x, y=np.ones(6)), likelihood="bernoulli")
+    with pytest.raises(ValueError, match="no noise"):
+        bu.Posterior(net, bu.Dataset(x=x, y=[0, 1] * 3), likelihood="bernoulli", noise_std=1.0)
+
+
+@pytest.mark.slow
+def test_bernoulli_posterior_of_a_logistic_regression_matches_quadrature():
+    """A linear model (units=()) with one input under the bernoulli likelihood is logistic
+    regression; its 2-D posterior is integrated on a grid and compared with NUTS within Monte
+    Carlo error."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40)
+    y = (rng.uniform(size=40) < 1 / (1 + np.exp(-(1.5 * x - 0.5)))).astype(float)
+    post = bu.Posterior(
+        bu.MLP((), "tanh"), bu.Dataset(x=x, y=y), likelihood="bernoulli", prior_std=2.0
+    )
+    w, c = np.meshgrid(np.linspace(-3, 6, 301), np.linspace(-4, 3, 281), indexing="ij")
+    lp = np.asarray(post.log_prob(np.stack([w, c], -1)))
+    p = np.exp(lp - lp.max())
+    p /= p.sum()
+    mean = np.array([(p * w).sum(), (p * c).sum()])
+    sd = np.sqrt(np.array([(p * w**2).sum(), (p * c**2).sum()]) - mean**2)
+    s = bu.sample(
+        post, "nuts", chains=4, warmup=500, draws=2000, seed=1, init="prior", progress=False
+    )
+    from bayes_uat.records import arviz
+
+    ess = np.array([float(arviz().ess(s.theta[..., j], method="mean")) for j in range(2)])
+    got = s.theta.reshape(-1, 2).mean(0)
+    np.testing.assert_array_less(np.abs(got - mean), 4 * sd / np.sqrt(ess))
