@@ -235,10 +235,15 @@ def load_run(path: str | Path) -> Run:
     nc = path / NETCDF
     idata = _read_netcdf(nc)
     version, config = _check_record(idata, nc)
+    if (config.get("model") or {}).get("dtype") == "float64":
+        # the run computed in float64: so does its record (JAX's 64-bit mode, process-wide)
+        from .runtime import enable_x64
+
+        enable_x64()
     errors = (KeyError, ValueError, TypeError, IndexError, AttributeError)
     try:
         posterior = _posterior(config, idata)
-    except errors as e:  # a bad model config, or float64 draws with JAX's 64-bit mode off
+    except errors as e:  # a bad model config
         raise RunFormatError(
             f"{str(nc)!r}: the run's model cannot be rebuilt here ({_what(e)})"
         ) from None
