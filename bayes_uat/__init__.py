@@ -15,13 +15,13 @@ _jax.config.update("jax_enable_x64", True)
 from .activations import ACTIVATIONS, Activation, get_activation  # noqa: E402
 from .compare import Comparison, compare  # noqa: E402
 from .data import TARGETS, Dataset, load_dataset, make_dataset  # noqa: E402
-from .modes import Mode, ModeSet, find_modes  # noqa: E402
+from .modes import Mode, ModeSet, find_modes, to_canonical  # noqa: E402
 from .nets import MLP  # noqa: E402
 from .optimize import SGDResult, find_map, train_sgd  # noqa: E402
 from .posterior import LIKELIHOODS, Posterior  # noqa: E402
 from .records import Run, load_run, save_run  # noqa: E402
+from .samplers import METHODS, SAMPLERS, initial_points, sample  # noqa: E402
 from .samples import Samples  # noqa: E402
-from .sampling import METHODS, sample  # noqa: E402
 from .symmetry import align, canonicalize  # noqa: E402
 
 __all__ = [
@@ -39,14 +39,17 @@ __all__ = [
     "find_map",
     "train_sgd",
     "Samples",
+    "SAMPLERS",
     "METHODS",
     "sample",
+    "initial_points",
     "Run",
     "load_run",
     "save_run",
     "canonicalize",
     "align",
     "find_modes",
+    "to_canonical",
     "Mode",
     "ModeSet",
     "compare",

@@ -29,7 +29,7 @@ from pathlib import Path
 from .activations import ACTIVATIONS
 from .optimize import LOSSES, OPTIMIZERS
 from .posterior import LIKELIHOODS
-from .sampling import METHODS, default_chains
+from .samplers import METHODS, default_chains
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def to_inference_data(
     post = xr.Dataset(
         {"theta": (("chain", "draw", "param"), samples.theta)},
         coords=coords,
-        attrs={"method": samples.method, "seed": samples.seed, "wall_time": samples.wall_time},
+        attrs={"sampler": samples.sampler, "seed": samples.seed, "wall_time": samples.wall_time},
     )
     stats = {"lp": (("chain", "draw"), samples.log_prob)}
     stats.update({k: (("chain", "draw"), v) for k, v in samples.stats.items()})
@@ -319,7 +319,7 @@ def load_run(path: str | Path) -> Run:
     samples = Samples(
         theta=np.asarray(post["theta"].values),
         log_prob=lp,
-        method=str(post.attrs.get("method")),
+        sampler=str(post.attrs.get("sampler", post.attrs.get("method"))),
         names=tuple(str(p) for p in post["param"].values),
         stats=stats,
         settings=config.get("sampler", {}),
