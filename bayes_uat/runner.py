@@ -115,7 +115,7 @@ def _load_checkpoint(path: Path) -> dict:
     """Every array of the checkpoint at ``path``, or a ValueError naming the file and what
     is wrong with it (never numpy's hint to load it with pickle)."""
     try:
-        with np.load(path, allow_pickle=False) as f:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as f:
             out = {k: f[k] for k in f.files}
     except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as e:
         raise ValueError(
