@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from bayes_uat import MLP, Dataset, Posterior, make_dataset, sample, train_sgd
-from bayes_uat.modes import to_canonical
+from bayes_uat import to_canonical
 from tests.helpers import ess_per_param
 
 pytestmark = pytest.mark.slow
