@@ -45,9 +45,7 @@ class EmceeBackend:
         )
         sampler.random_state = np.random.RandomState(seed).get_state()
         start = np.asarray(start, dtype=float)
-        state = EmceeState(
-            start, np.asarray(lp(start)), sampler.random_state, 0, draws, sampler
-        )
+        state = EmceeState(start, np.asarray(lp(start)), sampler.random_state, 0, draws, sampler)
         if warmup:
             state, _ = self._run(state, warmup, keep=False)
         return state

@@ -262,7 +262,13 @@ class EnsembleBackend:
     def _steps(state: EnsembleState, n: int, keep: bool):
         logd, key, moves, a = state.setup
         st, trace = run(
-            logd, key, State(state.x, state.log_density), n, start=state.step, moves=moves, a=a,
+            logd,
+            key,
+            State(state.x, state.log_density),
+            n,
+            start=state.step,
+            moves=moves,
+            a=a,
             keep=keep,
         )
         return state._replace(x=st.x, log_density=st.log_density, step=state.step + n), trace
