@@ -16,6 +16,7 @@ from .base import (
     flatten_named,
     mcmc_progress,
     moved,
+    require,
     unflatten_named,
 )
 from .nuts import potential
@@ -95,6 +96,7 @@ class AIESBackend:
         return {"kept": np.asarray(state.kept), **flatten_named(state.ens, "ens")}
 
     def from_arrays(self, posterior, arrays, seed, warmup, draws, **opts) -> AIESState:
+        require(arrays, ("ens.z", "kept"))
         state = self.init(posterior, arrays["ens.z"], seed, 0, draws, **opts)
         keys = jax.random.split(jax.random.PRNGKey(0), len(state.start))
         template = state.mcmc.sampler.init(keys, warmup, state.start)

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..posterior import Posterior
-from .base import Draws, check_int, flatten_named, mcmc_progress, unflatten_named
+from .base import Draws, check_int, flatten_named, mcmc_progress, require, unflatten_named
 
 CHAIN_METHODS = ("auto", "vectorized", "parallel")
 _EXTRA = (
@@ -137,7 +137,9 @@ class NUTSBackend:
         return {"kept": np.asarray(state.kept), **flatten_named(state.hmc, "hmc")}
 
     def from_arrays(self, posterior, arrays, seed, warmup, draws, **opts) -> NUTSState:
-        state = self.init(posterior, arrays["hmc.z"], seed, warmup, draws, **opts)
+        require(arrays, ("hmc.z", "kept"))
+        z = np.atleast_2d(arrays["hmc.z"])  # one chain: numpyro keeps z unbatched
+        state = self.init(posterior, z, seed, warmup, draws, **opts)
         # The kernel's init also sets up its step function: batched keys make it the
         # vectorised one, a single key (one chain per device under pmap) the plain one.
         kernel, z = state.mcmc.sampler, state.start
