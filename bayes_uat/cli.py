@@ -188,10 +188,12 @@ def cmd_run(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from .records import load_run
+    from .records import load_run, report_summary
 
-    run = load_run(args.run_dir)
-    print(_report(run.summary))
+    summary, note = report_summary(load_run(args.run_dir))
+    if note:
+        print(note, file=sys.stderr)
+    print(_report(summary))
     return 0
 
 
