@@ -15,6 +15,7 @@ _jax.config.update("jax_enable_x64", True)
 from .activations import ACTIVATIONS, Activation, get_activation  # noqa: E402
 from .compare import Comparison, compare  # noqa: E402
 from .data import TARGETS, Dataset, load_dataset, make_dataset  # noqa: E402
+from .encoding import FourierFeatures  # noqa: E402
 from .modes import Mode, ModeSet, find_modes  # noqa: E402
 from .nets import MLP  # noqa: E402
 from .optimize import SGDResult, find_map, train_sgd  # noqa: E402
@@ -22,6 +23,7 @@ from .posterior import LIKELIHOODS, Posterior  # noqa: E402
 from .records import Run, load_run, save_run  # noqa: E402
 from .samples import Samples  # noqa: E402
 from .sampling import METHODS, sample  # noqa: E402
+from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum  # noqa: E402
 from .symmetry import align, canonicalize  # noqa: E402
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "load_dataset",
     "make_dataset",
     "MLP",
+    "FourierFeatures",
     "LIKELIHOODS",
     "Posterior",
     "SGDResult",
@@ -51,5 +54,9 @@ __all__ = [
     "ModeSet",
     "compare",
     "Comparison",
+    "amplitude_spectrum",
+    "amplitudes_at",
+    "power_spectrum",
+    "periodic_grid",
 ]
 __version__ = "0.1.0"

@@ -292,6 +292,7 @@ class Posterior:
             units=list(self.net.units),
             activation=self.net.activation,
             in_dim=self.net.in_dim,
+            encoding=None if self.net.encoding is None else self.net.encoding.config(),
             prior_std=self.prior_std,
             likelihood=self.likelihood,
             noise_std=self.noise_std,

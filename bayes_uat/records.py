@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import Dataset
+from .encoding import FourierFeatures
 from .nets import MLP
 from .optimize import SGDResult
 from .posterior import Posterior
@@ -303,7 +304,11 @@ def load_run(path: str | Path) -> Run:
         seed=dcfg.get("seed"),
         source=dcfg.get("source", "generated"),
     )
-    net = MLP(tuple(model["units"]), model["activation"], in_dim=model.get("in_dim", 1))
+    enc = model.get("encoding")
+    enc = None if enc is None else FourierFeatures.from_config(enc)
+    net = MLP(
+        tuple(model["units"]), model["activation"], in_dim=model.get("in_dim", 1), encoding=enc
+    )
     posterior = Posterior(
         net,
         data,

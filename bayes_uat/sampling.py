@@ -27,6 +27,7 @@ Example
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -423,6 +424,17 @@ def _ensemble_info(theta: np.ndarray, stats: dict) -> dict:
     return info
 
 
+def _flat_tails_message(activation: str) -> str:
+    return (
+        f"NUTS with the {activation!r} activation: a unit is constant outside a bounded window, "
+        "so wherever its window misses every data point its likelihood gradient is exactly "
+        "zero (a set of positive measure in weight space) and NUTS moves it by the prior's "
+        "gradient alone. The draws stay valid (the density is continuous and piecewise "
+        "smooth), but a dead unit revives only by chance and chains mix slowly between dead "
+        "and live configurations; method='ensemble' (gradient-free) does not depend on it"
+    )
+
+
 def sample(
     posterior: Posterior,
     method: str = "nuts",
@@ -481,6 +493,8 @@ def sample(
             f"NUTS needs gradients, but the {posterior.net.activation!r} activation has zero "
             "gradient almost everywhere; use method='emcee' or 'aies', or a smooth activation"
         )
+    if method == "nuts" and posterior.net.act.flat_tails:
+        warnings.warn(_flat_tails_message(posterior.net.activation), UserWarning, stacklevel=2)
     allowed = {
         "nuts": {"dense_mass", "max_tree_depth", "target_accept", "chain_method"},
         "ensemble": {"moves", "stretch_a"},
