@@ -74,6 +74,25 @@ def power_spectrum(values, axis: int = -1) -> np.ndarray:
     return np.moveaxis(p, -1, axis)
 
 
+def remove_endpoint_line(values, axis: int = -1) -> np.ndarray:
+    """From n + 1 samples on lo, lo + h, …, hi (the periodic grid plus its right end), the n
+    periodic-grid samples minus the line (f(hi) − f(lo))·(x − lo)/(hi − lo).
+
+    A function that is not periodic on the window (f(hi) ≠ f(lo)) jumps where the periodic
+    grid wraps around, and that jump leaks power ∝ 1/k² into every frequency: a plain ramp
+    would look like a sawtooth.  After this subtraction the ends agree, so what remains is
+    the function's own shape (a kink at the wrap still leaks, but ∝ 1/k⁴); a function that
+    is periodic on the window is returned unchanged.
+    """
+    y = np.moveaxis(np.asarray(values, dtype=float), axis, -1)
+    n = y.shape[-1] - 1
+    if n < 2:
+        raise ValueError(f"values need at least 3 samples (grid plus right end), got {n + 1}")
+    t = np.arange(n) / n
+    out = y[..., :n] - (y[..., n:] - y[..., :1]) * t
+    return np.moveaxis(out, -1, axis)
+
+
 def check_frequencies(frequencies: Sequence[float], n: int) -> np.ndarray:
     """Integer frequencies 1 ≤ k < n/2 as an int array, or a ValueError naming the bad one."""
     k = np.atleast_1d(np.asarray(frequencies, dtype=float))

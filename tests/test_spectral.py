@@ -16,6 +16,7 @@ from bayes_uat.spectral import (
     amplitudes_at,
     periodic_grid,
     power_spectrum,
+    remove_endpoint_line,
     sinusoids,
 )
 from bayes_uat.symmetry import align, canonicalize, transform
@@ -137,6 +138,19 @@ def test_spectrum_batched_along_an_axis():
     ys = np.stack([np.sin(2 * np.pi * x), 3 * np.cos(2 * np.pi * 4 * x)], axis=1)  # (32, 2)
     got = amplitudes_at(ys, [1, 4], axis=0)  # (2, 2): rows = functions, columns = frequencies
     np.testing.assert_allclose(got, [[1.0, 0.0], [0.0, 3.0]], atol=1e-12)
+
+
+def test_remove_endpoint_line_makes_a_ramp_flat():
+    x = np.append(periodic_grid(50), 1.0)  # the grid and its right end
+    wave = np.sin(2 * np.pi * 4 * x)
+    y = 3.0 * x - 1.0 + wave
+    r = remove_endpoint_line(np.stack([y, 2 * y]), axis=-1)
+    assert r.shape == (2, 50)
+    # the ramp is gone (up to its constant), the periodic part is untouched
+    np.testing.assert_allclose(r[0], wave[:50] - 1.0, atol=1e-12)
+    np.testing.assert_allclose(amplitudes_at(r[0], [4, 10]), [1.0, 0.0], atol=1e-12)
+    assert amplitude_spectrum(y[:50])[10] > 0.05  # without it: sawtooth leakage
+    np.testing.assert_allclose(r[1], 2 * r[0])
 
 
 def test_spectrum_bad_input():

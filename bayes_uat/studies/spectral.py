@@ -28,7 +28,14 @@ import optax
 from ..data import Dataset
 from ..encoding import FourierFeatures
 from ..nets import MLP
-from ..spectral import amplitudes_at, check_frequencies, periodic_grid, power_spectrum, sinusoids
+from ..spectral import (
+    amplitudes_at,
+    check_frequencies,
+    periodic_grid,
+    power_spectrum,
+    remove_endpoint_line,
+    sinusoids,
+)
 from ._common import _log, _positive_int
 
 NETWORKS = ("relu", "tanh", "sigmoid", "sin", "hat", "relu+ff")
@@ -171,14 +178,16 @@ def training_dynamics(
 
 
 def prior_spectra(net: MLP, x, scales: Sequence[float], *, draws: int, seed: int = 0) -> np.ndarray:
-    """Mean power spectrum of f(x) over θ ~ N(0, s²·I) for each prior scale s, each
-    normalised to sum to 1 over frequencies k ≥ 1: shape (len(scales), n//2 + 1), entry 0
-    (the mean) set to NaN."""
+    """Mean power spectrum of f(x) over θ ~ N(0, s²·I) for each prior scale s (each draw's
+    f with its endpoint line removed, :func:`~bayes_uat.spectral.remove_endpoint_line`, and
+    its spectrum normalised to sum to 1 over frequencies k ≥ 1): shape (len(scales),
+    n//2 + 1), entry 0 (the mean) set to NaN.  A draw whose f is constant on the grid
+    (possible for the hat: every unit's window outside [0, 1]) contributes zeros."""
     out = []
     for j, s in enumerate(scales):
         theta = s * jax.random.normal(jax.random.key(seed + j), (draws, net.dim))
-        f = np.asarray(jax.jit(net.apply)(theta, jnp.asarray(x, float)))
-        p = power_spectrum(f)
+        f = np.asarray(jax.jit(net.apply)(theta, jnp.asarray(_closed(x), float)))
+        p = power_spectrum(remove_endpoint_line(f))
         p = p / np.maximum(p[:, 1:].sum(axis=-1, keepdims=True), 1e-300)
         m = p.mean(axis=0)
         m[0] = np.nan
@@ -216,8 +225,15 @@ def noisy_low_frequency_data(
     return x, truth + e, truth, x_fresh, sinusoids(x_fresh, low, 1.0, ph)
 
 
+def _closed(x) -> np.ndarray:
+    """The periodic grid x plus its right end (one grid step past the last point)."""
+    x = np.asarray(x, dtype=float)
+    return np.append(x, 2 * x[-1] - x[-2])
+
+
 def _mean_power(f) -> np.ndarray:
-    p = power_spectrum(f)
+    """Mean power spectrum of functions f sampled on the closed grid (:func:`_closed`)."""
+    p = power_spectrum(remove_endpoint_line(f))
     return p.reshape(-1, p.shape[-1]).mean(axis=0)
 
 
@@ -276,25 +292,26 @@ def posterior_spectra(
             max_tree_depth=max_tree_depth,
         )
     th = smp.theta.reshape(-1, net.dim)
-    f = np.asarray(post.predict(th, x))
+    f = np.asarray(post.predict(th, _closed(x)))  # (draws, n + 1): spectra on the closed grid
     mean = f.mean(axis=0)
     width = np.percentile(f, 97.5, axis=0) - np.percentile(f, 2.5, axis=0)
+    f_sgd = np.asarray(post.predict(sgd, _closed(x)))
     f_fresh = np.asarray(post.predict(th, x_fresh)).mean(axis=0)
     sgd_fresh = np.asarray(post.predict(sgd, x_fresh))
     return dict(
         draws=_mean_power(f),
-        mean=power_spectrum(mean),
+        mean=_mean_power(mean[None]),
         deviation=_mean_power(f - mean),
-        band_width=power_spectrum(width - width.mean()),
-        sgd=power_spectrum(np.asarray(post.predict(sgd, x))),
+        band_width=_mean_power(width[None]),
+        sgd=_mean_power(f_sgd[None]),
         data=power_spectrum(y),
         band_width_mean=float(width.mean()),
         rmse_sgd=float(np.sqrt(np.mean((sgd_fresh - truth_fresh) ** 2))),
         rmse_posterior=float(np.sqrt(np.mean((f_fresh - truth_fresh) ** 2))),
         divergences=int(np.sum(smp.stats.get("diverging", 0))),
-        sgd_fit=np.asarray(post.predict(sgd, x)),
-        posterior_mean=mean,
-        band=np.stack([np.percentile(f, 2.5, axis=0), np.percentile(f, 97.5, axis=0)]),
+        sgd_fit=f_sgd[: len(x)],
+        posterior_mean=mean[: len(x)],
+        band=np.percentile(f[:, : len(x)], [2.5, 97.5], axis=0),
     )
 
 
