@@ -105,7 +105,7 @@ def spectral_posterior(res):
         k = np.arange(res.x.size // 2 + 1)
         for ax, (name, r) in zip(axes, res.posterior.items()):
             ax.axvspan(25, 50, color="0.92", zorder=0, label="noise band")
-            ax.loglog(k[1:], r["data"][1:], color=TRUTH, lw=0.8, label="data")
+            ax.loglog(k[1:], r["data"][1:], ".", color=TRUTH, ms=2.5, label="data")
             ax.loglog(k[1:], r["sgd"][1:], color=SGD, label="SGD fit")
             ax.loglog(k[1:], r["draws"][1:], color="k", label="posterior draws")
             ax.loglog(k[1:], r["deviation"][1:], color="tab:blue", label="draws − mean")

@@ -184,9 +184,10 @@ def prior_spectra(net: MLP, x, scales: Sequence[float], *, draws: int, seed: int
     n//2 + 1), entry 0 (the mean) set to NaN.  A draw whose f is constant on the grid
     (possible for the hat: every unit's window outside [0, 1]) contributes zeros."""
     out = []
+    apply = jax.jit(net.apply)  # one compilation for every scale
     for j, s in enumerate(scales):
         theta = s * jax.random.normal(jax.random.key(seed + j), (draws, net.dim))
-        f = np.asarray(jax.jit(net.apply)(theta, jnp.asarray(_closed(x), float)))
+        f = np.asarray(apply(theta, jnp.asarray(_closed(x), float)))
         p = power_spectrum(remove_endpoint_line(f))
         p = p / np.maximum(p[:, 1:].sum(axis=-1, keepdims=True), 1e-300)
         m = p.mean(axis=0)
@@ -490,6 +491,10 @@ def spectral_study(
     _check_study(networks, width, restarts, every, steps, threshold)
     freqs = tuple(int(k) for k in check_frequencies(frequencies, n))
     x, y, _ = sinusoid_target(n, freqs, seed=seed)
+    post_nets = tuple(networks if posterior_networks is None else posterior_networks)
+    for name in post_nets:
+        spectral_net(name, 1)
+    noisy = noisy_low_frequency_data(n, seed=seed) if post_nets else ()  # checks n first
     t0 = time.perf_counter()
     dyn, prior = {}, {}
     for name in networks:
@@ -501,9 +506,8 @@ def spectral_study(
         prior[name] = prior_spectra(net, x, prior_scales, draws=prior_draws, seed=seed)
         m = _median_steps(dyn[name], np.inf).tolist()
         _log(log, f"{name:8s} learned at steps {m} ({time.perf_counter() - t0:.0f} s)")
-    noisy = noisy_low_frequency_data(n, seed=seed)
     post = {}
-    for name in networks if posterior_networks is None else posterior_networks:
+    for name in post_nets:
         r = post[name] = posterior_spectra(
             spectral_net(name, posterior_width), noisy, prior_std=30.0, restarts=restarts,
             steps=posterior_steps, learning_rate=learning_rate, init_scale=init_scale,
