@@ -153,10 +153,16 @@ def test_tiny_study_and_its_figures(tmp_path):
         data=k, sgd=k, draws=k, deviation=k, band_width=k, rmse_sgd=0.5, rmse_posterior=0.25
     )
     fig = plots.spectral_posterior(replace(res, posterior={"hat": fake}))
-    assert "RMSE SGD 0.500, post. 0.250" in fig.axes[0].get_title()
+    assert "SGD 0.500, posterior mean 0.250" in fig.axes[0].get_title()
+    assert [t.get_text() for t in fig.legends[0].get_texts()][:3] == [
+        "noise band",
+        "data",
+        "SGD fit",
+    ]
     plots.save(fig, tmp_path / "post", formats=("png",))
     fig = plots.spectral_fits(res)
-    assert len(fig.axes[0].get_lines()) == 4  # target + three steps
+    assert len(fig.axes[0].get_lines()) == 4  # target + steps 0, 10 and 20
+    assert fig.legends[0].get_texts()[0].get_text() == "target"
     plots.save(fig, tmp_path / "fits", formats=("png",))
     assert len(list(tmp_path.glob("*.png"))) == 4
 

@@ -24,7 +24,7 @@ def _grid(n: int):
     cols = min(n, 3)
     rows = -(-n // cols)
     fig, axes = plt.subplots(
-        rows, cols, figsize=(PAGE, 2.1 * rows + 0.5), squeeze=False, constrained_layout=True
+        rows, cols, figsize=(PAGE, 2.3 * rows + 0.6), squeeze=False, layout="constrained"
     )
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
@@ -112,16 +112,16 @@ def spectral_posterior(res):
             ax.loglog(k[1:], r["band_width"][1:], color="tab:green", ls="--", label="band width")
             ax.set_ylim(1e-10, 2.0)
             ax.set_title(
-                f"{LABELS.get(name, name)}: RMSE SGD {r['rmse_sgd']:.3f}, "
-                f"post. {r['rmse_posterior']:.3f}",
+                f"{LABELS.get(name, name)}\nheld-out RMSE: SGD {r['rmse_sgd']:.3f}, "
+                f"posterior mean {r['rmse_posterior']:.3f}",
                 fontsize=8,
             )
             ax.set_xlabel("frequency $k$")
             ax.set_ylabel("power")
-        axes[0].legend(loc="lower left", fontsize=6.5)
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=6)
         fig.suptitle(
-            "Posterior on sin 2πx + sin 6πx + sin 10πx plus noise at k = 25–50 (held-out RMSE on"
-            " fresh points)",
+            "Posterior on three sinusoids (k = 1, 3, 5) plus noise at k = 25–50; held-out RMSE"
+            " on fresh points",
             fontsize=9,
         )
     return fig
@@ -134,8 +134,9 @@ def spectral_fits(res, steps=None):
     with style():
         fig, axes = _grid(len(res.dynamics))
         for ax, (name, d) in zip(axes, res.dynamics.items()):
-            want = steps or [d.steps[len(d.steps) // 30], d.steps[len(d.steps) // 6], d.steps[-1]]
-            idx = [int(np.argmin(np.abs(d.steps - s))) for s in want]
+            last = int(d.steps[-1])
+            want = steps or [d.steps[1], last // 30, last // 6, last]
+            idx = sorted({int(np.argmin(np.abs(d.steps - s))) for s in want})
             colours = plt.get_cmap("plasma")(np.linspace(0.0, 0.75, len(idx)))
             ax.plot(res.x, res.y, color=TRUTH, lw=2.2, alpha=0.45, label="target")
             for i, c in zip(idx, colours):
@@ -144,6 +145,6 @@ def spectral_fits(res, steps=None):
             ax.set_xlabel("$x$")
             ax.set_ylabel("$f(x)$")
             ax.set_ylim(-5.5, 5.5)
-            ax.legend(loc="lower left", fontsize=6, ncol=2)
-        fig.suptitle("Fits during training (restart 0)", fontsize=9)
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=5)
+        fig.suptitle("Fits during training (restart 0 of each network)", fontsize=9)
     return fig
