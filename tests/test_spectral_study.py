@@ -153,7 +153,7 @@ def test_tiny_study_and_its_figures(tmp_path):
         data=k, sgd=k, draws=k, deviation=k, band_width=k, rmse_sgd=0.5, rmse_posterior=0.25
     )
     fig = plots.spectral_posterior(replace(res, posterior={"hat": fake}))
-    assert "SGD 0.500, posterior mean 0.250" in fig.axes[0].get_title()
+    assert "SGD 0.500, post. mean 0.250" in fig.axes[0].get_title()
     assert [t.get_text() for t in fig.legends[0].get_texts()][:3] == [
         "noise band",
         "data",

@@ -112,8 +112,8 @@ def spectral_posterior(res):
             ax.loglog(k[1:], r["band_width"][1:], color="tab:green", ls="--", label="band width")
             ax.set_ylim(1e-10, 2.0)
             ax.set_title(
-                f"{LABELS.get(name, name)}\nheld-out RMSE: SGD {r['rmse_sgd']:.3f}, "
-                f"posterior mean {r['rmse_posterior']:.3f}",
+                f"{LABELS.get(name, name)}\nRMSE: SGD {r['rmse_sgd']:.3f}, "
+                f"post. mean {r['rmse_posterior']:.3f}",
                 fontsize=8,
             )
             ax.set_xlabel("frequency $k$")
