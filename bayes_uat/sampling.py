@@ -477,6 +477,10 @@ def sample(
 
     Returns:
         :class:`Samples` with θ of shape (chains, draws, dim).
+
+    NUTS refuses activations whose gradient is zero almost everywhere (step) and warns for
+    ones that are constant outside a window (the hat): there a unit whose window misses the
+    data gets only the prior's gradient; the draws stay valid, but such units mix slowly.
     """
     if not isinstance(posterior, Posterior):
         raise ValueError(f"sample needs a bayes_uat.Posterior, got {type(posterior).__name__}")
