@@ -16,6 +16,7 @@ True
 from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
 from .data import TARGETS, Dataset, load_dataset, make_dataset, make_moons
+from .encoding import FourierFeatures
 from .modes import Mode, ModeSet, find_modes, to_canonical
 from .nets import MLP
 from .optimize import SGDResult, find_map, train_sgd
@@ -24,6 +25,7 @@ from .records import Run, load_run, save_run
 from .runtime import enable_x64
 from .samplers import METHODS, SAMPLERS, initial_points, sample
 from .samples import Samples
+from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
 from .symmetry import align, canonicalize
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "make_dataset",
     "make_moons",
     "MLP",
+    "FourierFeatures",
     "LIKELIHOODS",
     "Posterior",
     "SGDResult",
@@ -58,5 +61,9 @@ __all__ = [
     "ModeSet",
     "compare",
     "Comparison",
+    "amplitude_spectrum",
+    "amplitudes_at",
+    "power_spectrum",
+    "periodic_grid",
 ]
 __version__ = "0.1.0"

@@ -22,6 +22,9 @@ every public name is re-exported here (``from bayes_uat.studies import unit_swee
     during training (:func:`sgd_history`) for the animation.
 ``training`` — :func:`sgd_history`, :class:`TrainingHistory`
     θ snapshots while training one restart.
+``spectral`` — :func:`spectral_study`, :func:`spectral_claims`
+    seed 001's spectral bias: residual spectra over Adam steps, prior and posterior power
+    spectra, for relu, tanh, sigmoid, sin, hat and relu on Fourier features.
 ``closeup`` — :func:`mode_run`
     a NUTS run whose chains start from different SGD restarts: the modes SGD lands in.
 
@@ -41,6 +44,7 @@ from .bump import bump_relu_theta, bump_study
 from .closeup import mode_run
 from .sawtooth import SAWTOOTH_PAIRS, sawtooth_study, telgarsky_theta
 from .seed000 import SEED000_TARGET, Seed000Result, seed000_study
+from .spectral import SpectralResult, spectral_claims, spectral_study
 from .sweep import (
     LEVELS,
     SweepPoint,
@@ -75,4 +79,7 @@ __all__ = [
     "telgarsky_theta",
     "sawtooth_study",
     "mode_run",
+    "SpectralResult",
+    "spectral_claims",
+    "spectral_study",
 ]
