@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .checks import run_warnings
+from .checks import fit_warnings, run_warnings
 from .optimize import SGDResult
 from .posterior import Posterior
 from .records import arviz, versions
@@ -119,6 +119,7 @@ def summarize(
         versions=versions(),
     )
     out["warnings"] = run_warnings(samples, out["diagnostics"])
+    out["warnings"] += fit_warnings(posterior, samples, sgd)
     if comparison is not None:
         out["comparison"] = comparison.to_dict()
     if sgd is not None:
