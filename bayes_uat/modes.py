@@ -375,11 +375,12 @@ def _mode_warnings(unlabelled: int, total: int, dropped, max_modes: int) -> tupl
             f"by max_modes={max_modes} (shares {shares}{', ...' if len(dropped) > 5 else ''}); "
             "raise max_modes or tol to report them"
         )
-    if total and unlabelled > UNLABELLED_MAX * total:
+    scattered = unlabelled - sum(d["n_draws"] for d in dropped)  # in groups < min_share
+    if total and scattered > UNLABELLED_MAX * total:
         out.append(
-            f"{unlabelled} of {total} analysed draws ({unlabelled / total:.0%}) lie in no "
-            "reported mode: tol is small for the spread of these draws, or the chains "
-            "wander; raise tol or max_modes, or lower min_share"
+            f"{scattered} of {total} analysed draws ({scattered / total:.0%}) lie in groups "
+            "below min_share, in no reported mode: tol is small for the spread of these "
+            "draws, or the chains wander; raise tol, or lower min_share"
         )
     for message in out:
         warnings.warn(f"find_modes: {message}", ModeWarning, stacklevel=3)
