@@ -15,9 +15,9 @@ _jax.config.update("jax_enable_x64", True)
 from .activations import ACTIVATIONS, Activation, get_activation  # noqa: E402
 from .compare import Comparison, compare  # noqa: E402
 from .data import TARGETS, Dataset, load_dataset, make_dataset  # noqa: E402
-from .modes import Mode, ModeSet, find_modes  # noqa: E402
+from .modes import Mode, ModeSet, ModeWarning, find_modes  # noqa: E402
 from .nets import MLP  # noqa: E402
-from .optimize import SGDResult, find_map, train_sgd  # noqa: E402
+from .optimize import MapResult, NotStationaryWarning, SGDResult, find_map, train_sgd  # noqa: E402
 from .posterior import LIKELIHOODS, Posterior  # noqa: E402
 from .records import Run, load_run, save_run  # noqa: E402
 from .samples import Samples  # noqa: E402
@@ -37,6 +37,8 @@ __all__ = [
     "Posterior",
     "SGDResult",
     "find_map",
+    "MapResult",
+    "NotStationaryWarning",
     "train_sgd",
     "Samples",
     "METHODS",
@@ -49,6 +51,7 @@ __all__ = [
     "find_modes",
     "Mode",
     "ModeSet",
+    "ModeWarning",
     "compare",
     "Comparison",
 ]
