@@ -5,7 +5,11 @@ import os
 import jax
 import pytest
 
-from bayes_uat.runtime import enable_compilation_cache, set_host_device_count
+from bayes_uat.runtime import (
+    default_compilation_cache,
+    enable_compilation_cache,
+    set_host_device_count,
+)
 
 FLAG = "--xla_force_host_platform_device_count"
 
@@ -51,3 +55,12 @@ def test_compilation_cache_directory(tmp_path, monkeypatch, restore_cache_config
     monkeypatch.delenv("BAYES_UAT_JAX_CACHE")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert enable_compilation_cache() == str(tmp_path / ".cache" / "bayes_uat" / "jax")
+
+
+def test_default_cache_keeps_one_already_in_force(tmp_path, monkeypatch, restore_cache_config):
+    jax.config.update("jax_compilation_cache_dir", str(tmp_path / "mine"))
+    monkeypatch.setenv("BAYES_UAT_JAX_CACHE", str(tmp_path / "other"))
+    assert default_compilation_cache() == str(tmp_path / "mine")
+    jax.config.update("jax_compilation_cache_dir", None)
+    monkeypatch.setenv("BAYES_UAT_JAX_CACHE", "")
+    assert default_compilation_cache() is None
