@@ -17,8 +17,8 @@ import numpy as np
 from ..modes import ModeSet, find_modes
 from ..optimize import train_sgd
 from ..posterior import Posterior
+from ..samplers import sample
 from ..samples import Samples
-from ..sampling import sample
 
 
 @dataclass(frozen=True)
