@@ -17,9 +17,9 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
 from .data import TARGETS, Dataset, load_dataset, make_dataset, make_moons
 from .encoding import FourierFeatures
-from .modes import Mode, ModeSet, find_modes, to_canonical
+from .modes import Mode, ModeSet, ModeWarning, find_modes, to_canonical
 from .nets import MLP
-from .optimize import SGDResult, find_map, train_sgd
+from .optimize import MapResult, NotStationaryWarning, SGDResult, find_map, train_sgd
 from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
 from .runtime import enable_x64
@@ -43,6 +43,8 @@ __all__ = [
     "Posterior",
     "SGDResult",
     "find_map",
+    "MapResult",
+    "NotStationaryWarning",
     "train_sgd",
     "Samples",
     "SAMPLERS",
@@ -59,6 +61,7 @@ __all__ = [
     "to_canonical",
     "Mode",
     "ModeSet",
+    "ModeWarning",
     "compare",
     "Comparison",
     "amplitude_spectrum",

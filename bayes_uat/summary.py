@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import run_warnings
+from .checks import fit_warnings, run_warnings
 from .diagnostics import autocorr_times, diagnostics
 from .modes import to_canonical
 from .optimize import SGDResult
@@ -77,6 +77,7 @@ def summarize(
         versions=versions(),
     )
     out["warnings"] = run_warnings(samples, out["diagnostics"])
+    out["warnings"] += fit_warnings(posterior, samples, sgd)
     if comparison is not None:
         out["comparison"] = comparison.to_dict()
     if sgd is not None:

@@ -27,6 +27,8 @@ every public name is re-exported here (``from bayes_uat.studies import unit_swee
     spectra, for relu, tanh, sigmoid, sin, hat and relu on Fourier features.
 ``closeup`` — :func:`mode_run`
     a NUTS run whose chains start from different SGD restarts: the modes SGD lands in.
+``discovery`` — :func:`discover_modes`, :class:`Discovery`, :func:`chain_visits`
+    many short NUTS chains from SGD starts, and how many chains it takes to reach every mode.
 
 Shared private helpers (argument checks, progress lines, sampler starts) live in
 ``_common``.
@@ -42,6 +44,7 @@ Example
 from .approximation import ApproxResult, spread_init
 from .bump import bump_relu_theta, bump_study
 from .closeup import mode_run
+from .discovery import Discovery, chain_visits, discover_modes
 from .sawtooth import SAWTOOTH_PAIRS, sawtooth_study, telgarsky_theta
 from .seed000 import SEED000_TARGET, Seed000Result, seed000_study
 from .spectral import SpectralResult, spectral_claims, spectral_study
@@ -82,4 +85,7 @@ __all__ = [
     "SpectralResult",
     "spectral_claims",
     "spectral_study",
+    "Discovery",
+    "discover_modes",
+    "chain_visits",
 ]
