@@ -50,6 +50,7 @@ def main(argv=None) -> int:
     from bayes_uat import make_dataset, plots, studies
     from bayes_uat.modes import find_modes
     from bayes_uat.records import versions, write_json
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
@@ -62,8 +63,8 @@ def main(argv=None) -> int:
                 target, cfg["units"], activation=act, log=print, **cfg["sweep"]
             )
         by_act = {a: [p for p in pts if p.activation == a] for a in cfg["activations"]}
-        plots.save(plots.sweep(by_act["sigmoid"]), out / f"blog_sweep_{target}_sigmoid")
-        plots.save(plots.activations(pts), out / f"blog_sweep_{target}_activations")
+        plots.save(study_plots.sweep(by_act["sigmoid"]), out / f"blog_sweep_{target}_sigmoid")
+        plots.save(study_plots.activations(pts), out / f"blog_sweep_{target}_activations")
         numbers["targets"][target] = dict(
             points=[p.numbers() for p in pts],
             claims={a: studies.sweep_claims(v) for a, v in by_act.items()},

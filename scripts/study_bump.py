@@ -32,12 +32,13 @@ def main(argv=None) -> int:
 
     from bayes_uat import plots, studies
     from bayes_uat.records import versions, write_json
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)
     res = studies.bump_study(log=print, **cfg)
-    plots.save(plots.approximation(res), out / "bump")
+    plots.save(study_plots.approximation(res), out / "bump")
     for name, p in res.numbers["params_to_threshold"].items():
         print(f"{name}: RMSE < {res.threshold} inside the data range from P = {p}")
     numbers = dict(

@@ -46,6 +46,7 @@ def main(argv=None) -> int:
 
     from bayes_uat import plots, studies
     from bayes_uat.records import versions, write_json
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
@@ -55,8 +56,8 @@ def main(argv=None) -> int:
         pts += studies.unit_sweep(
             cfg["target"], cfg["units"], activation=act, log=print, **cfg["sweep"]
         )
-    plots.save(plots.loo(pts), out / "how_many_loo")
-    plots.save(plots.activations(pts, units=cfg["grid_units"]), out / "how_many_activations")
+    plots.save(study_plots.loo(pts), out / "how_many_loo")
+    plots.save(study_plots.activations(pts, units=cfg["grid_units"]), out / "how_many_activations")
     claims = {
         a: studies.sweep_claims([p for p in pts if p.activation == a]) for a in cfg["activations"]
     }

@@ -26,12 +26,13 @@ def main(argv=None) -> int:
 
     from bayes_uat import plots, studies
     from bayes_uat.records import versions, write_json
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)
     res = studies.sawtooth_study(log=print, **cfg)
-    plots.save(plots.approximation(res), out / "sawtooth")
+    plots.save(study_plots.approximation(res), out / "sawtooth")
     ex = res.numbers["exact_construction"]
     print(f"exact deep (2,2,2), {ex['params']} parameters: RMSE {ex['rmse_in']:.2g}")
     numbers = dict(

@@ -41,15 +41,16 @@ def main(argv=None) -> int:
 
     from bayes_uat import plots, studies
     from bayes_uat.records import versions, write_json
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)
     res = studies.seed000_study(log=print, **cfg["study"])
-    gif = plots.training_animation(
+    gif = study_plots.training_animation(
         res.histories, res.data, out / "seed000_training.gif", fps=6, dpi=140
     )
-    plots.save(plots.training_snapshots(res.histories, res.data), out / "seed000_snapshots")
+    plots.save(study_plots.training_snapshots(res.histories, res.data), out / "seed000_snapshots")
     # which sub-functions build the 5-unit fit: its posterior, units in canonical order
     (pt,) = studies.unit_sweep(
         data=res.data,

@@ -21,6 +21,7 @@ from bayes_uat import MLP, Posterior, Samples, make_dataset, plots  # noqa: E402
 from bayes_uat.modes import find_modes  # noqa: E402
 from bayes_uat.records import Run  # noqa: E402
 from bayes_uat.studies import LEVELS, ApproxResult, SweepPoint, TrainingHistory  # noqa: E402
+from bayes_uat.studies import plots as study_plots  # noqa: E402
 from bayes_uat.symmetry import canonicalize, transform  # noqa: E402
 
 # Two different x² fits with two sigmoid units (canonical form, log σ last): the blog's SGD
@@ -207,7 +208,7 @@ def sweep_point(units, activation="sigmoid", seed=0, loo=True):
 
 def test_sweep_panels_labels_and_band(run):
     pts = [sweep_point(n) for n in (1, 2, 4)]
-    fig = plots.sweep(pts)
+    fig = study_plots.sweep(pts)
     assert len(fig.axes) == 6
     top = fig.axes[:3]
     assert [ax.get_title() for ax in top] == ["$N = 1$", "$N = 2$", "$N = 4$"]
@@ -233,38 +234,38 @@ def test_sweep_panels_labels_and_band(run):
 
 
 def test_sweep_without_residuals_and_bad_input():
-    fig = plots.sweep([sweep_point(1), sweep_point(2)], residuals=False, truth=True)
+    fig = study_plots.sweep([sweep_point(1), sweep_point(2)], residuals=False, truth=True)
     assert len(fig.axes) == 2
     assert "truth" in legend_texts(fig.legends[0])
     with pytest.raises(ValueError, match="no sweep results"):
-        plots.sweep([])
+        study_plots.sweep([])
     with pytest.raises(ValueError, match="SweepPoint"):
-        plots.sweep([object()])
+        study_plots.sweep([object()])
 
 
 def test_activations_grid_rows_and_columns():
     pts = [sweep_point(n, a) for a in ("relu", "tanh", "sigmoid", "softsign") for n in (1, 2)]
-    fig = plots.activations(pts)
+    fig = study_plots.activations(pts)
     assert len(fig.axes) == 8
     rows = [fig.axes[i].get_ylabel() for i in (0, 2, 4, 6)]
     assert rows == ["sigmoid: $y$", "softsign: $y$", "relu: $y$", "tanh: $y$"]
     assert [ax.get_title() for ax in fig.axes[:2]] == ["$N = 1$", "$N = 2$"]
-    fig = plots.activations(pts, units=[2], activations=["tanh"])
+    fig = study_plots.activations(pts, units=[2], activations=["tanh"])
     assert len(fig.axes) == 1
     with pytest.raises(ValueError, match="no result for"):
-        plots.activations(pts, units=[3])
+        study_plots.activations(pts, units=[3])
 
 
 def test_loo_panels_and_legend():
     pts = [sweep_point(n, a) for a in ("sigmoid", "relu") for n in (1, 2, 4)]
-    fig = plots.loo(pts)
+    fig = study_plots.loo(pts)
     left, right = fig.axes
     assert legend_texts(left.get_legend()) == ["sigmoid", "relu"]
     assert left.get_ylabel() == r"$\mathrm{elpd}_{\mathrm{LOO}}$"
     assert right.get_yscale() == "log"
     assert legend_texts(right.get_legend()) == ["train", "held out", "noise variance"]
     with pytest.raises(ValueError, match="no LOO"):
-        plots.loo([sweep_point(1, loo=False)])
+        study_plots.loo([sweep_point(1, loo=False)])
 
 
 def test_approximation_panels():
@@ -291,14 +292,14 @@ def test_approximation_panels():
         threshold=0.1,
         numbers={},
     )
-    fig = plots.approximation(res)
+    fig = study_plots.approximation(res)
     assert len(fig.axes) == 3
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
     assert legend_texts(fig.legends[0]) == ["ReLU network", "polynomial", "median restart"]
     assert legend_texts(fig.axes[2].get_legend()) == ["truth", "exact"]
     for f in fams.values():
         f["rmse_out"] = np.full(2, np.nan)
-    assert len(plots.approximation(res).axes) == 2
+    assert len(study_plots.approximation(res).axes) == 2
 
 
 # -- animation --------------------------------------------------------------------------
@@ -316,11 +317,11 @@ def history(units, k=5):
 
 def test_training_animation_has_one_frame_per_snapshot(tmp_path):
     data = make_dataset("abs", n=30, seed=0)
-    path = plots.training_animation(history(3, k=5), data, tmp_path / "one", fps=4, dpi=30)
+    path = study_plots.training_animation(history(3, k=5), data, tmp_path / "one", fps=4, dpi=30)
     assert path.name == "one.gif"
     with Image.open(path) as im:
         assert im.n_frames == 5
-    both = plots.training_animation(
+    both = study_plots.training_animation(
         [history(3, 4), history(5, 4)], data, tmp_path / "two.gif", dpi=30
     )
     with Image.open(both) as im:
@@ -328,12 +329,12 @@ def test_training_animation_has_one_frame_per_snapshot(tmp_path):
         assert im.size[0] > im.size[1]  # two panels side by side
     assert not list(tmp_path.glob(".*"))
     with pytest.raises(ValueError, match="same number of snapshots"):
-        plots.training_animation([history(3, 4), history(5, 5)], data, tmp_path / "x.gif")
+        study_plots.training_animation([history(3, 4), history(5, 5)], data, tmp_path / "x.gif")
 
 
 def test_training_snapshots_panels():
     data = make_dataset("abs", n=30, seed=0)
-    fig = plots.training_snapshots([history(3), history(5)], data, at=(0.0, 0.5, 1.0))
+    fig = study_plots.training_snapshots([history(3), history(5)], data, at=(0.0, 0.5, 1.0))
     assert len(fig.axes) == 2
     assert fig.axes[0].get_title().startswith("$N = 3$")
     assert legend_texts(fig.axes[0].get_legend()) == ["step 0", "step 20", "step 40"]

@@ -106,7 +106,26 @@ def trace(
         axes[-1, 1].set_xlabel("draw")
         form = "canonical" if canonical else "raw"
         fig.suptitle(f"trace of {run.samples.chains} chains ({form} θ)", fontsize=9)
+        colors = [line.get_color() for line in axes[0, 1].get_lines()][: run.samples.chains]
+        _chain_legend(fig, colors)
     return fig
+
+
+def _chain_legend(fig: Figure, colors: list) -> None:
+    """One legend entry per chain colour, above the panels (at most 8 entries, then a count)."""
+    handles = [
+        Line2D([], [], color=c, lw=1.2, label=f"chain {i + 1}") for i, c in enumerate(colors[:8])
+    ]
+    if len(colors) > 8:
+        handles.append(Line2D([], [], ls="none", label=f"… {len(colors)} chains"))
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncols=len(handles),
+        fontsize=7,
+        handlelength=1.5,
+        columnspacing=1.0,
+    )
 
 
 def rank(
@@ -152,6 +171,7 @@ def rank(
             ax.set_visible(False)
         form = "canonical" if canonical else "raw"
         fig.suptitle(f"rank plots of {run.samples.chains} chains ({form} θ)", fontsize=9)
+        _chain_legend(fig, [f"C{i % 10}" for i in range(run.samples.chains)])
     return fig
 
 
@@ -244,5 +264,5 @@ def mode_map(run, modes, *, pair: tuple[int, int] = (1, 2), ax=None) -> Figure:
         ax.set_xlabel(rf"$t_{{{i}}} = -b_{{{i}}}/w_{{{i}}}$")
         ax.set_ylabel(rf"$t_{{{j}}} = -b_{{{j}}}/w_{{{j}}}$")
         ax.legend(handles=handles, loc="best", fontsize=7)
-    fig.bayes_uat = {"t": np.stack([ti, tj]), "labels": lab}
+        ax.set_title(f"modes of {len(lab)} canonical draws", fontsize=9)
     return fig

@@ -30,7 +30,7 @@ LEVELS = (2.5, 16.0, 50.0, 84.0, 97.5)
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One network size of a sweep: what :func:`bayes_uat.plots.sweep` draws.
+    """One network size of a sweep: what :func:`bayes_uat.studies.plots.sweep` draws.
 
     Attributes:
         target, units, activation: the data and the network (one hidden layer of N units).

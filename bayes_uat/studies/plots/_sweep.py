@@ -11,8 +11,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from . import _style
-from ._fit import _num
+from ...plots import _style
+from ...plots._style import num as _num
 
 # Colours of activations and model families (SGD red and MAP blue keep their meaning).
 ACTIVATION_COLORS = {

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from . import _style
+from ...plots import _style
 
 
 def _histories(history) -> list:
