@@ -19,10 +19,12 @@ from PIL import Image  # noqa: E402
 
 from bayes_uat import MLP, Posterior, Samples, make_dataset, plots  # noqa: E402
 from bayes_uat.modes import find_modes  # noqa: E402
+from bayes_uat.predictive import unit_decomposition  # noqa: E402
 from bayes_uat.records import Run  # noqa: E402
 from bayes_uat.studies import LEVELS, ApproxResult, SweepPoint, TrainingHistory  # noqa: E402
 from bayes_uat.studies import plots as study_plots  # noqa: E402
 from bayes_uat.symmetry import canonicalize, transform  # noqa: E402
+from tests.figure_checks import check_figure  # noqa: E402
 
 # Two different x² fits with two sigmoid units (canonical form, log σ last): the blog's SGD
 # solution and its MCMC maximum, far apart in function space.
@@ -82,34 +84,42 @@ def test_units_posterior_legend_and_bands(run):
     assert texts[0] == "data"
     assert texts[1].startswith("unit $1$: $t_{1} = ") and texts[2].startswith("unit $2$")
     assert texts[3:] == ["$c$", r"sum $f(x) = c + \sum_i a_i\,\phi(w_i x + b_i)$", "68% band"]
-    info = fig.bayes_uat
-    bands = info["bands"]
-    assert np.all(bands["units"][0] <= info["units"] + 1e-12)
-    assert np.all(info["units"] <= bands["units"][1] + 1e-12)
-    assert np.all(bands["sum"][0] <= info["sum"]) and np.all(info["sum"] <= bands["sum"][1])
-    # units are in canonical order: transitions ascending
-    assert info["t"][0] < info["t"][1]
     assert ax.get_xlabel() == "$x$"
+    assert "posterior median" in ax.get_title()
+    check_figure(fig)
+    cu = unit_decomposition(run.posterior, run.samples, run.posterior.data.grid(300), max_draws=120)
+    bands = cu.bands
+    assert np.all(bands["units"][0] <= cu.units + 1e-12)
+    assert np.all(cu.units <= bands["units"][1] + 1e-12)
+    assert np.all(bands["sum"][0] <= cu.sum) and np.all(cu.sum <= bands["sum"][1])
+    # units are in canonical order: transitions ascending
+    assert cu.t[0] < cu.t[1]
+    # the figure draws these curves: the sum is the thick black line
+    (total,) = [l for l in ax.lines if l.get_linewidth() == 1.4]
+    np.testing.assert_allclose(total.get_ydata(), cu.sum)
 
 
 def test_units_posterior_sum_is_the_median_of_f(run):
-    fig = plots.units(run, max_draws=100)
-    info = fig.bayes_uat
+    grid = run.posterior.data.grid(300)
+    cu = unit_decomposition(run.posterior, run.samples, grid, max_draws=100)
     net = run.posterior.net
-    f = np.asarray(net.apply(np.asarray(run.posterior.net_params(info["theta"])), info["grid"]))
-    np.testing.assert_allclose(info["sum"], np.median(f, axis=0), rtol=1e-10, atol=1e-10)
+    f = np.asarray(net.apply(np.asarray(run.posterior.net_params(cu.theta)), grid))
+    np.testing.assert_allclose(cu.sum, np.median(f, axis=0), rtol=1e-10, atol=1e-10)
     # the canonical draws compute the same functions as the raw ones
-    np.testing.assert_allclose(canonicalize(net, info["theta"]), info["theta"], atol=1e-12)
+    np.testing.assert_allclose(canonicalize(net, cu.theta), cu.theta, atol=1e-12)
 
 
 def test_units_of_a_mode_add_up_to_the_network(run, modes):
     assert len(modes) == 2
     fig = plots.units(run, mode=0, modes=modes)
     (ax,) = fig.axes
-    info = fig.bayes_uat
-    grid = info["grid"]
+    assert ax.get_title().startswith("sigmoid, $N = 2$: MAP draw of mode 0, ")
+    check_figure(fig)
+    grid = run.posterior.data.grid(300)
+    cu = unit_decomposition(run.posterior, run.samples, grid, mode=0, modes=modes)
+    assert cu.mode == 0 and cu.bands is not None
     net = run.posterior.net
-    theta = np.asarray(run.posterior.net_params(info["theta"][0]))
+    theta = np.asarray(run.posterior.net_params(cu.theta[0]))
     lines = {round(l.get_linewidth(), 2): l for l in ax.lines if l.get_linestyle() == "-"}
     total = lines[1.4].get_ydata()
     np.testing.assert_allclose(total, np.asarray(net.apply(theta, grid)), rtol=1e-12, atol=1e-9)
@@ -120,12 +130,13 @@ def test_units_of_a_mode_add_up_to_the_network(run, modes):
     np.testing.assert_allclose(summed, total, rtol=1e-12, atol=1e-9)
     # the mode's MAP draw is one of its chains' functions
     np.testing.assert_allclose(theta[-1], modes[0].map_canonical[6])
-    assert info["bands"] is not None
 
 
 def test_units_mode_index_without_modeset_and_errors(run):
     fig = plots.units(run, mode=1)  # modes found here, without refinement
-    assert fig.bayes_uat["bands"] is not None
+    assert "MAP draw of mode 1" in fig.axes[0].get_title()
+    cu = unit_decomposition(run.posterior, run.samples, run.posterior.data.grid(50), mode=1)
+    assert cu.bands is not None
     with pytest.raises(ValueError, match="does not exist"):
         plots.units(run, mode=5)
     with pytest.raises(ValueError, match="Mode from find_modes"):
@@ -143,6 +154,8 @@ def test_mode_map_one_colour_per_mode(run, modes):
     assert ax.get_ylabel() == "$t_{2} = -b_{2}/w_{2}$"
     texts = legend_texts(ax.get_legend())
     assert sum(t.startswith("mode ") for t in texts) == len(modes)
+    assert ax.get_title()
+    check_figure(fig)
     with pytest.raises(ValueError, match="two different units"):
         plots.mode_map(run, modes, pair=(1, 1))
 
@@ -154,6 +167,9 @@ def test_trace_shows_canonical_draws(run):
     can = canonicalize(run.posterior.net, run.samples.theta)
     plotted = sorted(np.asarray(l.get_ydata()).mean() for l in fig.axes[1].lines)
     assert np.allclose(plotted, sorted(can[:, :, 0].mean(axis=1)))
+    assert fig.get_suptitle()
+    assert legend_texts(fig.legends[0]) == ["chain 1", "chain 2"]
+    check_figure(fig, axes=False)
     raw = plots.trace(run, canonical=False, params=[0])
     ys = [np.asarray(l.get_ydata()) for l in raw.axes[1].lines]
     assert any(np.ptp(y) > 1.0 for y in ys)  # raw draws jump between symmetric copies
@@ -163,6 +179,8 @@ def test_rank_one_panel_per_parameter(run):
     fig = plots.rank(run, params=["w1", "b1", "c"])
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["$w_{1}$", "$b_{1}$", "$c$"]
+    assert legend_texts(fig.legends[0]) == ["chain 1", "chain 2"]
+    check_figure(fig, axes=False)
     with pytest.raises(ValueError, match="max_params"):
         plots.rank(run, max_params=3)
 
