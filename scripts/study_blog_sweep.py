@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from _study import parse_args
+from _study import parse_args, write_numbers
 
 TARGETS = ("x2", "sin")
 ACTIVATIONS = ("sigmoid", "softsign", "relu")
@@ -49,7 +49,7 @@ def main(argv=None) -> int:
 
     from bayes_uat import make_dataset, plots, studies
     from bayes_uat.modes import find_modes
-    from bayes_uat.records import versions, write_json
+    from bayes_uat.records import versions
     from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
     )
     numbers["wall_time"] = time.perf_counter() - t_start
     numbers["versions"] = versions()
-    write_json(out / "blog_sweep.json", numbers)
+    write_numbers(out / "blog_sweep.json", numbers)
     print(f"blog_sweep: {numbers['wall_time']:.0f} s; figures in {out}/blog_sweep_*")
     return 0
 
