@@ -3,6 +3,7 @@
 Every figure is drawn from small synthetic records (no sampling), and checked for content:
 panels, labels, legend entries, band ordering, and that the unit curves add up to f."""
 
+import dataclasses
 import subprocess
 import sys
 
@@ -226,14 +227,24 @@ def sweep_point(units, activation="sigmoid", seed=0, loo=True):
 
 def test_sweep_panels_labels_and_band(run):
     pts = [sweep_point(n) for n in (1, 2, 4)]
+    # residuals that shrink with N, as in the blog's sweep
+    pts = [
+        dataclasses.replace(p, sgd_fit=p.y + 1 / p.units, median_fit=p.y - 0.5 / p.units)
+        for p in pts
+    ]
     fig = study_plots.sweep(pts)
     assert len(fig.axes) == 6
     top = fig.axes[:3]
     assert [ax.get_title() for ax in top] == ["$N = 1$", "$N = 2$", "$N = 4$"]
     assert top[0].get_ylabel() == "$y$" and fig.axes[3].get_ylabel() == r"$|\Delta y|$"
     assert all(ax.get_xlabel() == "$x$" for ax in fig.axes[3:])
-    texts = [t.get_text() for t in top[1].texts]
-    assert r"$\langle|\Delta y|\rangle = 0.5$" in texts
+    # mean |Δy| above each panel: SGD on the left (red), the median on the right
+    assert top[1].get_title(loc="left") == "$0.5$" and top[1].get_title(loc="right") == "$0.25$"
+    assert "mean $|\\Delta y|$" in fig.get_suptitle()
+    # each N's residual panel has its own scale, set by its own residuals
+    tops = [ax.get_ylim()[1] for ax in fig.axes[3:]]
+    assert tops[0] > tops[1] > tops[2]
+    check_figure(fig)
     (legend,) = fig.legends
     assert legend_texts(legend) == [
         "data",
@@ -268,6 +279,7 @@ def test_activations_grid_rows_and_columns():
     rows = [fig.axes[i].get_ylabel() for i in (0, 2, 4, 6)]
     assert rows == ["sigmoid: $y$", "softsign: $y$", "relu: $y$", "tanh: $y$"]
     assert [ax.get_title() for ax in fig.axes[:2]] == ["$N = 1$", "$N = 2$"]
+    check_figure(fig)
     fig = study_plots.activations(pts, units=[2], activations=["tanh"])
     assert len(fig.axes) == 1
     with pytest.raises(ValueError, match="no result for"):
@@ -278,12 +290,29 @@ def test_loo_panels_and_legend():
     pts = [sweep_point(n, a) for a in ("sigmoid", "relu") for n in (1, 2, 4)]
     fig = study_plots.loo(pts)
     left, right = fig.axes
-    assert legend_texts(left.get_legend()) == ["sigmoid", "relu"]
+    assert left.get_title() and right.get_title()
+    assert legend_texts(left.get_legend())[:2] == ["sigmoid", "relu"]
     assert left.get_ylabel() == r"$\mathrm{elpd}_{\mathrm{LOO}}$"
     assert right.get_yscale() == "log"
     assert legend_texts(right.get_legend()) == ["train", "held out", "noise variance"]
     with pytest.raises(ValueError, match="no LOO"):
         study_plots.loo([sweep_point(1, loo=False)])
+
+
+def test_loo_marks_points_below_the_axis():
+    pts = [sweep_point(n, "relu") for n in (1, 2, 3, 4, 6, 8)]
+    pts[0] = dataclasses.replace(pts[0], loo={**pts[0].loo, "elpd": -5000.0})
+    fig = study_plots.loo(pts, heldout=False)
+    (ax,) = fig.axes
+    lo = ax.get_ylim()[0]
+    assert -5000.0 < lo  # the far point is off the chart ...
+    marks = [l for l in ax.lines if l.get_marker() == "v"]
+    below = sorted(p.units for p in pts if p.loo["elpd"] < lo)
+    assert below[0] == 1  # ... and marked, as is every other point below the axis
+    assert sorted(float(m.get_xdata()[0]) for m in marks) == below
+    assert all(np.allclose(m.get_ydata(), [lo]) for m in marks)
+    assert "below the axis" in legend_texts(ax.get_legend())
+    assert any(t.get_text() == "-5000" for t in ax.texts)
 
 
 def test_approximation_panels():
