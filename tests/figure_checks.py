@@ -30,6 +30,12 @@ def _colour(artist) -> tuple | None:
     return None
 
 
+def _on_white(c, alpha) -> np.ndarray:
+    """The colour as seen on white paper, with the artist's alpha."""
+    a = (c[3] if len(c) > 3 else 1.0) * (1.0 if alpha is None else alpha)
+    return np.asarray(c[:3]) * a + (1.0 - a)
+
+
 def _same(a, b, tol=0.02) -> bool:
     return a is not None and b is not None and np.allclose(a[:3], b[:3], atol=tol)
 
@@ -99,7 +105,7 @@ def check_distinct_colours(fig) -> None:
                 kind = ("patch", h.get_alpha())
             else:
                 continue
-            c = _colour(h)
+            c = _on_white(_colour(h), h.get_alpha())
             for other, oc in seen.get(kind, []):
                 d = float(np.linalg.norm(np.subtract(c[:3], oc[:3])))
                 assert d >= _MIN_RGB_DISTANCE, f"{t.get_text()!r} and {other!r}: colours alike"

@@ -344,6 +344,12 @@ def test_approximation_panels():
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
     assert legend_texts(fig.legends[0]) == ["ReLU network", "polynomial", "median restart"]
     assert legend_texts(fig.axes[2].get_legend()) == ["truth", "exact"]
+    assert fig.axes[1].get_ylabel() == fig.axes[0].get_ylabel() == "RMSE vs. truth"
+    # the truth is drawn above every fit, so a fit lying on it cannot hide it
+    ex = fig.axes[2]
+    (truth,) = [l for l in ex.lines if l.get_label() == "truth"]
+    assert truth.get_zorder() > max(l.get_zorder() for l in ex.lines if l is not truth)
+    check_figure(fig)
     for f in fams.values():
         f["rmse_out"] = np.full(2, np.nan)
     assert len(study_plots.approximation(res).axes) == 2
@@ -384,5 +390,7 @@ def test_training_snapshots_panels():
     fig = study_plots.training_snapshots([history(3), history(5)], data, at=(0.0, 0.5, 1.0))
     assert len(fig.axes) == 2
     assert fig.axes[0].get_title().startswith("$N = 3$")
+    assert "MSE vs. data" in fig.axes[0].get_title()
+    check_figure(fig)
     assert legend_texts(fig.axes[0].get_legend()) == ["step 0", "step 20", "step 40"]
     assert isinstance(fig.legends[0].legend_handles[0], Line2D)

@@ -23,7 +23,7 @@ ACTIVATION_COLORS = {
 }
 FAMILY_COLORS = {
     "ReLU network": "tab:green",
-    "ReLU network, spread init": "tab:olive",
+    "ReLU network, spread init": "tab:cyan",
     "polynomial": "tab:purple",
     "Fourier": "tab:orange",
     "shallow": "tab:purple",
@@ -482,6 +482,7 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
         if has_out:
             _error_panel(axes[1], result, "rmse_out", median=False)
             axes[1].set_title("outside the data range", fontsize=9)
+            axes[1].set_ylabel("RMSE vs. truth")
         fig.legend(
             handles=handles,
             loc="outside upper center",
@@ -504,18 +505,20 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
             alpha=0.5,
             zorder=1,
         )
+        # the truth on top (thin, dash-dot) so that a fit lying on it cannot hide it; the
+        # networks' fits above the other families'
         ax_f.plot(
-            result.grid, result.truth, color=_style.TRUTH, lw=0.8, ls="-.", zorder=2, label="truth"
+            result.grid, result.truth, color=_style.TRUTH, lw=0.9, ls="-.", zorder=6, label="truth"
         )
         for label, f in result.examples.items():
             fam = _family_of(label)
             # family curves are named by the shared legend; the rest here
-            kw = (
-                dict(color=FAMILY_COLORS[fam], label="_" + label)
-                if fam
-                else dict(color="k", ls=(0, (1, 1)), label=label)
-            )
-            ax_f.plot(result.grid, f, lw=1.0, zorder=3, **kw)
+            if fam:
+                z = 5 if "ReLU" in fam or fam in ("deep", "shallow") else 3
+                kw = dict(color=FAMILY_COLORS[fam], label="_" + label, lw=1.3, zorder=z)
+            else:
+                kw = dict(color="0.45", ls=(0, (1, 1)), label=label, lw=1.6, zorder=2)
+            ax_f.plot(result.grid, f, **kw)
         lo, hi = d.x_range
         if result.grid[0] < lo or result.grid[-1] > hi:
             for edge in (lo, hi):
