@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 from matplotlib.colors import same_color  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+import bayes_uat  # noqa: E402
 from bayes_uat import MLP, Posterior, make_dataset, plots, sample, train_sgd  # noqa: E402
 from bayes_uat.predictive import predictive_bands  # noqa: E402
 from bayes_uat.records import Run  # noqa: E402
@@ -73,6 +74,28 @@ def lines_with(ax, color, *, marker=None):
 def test_core_package_does_not_import_matplotlib():
     code = "import sys, bayes_uat; sys.exit('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_core_and_run_plots_never_import_the_studies():
+    code = (
+        "import sys, bayes_uat, bayes_uat.plots, bayes_uat.predictive, bayes_uat.cli; "
+        "sys.exit(any(m.startswith('bayes_uat.studies') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    # nor lazily: no module outside studies/ names it in an import
+    pkg = Path(bayes_uat.__file__).parent
+    for path in pkg.rglob("*.py"):
+        if "studies" in path.relative_to(pkg).parts:
+            continue
+        for line in path.read_text().splitlines():
+            s = line.strip()
+            if s.startswith(("import ", "from ")):
+                assert "studies" not in s, f"{path.name}: {s}"
+
+
+def test_moved_study_figures_say_where_they_went():
+    with pytest.raises(AttributeError, match="bayes_uat.studies.plots.sweep"):
+        plots.sweep  # noqa: B018
 
 
 # -- corner -----------------------------------------------------------------------------
