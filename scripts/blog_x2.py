@@ -139,7 +139,7 @@ def _print_warnings(name: str, warnings: list) -> None:
     for w in warnings:
         text = w.get("message", str(w)) if isinstance(w, dict) else str(w)
         fix = w.get("fix") if isinstance(w, dict) else None
-        print(f"  WARNING ({name}): {text}" + (f" Fix: {fix}" if fix else ""))
+        print(f"  WARNING ({name}): {text}" + (f"\n    fix: {fix}" if fix else ""))
 
 
 if __name__ == "__main__":
