@@ -220,7 +220,7 @@ def sweep_point(units, activation="sigmoid", seed=0, loo=True):
         ),
         slopes=dict(x=[-10, 10], sgd=[0.0, 0.0], median=[0.0, 0.0]),
         loo=dict(elpd=-100.0 / units, se=2.0, p_loo=3.0, k_max=0.3, k_high=0.0) if loo else None,
-        sampler={},
+        sampler={"likelihood": "gaussian"},
         equation="",
     )
 
@@ -241,6 +241,7 @@ def test_sweep_panels_labels_and_band(run):
     # mean |Δy| above each panel: SGD on the left (red), the median on the right
     assert top[1].get_title(loc="left") == "$0.5$" and top[1].get_title(loc="right") == "$0.25$"
     assert "mean $|\\Delta y|$" in fig.get_suptitle()
+    assert "Gaussian likelihood" in fig.get_suptitle()
     # each N's residual panel has its own scale, set by its own residuals
     tops = [ax.get_ylim()[1] for ax in fig.axes[3:]]
     assert tops[0] > tops[1] > tops[2]

@@ -85,8 +85,14 @@ def _panel(ax, p, *, truth: bool, annotate: bool) -> None:
 
 
 def _likelihood(pts) -> str:
+    """The likelihood the sweep's posteriors used, in words ("" when not recorded)."""
     run = getattr(pts[0], "run", None)
-    return "" if run is None else _style.likelihood_label(run.posterior)
+    if run is not None:
+        return _style.likelihood_label(run.posterior)
+    name = (getattr(pts[0], "sampler", None) or {}).get("likelihood")
+    if name == "gaussian":
+        return "Gaussian likelihood, $\\sigma$ inferred"
+    return _style.LIKELIHOOD_NAMES.get(name, "") if name else ""
 
 
 def _suptitle(fig, pts, annotate: bool, what: str) -> None:
