@@ -5,8 +5,8 @@ several at a time, each in its own process.
 
 Each script writes its figures and its numbers (figures/<study>.json); the wall time of
 each script and of the whole run go to figures/timings/make_figures.json (not committed: it
-changes on every run, as do the studies' own wall times in figures/timings/<study>.json).  The studies and their
-settings are described in docs/studies.md.
+changes on every run, as do the studies' own wall times in figures/timings/<study>.json).
+The studies and their settings are described in docs/studies.md.
 """
 
 from __future__ import annotations
