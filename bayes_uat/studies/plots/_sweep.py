@@ -325,56 +325,61 @@ def loo(results, *, heldout: bool = True) -> Figure:
             )
         ax.legend(handles=handles, loc="lower right", fontsize=7)
         if heldout:
-            ax = axes[0, 1]
-            for a in acts:
-                sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
-                n = [p.units for p in sel]
-                c = ACTIVATION_COLORS.get(a, None)
-                ax.plot(
-                    n,
-                    [p.errors["sgd_train"] for p in sel],
-                    color=c,
-                    marker="o",
-                    ms=3,
-                    lw=1.0,
-                    label=f"{a}",
-                )
-                if all("sgd_heldout" in p.errors for p in sel):
-                    ax.plot(
-                        n,
-                        [p.errors["sgd_heldout"] for p in sel],
-                        color=c,
-                        marker="s",
-                        ms=2.5,
-                        lw=0.9,
-                        ls="--",
-                        mfc="white",
-                    )
-            nv = pts[0].noise_var
-            if nv:
-                ax.axhline(nv, color="0.3", ls=":", lw=0.8)
-            ax.set_yscale("log")
-            ax.set_xlabel("hidden units $N$")
-            ax.set_ylabel("MSE of SGD")
-            ax.set_title("SGD error on training and fresh data", fontsize=9)
-            extra = [
-                Line2D([], [], color="0.3", marker="o", ms=3, lw=1.0, label="train"),
-                Line2D(
-                    [],
-                    [],
-                    color="0.3",
-                    marker="s",
-                    ms=2.5,
-                    ls="--",
-                    mfc="white",
-                    lw=0.9,
-                    label="held out",
-                ),
-            ]
-            if nv:
-                extra.append(Line2D([], [], color="0.3", ls=":", lw=0.8, label="noise variance"))
-            ax.legend(handles=extra, loc="lower left")
+            _heldout_panel(axes[0, 1], pts, acts)
     return fig
+
+
+def _heldout_panel(ax, pts, acts) -> None:
+    """SGD's MSE on the training data (solid) and fresh data (dashed) against N, with the
+    noise variance (dotted) as the floor of the held-out error."""
+    for a in acts:
+        sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
+        n = [p.units for p in sel]
+        c = ACTIVATION_COLORS.get(a, None)
+        ax.plot(
+            n,
+            [p.errors["sgd_train"] for p in sel],
+            color=c,
+            marker="o",
+            ms=3,
+            lw=1.0,
+            label=f"{a}",
+        )
+        if all("sgd_heldout" in p.errors for p in sel):
+            ax.plot(
+                n,
+                [p.errors["sgd_heldout"] for p in sel],
+                color=c,
+                marker="s",
+                ms=2.5,
+                lw=0.9,
+                ls="--",
+                mfc="white",
+            )
+    nv = pts[0].noise_var
+    if nv:
+        ax.axhline(nv, color="0.3", ls=":", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("hidden units $N$")
+    ax.set_ylabel("MSE of SGD")
+    ax.set_title("SGD error on training and fresh data", fontsize=9)
+    extra = [
+        Line2D([], [], color="0.3", marker="o", ms=3, lw=1.0, label="train"),
+        Line2D(
+            [],
+            [],
+            color="0.3",
+            marker="s",
+            ms=2.5,
+            ls="--",
+            mfc="white",
+            lw=0.9,
+            label="held out",
+        ),
+    ]
+    if nv:
+        extra.append(Line2D([], [], color="0.3", ls=":", lw=0.8, label="noise variance"))
+    ax.legend(handles=extra, loc="lower left")
 
 
 def _mark_below(ax, pts, acts) -> bool:
