@@ -114,7 +114,8 @@ def test_units_of_a_mode_add_up_to_the_network(run, modes):
     assert len(modes) == 2
     fig = plots.units(run, mode=0, modes=modes)
     (ax,) = fig.axes
-    assert ax.get_title().startswith("sigmoid, $N = 2$: MAP draw of mode 0, ")
+    assert ax.get_title().startswith("sigmoid, $N = 2$: MAP draw of mode 0 (")
+    assert "68% band of the mode's draws" in legend_texts(fig.legends[0])
     check_figure(fig)
     grid = run.posterior.data.grid(300)
     cu = unit_decomposition(run.posterior, run.samples, grid, mode=0, modes=modes)
@@ -168,7 +169,7 @@ def test_trace_shows_canonical_draws(run):
     can = canonicalize(run.posterior.net, run.samples.theta)
     plotted = sorted(np.asarray(l.get_ydata()).mean() for l in fig.axes[1].lines)
     assert np.allclose(plotted, sorted(can[:, :, 0].mean(axis=1)))
-    assert fig.get_suptitle()
+    assert fig.legends[0].get_title().get_text() == "trace of 2 chains (canonical θ)"
     assert legend_texts(fig.legends[0]) == ["chain 1", "chain 2"]
     check_figure(fig, axes=False)
     raw = plots.trace(run, canonical=False, params=[0])

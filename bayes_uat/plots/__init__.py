@@ -129,4 +129,3 @@ def run_figures(run, out_dir: str | Path, *, max_params: int = 16, dpi: int = 20
     if run.posterior.data.in_dim == 1:
         paths += save(fit(run), out_dir / "fit", dpi=dpi)
     return paths
-

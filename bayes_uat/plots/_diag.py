@@ -105,14 +105,14 @@ def trace(
         axes[-1, 0].set_xlabel("value")
         axes[-1, 1].set_xlabel("draw")
         form = "canonical" if canonical else "raw"
-        fig.suptitle(f"trace of {run.samples.chains} chains ({form} θ)", fontsize=9)
         colors = [line.get_color() for line in axes[0, 1].get_lines()][: run.samples.chains]
-        _chain_legend(fig, colors)
+        _chain_legend(fig, colors, f"trace of {run.samples.chains} chains ({form} θ)")
     return fig
 
 
-def _chain_legend(fig: Figure, colors: list) -> None:
-    """One legend entry per chain colour, above the panels (at most 8 entries, then a count)."""
+def _chain_legend(fig: Figure, colors: list, title: str) -> None:
+    """The figure's title, with one legend entry per chain colour under it, above the
+    panels (at most 8 entries, then a count)."""
     handles = [
         Line2D([], [], color=c, lw=1.2, label=f"chain {i + 1}") for i, c in enumerate(colors[:8])
     ]
@@ -123,6 +123,8 @@ def _chain_legend(fig: Figure, colors: list) -> None:
         loc="outside upper center",
         ncols=len(handles),
         fontsize=7,
+        title=title,
+        title_fontsize=9,
         handlelength=1.5,
         columnspacing=1.0,
     )
@@ -170,8 +172,8 @@ def rank(
         for ax in flat[k:]:
             ax.set_visible(False)
         form = "canonical" if canonical else "raw"
-        fig.suptitle(f"rank plots of {run.samples.chains} chains ({form} θ)", fontsize=9)
-        _chain_legend(fig, [f"C{i % 10}" for i in range(run.samples.chains)])
+        colors = [f"C{i % 10}" for i in range(run.samples.chains)]
+        _chain_legend(fig, colors, f"rank plots of {run.samples.chains} chains ({form} θ)")
     return fig
 
 

@@ -42,6 +42,7 @@ def _draw_units(ax, cu: UnitCurves, colors) -> list:
 
 
 def _draw_sum(ax, cu: UnitCurves) -> list:
+    band = "68% band" if cu.mode is None else "68% band of the mode's draws"
     if cu.bands:
         ax.axhspan(*cu.bands["c"], color="0.5", alpha=0.2, lw=0, zorder=2)
     ax.axhline(cu.c, color="0.35", ls="--", lw=0.9, zorder=3)
@@ -53,7 +54,7 @@ def _draw_sum(ax, cu: UnitCurves) -> list:
         Line2D([], [], color="k", lw=1.4, label=_SUM_LABEL),
     ]
     if cu.bands:
-        handles.append(Patch(color="0.6", alpha=0.5, lw=0, label="68% band"))
+        handles.append(Patch(color="0.6", alpha=0.5, lw=0, label=band))
     return handles
 
 
@@ -80,9 +81,8 @@ def _title(run, cu: UnitCurves, modes) -> str:
         return head + "posterior median, canonical units"
     share = ""
     if modes is not None and 0 <= cu.mode < len(modes):
-        share = f", {100 * modes[cu.mode].share:.0f}% of draws"
-    bands = "; bands: its draws" if cu.bands else ""
-    return head + f"MAP draw of mode {cu.mode}{share}{bands}"
+        share = f" ({100 * modes[cu.mode].share:.0f}% of draws)"
+    return head + f"MAP draw of mode {cu.mode}{share}"
 
 
 def units(
