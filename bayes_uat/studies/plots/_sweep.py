@@ -525,8 +525,12 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
             fam = _family_of(label)
             # family curves are named by the shared legend; the rest here
             if fam:
-                z = 5 if "ReLU" in fam or fam in ("deep", "shallow") else 3
-                kw = dict(color=FAMILY_COLORS[fam], label="_" + label, lw=1.3, zorder=z)
+                # a network and its spread-init twin often find the same curve: the first
+                # wide underneath, the twin narrow on top, so that both show
+                net = "ReLU" in fam or fam in ("deep", "shallow") or "spread" in fam
+                twin = "spread" in fam
+                z, lw = (5, 1.1) if twin else ((4, 2.4) if net else (3, 1.3))
+                kw = dict(color=FAMILY_COLORS[fam], label="_" + label, lw=lw, zorder=z)
             else:
                 kw = dict(color="0.45", ls=(0, (1, 1)), label=label, lw=1.6, zorder=2)
             ax_f.plot(result.grid, f, **kw)
