@@ -96,8 +96,9 @@ def num(v: float) -> str:
 def sampler_label(run) -> str:
     """The sampler and the size of the run, e.g. ``"NUTS, 4 chains × 1000 draws"``."""
     s = run.samples
-    name = SAMPLER_NAMES.get(s.method, s.method)
-    chains = "walkers" if s.method in ("ensemble", "emcee", "aies") else "chains"
+    kind = getattr(s, "sampler", None) or s.method
+    name = SAMPLER_NAMES.get(kind, kind)
+    chains = "walkers" if kind in ("ensemble", "emcee", "aies") else "chains"
     return f"{name}, {s.chains} {chains} × {s.draws} draws"
 
 
