@@ -38,8 +38,9 @@ def settings(quick: bool) -> dict:
 def main(argv=None) -> int:
     args = parse_args(__doc__, argv)
 
-    from bayes_uat import plots, studies
+    from bayes_uat import studies
     from bayes_uat.records import versions, write_json
+    from bayes_uat.studies import plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)

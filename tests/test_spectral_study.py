@@ -122,7 +122,7 @@ def test_claim_verdicts():
 def test_tiny_study_and_its_figures(tmp_path):
     """The study end to end without its posterior part, at tiny size, and figures with the
     expected panels, titles and legends (posterior panels from stand-in spectra)."""
-    from bayes_uat import plots
+    from bayes_uat.studies import plots
 
     res = S.spectral_study(
         networks=("hat",),

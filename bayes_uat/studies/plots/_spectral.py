@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import PAGE, SGD, TRUTH, style
+from ...plots._style import PAGE, SGD, TRUTH, style
 
 LABELS = {
     "relu": "ReLU",
