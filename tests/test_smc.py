@@ -17,7 +17,7 @@ from scipy import stats
 
 import bayes_uat as bu
 from bayes_uat import MLP, Dataset, Posterior, make_dataset
-from bayes_uat.samplers.smc import SMCSettings, make_step, run_smc, smc_init, smc_result
+from bayes_uat.samplers.smc import SMCSettings, make_step, run_smc, smc_result
 
 if hasattr(bu, "enable_x64"):
     bu.enable_x64()
@@ -48,10 +48,19 @@ def linear():
     return post, mean, cov, float(log_z)
 
 
+LINEAR = SMCSettings(particles=400, steps=5)
+
+
 @pytest.fixture(scope="module")
-def linear_run(linear):
-    post = linear[0]
-    return run_smc(post, runs=8, settings=SMCSettings(particles=400, steps=5), seed=1)
+def linear_states(linear):
+    states = []
+    res = run_smc(linear[0], runs=8, settings=LINEAR, seed=1, callback=states.append)
+    return res, states
+
+
+@pytest.fixture(scope="module")
+def linear_run(linear_states):
+    return linear_states[0]
 
 
 def test_linear_gaussian_evidence(linear, linear_run):
@@ -106,9 +115,10 @@ def tanh_flip():
     return Posterior(MLP(1, "tanh"), data, prior_std=2.0, likelihood="gaussian", noise_std=0.1)
 
 
+@pytest.mark.slow
 def test_planted_copies_equal_mass(tanh_flip):
-    runs = 8
-    res = run_smc(tanh_flip, runs=runs, settings=SMCSettings(particles=400, steps=5), seed=3)
+    res = run_smc(tanh_flip, runs=8, settings=SMCSettings(particles=400, steps=5), seed=3)
+    runs = res.theta.shape[0]
     w = res.theta[..., 0]
     share = (w > 0).mean(axis=1)  # per run
     mass, se = share.mean(), share.std(ddof=1) / math.sqrt(runs)
@@ -118,21 +128,17 @@ def test_planted_copies_equal_mass(tanh_flip):
     assert np.mean(np.abs(w) < 0.1 * np.median(np.abs(w))) < 0.01
 
 
-def test_resume_is_bit_identical(tanh_flip):
-    """Stopping after any temperature and continuing from the state's arrays gives the same
-    particles and evidence as an uninterrupted run."""
-    settings = SMCSettings(particles=32, steps=2)
-    step = make_step(tanh_flip, settings)
-    state = smc_init(tanh_flip, 2, settings, seed=4)
-    states = [state]
-    while not bool(np.all(states[-1].finished)):
-        states.append(step(states[-1]))
-    mid = type(state)(*[np.array(a) for a in states[2]])  # as if loaded from disk
+def test_resume_is_bit_identical(linear, linear_states):
+    """Stopping after any temperature and continuing from the state's arrays (as loaded
+    from a checkpoint) gives the same particles and evidence as an uninterrupted run."""
+    res, states = linear_states
+    step = make_step(linear[0], LINEAR)
+    mid = type(states[0])(*[np.array(a) for a in states[2]])
     while not bool(np.all(mid.finished)):
         mid = step(mid)
-    a, b = smc_result(tanh_flip, states[-1]), smc_result(tanh_flip, mid)
-    np.testing.assert_array_equal(a.theta, b.theta)
-    assert a.info["log_evidence"] == b.info["log_evidence"]
+    again = smc_result(linear[0], mid)
+    np.testing.assert_array_equal(res.theta, again.theta)
+    assert res.info["log_evidence"] == again.info["log_evidence"]
 
 
 class _Wrapped:

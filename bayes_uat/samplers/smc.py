@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from functools import partial
 from typing import NamedTuple
 
@@ -243,9 +244,20 @@ def _weighted_spread(x, w, mass: str):
     return cov + 1e-10 * (1.0 + jnp.trace(cov)) * jnp.eye(x.shape[1], dtype=x.dtype)
 
 
+_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def make_step(posterior, settings: SMCSettings):
     """The jitted transition SMCState → SMCState: every unfinished run moves to its next
-    temperature (or, once at λ = 1, does its final resample-and-mutate round)."""
+    temperature (or, once at λ = 1, does its final resample-and-mutate round).  Cached per
+    posterior and settings, so a resumed or repeated run compiles once."""
+    per_post = _STEPS.setdefault(posterior, {})
+    if settings not in per_post:
+        per_post[settings] = _build_step(posterior, settings)
+    return per_post[settings]
+
+
+def _build_step(posterior, settings: SMCSettings):
     import blackjax.smc.adaptive_tempered as adaptive
     from blackjax.smc import resampling
 
