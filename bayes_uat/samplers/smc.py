@@ -324,15 +324,13 @@ def smc_done(state: SMCState) -> bool:
     return bool(np.all(np.asarray(state.finished)))
 
 
-def smc_result(posterior, state: SMCState, wall_time: float = 0.0) -> SMCResult:
-    """The final particles (R, P, dim), their log p(θ | D) and the run-level facts: per run
-    log Z, temperatures, final ESS, acceptance; log Z's standard error from the spread
-    across runs (std/√R; NaN for one run)."""
-    theta = np.asarray(state.particles)
-    runs = theta.shape[0]
+def run_info(state: SMCState, wall_time: float = 0.0) -> dict:
+    """The run-level facts: per run log Z, temperatures, final ESS, acceptance; log Z's
+    standard error from the spread across runs (std/√R; NaN for one run)."""
     logz = np.asarray(state.log_evidence, dtype=float)
+    runs = len(logz)
     temps = np.asarray(state.temperatures)
-    info = dict(
+    return dict(
         log_evidence=logz.tolist(),
         log_evidence_mean=float(logz.mean()),
         log_evidence_se=float(logz.std(ddof=1) / math.sqrt(runs)) if runs > 1 else float("nan"),
@@ -346,7 +344,12 @@ def smc_result(posterior, state: SMCState, wall_time: float = 0.0) -> SMCResult:
         independent_runs=True,
         wall_time=float(wall_time),
     )
-    return SMCResult(theta, np.asarray(posterior.log_prob(theta)), info)
+
+
+def smc_result(posterior, state: SMCState, wall_time: float = 0.0) -> SMCResult:
+    """The final particles (R, P, dim), their log p(θ | D) and :func:`run_info`."""
+    theta = np.asarray(state.particles)
+    return SMCResult(theta, np.asarray(posterior.log_prob(theta)), run_info(state, wall_time))
 
 
 def run_smc(
@@ -389,3 +392,26 @@ def check_progress(state: SMCState, settings: SMCSettings) -> None:
             "SMC's evidence became non-finite (every particle's weight vanished); use more "
             "particles or a higher target_ess"
         )
+
+
+def run_masses(labels, n_modes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior mass of each mode from independent runs' equally weighted particles.
+
+    ``labels``: the mode index of every particle, shape (R, P) (−1: in no mode).  Mass of
+    mode k = mean over runs of the share of the run's particles in k; its standard error is
+    the spread of those shares across runs over √R (never the particles of one run, which
+    resampling correlates).  Returns (mass, mass_se), each of shape (n_modes,); the SE is
+    NaN for a single run.
+
+    >>> m, se = run_masses(np.array([[0, 0, 1, 1], [0, 1, 1, 1]]))
+    >>> m.tolist(), bool(se[0] > 0)
+    ([0.375, 0.625], True)
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 2:
+        raise ValueError(f"labels must have shape (runs, particles), got {labels.shape}")
+    n_modes = int(labels.max()) + 1 if n_modes is None else int(n_modes)
+    share = np.stack([(labels == k).mean(axis=1) for k in range(n_modes)], axis=1)
+    runs = labels.shape[0]
+    se = share.std(axis=0, ddof=1) / math.sqrt(runs) if runs > 1 else np.full(n_modes, np.nan)
+    return share.mean(axis=0), se
