@@ -155,6 +155,10 @@ def cmd_show(args) -> int:
 
     run = load_run(args.run_dir)
     print(_report(run.summary))
+    from .samplers.smc import evidence_text
+
+    if evidence_text(run.samples.info):
+        print(evidence_text(run.samples.info))
     return 0
 
 

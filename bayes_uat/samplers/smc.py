@@ -415,3 +415,17 @@ def run_masses(labels, n_modes: int | None = None) -> tuple[np.ndarray, np.ndarr
     runs = labels.shape[0]
     se = share.std(axis=0, ddof=1) / math.sqrt(runs) if runs > 1 else np.full(n_modes, np.nan)
     return share.mean(axis=0), se
+
+
+def evidence_text(info: dict) -> str | None:
+    """One line on the evidence of an SMC run's ``Samples.info`` (None when it has none):
+    ``log Z = −23.91 ± 0.08 (4 runs: −23.8, …)``."""
+    logz = info.get("log_evidence")
+    if not logz:
+        return None
+    se = info.get("log_evidence_se", float("nan"))
+    runs = ", ".join(f"{v:.2f}" for v in logz)
+    return (
+        f"log evidence log p(D) = {np.mean(logz):.2f} ± {se:.2f} "
+        f"({len(logz)} independent SMC runs: {runs})"
+    )
