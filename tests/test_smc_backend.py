@@ -1,0 +1,55 @@
+"""The "smc" sampler through sample(): shapes, run info, checkpoint/resume per temperature,
+option errors. The statistics are tested in test_smc.py on the same compiled step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bayes_uat as bu
+from bayes_uat import sample
+from bayes_uat.samplers.smc import evidence_text
+from tests.test_smc import LINEAR, linear  # noqa: F401  (the fixture)
+
+if hasattr(bu, "enable_x64"):
+    bu.enable_x64()
+
+OPTS = dict(steps=LINEAR.steps)
+
+
+def test_sample_smc_runs_and_resumes(linear):  # noqa: F811
+    post = linear[0]
+    saved = []
+    s = sample(
+        post, "smc", chains=8, draws=LINEAR.particles, seed=1, progress=False,
+        callback=lambda done, arrays: saved.append((done, arrays)), **OPTS,
+    )  # fmt: skip
+    assert s.theta.shape == (8, LINEAR.particles, 2)
+    assert s.settings["sampler"] == "smc"
+    assert len(s.info["log_evidence"]) == 8 and s.info["independent_runs"] is True
+    assert np.isfinite(s.info["log_evidence_se"])
+    assert "log evidence" in evidence_text(s.info)
+    # one checkpoint per temperature, no draws until the last
+    assert len(saved) == max(s.info["temperatures"]) + 1
+    assert saved[0][0].draws == 0 and saved[-1][0].draws == LINEAR.particles
+    again = sample(
+        post, "smc", chains=8, draws=LINEAR.particles, seed=1, progress=False,
+        resume=saved[1], **OPTS,
+    )  # fmt: skip
+    np.testing.assert_array_equal(s.theta, again.theta)
+    assert again.info["log_evidence"] == s.info["log_evidence"]
+    # a run killed after its last checkpoint resumes straight to the summary
+    done = sample(
+        post, "smc", chains=8, draws=LINEAR.particles, seed=1, progress=False,
+        resume=saved[-1], **OPTS,
+    )  # fmt: skip
+    np.testing.assert_array_equal(done.theta, s.theta)
+    assert done.info["log_evidence"] == s.info["log_evidence"]
+
+
+def test_sample_smc_bad_options(linear):  # noqa: F811
+    post = linear[0]
+    with pytest.raises(ValueError, match="particles must be an integer >= 4"):
+        sample(post, "smc", chains=2, draws=3, progress=False)
+    with pytest.raises(ValueError, match="unknown kernel"):
+        sample(post, "smc", chains=2, draws=8, kernel="mala", progress=False)
