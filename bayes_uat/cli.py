@@ -14,7 +14,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from .runtime import enable_compilation_cache, set_host_device_count
+from .runtime import enable_compilation_cache, enable_x64, set_host_device_count
 
 # Flags whose CLI name differs from the config key.
 _RENAME = {"sgd_steps": "sgd-steps", "sgd_restarts": "sgd-restarts"}
@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     # than vectorised chains, docs/benchmarks.md); set before JAX's first computation.
     set_host_device_count(max(os.cpu_count() or 1, getattr(args, "chains", None) or 4))
     enable_compilation_cache()
+    enable_x64()
     try:
         return args.func(args)
     except (ValueError, FileNotFoundError, FileExistsError) as e:

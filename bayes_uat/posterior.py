@@ -38,14 +38,18 @@ import numpy as np
 
 from .data import Dataset
 from .nets import MLP
+from .runtime import default_compilation_cache
 
 LIKELIHOODS = ("mse", "gaussian")
 _LOG_2PI = math.log(2 * math.pi)
 
 
 def default_dtype() -> str:
-    """float64 on CPU (cheap there, and robust), float32 on accelerators."""
-    return "float64" if jax.default_backend() == "cpu" else "float32"
+    """float64 on CPU (cheap there, and robust) when JAX's 64-bit mode is on
+    (:func:`bayes_uat.enable_x64`); float32 on accelerators or without that mode."""
+    if jax.default_backend() == "cpu" and jax.config.jax_enable_x64:
+        return "float64"
+    return "float32"
 
 
 def _positive(name: str, v, fix: str) -> float:
@@ -68,7 +72,8 @@ class Posterior:
         likelihood: ``"mse"`` (the blog's) or ``"gaussian"``.
         noise_std: σ for the Gaussian likelihood; None infers it.
         sigma_scale: scale of the half-normal prior on an inferred σ (default std(y)).
-        dtype: ``"float64"`` or ``"float32"``; default float64 on CPU, float32 on GPU.
+        dtype: ``"float64"`` or ``"float32"``; default float64 on CPU when JAX's 64-bit
+            mode is on (:func:`bayes_uat.enable_x64`), else float32.
     """
 
     net: MLP
@@ -121,7 +126,13 @@ class Posterior:
         dtype = self.dtype or default_dtype()
         if dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        if dtype == "float64" and not jax.config.jax_enable_x64:
+            raise ValueError(
+                "dtype='float64' needs JAX's 64-bit mode, which is off: call "
+                "bayes_uat.enable_x64() before building the Posterior, or pass dtype='float32'"
+            )
         object.__setattr__(self, "dtype", dtype)
+        default_compilation_cache()
         object.__setattr__(self, "_fns", self._build())
 
     # -- layout ---------------------------------------------------------------------------

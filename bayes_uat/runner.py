@@ -27,6 +27,7 @@ from .nets import MLP
 from .optimize import SGDResult, train_sgd
 from .posterior import Posterior
 from .records import Run, atomic_path, is_run_dir, save_run
+from .runtime import enable_x64
 from .samples import Samples
 from .sampling import sample
 from .summary import summarize
@@ -48,6 +49,10 @@ def build_dataset(cfg: RunConfig) -> Dataset:
 
 
 def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
+    """The run's posterior. A run computes as the command does: JAX's 64-bit mode is turned
+    on (process-wide) unless the configuration asks for float32."""
+    if cfg.dtype != "float32":
+        enable_x64()
     data = build_dataset(cfg) if data is None else data
     net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim)
     return Posterior(

@@ -43,7 +43,6 @@ from functools import lru_cache
 from itertools import permutations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from .nets import MLP
 
@@ -381,6 +380,8 @@ def _assign(cost: np.ndarray) -> np.ndarray:
         cands = np.array(list(permutations(range(n))), dtype=np.intp)  # (n!, n)
         total = cost[:, cands, np.arange(n)].sum(axis=-1)  # (R, n!)
         return cands[np.argmin(total, axis=-1)]
+    from scipy.optimize import linear_sum_assignment  # 0.3 s to import: only when used
+
     perm = np.empty((R, n), dtype=np.intp)
     for r in range(R):
         rows, cols = linear_sum_assignment(cost[r])

@@ -22,7 +22,7 @@ import numpy as np
 
 import bayes_uat as bu
 from bayes_uat.modes import to_canonical
-from bayes_uat.runtime import enable_compilation_cache, set_host_device_count
+from bayes_uat.runtime import enable_compilation_cache, enable_x64, set_host_device_count
 from bayes_uat.summary import diagnostics
 
 WALKERS, STEPS = 28, 10_000
@@ -34,6 +34,7 @@ set_host_device_count(max(os.cpu_count() or 1, 4))
 # a fresh persistent compilation cache per process, as the bayes-uat command keeps one: a
 # case's first repetition compiles and fills it, later ones load from it
 enable_compilation_cache(tempfile.mkdtemp(prefix="bu-bench-cache-"))
+enable_x64()
 
 
 def blog_posterior(dtype=None):
