@@ -35,8 +35,7 @@ from bayes_uat.modes import to_canonical  # noqa: E402
 from bayes_uat.samplers.smc import SMCSettings, run_masses, run_smc  # noqa: E402
 from bayes_uat.summary import diagnostics  # noqa: E402
 
-if hasattr(bu, "enable_x64"):
-    bu.enable_x64()
+bu.enable_x64()
 
 RESULTS = ROOT / "benchmarks" / "smc_results.json"
 DOC = ROOT / "docs" / "smc.md"

@@ -15,12 +15,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import bayes_uat as bu
 from bayes_uat import MLP, Dataset, Posterior, make_dataset
 from bayes_uat.samplers.smc import SMCSettings, make_step, run_smc, smc_result
-
-if hasattr(bu, "enable_x64"):
-    bu.enable_x64()
 
 SIGMA, PRIOR = 0.3, 2.0
 

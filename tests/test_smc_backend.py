@@ -6,13 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import bayes_uat as bu
 from bayes_uat import sample
 from bayes_uat.samplers.smc import evidence_text
 from tests.test_smc import LINEAR, linear  # noqa: F401  (the fixture)
-
-if hasattr(bu, "enable_x64"):
-    bu.enable_x64()
 
 OPTS = dict(steps=LINEAR.steps)
 
