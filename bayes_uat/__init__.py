@@ -22,6 +22,7 @@ from .optimize import SGDResult, find_map, train_sgd
 from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
 from .runtime import enable_x64
+from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
 from .sampling import METHODS, sample
 from .symmetry import align, canonicalize
@@ -54,5 +55,8 @@ __all__ = [
     "ModeSet",
     "compare",
     "Comparison",
+    "SMCSettings",
+    "run_smc",
+    "run_masses",
 ]
 __version__ = "0.1.0"
