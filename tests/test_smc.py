@@ -189,3 +189,29 @@ def test_likelihood_nonfinite_everywhere(linear):
     bad = _Wrapped(post, log_likelihood=lambda theta: np.full(np.shape(theta)[:-1], -np.inf))
     with pytest.raises(ValueError, match="log-likelihood is not finite at any"):
         run_smc(bad, runs=2, settings=SMCSettings(particles=8))
+
+
+def test_evidence_sweep_bad_input():
+    from bayes_uat.studies import evidence_sweep
+
+    data = make_dataset("x2", n=20)
+    with pytest.raises(ValueError, match="unknown activation 'sigmoidal'"):
+        evidence_sweep(data, units=(1,), activations=("sigmoidal",))
+    with pytest.raises(ValueError, match="units is empty"):
+        evidence_sweep(data, units=())
+    with pytest.raises(ValueError, match="activations must be a non-empty list"):
+        evidence_sweep(data, units=(1,), activations="tanh")
+
+
+@pytest.mark.slow
+def test_evidence_sweep_matches_runs():
+    """Each point is the mean and across-run SE of run_smc's per-run log Z."""
+    from bayes_uat.studies import evidence_sweep
+
+    data = make_dataset("x2", n=20)
+    (pt,) = evidence_sweep(data, units=(1,), activations=("tanh",), runs=3, particles=16, steps=2)
+    post = Posterior(MLP(1, "tanh"), data, prior_std=30.0)
+    res = run_smc(post, runs=3, settings=SMCSettings(particles=16, steps=2), seed=0)
+    assert pt.log_evidence_runs == tuple(res.info["log_evidence"])
+    assert pt.log_evidence == pytest.approx(np.mean(res.info["log_evidence"]))
+    assert pt.log_evidence_se == pytest.approx(np.std(res.info["log_evidence"], ddof=1) / 3**0.5)

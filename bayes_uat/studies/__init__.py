@@ -22,6 +22,8 @@ every public name is re-exported here (``from bayes_uat.studies import unit_swee
     during training (:func:`sgd_history`) for the animation.
 ``training`` — :func:`sgd_history`, :class:`TrainingHistory`
     θ snapshots while training one restart.
+``evidence`` — :func:`evidence_sweep`
+    log p(D | N units, activation) ± SE by tempered SMC over units × activations.
 ``closeup`` — :func:`mode_run`
     a NUTS run whose chains start from different SGD restarts: the modes SGD lands in.
 
@@ -39,6 +41,7 @@ Example
 from .approximation import ApproxResult, spread_init
 from .bump import bump_relu_theta, bump_study
 from .closeup import mode_run
+from .evidence import EvidencePoint, evidence_sweep
 from .sawtooth import SAWTOOTH_PAIRS, sawtooth_study, telgarsky_theta
 from .seed000 import SEED000_TARGET, Seed000Result, seed000_study
 from .sweep import (
@@ -75,4 +78,6 @@ __all__ = [
     "telgarsky_theta",
     "sawtooth_study",
     "mode_run",
+    "EvidencePoint",
+    "evidence_sweep",
 ]
