@@ -15,7 +15,7 @@ True
 
 from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
-from .data import TARGETS, Dataset, load_dataset, make_dataset
+from .data import TARGETS, Dataset, load_dataset, make_dataset, make_moons
 from .modes import Mode, ModeSet, find_modes
 from .nets import MLP
 from .optimize import SGDResult, find_map, train_sgd
@@ -35,6 +35,7 @@ __all__ = [
     "Dataset",
     "load_dataset",
     "make_dataset",
+    "make_moons",
     "MLP",
     "LIKELIHOODS",
     "Posterior",

@@ -29,14 +29,25 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
         "units": "hidden units: 2, or 8,8 for two layers, or 'linear' for none",
         "sampler": "nuts, ensemble (JAX-native stretch move), emcee or aies",
         "chains": "NUTS chains or ensemble walkers (default 4 / 4·dim)",
-        "likelihood": "mse (the blog's) or gaussian",
-        "prior_std": "std of the Gaussian prior on every weight",
+        "likelihood": "mse (the blog's), gaussian or student_t",
+        "prior_std": "std of the Gaussian prior on every weight (groups without --prior)",
+        "bias": "biases: true, false, or one per hidden layer then the output ('false,true')",
+        "noise_param": "the inferred noise entry of θ is the log of: scale, precision, variance",
+        "noise_prior": "prior on that noise quantity, e.g. 'gamma(3, 1)' (default: half-normal σ)",
+        "df": "degrees of freedom of --likelihood student_t (default 4)",
     }
     for f in fields(RunConfig):
         flag = "--" + _RENAME.get(f.name, f.name).replace("_", "-")
         kw = dict(dest=f.name, default=None, help=helps.get(f.name))
         if f.name == "dense_mass":
             p.add_argument(flag, action=argparse.BooleanOptionalAction, **kw)
+        elif f.name == "prior":
+            kw["help"] = (
+                "prior of one parameter group, GROUP=SPEC, e.g. --prior 'w1=normal(0, 1)' "
+                "--prior 'a=laplace(0, 2)' (groups w1, b1, …, a, c; families: normal, laplace, "
+                "student_t, cauchy, logistic); repeatable; other groups keep N(0, prior-std²)"
+            )
+            p.add_argument(flag, action="append", **kw)
         elif f.name in ("units", "x_range"):
             p.add_argument(flag, type=str, **kw)
         elif f.type in ("int", "int | None"):
@@ -59,6 +70,27 @@ def _parse_units(s: str):
     return parts[0] if len(parts) == 1 else parts
 
 
+def _parse_priors(items: list[str], base: dict | None) -> dict:
+    out = dict(base or {})
+    for item in items:
+        group, sep, spec = item.partition("=")
+        if not sep or not group.strip() or not spec.strip():
+            raise ValueError(f"--prior takes GROUP=SPEC such as 'w1=normal(0, 1)', got {item!r}")
+        out[group.strip()] = spec.strip()
+    return out
+
+
+def _parse_bias(s: str):
+    words = {"true": True, "false": False, "yes": True, "no": False}
+    try:
+        vals = [words[w.strip().lower()] for w in s.split(",")]
+    except KeyError:
+        raise ValueError(
+            f"--bias takes true, false or one per layer and output such as 'false,true', got {s!r}"
+        ) from None
+    return vals[0] if len(vals) == 1 else vals
+
+
 def _parse_range(s: str):
     try:
         lo, hi = (float(v) for v in s.split(","))
@@ -77,6 +109,10 @@ def config_from_args(args) -> object:
             continue
         if f.name == "units":
             v = _parse_units(v)
+        elif f.name == "prior":
+            v = _parse_priors(v, base.get("prior"))
+        elif f.name == "bias":
+            v = _parse_bias(v)
         elif f.name == "x_range":
             v = _parse_range(v)
         base[f.name] = v

@@ -9,6 +9,13 @@ A TOML file holds the same keys as :class:`RunConfig`, flat::
     chains = 28
     draws = 10000
 
+Priors per parameter group (:mod:`bayes_uat.priors`) go in a ``[prior]`` table (or as dotted
+keys, ``prior.w1 = "normal(0, 1)"``)::
+
+    [prior]
+    w1 = "normal(0, 1)"
+    a = "laplace(0, 2)"
+
 Unknown keys and values of the wrong type are rejected with a message naming the key.
 
 Example
@@ -28,7 +35,7 @@ from pathlib import Path
 
 from .activations import ACTIVATIONS
 from .optimize import LOSSES, OPTIMIZERS
-from .posterior import LIKELIHOODS
+from .posterior import LIKELIHOODS, NOISE_PARAMS
 from .sampling import METHODS, default_chains
 
 
@@ -51,6 +58,11 @@ class RunConfig:
     noise_std: float | None = None
     prior_std: float = 30.0
     dtype: str | None = None
+    bias: bool | list = True
+    prior: dict | None = None
+    noise_param: str = "scale"
+    noise_prior: str | None = None
+    df: float | None = None
     # SGD
     optimizer: str = "adam"
     learning_rate: float = 0.1
@@ -82,6 +94,7 @@ class RunConfig:
         choices = dict(
             activation=ACTIVATIONS,
             likelihood=LIKELIHOODS,
+            noise_param=NOISE_PARAMS,
             sampler=METHODS,
             optimizer=OPTIMIZERS,
             sgd_loss=LOSSES,
@@ -95,6 +108,17 @@ class RunConfig:
                 )
         if isinstance(self.units, list):
             object.__setattr__(self, "units", list(self.units))
+        if self.prior is not None:
+            bad = {k: v for k, v in self.prior.items() if not isinstance(v, (str, int, float))}
+            if bad or not all(isinstance(k, str) for k in self.prior):
+                raise ValueError(
+                    f"config key 'prior': a table of group = spec, such as w1 = \"normal(0, 1)\" "
+                    f"or a = 2.0, got {self.prior!r}"
+                )
+        if isinstance(self.bias, list) and not all(isinstance(b, bool) for b in self.bias):
+            raise ValueError(
+                f"config key 'bias': true, false or a list of booleans, got {self.bias!r}"
+            )
 
     @classmethod
     def from_dict(cls, d: dict, *, source: str = "config") -> RunConfig:

@@ -275,3 +275,32 @@ def load_dataset(path: str | Path, *, target: str | None = None) -> Dataset:
     else:
         raise ValueError(f"{path}: unsupported data file type {suffix!r}; use .csv or .npz")
     return Dataset(x=x, y=y, target=target, source=str(path))
+
+
+def make_moons(n: int = 200, *, noise: float = 0.2, seed: int = 0) -> Dataset:
+    """Two interleaved half circles in 2-D with labels 0 and 1 (the two-moons toy), for
+    ``likelihood="bernoulli"`` with ``MLP(..., in_dim=2)``.
+
+    Class 0 lies on the upper half circle of radius 1 about (0, 0), class 1 on the lower
+    half circle about (1, 0.5); each point is moved by N(0, noise²) in both coordinates.
+
+    >>> d = make_moons(100, seed=1)
+    >>> d.x.shape, sorted(set(d.y.tolist()))
+    ((100, 2), [0.0, 1.0])
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer >= 2 (points of both classes), got {n!r}")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0:
+        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    rng = np.random.default_rng(seed)
+    n0 = n // 2
+    t0 = np.linspace(0.0, math.pi, n0)
+    t1 = np.linspace(0.0, math.pi, n - n0)
+    x = np.concatenate(
+        [np.stack([np.cos(t0), np.sin(t0)], 1), np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], 1)]
+    )
+    x = x + noise * rng.standard_normal(x.shape)
+    y = np.concatenate([np.zeros(n0), np.ones(n - n0)])
+    return Dataset(
+        x=x, y=y, target=None, noise="gaussian", noise_scale=float(noise), seed=seed, source="moons"
+    )

@@ -38,9 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import Dataset
-from .nets import MLP
 from .optimize import SGDResult
-from .posterior import Posterior
+from .posterior import Posterior, posterior_from_config
 from .samples import Samples
 
 FORMAT_VERSION = 1
@@ -303,16 +302,7 @@ def load_run(path: str | Path) -> Run:
         seed=dcfg.get("seed"),
         source=dcfg.get("source", "generated"),
     )
-    net = MLP(tuple(model["units"]), model["activation"], in_dim=model.get("in_dim", 1))
-    posterior = Posterior(
-        net,
-        data,
-        prior_std=model["prior_std"],
-        likelihood=model["likelihood"],
-        noise_std=model.get("noise_std"),
-        sigma_scale=model.get("sigma_scale"),
-        dtype=model.get("dtype"),
-    )
+    posterior = posterior_from_config(data, model)
     post = idata.posterior
     stats = {k: np.asarray(v.values) for k, v in idata.sample_stats.data_vars.items()}
     lp = stats.pop("lp")

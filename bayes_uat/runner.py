@@ -54,7 +54,8 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
     if cfg.dtype != "float32":
         enable_x64()
     data = build_dataset(cfg) if data is None else data
-    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim)
+    bias = tuple(cfg.bias) if isinstance(cfg.bias, list) else cfg.bias
+    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias)
     return Posterior(
         net,
         data,
@@ -62,6 +63,10 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
         likelihood=cfg.likelihood,
         noise_std=cfg.noise_std,
         dtype=cfg.dtype,
+        prior=cfg.prior,
+        noise_param=cfg.noise_param,
+        noise_prior=cfg.noise_prior,
+        df=cfg.df,
     )
 
 
