@@ -215,3 +215,14 @@ def test_evidence_sweep_matches_runs():
     assert pt.log_evidence_runs == tuple(res.info["log_evidence"])
     assert pt.log_evidence == pytest.approx(np.mean(res.info["log_evidence"]))
     assert pt.log_evidence_se == pytest.approx(np.std(res.info["log_evidence"], ddof=1) / 3**0.5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kw", [dict(kernel="nuts"), dict(mass="dense")])
+def test_other_kernels_linear_evidence(linear, kw):
+    """NUTS mutations and a dense mass matrix reach the same exact evidence."""
+    *_, exact = linear
+    res = run_smc(linear[0], runs=4, settings=SMCSettings(particles=200, steps=3, **kw), seed=5)
+    logz = np.array(res.info["log_evidence"])
+    se = res.info["log_evidence_se"]
+    assert abs(logz.mean() - exact) < t_crit(4) * se and se < 0.15, (logz, exact)
