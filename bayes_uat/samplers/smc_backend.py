@@ -87,3 +87,6 @@ class SMCBackend:
         lam = float(np.min(np.asarray(s.lam)))
         temps = int(np.max(np.asarray(s.temperatures)))
         return lam, f"λ = {lam:.3g}, temperature {temps}"
+
+
+BACKEND = SMCBackend()
