@@ -324,9 +324,10 @@ def smc_done(state: SMCState) -> bool:
     return bool(np.all(np.asarray(state.finished)))
 
 
-def run_info(state: SMCState, wall_time: float = 0.0) -> dict:
+def run_info(state: SMCState) -> dict:
     """The run-level facts: per run log Z, temperatures, final ESS, acceptance; log Z's
-    standard error from the spread across runs (std/√R; NaN for one run)."""
+    standard error from the spread across runs (std/√R; NaN for one run).  The wall time
+    is the caller's (``Samples.wall_time``): the runs advance together."""
     logz = np.asarray(state.log_evidence, dtype=float)
     runs = len(logz)
     temps = np.asarray(state.temperatures)
@@ -342,14 +343,15 @@ def run_info(state: SMCState, wall_time: float = 0.0) -> dict:
         ).tolist(),
         step_size=np.asarray(state.step_size, dtype=float).tolist(),
         independent_runs=True,
-        wall_time=float(wall_time),
     )
 
 
 def smc_result(posterior, state: SMCState, wall_time: float = 0.0) -> SMCResult:
-    """The final particles (R, P, dim), their log p(θ | D) and :func:`run_info`."""
+    """The final particles (R, P, dim), their log p(θ | D) and :func:`run_info` with
+    ``wall_time`` added."""
     theta = np.asarray(state.particles)
-    return SMCResult(theta, np.asarray(posterior.log_prob(theta)), run_info(state, wall_time))
+    info = dict(run_info(state), wall_time=float(wall_time))
+    return SMCResult(theta, np.asarray(posterior.log_prob(theta)), info)
 
 
 def run_smc(

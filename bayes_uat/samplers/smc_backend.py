@@ -80,7 +80,7 @@ class SMCBackend:
         return state._replace(smc=smc, emitted=bool(arrays["emitted"]))
 
     def info(self, samples, state: SMCBackendState) -> dict:
-        return run_info(state.smc, samples.wall_time)
+        return run_info(state.smc)
 
     def progress(self, state: SMCBackendState) -> tuple[float, str]:
         s = state.smc
