@@ -20,24 +20,27 @@ from pathlib import Path
 
 import numpy as np
 
+from .activations import get_activation
 from .compare import compare
 from .config import RunConfig
-from .data import Dataset, load_dataset, make_dataset
+from .data import TARGETS, Dataset, load_dataset, make_dataset
 from .nets import MLP
 from .optimize import SGDResult, train_sgd
 from .posterior import Posterior
-from .records import Run, atomic_path, is_run_dir, save_run
+from .records import Run, atomic_path, save_run
+from .rundir import acquire, check_out_dir, release
 from .runtime import enable_x64
 from .samples import Samples
 from .sampling import sample
 from .summary import summarize
+from .validate import check_memory, network_dim, sampler_chains
 
 CHECKPOINT = "checkpoint.npz"
 
 
 def build_dataset(cfg: RunConfig) -> Dataset:
     if cfg.data is not None:
-        return load_dataset(cfg.data, target=None)
+        return load_dataset(cfg.data, target=None, x_cols=cfg.x_col, y_col=cfg.y_col)
     return make_dataset(
         cfg.target,
         n=cfg.n,
@@ -157,28 +160,65 @@ def execute(
     figures: bool = True,
     log: Callable[[str], None] = lambda s: None,
 ) -> Run:
-    """Run ``cfg`` and write the record into ``out``; see the module docstring."""
-    out = Path(out)
-    ckpt = out / CHECKPOINT
-    if resume:
-        if not out.is_dir():
-            raise FileNotFoundError(f"cannot resume: run directory {str(out)!r} does not exist")
-        if not ckpt.is_file():
-            what = "is already complete" if is_run_dir(out) else "has no checkpoint"
-            raise ValueError(f"cannot resume {str(out)!r}: it {what}")
-    elif is_run_dir(out) and not overwrite:
-        raise FileExistsError(
-            f"{str(out)!r} already holds a run; pass --overwrite to replace "
-            "it, or --resume to continue an interrupted one"
-        )
-    elif ckpt.is_file() and not overwrite:
-        raise FileExistsError(
-            f"{str(out)!r} holds an interrupted run; pass --resume to "
-            "continue it or --overwrite to start again"
-        )
-    out.mkdir(parents=True, exist_ok=True)
+    """Run ``cfg`` and write the record into ``out``; see the module docstring.
 
-    posterior = build_posterior(cfg)
+    Everything is checked before any work and before ``out`` is created (:func:`check_run`);
+    the run holds ``out``'s lock (:mod:`bayes_uat.rundir`) until it returns or fails."""
+    out = Path(out)
+    posterior = check_run(cfg, out, overwrite=overwrite, resume=resume)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = acquire(out)
+    except BaseException:
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        raise
+    try:
+        return _execute(
+            cfg, out, posterior, resume=resume, progress=progress, figures=figures, log=log
+        )
+    finally:
+        release(lock)
+
+
+def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Posterior:
+    """Validate a run before it starts: the output directory, the data, the model (network,
+    priors, likelihood), the sampler's chains against the posterior's size and the memory
+    the draws need. Returns the posterior."""
+    if not isinstance(cfg, RunConfig):
+        raise ValueError(f"execute needs a RunConfig, got {type(cfg).__name__}")
+    check_out_dir(out, overwrite=overwrite, resume=resume)
+    if cfg.sampler == "nuts" and not get_activation(cfg.activation).differentiable:
+        raise ValueError(
+            f"NUTS needs gradients, but the {cfg.activation!r} activation has zero gradient "
+            "almost everywhere; use --sampler ensemble, emcee or aies, or a smooth activation"
+        )
+    if cfg.data is None:  # size the draws before generating the data (biases: upper bound)
+        spec = TARGETS.get(cfg.target)
+        n = cfg.n or (spec.n if spec else 200)
+        inferred = cfg.likelihood != "mse" and cfg.noise_std is None
+        dim = network_dim(cfg.units_tuple(), 1, inferred_sigma=inferred)
+        chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
+        check_memory(chains=chains, draws=cfg.draws, dim=dim, n=n)
+    posterior = build_posterior(cfg, build_dataset(cfg))
+    dim, data = posterior.dim, posterior.data
+    chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
+    check_memory(chains=chains, draws=cfg.draws, dim=dim, n=data.n, in_dim=data.in_dim)
+    return posterior
+
+
+def _execute(
+    cfg: RunConfig,
+    out: Path,
+    posterior: Posterior,
+    *,
+    resume: bool,
+    progress: bool,
+    figures: bool,
+    log: Callable[[str], None],
+) -> Run:
+    ckpt = out / CHECKPOINT
     chains = cfg.chains_or_default(posterior.dim)
     options = (
         {

@@ -107,7 +107,7 @@ class SweepPoint:
 
 def _loo(post: Posterior, samples) -> dict:
     az = arviz()
-    idata = to_inference_data(post, samples)
+    idata = to_inference_data(post, samples, canonical=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = az.loo(idata, pointwise=True)
