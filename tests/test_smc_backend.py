@@ -49,3 +49,30 @@ def test_sample_smc_bad_options(linear):  # noqa: F811
         sample(post, "smc", chains=2, draws=3, progress=False)
     with pytest.raises(ValueError, match="unknown kernel"):
         sample(post, "smc", chains=2, draws=8, kernel="mala", progress=False)
+
+
+CLI = ["run", "--target", "x2", "--n", "40", "--units", "1", "--sampler", "smc", "--chains", "2",
+       "--sgd-steps", "50", "--sgd-restarts", "2", "--quiet", "--no-figures"]  # fmt: skip
+
+
+def test_cli_run_and_show_smc(tmp_path, capsys):
+    from bayes_uat import load_run
+    from bayes_uat.cli import main
+
+    out = tmp_path / "r"
+    assert main([*CLI, "--draws", "16", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["show", str(out)]) == 0
+    shown = capsys.readouterr().out
+    run = load_run(out)
+    logz = run.samples.info["log_evidence"]
+    assert run.samples.theta.shape == (2, 16, 4) and len(logz) == 2
+    assert f"{logz[0]:.2f}" in shown and "log evidence log p(D)" in shown
+
+
+def test_cli_smc_too_few_particles(tmp_path, capsys):
+    from bayes_uat.cli import main
+
+    assert main([*CLI, "--draws", "3", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "bayes-uat: error:" in err and "particles must be an integer >= 8" in err
