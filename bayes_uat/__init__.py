@@ -16,15 +16,15 @@ True
 from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
 from .data import TARGETS, Dataset, load_dataset, make_dataset, make_moons
-from .modes import Mode, ModeSet, find_modes
+from .modes import Mode, ModeSet, find_modes, to_canonical
 from .nets import MLP
 from .optimize import SGDResult, find_map, train_sgd
 from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
 from .runtime import enable_x64
+from .samplers import METHODS, SAMPLERS, initial_points, sample
 from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
-from .sampling import METHODS, sample
 from .symmetry import align, canonicalize
 
 __all__ = [
@@ -43,8 +43,10 @@ __all__ = [
     "find_map",
     "train_sgd",
     "Samples",
+    "SAMPLERS",
     "METHODS",
     "sample",
+    "initial_points",
     "Run",
     "load_run",
     "save_run",
@@ -52,6 +54,7 @@ __all__ = [
     "canonicalize",
     "align",
     "find_modes",
+    "to_canonical",
     "Mode",
     "ModeSet",
     "compare",

@@ -72,7 +72,7 @@ def _choices() -> dict:
     from .config import DTYPES, INITS, NOISES
     from .optimize import LOSSES, OPTIMIZERS
     from .posterior import LIKELIHOODS, NOISE_PARAMS
-    from .sampling import METHODS
+    from .samplers import METHODS
 
     return dict(
         activation=ACTIVATIONS,
@@ -198,7 +198,8 @@ def _table(summary: dict) -> str:
 def _report(summary: dict) -> str:
     s = summary["sampler"]
     lines = [
-        f"{s['method']}: {s['chains']} chain(s) × {s['draws']} draws in {s['wall_time']:.1f} s"
+        f"{s.get('name', s.get('method'))}: {s['chains']} chain(s) × {s['draws']} draws "
+        f"in {s['wall_time']:.1f} s"
     ]
     for key, what in (("raw", "raw θ"), ("canonical", "canonical θ"), ("function", "f(x)")):
         d = summary["diagnostics"].get(key)

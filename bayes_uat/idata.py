@@ -190,7 +190,7 @@ def to_inference_data(
     C, D, _ = samples.theta.shape
     vars_ = posterior_variables(posterior)
     draw = np.arange(D)
-    attrs = {"method": samples.method, "seed": samples.seed, "wall_time": samples.wall_time}
+    attrs = {"sampler": samples.sampler, "seed": samples.seed, "wall_time": samples.wall_time}
     groups = dict(posterior=_draw_group(vars_, samples.theta, draw, attrs))
     if canonical:
         groups["canonical"] = canonical_group(posterior, samples, vars_, draw)

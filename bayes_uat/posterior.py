@@ -337,7 +337,8 @@ class Posterior:
         return self._fns["log_density"]
 
     def log_prob(self, theta):
-        """log p(θ | D) + const for θ of shape (..., dim), jitted and vmapped."""
+        """The log-density log p(θ | D) + const for θ of shape (..., dim): the batched,
+        jitted :attr:`log_density` (the name ``log_prob`` is kept for emcee and users)."""
         return self._fns["log_prob"](theta)
 
     def log_prior(self, theta):

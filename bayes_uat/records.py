@@ -345,7 +345,7 @@ def _samples(idata, posterior: Posterior, config: dict, version: int) -> Samples
     return Samples(
         theta=read_theta(idata, posterior, version),
         log_prob=lp,
-        method=str(post.attrs.get("method")),
+        sampler=str(post.attrs.get("sampler", post.attrs.get("method"))),
         names=posterior.names,
         stats=stats,
         settings=config.get("sampler", {}),

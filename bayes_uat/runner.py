@@ -15,6 +15,7 @@ Example
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,8 +31,8 @@ from .posterior import Posterior
 from .records import Run, atomic_path, save_run
 from .rundir import acquire, check_out_dir, release
 from .runtime import enable_x64
+from .samplers import sample
 from .samples import Samples
-from .sampling import sample
 from .summary import summarize
 from .validate import check_memory, network_dim, sampler_chains
 
@@ -87,16 +88,29 @@ def run_sgd(cfg: RunConfig, posterior: Posterior) -> SGDResult:
 
 
 # -- checkpoints ----------------------------------------------------------------------------
+CHECKPOINT_FORMAT = 2  # 2: the sampler state as named arrays (format 1: positional leaves)
+
+
+def _numpyro_version() -> str:
+    import numpyro
+
+    return numpyro.__version__
+
+
 def write_checkpoint(
     path: Path, cfg: RunConfig, sgd: SGDResult, samples: Samples, state: dict
 ) -> None:
-    """Atomically write draws so far, sampler state, SGD result and config."""
+    """Atomically write draws so far, the sampler state (named arrays), SGD result, config,
+    the checkpoint format and the numpyro version that wrote the state."""
     arrays = {f"state/{k}": np.asarray(v) for k, v in state.items()}
     arrays.update({f"stats/{k}": v for k, v in samples.stats.items()})
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(
                 fh,
+                format=CHECKPOINT_FORMAT,
+                numpyro_version=_numpyro_version(),
+                sampler=samples.sampler,
                 theta=samples.theta,
                 log_prob=samples.log_prob,
                 wall_time=samples.wall_time,
@@ -110,25 +124,71 @@ def write_checkpoint(
             )
 
 
+def _load_checkpoint(path: Path) -> dict:
+    """Every array of the checkpoint at ``path``, or a ValueError naming the file and what
+    is wrong with it (never numpy's hint to load it with pickle)."""
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as f:
+            out = {k: f[k] for k in f.files}
+    except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as e:
+        raise ValueError(
+            f"{path}: not a readable checkpoint (empty, truncated or not written by "
+            f"bayes_uat: {type(e).__name__}); start the run again with --overwrite"
+        ) from None
+    missing = [k for k in ("format", "config", "theta", "log_prob") if k not in out]
+    if missing:
+        raise ValueError(
+            f"{path}: incomplete checkpoint (missing {missing}); start the run again with "
+            "--overwrite"
+        )
+    return out
+
+
 def checkpoint_config(run_dir: str | Path) -> RunConfig:
     """The configuration an interrupted run in ``run_dir`` was started with."""
     ck = Path(run_dir) / CHECKPOINT
     if not ck.is_file():
         raise ValueError(f"cannot resume {str(run_dir)!r}: no {CHECKPOINT} there")
-    with np.load(ck, allow_pickle=False) as f:
-        return RunConfig.from_dict(json.loads(str(f["config"])), source=str(ck))
+    f = _load_checkpoint(ck)
+    return RunConfig.from_dict(json.loads(str(f["config"])), source=str(ck))
+
+
+def _check_versions(path: Path, f: dict, cfg: RunConfig) -> None:
+    fmt = int(f["format"])
+    if fmt != CHECKPOINT_FORMAT:
+        raise ValueError(
+            f"{path}: checkpoint format {fmt}, but this bayes_uat reads format "
+            f"{CHECKPOINT_FORMAT}; finish the run with the version that started it, or start "
+            "again with --overwrite"
+        )
+    saved = str(f.get("numpyro_version", ""))
+    if cfg.sampler in ("nuts", "aies") and saved != _numpyro_version():
+        raise ValueError(
+            f"{path}: the sampler state was written by numpyro {saved}, this is numpyro "
+            f"{_numpyro_version()}; resume with numpyro {saved}, or start again with --overwrite"
+        )
 
 
 def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
-    with np.load(path, allow_pickle=False) as f:
-        saved = json.loads(str(f["config"]))
-        if saved != json.loads(json.dumps(cfg.to_dict())):
-            diff = sorted(k for k in saved if saved.get(k) != cfg.to_dict().get(k))
-            raise ValueError(
-                f"{path}: the checkpoint was written with a different "
-                f"configuration (differs in {diff}); resume with the same "
-                "settings or start a new run"
-            )
+    """(SGD result, draws so far, sampler state arrays) from the checkpoint at ``path``;
+    a ValueError naming the file when it is unreadable, from another format or numpyro
+    version, or written with a different configuration."""
+    f = _load_checkpoint(path)
+    _check_versions(path, f, cfg)
+    saved = json.loads(str(f["config"]))
+    if saved != json.loads(json.dumps(cfg.to_dict())):
+        diff = sorted(k for k in saved if saved.get(k) != cfg.to_dict().get(k))
+        raise ValueError(
+            f"{path}: the checkpoint was written with a different "
+            f"configuration (differs in {diff}); resume with the same "
+            "settings or start a new run"
+        )
+    state = {k[len("state/") :]: v for k, v in f.items() if k.startswith("state/")}
+    if not state:
+        raise ValueError(
+            f"{path}: the checkpoint holds no sampler state; start again with --overwrite"
+        )
+    try:
         sgd = SGDResult(
             thetas=f["sgd_thetas"],
             losses=f["sgd_losses"],
@@ -136,18 +196,26 @@ def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
             best_index=int(f["sgd_best"]),
             settings=json.loads(str(f["sgd_settings"])),
         )
-        state = {k[len("state/") :]: f[k] for k in f.files if k.startswith("state/")}
-        stats = {k[len("stats/") :]: f[k] for k in f.files if k.startswith("stats/")}
         samples = Samples(
             theta=f["theta"],
             log_prob=f["log_prob"],
-            method=cfg.sampler,
+            sampler=cfg.sampler,
             names=posterior.names,
-            stats=stats,
+            stats={k[len("stats/") :]: v for k, v in f.items() if k.startswith("stats/")},
             wall_time=float(f["wall_time"]),
             seed=cfg.seed,
         )
+    except (KeyError, ValueError) as e:
+        raise ValueError(
+            f"{path}: inconsistent checkpoint ({e}); start again with --overwrite"
+        ) from None
     return sgd, samples, state
+
+
+def remove_stale_temporaries(run_dir: Path) -> None:
+    """Delete temporaries a killed run left behind (``.checkpoint.npz.*.tmp``)."""
+    for tmp in run_dir.glob(f".{CHECKPOINT}.*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def execute(
@@ -231,6 +299,7 @@ def _execute(
     )
     prior = None
     if resume:
+        remove_stale_temporaries(out)
         sgd, done, state = read_checkpoint(ckpt, posterior, cfg)
         prior = (done, state)
         log(f"resuming {out}: {done.draws} of {cfg.draws} draws done")
@@ -264,6 +333,7 @@ def _execute(
     config = dict(run=cfg.to_dict(), sampler_info=samples.info)
     run = save_run(out, posterior, samples, sgd=sgd, config=config, summary=summary, overwrite=True)
     ckpt.unlink(missing_ok=True)
+    remove_stale_temporaries(out)
     if figures:
         from . import plots
 

@@ -21,9 +21,9 @@ import jax.numpy as jnp
 import numpy as np
 
 import bayes_uat as bu
-from bayes_uat.modes import to_canonical
+from bayes_uat import to_canonical
+from bayes_uat.diagnostics import diagnostics
 from bayes_uat.runtime import enable_compilation_cache, enable_x64, set_host_device_count
-from bayes_uat.summary import diagnostics
 
 WALKERS, STEPS = 28, 10_000
 CHAIN_COUNTS = (1, 4, 16, 64, 256, 1024)
@@ -330,7 +330,7 @@ def case_nuts_location(reps, steps):
     target accept 0.9, diagonal mass), draws mapped back to θ before the ESS."""
     from numpyro.infer import MCMC, NUTS
 
-    from bayes_uat.sampling import initial_points
+    from bayes_uat import initial_points
 
     post = blog_posterior()
     sgd, _ = start_ball(post, WALKERS)

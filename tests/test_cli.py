@@ -131,7 +131,7 @@ def test_ensemble_run_in_chunks(tmp_path, capsys):
     run = load_run(out)
     assert run.samples.theta.shape == (8, 40, 4) and run.samples.method == "ensemble"
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["sampler"]["method"] == "ensemble"
+    assert summary["sampler"]["name"] == "ensemble"
     assert not (out / CHECKPOINT).exists()
 
 
