@@ -55,6 +55,7 @@ CLI = ["run", "--target", "x2", "--n", "40", "--units", "1", "--sampler", "smc",
        "--sgd-steps", "50", "--sgd-restarts", "2", "--quiet", "--no-figures"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_cli_run_and_show_smc(tmp_path, capsys):
     from bayes_uat import load_run
     from bayes_uat.cli import main
@@ -66,7 +67,7 @@ def test_cli_run_and_show_smc(tmp_path, capsys):
     shown = capsys.readouterr().out
     run = load_run(out)
     logz = run.samples.info["log_evidence"]
-    assert run.samples.theta.shape == (2, 16, 4) and len(logz) == 2
+    assert run.samples.theta.shape[:2] == (2, 16) and len(logz) == 2
     assert f"{logz[0]:.2f}" in shown and "log evidence log p(D)" in shown
 
 
