@@ -16,6 +16,7 @@ True
 from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
 from .data import TARGETS, Dataset, load_dataset, make_dataset, make_moons
+from .encoding import FourierFeatures
 from .modes import Mode, ModeSet, find_modes, to_canonical
 from .nets import MLP
 from .optimize import SGDResult, find_map, train_sgd
@@ -25,6 +26,7 @@ from .runtime import enable_x64
 from .samplers import METHODS, SAMPLERS, initial_points, sample
 from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
+from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
 from .symmetry import align, canonicalize
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "make_dataset",
     "make_moons",
     "MLP",
+    "FourierFeatures",
     "LIKELIHOODS",
     "Posterior",
     "SGDResult",
@@ -62,5 +65,9 @@ __all__ = [
     "SMCSettings",
     "run_smc",
     "run_masses",
+    "amplitude_spectrum",
+    "amplitudes_at",
+    "power_spectrum",
+    "periodic_grid",
 ]
 __version__ = "0.1.0"

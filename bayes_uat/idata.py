@@ -73,7 +73,7 @@ def _draw_group(vars_, theta: np.ndarray, draw: np.ndarray, attrs: dict):
 def canonical_group(posterior: Posterior, samples: Samples, vars_, draw):
     """The draws in canonical form, as the ``canonical`` group."""
     net = posterior.net
-    direct = not net.units or (len(net.units) == 1 and net.in_dim == 1)
+    direct = not net.units or (len(net.units) == 1 and net.fan_in == 1)
     theta = to_canonical(posterior, samples.theta, reference=samples.map_theta)
     if not net.units:
         form = "as sampled (a linear model has no symmetries)"

@@ -45,7 +45,7 @@ def to_canonical(posterior: Posterior, theta, reference=None) -> np.ndarray:
     theta = np.asarray(theta, dtype=float)
     if not net.units:
         return theta.copy()
-    if len(net.units) == 1 and net.in_dim == 1:
+    if len(net.units) == 1 and net.in_dim == 1 and net.encoding is None:
         return canonicalize(net, theta)
     if reference is None:
         raise ValueError("this network has no reference-free canonical form: pass reference=")

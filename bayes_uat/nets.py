@@ -40,6 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .activations import Activation, get_activation
+from .encoding import FourierFeatures
 
 MINUS = "−"
 
@@ -91,12 +92,15 @@ class MLP:
         in_dim: input dimension d (x has shape (n,) for d = 1, else (n, d)).
         bias: whether layers have biases: one boolean for all, or a tuple with one per hidden
             layer and a last one for the output bias c.
+        encoding: optional :class:`~bayes_uat.encoding.FourierFeatures`: the first layer then
+            sees the 2K·d features γ(x) instead of x (its fan-in is :attr:`fan_in`).
     """
 
     units: tuple[int, ...] | int = 2
     activation: str = "sigmoid"
     in_dim: int = 1
     bias: bool | tuple[bool, ...] = True
+    encoding: FourierFeatures | None = None
     _layout: dict = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
@@ -107,6 +111,11 @@ class MLP:
             raise ValueError(f"in_dim must be a positive int, got {self.in_dim!r}")
         if self.in_dim < 1:
             raise ValueError(f"in_dim must be a positive int, got {self.in_dim!r}")
+        if self.encoding is not None and not isinstance(self.encoding, FourierFeatures):
+            raise ValueError(
+                f"encoding must be a bayes_uat.encoding.FourierFeatures or None, got "
+                f"{type(self.encoding).__name__}"
+            )
         biases = _check_bias(self.bias, self.units)
         object.__setattr__(self, "bias", biases[0] if len(set(biases)) == 1 else biases)
         object.__setattr__(self, "_layout", self._build_layout())
@@ -121,7 +130,7 @@ class MLP:
         names: list[str] = []
         latex: list[str] = []
         layers = []  # (W index (n_l, fan_in), b index (n_l,))
-        d, L = self.in_dim, len(self.units)
+        d, L = self.fan_in, len(self.units)
         pos = 0
         has_c = self.biases[-1]
         if L == 0:
@@ -183,6 +192,11 @@ class MLP:
         sub = f"{i + 1}" if j is None or fan_in == 1 else f"{i + 1},{j + 1}"
         sup = f"^{{({l + 1})}}" if len(self.units) > 1 else ""
         return f"${kind}{sup}_{{{sub}}}$"
+
+    @property
+    def fan_in(self) -> int:
+        """Width of the first layer's input: in_dim, or 2K·in_dim with a Fourier encoding."""
+        return self.in_dim if self.encoding is None else self.encoding.dim(self.in_dim)
 
     @property
     def dim(self) -> int:
@@ -265,12 +279,17 @@ class MLP:
             )
         return x
 
+    def features(self, x) -> jax.Array:
+        """What the first layer sees: x as (n, in_dim), or its Fourier features (n, fan_in)."""
+        x = self._as_inputs(x)
+        return x if self.encoding is None else self.encoding(x)
+
     # -- evaluation ---------------------------------------------------------------------
     def hidden(self, theta: jax.Array, x: jax.Array) -> jax.Array:
         """Activations of the last hidden layer, shape (..., n, n_L)."""
         p = self.unflatten(theta)
         phi = self.act.fn
-        h = self._as_inputs(x).astype(jnp.result_type(theta, float))
+        h = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
         for l, (W, b) in enumerate(zip(p["W"], p["b"])):
             if l == 0:
                 z = jnp.einsum("nf,...uf->...nu", h, W)
@@ -289,7 +308,7 @@ class MLP:
         theta = jnp.asarray(theta)
         p = self.unflatten(theta)
         if not self.units:
-            xs = self._as_inputs(x).astype(jnp.result_type(theta, float))
+            xs = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
             return jnp.einsum("nf,...f->...n", xs, p["a"]) + p["c"][..., None]
         h = self.hidden(theta, x)
         return jnp.einsum("...nu,...u->...n", h, p["a"]) + p["c"][..., None]
@@ -302,7 +321,7 @@ class MLP:
         fan-in k uniform on [−1/√k, 1/√k] (the blog's initialisation)."""
         theta = jnp.zeros(shape + (self.dim,))
         lay = self._layout
-        fan_ins = [self.in_dim] + list(self.units)
+        fan_ins = [self.fan_in] + list(self.units)
         keys = jax.random.split(key, len(lay["layers"]) + 1)
         for k, (Wi, bi), fan in zip(keys, lay["layers"], fan_ins):
             idx = np.concatenate([Wi.ravel(), bi[bi >= 0]])
@@ -339,6 +358,8 @@ class MLP:
         fmt = _Fmt(digits, ascii)
         fname = self.act.expr_name if ascii else self.act.symbol
         xs = ["x"] if self.in_dim == 1 else [f"x{j + 1}" for j in range(self.in_dim)]
+        if self.encoding is not None:  # features sᵢ = sin(2π fᵢ u), cᵢ = cos(2π fᵢ u)
+            xs = self.encoding.feature_names(self.in_dim)
         if not self.units:
             return fmt.affine(p["a"], xs, p["c"])
         if len(self.units) == 1:

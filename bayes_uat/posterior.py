@@ -38,6 +38,7 @@ import numpy as np
 
 from . import priors as priors_mod
 from .data import Dataset
+from .encoding import FourierFeatures
 from .nets import MLP
 from .runtime import default_compilation_cache
 
@@ -418,6 +419,7 @@ class Posterior:
             units=list(self.net.units),
             activation=self.net.activation,
             in_dim=self.net.in_dim,
+            encoding=None if self.net.encoding is None else self.net.encoding.config(),
             prior_std=self.prior_std,
             likelihood=self.likelihood,
             noise_std=self.noise_std,
@@ -450,11 +452,13 @@ def posterior_from_config(data: Dataset, model: dict) -> Posterior:
     """Rebuild a :class:`Posterior` from the model part of a configuration
     (:meth:`Posterior.config`), as stored in run records; keys it lacks take their defaults."""
     bias = model.get("bias", True)
+    enc = model.get("encoding")
     net = MLP(
         tuple(model["units"]),
         model["activation"],
         in_dim=model.get("in_dim", 1),
         bias=tuple(bias) if isinstance(bias, list) else bias,
+        encoding=None if enc is None else FourierFeatures.from_config(enc),
     )
     return Posterior(
         net,

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STUDIES = {
     "blog_sweep": "study_blog_sweep.py",
     "how_many": "study_how_many.py",
+    "spectral": "study_spectral.py",
     "blog_x2": "blog_x2.py",
     "seed000": "study_seed000.py",
     "sawtooth": "study_sawtooth.py",

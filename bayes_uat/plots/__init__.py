@@ -108,6 +108,7 @@ def run_figures(run, out_dir: str | Path, *, max_params: int = 16, dpi: int = 20
 # Figures of the studies (bayes_uat.studies) and chain diagnostics.
 from ._anim import training_animation, training_snapshots  # noqa: E402
 from ._diag import mode_map, rank, trace  # noqa: E402
+from ._spectral import spectral_dynamics, spectral_fits, spectral_posterior, spectral_prior  # noqa: E402
 from ._sweep import activations, approximation, loo, sweep  # noqa: E402
 from ._units import units  # noqa: E402
 
@@ -122,4 +123,8 @@ __all__ += [
     "training_animation",
     "training_snapshots",
     "units",
+    "spectral_dynamics",
+    "spectral_fits",
+    "spectral_posterior",
+    "spectral_prior",
 ]

@@ -24,6 +24,9 @@ every public name is re-exported here (``from bayes_uat.studies import unit_swee
     θ snapshots while training one restart.
 ``evidence`` — :func:`evidence_sweep`
     log p(D | N units, activation) ± SE by tempered SMC over units × activations.
+``spectral`` — :func:`spectral_study`, :func:`spectral_claims`
+    seed 001's spectral bias: residual spectra over Adam steps, prior and posterior power
+    spectra, for relu, tanh, sigmoid, sin, hat and relu on Fourier features.
 ``closeup`` — :func:`mode_run`
     a NUTS run whose chains start from different SGD restarts: the modes SGD lands in.
 
@@ -44,6 +47,7 @@ from .closeup import mode_run
 from .evidence import EvidencePoint, evidence_sweep
 from .sawtooth import SAWTOOTH_PAIRS, sawtooth_study, telgarsky_theta
 from .seed000 import SEED000_TARGET, Seed000Result, seed000_study
+from .spectral import SpectralResult, spectral_claims, spectral_study
 from .sweep import (
     LEVELS,
     SweepPoint,
@@ -80,4 +84,7 @@ __all__ = [
     "mode_run",
     "EvidencePoint",
     "evidence_sweep",
+    "SpectralResult",
+    "spectral_claims",
+    "spectral_study",
 ]
