@@ -24,6 +24,7 @@ from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
 from .runtime import enable_x64
 from .samplers import METHODS, SAMPLERS, initial_points, sample
+from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
 from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
 from .symmetry import align, canonicalize
@@ -64,6 +65,9 @@ __all__ = [
     "ModeWarning",
     "compare",
     "Comparison",
+    "SMCSettings",
+    "run_smc",
+    "run_masses",
     "amplitude_spectrum",
     "amplitudes_at",
     "power_spectrum",

@@ -58,7 +58,7 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
     if rhat is None or not np.isfinite(rhat) or rhat <= RHAT_MAX:
         return []
     worst = max(can["rhat"], key=lambda k: can["rhat"][k])
-    if samples.sampler == "nuts":
+    if samples.sampler in ("nuts", "smc"):  # independent chains / independent SMC runs
         what = (
             f"split R-hat of canonical θ reaches {rhat:.2f} ({worst}): after removing "
             "symmetric copies the chains still disagree — they sit in different modes or "
@@ -125,7 +125,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
     can = diagnostics.get("canonical") or diagnostics.get("raw") or {}
     out += _rhat_warning(samples, can)
     ess = can.get("min_ess_bulk")
-    need = max(ESS_MIN, 100 * (samples.chains if samples.sampler == "nuts" else 1))
+    need = max(ESS_MIN, 100 * (samples.chains if samples.sampler in ("nuts", "smc") else 1))
     if ess is not None and np.isfinite(ess) and ess < need:
         out.append(
             _w(
@@ -137,7 +137,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
         )
     tau = can.get("autocorr_time") or samples.info.get("autocorr_time")
     known = [v for v in (tau or []) if v is not None]
-    if samples.sampler != "nuts" and known:
+    if samples.sampler not in ("nuts", "smc") and known:  # SMC particles have no order
         t = max(known)
         if samples.draws < AUTOCORR_MULTIPLE * t:
             out.append(

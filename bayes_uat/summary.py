@@ -53,7 +53,7 @@ def symmetry_diagnostics(
         function=diagnostics(fx, fnames),
         thin=step,
     )
-    if samples.sampler != "nuts":
+    if samples.sampler not in ("nuts", "smc"):  # SMC particles form no chain in time
         out["canonical"]["autocorr_time"] = autocorr_times(can)
     return out
 
