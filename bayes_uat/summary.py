@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._io import versions
 from .checks import fit_warnings, run_warnings
 from .diagnostics import autocorr_times, diagnostics
 from .modes import to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
-from .records import versions
 from .samples import Samples
 
 
