@@ -55,7 +55,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._+=,-]")
 
 @dataclass(frozen=True)
 class Grid:
-    """Base run settings and the grid's axes (key → list of values, in file order)."""
+    """Base run settings and the grid's axes (key → list of values, in file order); a grid
+    axis overrides a base setting of the same key."""
 
     base: dict
     axes: dict
@@ -83,11 +84,6 @@ class Grid:
                 )
             if len({json.dumps(v) for v in values}) != len(values):
                 raise ValueError(f"grid key {key!r} repeats a value: {values!r}")
-        clash = sorted(set(self.base) & set(self.axes))
-        if clash:
-            raise ValueError(
-                f"key(s) {clash} are both base settings and grid axes: keep them in one place"
-            )
 
     def points(self) -> list[dict]:
         """Every combination of the axes' values, the first axis varying slowest."""
@@ -99,9 +95,11 @@ class Grid:
         return RunConfig.from_dict({**self.base, **point}, source=f"grid point {point_name(point)}")
 
     def base_config(self) -> dict:
-        """The base settings with every default filled in (what sweep.json compares)."""
+        """The base settings with every default filled in, less the grid's axes (what
+        sweep.json compares)."""
         defaults = {f.name: f.default for f in fields(RunConfig)}
-        return json.loads(json.dumps({**defaults, **self.base}))
+        base = {k: v for k, v in {**defaults, **self.base}.items() if k not in self.axes}
+        return json.loads(json.dumps(base))
 
 
 def load_grid(path: str | Path) -> Grid:

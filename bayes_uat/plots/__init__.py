@@ -108,6 +108,7 @@ def run_figures(run, out_dir: str | Path, *, max_params: int = 16, dpi: int = 20
 # Figures of the studies (bayes_uat.studies) and chain diagnostics.
 from ._anim import training_animation, training_snapshots  # noqa: E402
 from ._diag import mode_map, rank, trace  # noqa: E402
+from ._grid import sweep_grid  # noqa: E402
 from ._sweep import activations, approximation, loo, sweep  # noqa: E402
 from ._units import units  # noqa: E402
 
@@ -118,6 +119,7 @@ __all__ += [
     "mode_map",
     "rank",
     "sweep",
+    "sweep_grid",
     "trace",
     "training_animation",
     "training_snapshots",
