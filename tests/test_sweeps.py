@@ -264,10 +264,12 @@ def _kill_worker_of_a_checkpointed_run(client, out, stop):
 @pytest.mark.slow
 def test_killed_worker_sweep_completes_with_identical_draws(tmp_path, capsys):
     """Two worker processes; one is killed mid-run; every grid point still finishes, with
-    the draws a run alone gives, and rerunning the sweep skips them all."""
+    the draws a run alone gives; a rerun skips them, and a run that fails there is listed."""
     from distributed import Client, LocalCluster
 
-    grid = load_grid(_grid_file(tmp_path, grid="seed = [0, 1, 2]\n"))
+    short = {**BASE, "draws": 400, "chunk_size": 50}  # fixed costs dominate: keep it short
+    grid_file = _grid_file(tmp_path, base=short)
+    grid = load_grid(grid_file)
     out = tmp_path / "sweep"
     with (
         LocalCluster(
@@ -308,7 +310,7 @@ def test_killed_worker_sweep_completes_with_identical_draws(tmp_path, capsys):
     rc = main(
         [
             "sweep",
-            str(_grid_file(tmp_path, grid="seed = [0, 1, 2]\n")),
+            str(grid_file),
             "--out",
             str(out),
             "--workers",
@@ -321,6 +323,6 @@ def test_killed_worker_sweep_completes_with_identical_draws(tmp_path, capsys):
     assert rc == 1
     assert f"1 run(s) failed: {broken.name}" in captured.err
     rows = read_table(out)
-    assert [r["status"] for r in rows] == ["skipped", "failed", "skipped"]
+    assert [r["status"] for r in rows] == ["skipped", "failed"]
     assert (broken / ERROR_FILE).is_file() and rows[1]["error"]
     assert f"{broken.name}: " in captured.out
