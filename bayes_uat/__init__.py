@@ -22,6 +22,7 @@ from .posterior import LIKELIHOODS, Posterior  # noqa: E402
 from .records import Run, load_run, save_run  # noqa: E402
 from .samples import Samples  # noqa: E402
 from .sampling import METHODS, sample  # noqa: E402
+from .sweeps import Grid, SweepResult, load_grid, run_sweep  # noqa: E402
 from .symmetry import align, canonicalize  # noqa: E402
 
 __all__ = [
@@ -51,5 +52,9 @@ __all__ = [
     "ModeSet",
     "compare",
     "Comparison",
+    "Grid",
+    "SweepResult",
+    "load_grid",
+    "run_sweep",
 ]
 __version__ = "0.1.0"

@@ -64,7 +64,9 @@ def run_remote(name: str, quick: bool, figures: str, root: str) -> tuple[str, in
     return name, proc.returncode, time.perf_counter() - t0, proc.stdout + proc.stderr
 
 
-def run_on_dask(names: list[str], quick: bool, figures: Path, scheduler: str) -> list:
+def run_on_dask(
+    names: list[str], quick: bool, figures: Path, scheduler: str, timeout: float = 10.0
+) -> list:
     """Submit every study to the Dask scheduler at ``scheduler``; print each one's output
     as it finishes."""
     from distributed import as_completed
@@ -72,7 +74,7 @@ def run_on_dask(names: list[str], quick: bool, figures: Path, scheduler: str) ->
     sys.path.insert(0, str(ROOT))
     from bayes_uat.sweeps import connect
 
-    client, _ = connect(scheduler)
+    client, _ = connect(scheduler, timeout=timeout)
     try:
         futures = [
             client.submit(run_remote, n, quick, str(figures.resolve()), str(ROOT), pure=False)
@@ -112,6 +114,7 @@ def main(argv=None) -> int:
         help="run each study as a task on this Dask scheduler (tcp://host:8786) instead of "
         "--jobs local processes",
     )
+    ap.add_argument("--timeout", type=float, default=10.0, help="seconds to reach --scheduler")
     args = ap.parse_args(argv)
     if args.jobs < 1:
         ap.error("--jobs must be at least 1")
@@ -123,7 +126,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     if args.scheduler:
         try:
-            results = run_on_dask(names, args.quick, figures, args.scheduler)
+            results = run_on_dask(names, args.quick, figures, args.scheduler, args.timeout)
         except ValueError as e:
             ap.error(str(e))
     else:

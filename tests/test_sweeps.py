@@ -326,3 +326,18 @@ def test_killed_worker_sweep_completes_with_identical_draws(tmp_path, capsys):
     assert [r["status"] for r in rows] == ["skipped", "failed"]
     assert (broken / ERROR_FILE).is_file() and rows[1]["error"]
     assert f"{broken.name}: " in captured.out
+
+
+def test_make_figures_on_an_unreachable_scheduler_exits_with_the_reason(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_figures.py"
+    spec = importlib.util.spec_from_file_location("make_figures", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    argv = ["--scheduler", "tcp://127.0.0.1:9", "--timeout", "1", "--only", "bump"]
+    with pytest.raises(SystemExit) as exc:
+        mod.main([*argv, "--figures", str(tmp_path / "figs")])
+    assert exc.value.code == 2
+    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in capsys.readouterr().err
