@@ -276,13 +276,13 @@ def run_point(config: dict, run_dir: str, attempts_dir: str, figures: bool = Tru
     status = "done"
     try:
         _release_own_stale_lock(out, Path(attempts_dir))
+        error.unlink(missing_ok=True)  # a retry starts clean: execute sees only run files
         if is_run_dir(out) and not (out / CHECKPOINT).is_file():
             status = "skipped"
         else:
             resume = (out / CHECKPOINT).is_file()
             status = "resumed" if resume else "done"
             execute(cfg, out, resume=resume, progress=False, figures=figures)
-        error.unlink(missing_ok=True)
         row = headline_row(out)
     except Exception as e:  # recorded, not raised: the other runs go on
         out.mkdir(parents=True, exist_ok=True)
