@@ -71,6 +71,9 @@ def sweep_grid(out: str | Path, *, x: str | None = None) -> Figure:
             ax.set_title(title)
             if not numeric:
                 ax.set_xticks(pos, [str(v) for v in xs])
+            elif xs.min() > 0 and xs.max() >= 4 * xs.min():  # 1, 2, 4, 8, 16 units
+                ax.set_xscale("log", base=2)
+                ax.set_xticks(xs, [f"{v:g}" for v in xs])
         for ax in axes[-1]:
             ax.set_xlabel(xname)
         axes.flat[4].axhline(1.01, color="0.5", ls=":", lw=0.8)
