@@ -3,27 +3,29 @@
 Which function did a network with N hidden units build, from which units, and how does
 the weight vector SGD finds compare with the whole posterior over weights?
 
-Importing the package enables 64-bit floats in JAX (``jax_enable_x64``) so float64 is
-available on CPU; each :class:`Posterior` still chooses its own dtype (float64 on CPU,
-float32 on GPU by default).
+Importing the package changes no JAX setting. Float64 needs JAX's 64-bit mode, a
+process-wide switch: call :func:`enable_x64` once, before computing (the ``bayes-uat`` command,
+the scripts and :func:`bayes_uat.runner.execute` do). A :class:`Posterior` then computes in
+float64 on CPU by default; without it, in float32.
+
+>>> import bayes_uat as bu
+>>> bu.enable_x64()
+True
 """
 
-import jax as _jax
-
-_jax.config.update("jax_enable_x64", True)
-
-from .activations import ACTIVATIONS, Activation, get_activation  # noqa: E402
-from .compare import Comparison, compare  # noqa: E402
-from .data import TARGETS, Dataset, load_dataset, make_dataset  # noqa: E402
-from .modes import Mode, ModeSet, find_modes  # noqa: E402
-from .nets import MLP  # noqa: E402
-from .optimize import SGDResult, find_map, train_sgd  # noqa: E402
-from .posterior import LIKELIHOODS, Posterior  # noqa: E402
-from .records import Run, load_run, save_run  # noqa: E402
-from .samples import Samples  # noqa: E402
-from .sampling import METHODS, sample  # noqa: E402
-from .sweeps import Grid, SweepResult, load_grid, run_sweep  # noqa: E402
-from .symmetry import align, canonicalize  # noqa: E402
+from .activations import ACTIVATIONS, Activation, get_activation
+from .compare import Comparison, compare
+from .data import TARGETS, Dataset, load_dataset, make_dataset, make_moons
+from .modes import Mode, ModeSet, find_modes, to_canonical
+from .nets import MLP
+from .optimize import SGDResult, find_map, train_sgd
+from .posterior import LIKELIHOODS, Posterior
+from .records import Run, load_run, save_run
+from .runtime import enable_x64
+from .samplers import METHODS, SAMPLERS, initial_points, sample
+from .samples import Samples
+from .sweeps import Grid, SweepResult, load_grid, run_sweep
+from .symmetry import align, canonicalize
 
 __all__ = [
     "ACTIVATIONS",
@@ -33,6 +35,7 @@ __all__ = [
     "Dataset",
     "load_dataset",
     "make_dataset",
+    "make_moons",
     "MLP",
     "LIKELIHOODS",
     "Posterior",
@@ -40,14 +43,18 @@ __all__ = [
     "find_map",
     "train_sgd",
     "Samples",
+    "SAMPLERS",
     "METHODS",
     "sample",
+    "initial_points",
     "Run",
     "load_run",
     "save_run",
+    "enable_x64",
     "canonicalize",
     "align",
     "find_modes",
+    "to_canonical",
     "Mode",
     "ModeSet",
     "compare",

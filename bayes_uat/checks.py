@@ -10,8 +10,9 @@ code           raised when
 divergences    NUTS reported divergent transitions
 tree_depth     more than 1 % of NUTS draws hit the maximum tree depth
 ebfmi          a chain's energy Bayesian fraction of missing information is below 0.3
-rhat           split R-hat of canonical θ above 1.05 (raw θ is not checked: label
-               switching inflates it without harming anything)
+rhat           split R-hat of canonical θ above 1.05, for every sampler (ensembles:
+               each walker's halves as chains — walkers are not independent chains;
+               raw θ is not checked: label switching inflates it harmlessly)
 ess            bulk ESS of canonical θ below 100 per chain-equivalent (min 400)
 autocorr       an ensemble run shorter than 50 integrated autocorrelation times
 ============== ==========================================================================
@@ -48,12 +49,40 @@ def _w(code: str, message: str, fix: str) -> dict:
     return {"code": code, "message": message, "fix": fix}
 
 
+def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
+    """Split R-hat of canonical θ, for every sampler. For ensembles each walker is treated
+    as a chain: walkers share one ensemble and are not independent, so this R-hat says
+    whether the walkers' halves agree with each other (walkers stuck in different modes,
+    or an ensemble still drifting), not that independent chains converged."""
+    rhat = can.get("max_rhat")
+    if rhat is None or not np.isfinite(rhat) or rhat <= RHAT_MAX:
+        return []
+    worst = max(can["rhat"], key=lambda k: can["rhat"][k])
+    if samples.sampler == "nuts":
+        what = (
+            f"split R-hat of canonical θ reaches {rhat:.2f} ({worst}): after removing "
+            "symmetric copies the chains still disagree — they sit in different modes or "
+            "have not converged"
+        )
+    else:
+        what = (
+            f"split R-hat of canonical θ across walkers (each walker's two halves as chains; "
+            f"walkers are not independent chains) reaches {rhat:.2f} ({worst}): walkers sit "
+            "in different modes or the ensemble is still drifting"
+        )
+    fix = (
+        "run longer (--warmup, --draws), more chains, and look at the modes in "
+        "`bayes-uat compare`; shares across non-mixing chains are not masses"
+    )
+    return [_w("rhat", what, fix)]
+
+
 def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
     """Warnings for a finished run (see the module docstring for the list)."""
     out = []
     stats = samples.stats
     n = samples.chains * samples.draws
-    if samples.method == "nuts":
+    if samples.sampler == "nuts":
         div = int(np.sum(stats.get("diverging", 0)))
         if div:
             out.append(
@@ -94,21 +123,9 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                     )
                 )
     can = diagnostics.get("canonical") or diagnostics.get("raw") or {}
-    rhat = can.get("max_rhat")
-    if rhat is not None and np.isfinite(rhat) and rhat > RHAT_MAX and samples.method == "nuts":
-        worst = max(can["rhat"], key=lambda k: can["rhat"][k])
-        out.append(
-            _w(
-                "rhat",
-                f"split R-hat of canonical θ reaches {rhat:.2f} ({worst}): "
-                "after removing symmetric copies the chains still disagree — they sit "
-                "in different modes or have not converged",
-                "run longer (--warmup, --draws), more chains, and look at the modes in "
-                "`bayes-uat compare`; shares across non-mixing chains are not masses",
-            )
-        )
+    out += _rhat_warning(samples, can)
     ess = can.get("min_ess_bulk")
-    need = max(ESS_MIN, 100 * (samples.chains if samples.method == "nuts" else 1))
+    need = max(ESS_MIN, 100 * (samples.chains if samples.sampler == "nuts" else 1))
     if ess is not None and np.isfinite(ess) and ess < need:
         out.append(
             _w(
@@ -120,7 +137,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
         )
     tau = can.get("autocorr_time") or samples.info.get("autocorr_time")
     known = [v for v in (tau or []) if v is not None]
-    if samples.method != "nuts" and known:
+    if samples.sampler != "nuts" and known:
         t = max(known)
         if samples.draws < AUTOCORR_MULTIPLE * t:
             out.append(

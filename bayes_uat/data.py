@@ -28,9 +28,9 @@ Example
 
 from __future__ import annotations
 
-import csv
 import math
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .expr import parse_expression
+from .validate import choice, integer, number, positive_int
 
 NOISES = ("uniform", "gaussian", "none")
 
@@ -193,24 +194,16 @@ def make_dataset(
     x_range = spec.x_range if x_range is None else x_range
     noise = spec.noise if noise is None else noise
     noise_scale = spec.noise_scale if noise_scale is None else noise_scale
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer number of points, got {n!r}")
+    n = positive_int("n", n, fix="the number of data points")
     try:
         lo, hi = (float(v) for v in x_range)
     except (TypeError, ValueError):
         raise ValueError(f"x_range must be two numbers (lo, hi), got {x_range!r}") from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"x_range must be finite with lo < hi, got {x_range!r}")
-    if noise not in NOISES:
-        raise ValueError(f"unknown noise {noise!r}: choose one of {', '.join(NOISES)}")
-    if (
-        isinstance(noise_scale, bool)
-        or not isinstance(noise_scale, (int, float, np.integer, np.floating))
-        or not (math.isfinite(noise_scale) and noise_scale >= 0)
-    ):
-        raise ValueError(f"noise_scale must be a finite number >= 0, got {noise_scale!r}")
-    if spacing not in ("linspace", "random"):
-        raise ValueError(f"spacing must be 'linspace' or 'random', got {spacing!r}")
+    choice("noise", noise, NOISES)
+    noise_scale = number("noise_scale", noise_scale, minimum=0)
+    choice("spacing", spacing, ("linspace", "random"))
     fn = target_function(target)
     rng = np.random.default_rng(seed)
     if spacing == "linspace":
@@ -229,49 +222,193 @@ def make_dataset(
     )
 
 
-def load_dataset(path: str | Path, *, target: str | None = None) -> Dataset:
-    """Load (x, y) from a CSV (columns ``x, y``, header optional) or an NPZ (arrays ``x``
-    and ``y``) file.  ``target`` optionally names the true curve, when known."""
+def load_dataset(
+    path: str | Path,
+    *,
+    target: str | None = None,
+    x_cols: str | int | Sequence[str | int] | None = None,
+    y_col: str | int | None = None,
+) -> Dataset:
+    """Load (x, y) from a CSV or an NPZ file, in one pass with numpy.
+
+    CSV: a header line naming the columns ``x`` and ``y`` (any order, other columns ignored),
+    or no header and exactly two columns (x, y). Any other layout needs an explicit choice:
+    ``x_cols`` (a column name or 0-based position, a list of them for d-dimensional input,
+    or a comma-separated string) and ``y_col``. Lines starting with ``#`` are comments.
+    NPZ: arrays ``x`` and ``y``, or those named by ``x_cols`` / ``y_col``.
+    ``target`` optionally names the true curve, when known.
+
+    >>> load_dataset("data.csv", x_cols="x1,x2", y_col="price")  # doctest: +SKIP
+    """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"data file {str(path)!r} is a directory; pass a .csv or .npz file")
     if not path.is_file():
         raise FileNotFoundError(f"data file {str(path)!r} does not exist")
+    x_cols = _column_list(x_cols)
     suffix = path.suffix.lower()
     if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in ("x", "y") if k not in f.files]
-            if missing:
-                raise ValueError(
-                    f"{path}: NPZ data needs arrays named 'x' and 'y', found {f.files}"
-                )
-            x, y = f["x"], f["y"]
+        x, y = _load_npz(path, x_cols, y_col)
     elif suffix in (".csv", ".txt"):
-        with open(path, newline="") as fh:
-            rows = [r for r in csv.reader(fh) if r and not r[0].lstrip().startswith("#")]
-        if not rows:
-            raise ValueError(f"{path}: the file holds no data rows")
-        header = None
-        try:
-            float(rows[0][0])
-        except ValueError:
-            header, rows = [h.strip().lower() for h in rows[0]], rows[1:]
-        if not rows:
-            raise ValueError(f"{path}: the file holds a header but no data rows")
-        widths = {len(r) for r in rows}
-        if len(widths) > 1:
-            raise ValueError(
-                f"{path}: rows have different numbers of columns {sorted(widths)}; "
-                "every row needs the same columns (x, y)"
-            )
-        try:
-            table = np.array([[float(v) for v in r] for r in rows])
-        except ValueError as e:
-            raise ValueError(f"{path}: every value must be a number ({e})") from None
-        if table.ndim != 2 or table.shape[1] < 2:
-            raise ValueError(f"{path}: CSV data needs two columns, x and y")
-        if header and "x" in header and "y" in header:
-            x, y = table[:, header.index("x")], table[:, header.index("y")]
-        else:
-            x, y = table[:, 0], table[:, 1]
+        x, y = _load_csv(path, x_cols, y_col)
     else:
         raise ValueError(f"{path}: unsupported data file type {suffix!r}; use .csv or .npz")
     return Dataset(x=x, y=y, target=target, source=str(path))
+
+
+def _column_list(x_cols) -> list | None:
+    if x_cols is None:
+        return None
+    if isinstance(x_cols, str):
+        return [c.strip() for c in x_cols.split(",") if c.strip()]
+    if isinstance(x_cols, (int, np.integer)) and not isinstance(x_cols, bool):
+        return [int(x_cols)]
+    return list(x_cols)
+
+
+def _load_npz(path: Path, x_cols: list | None, y_col) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        f = np.load(path, allow_pickle=False)
+        names = list(f.files)
+    except Exception as e:  # zip, header or pickle errors: numpy's own hints mislead here
+        raise ValueError(
+            f"{path}: not a readable .npz archive ({type(e).__name__}); save the data with "
+            "numpy.savez(path, x=x, y=y)"
+        ) from None
+    with f:
+        xs = x_cols or ["x"]
+        ys = "y" if y_col is None else y_col
+        missing = [k for k in [*xs, ys] if k not in names]
+        if missing:
+            raise ValueError(
+                f"{path}: NPZ data needs arrays named {', '.join(map(repr, xs))} and {ys!r} "
+                f"(or choose them with "
+                f"x_cols/y_col, --x-col/--y-col), found {names}"
+            )
+        x = f[xs[0]] if len(xs) == 1 else np.column_stack([f[k] for k in xs])
+        return x, f[ys]
+
+
+def _csv_head(path: Path) -> tuple[int, list[str] | None, int]:
+    """(lines before the data, the header names or None, number of columns)."""
+    skip = 0
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            for line in fh:
+                skip += 1
+                if line.strip() and not line.lstrip().startswith("#"):
+                    break
+            else:
+                raise ValueError(f"{path}: the file holds no data rows")
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f"data file {str(path)!r} is not UTF-8 text ({e.reason} at byte {e.start}); "
+            "pass a CSV text file or an .npz archive"
+        ) from None
+    cells = [c.strip() for c in line.split(",")]
+    try:
+        [float(c) for c in cells]
+    except ValueError:
+        return skip, [c.lower() for c in cells], len(cells)
+    return skip - 1, None, len(cells)
+
+
+def _column_index(path: Path, spec, header: list[str] | None, ncols: int, what: str) -> int:
+    if isinstance(spec, str) and header and spec.strip().lower() in header:
+        name = spec.strip().lower()
+        if header.count(name) > 1:
+            raise ValueError(f"{path}: the header names column {name!r} twice; rename one")
+        return header.index(name)
+    if isinstance(spec, str) and spec.strip().isdigit():
+        spec = int(spec.strip())
+    if isinstance(spec, bool) or not isinstance(spec, (int, np.integer)):
+        cols = f"columns are {header}" if header else "the file has no header"
+        raise ValueError(f"{path}: no column {spec!r} for {what}; {cols}")
+    if not 0 <= spec < ncols:
+        raise ValueError(
+            f"{path}: {what} column {spec} is out of range: the file has {ncols} columns "
+            f"(0-based positions 0..{ncols - 1})"
+        )
+    return int(spec)
+
+
+def _csv_columns(path: Path, header, ncols: int, x_cols, y_col) -> tuple[list[int], int]:
+    """Positions of the x column(s) and the y column; refuses files that do not say which."""
+    if ncols < 2:
+        raise ValueError(f"{path}: CSV data needs two columns, x and y")
+    if x_cols is None and y_col is None:
+        if header is None and ncols > 2:
+            raise ValueError(
+                f"{path}: {ncols} columns and no header, so which are x and y is ambiguous; "
+                "add a header line naming the columns x and y, or choose them with "
+                "--x-col/--y-col (0-based positions; load_dataset(..., x_cols=, y_col=))"
+            )
+        if header is not None and not ("x" in header and "y" in header):
+            raise ValueError(
+                f"{path}: the header names columns {header} but not 'x' and 'y'; rename "
+                "them, or choose them with --x-col/--y-col (e.g. --x-col x1,x2 --y-col y; "
+                "load_dataset(..., x_cols=, y_col=))"
+            )
+    default_x = ["x"] if header else [0]
+    xi = [_column_index(path, c, header, ncols, "x") for c in (x_cols or default_x)]
+    yi = _column_index(path, "y" if header and y_col is None else y_col or 1, header, ncols, "y")
+    if yi in xi or len(set(xi)) != len(xi):
+        raise ValueError(f"{path}: x columns {xi} and y column {yi} must all differ")
+    return xi, yi
+
+
+def _load_csv(path: Path, x_cols, y_col) -> tuple[np.ndarray, np.ndarray]:
+    skip, header, ncols = _csv_head(path)
+    xi, yi = _csv_columns(path, header, ncols, x_cols, y_col)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+            table = np.loadtxt(
+                path,
+                delimiter=",",
+                comments="#",
+                skiprows=skip,
+                usecols=[*xi, yi],
+                ndmin=2,
+                encoding="utf-8",
+            )
+    except UnicodeDecodeError as e:
+        raise ValueError(f"data file {str(path)!r} is not UTF-8 text ({e.reason})") from None
+    except ValueError as e:
+        if "columns" in str(e):
+            raise ValueError(
+                f"{path}: rows have different numbers of columns ({e}); every row needs "
+                "the same columns"
+            ) from None
+        raise ValueError(f"{path}: every value must be a number ({e})") from None
+    if table.shape[0] == 0:
+        raise ValueError(f"{path}: the file holds a header but no data rows")
+    x = table[:, 0] if len(xi) == 1 else table[:, : len(xi)]
+    return x, table[:, -1]
+
+
+def make_moons(n: int = 200, *, noise: float = 0.2, seed: int = 0) -> Dataset:
+    """Two interleaved half circles in 2-D with labels 0 and 1 (the two-moons toy), for
+    ``likelihood="bernoulli"`` with ``MLP(..., in_dim=2)``.
+
+    Class 0 lies on the upper half circle of radius 1 about (0, 0), class 1 on the lower
+    half circle about (1, 0.5); each point is moved by N(0, noise²) in both coordinates.
+
+    >>> d = make_moons(100, seed=1)
+    >>> d.x.shape, sorted(set(d.y.tolist()))
+    ((100, 2), [0.0, 1.0])
+    """
+    n = integer("n", n, minimum=2, fix="points of both classes")
+    noise = number("noise", noise, minimum=0)
+    rng = np.random.default_rng(seed)
+    n0 = n // 2
+    t0 = np.linspace(0.0, math.pi, n0)
+    t1 = np.linspace(0.0, math.pi, n - n0)
+    x = np.concatenate(
+        [np.stack([np.cos(t0), np.sin(t0)], 1), np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], 1)]
+    )
+    x = x + noise * rng.standard_normal(x.shape)
+    y = np.concatenate([np.zeros(n0), np.ones(n - n0)])
+    return Dataset(
+        x=x, y=y, target=None, noise="gaussian", noise_scale=float(noise), seed=seed, source="moons"
+    )

@@ -377,7 +377,7 @@ def discover_modes(
     chain counts as reaching a mode when at least ``visit_share`` of its kept draws lie in
     it. Other keyword arguments go to :func:`find_modes`."""
     from .optimize import train_sgd
-    from .sampling import sample
+    from .samplers import sample
 
     sgd = train_sgd(posterior, restarts=chains, steps=sgd_steps, seed=seed)
     s = sample(

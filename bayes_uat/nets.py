@@ -15,6 +15,10 @@ General layout, for hidden widths (n₁, …, n_L) and input dimension d:
 
 ``units=()`` is a linear model f(x) = w·x + c with θ = ``[w_1, …, w_d, c]``.
 
+``bias=False`` (or one boolean per hidden layer plus one for the output) leaves biases out:
+their entries are absent from θ and the layer computes φ(W h) (the output: a·h without c),
+as in numpyro's Bayesian neural network example.
+
 Example
 -------
 >>> import jax.numpy as jnp
@@ -60,6 +64,22 @@ def _check_units(units) -> tuple[int, ...]:
     return tuple(int(u) for u in units)
 
 
+def _check_bias(bias, units: tuple[int, ...]) -> tuple[bool, ...]:
+    n = len(units) + 1
+    if isinstance(bias, (bool, np.bool_)):
+        return (bool(bias),) * n
+    try:
+        out = tuple(bias)
+    except TypeError:
+        out = None
+    if out is None or len(out) != n or not all(isinstance(v, (bool, np.bool_)) for v in out):
+        raise ValueError(
+            f"bias must be True, False or a tuple of {n} booleans (one per hidden layer, then "
+            f"the output) for units={units}, got {bias!r}"
+        )
+    return tuple(bool(v) for v in out)
+
+
 @dataclass(frozen=True)
 class MLP:
     """A fully connected network spec: hidden widths, activation and input dimension.
@@ -69,11 +89,14 @@ class MLP:
             or ``()`` for a linear model.
         activation: activation name (see :data:`bayes_uat.activations.ACTIVATIONS`).
         in_dim: input dimension d (x has shape (n,) for d = 1, else (n, d)).
+        bias: whether layers have biases: one boolean for all, or a tuple with one per hidden
+            layer and a last one for the output bias c.
     """
 
     units: tuple[int, ...] | int = 2
     activation: str = "sigmoid"
     in_dim: int = 1
+    bias: bool | tuple[bool, ...] = True
     _layout: dict = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
@@ -84,7 +107,14 @@ class MLP:
             raise ValueError(f"in_dim must be a positive int, got {self.in_dim!r}")
         if self.in_dim < 1:
             raise ValueError(f"in_dim must be a positive int, got {self.in_dim!r}")
+        biases = _check_bias(self.bias, self.units)
+        object.__setattr__(self, "bias", biases[0] if len(set(biases)) == 1 else biases)
         object.__setattr__(self, "_layout", self._build_layout())
+
+    @property
+    def biases(self) -> tuple[bool, ...]:
+        """Whether each hidden layer, then the output, has a bias."""
+        return _check_bias(self.bias, self.units)
 
     # -- layout -------------------------------------------------------------------------
     def _build_layout(self) -> dict:
@@ -93,34 +123,36 @@ class MLP:
         layers = []  # (W index (n_l, fan_in), b index (n_l,))
         d, L = self.in_dim, len(self.units)
         pos = 0
+        has_c = self.biases[-1]
         if L == 0:
             w_idx = np.arange(d)
             names += ["w"] if d == 1 else [f"w{j + 1}" for j in range(d)]
             latex += ["$w$"] if d == 1 else [f"$w_{{{j + 1}}}$" for j in range(d)]
             return dict(
-                names=tuple(names + ["c"]),
-                latex=tuple(latex + ["$c$"]),
+                names=tuple(names + ["c"] * has_c),
+                latex=tuple(latex + ["$c$"] * has_c),
                 layers=[],
                 a=w_idx,
-                c=d,
-                dim=d + 1,
+                c=d if has_c else -1,
+                dim=d + has_c,
             )
         fan_in = d
         a_idx = np.zeros(self.units[-1], dtype=int)
         for l, n in enumerate(self.units):
             last = l == L - 1
             W = np.zeros((n, fan_in), dtype=int)
-            b = np.zeros(n, dtype=int)
+            b = np.full(n, -1, dtype=int)  # -1: this layer has no bias
             for i in range(n):
                 for j in range(fan_in):
                     W[i, j] = pos
                     pos += 1
                     names.append(self._pname("w", l, i, j, fan_in))
                     latex.append(self._plabel("w", l, i, j, fan_in))
-                b[i] = pos
-                pos += 1
-                names.append(self._pname("b", l, i, None, fan_in))
-                latex.append(self._plabel("b", l, i, None, fan_in))
+                if self.biases[l]:
+                    b[i] = pos
+                    pos += 1
+                    names.append(self._pname("b", l, i, None, fan_in))
+                    latex.append(self._plabel("b", l, i, None, fan_in))
                 if last:
                     a_idx[i] = pos
                     pos += 1
@@ -128,10 +160,16 @@ class MLP:
                     latex.append(f"$a_{{{i + 1}}}$")
             layers.append((W, b))
             fan_in = n
-        names.append("c")
-        latex.append("$c$")
+        if has_c:
+            names.append("c")
+            latex.append("$c$")
         return dict(
-            names=tuple(names), latex=tuple(latex), layers=layers, a=a_idx, c=pos, dim=pos + 1
+            names=tuple(names),
+            latex=tuple(latex),
+            layers=layers,
+            a=a_idx,
+            c=pos if has_c else -1,
+            dim=pos + has_c,
         )
 
     def _pname(self, kind, l, i, j, fan_in) -> str:
@@ -170,6 +208,8 @@ class MLP:
         as ``[w_i (d entries), b_i, a_i]``."""
         if len(self.units) != 1:
             raise ValueError("unit_slices is defined for networks with one hidden layer")
+        if not all(self.biases):
+            raise ValueError("unit_slices needs a network with biases (bias=True)")
         W, b = self._layout["layers"][0]
         return np.concatenate([W, b[:, None], self._layout["a"][:, None]], axis=1)
 
@@ -179,11 +219,18 @@ class MLP:
         theta = jnp.asarray(theta)
         self._check_theta(theta)
         lay = self._layout
+
+        def pick(idx):  # absent biases (index -1) are zeros
+            idx = np.asarray(idx)
+            if idx.size and idx.min() < 0 or idx.ndim == 0 and idx < 0:
+                return jnp.zeros(theta.shape[:-1] + idx.shape, theta.dtype)
+            return theta[..., idx]
+
         return dict(
             W=[theta[..., W] for W, _ in lay["layers"]],
-            b=[theta[..., b] for _, b in lay["layers"]],
+            b=[pick(b) for _, b in lay["layers"]],
             a=theta[..., lay["a"]],
-            c=theta[..., lay["c"]],
+            c=pick(lay["c"]),
         )
 
     def flatten(self, params: dict) -> jax.Array:
@@ -193,8 +240,11 @@ class MLP:
         theta = jnp.zeros(batch + (self.dim,), dtype=jnp.result_type(a, float))
         lay = self._layout
         for (Wi, bi), W, b in zip(lay["layers"], params["W"], params["b"]):
-            theta = theta.at[..., Wi].set(W).at[..., bi].set(b)
-        return theta.at[..., lay["a"]].set(a).at[..., lay["c"]].set(params["c"])
+            theta = theta.at[..., Wi].set(W)
+            if bi.size and bi.min() >= 0:
+                theta = theta.at[..., bi].set(b)
+        theta = theta.at[..., lay["a"]].set(a)
+        return theta if lay["c"] < 0 else theta.at[..., lay["c"]].set(params["c"])
 
     def _check_theta(self, theta) -> None:
         if theta.ndim < 1 or theta.shape[-1] != self.dim:
@@ -255,12 +305,13 @@ class MLP:
         fan_ins = [self.in_dim] + list(self.units)
         keys = jax.random.split(key, len(lay["layers"]) + 1)
         for k, (Wi, bi), fan in zip(keys, lay["layers"], fan_ins):
-            idx = np.concatenate([Wi.ravel(), bi])
+            idx = np.concatenate([Wi.ravel(), bi[bi >= 0]])
             lim = 1.0 / np.sqrt(fan)
             theta = theta.at[..., idx].set(
                 jax.random.uniform(k, shape + idx.shape, minval=-lim, maxval=lim)
             )
-        idx = np.append(np.atleast_1d(lay["a"]), lay["c"])
+        idx = np.atleast_1d(lay["a"])
+        idx = idx if lay["c"] < 0 else np.append(idx, lay["c"])
         lim = 1.0 / np.sqrt(fan_ins[-1])
         return theta.at[..., idx].set(
             jax.random.uniform(keys[-1], shape + idx.shape, minval=-lim, maxval=lim)
@@ -311,14 +362,17 @@ class MLP:
         lay = self._layout
         sd = np.full(theta.shape, np.nan) if std is None else std
 
+        def one(i):  # an absent bias (index -1) prints as nothing
+            return None if i < 0 else _num(theta[i], sd[i])
+
         def pairs(idx):
-            return [_num(theta[i], sd[i]) for i in np.atleast_1d(idx)]
+            return [one(i) for i in np.atleast_1d(idx)]
 
         return dict(
             W=[[pairs(row) for row in Wi] for Wi, _ in lay["layers"]],
             b=[pairs(bi) for _, bi in lay["layers"]],
             a=pairs(lay["a"]),
-            c=_num(theta[lay["c"]], sd[lay["c"]]),
+            c=one(lay["c"]),
         )
 
 
@@ -357,7 +411,8 @@ class _Fmt:
         mul = "*" if self.ascii else ""
         first = self.signed_first(w[0]) + mul + xs[0]
         rest = [(wi, f"{self.num(wi)}{mul}{xi}") for wi, xi in zip(w[1:], xs[1:])]
-        rest.append((c, self.num(c)))
+        if c is not None:
+            rest.append((c, self.num(c)))
         return self.join(first, rest)
 
     def sum(self, terms: list, c) -> str:
@@ -365,5 +420,6 @@ class _Fmt:
         (n0, s0), rest_terms = terms[0], terms[1:]
         first = f"{self.signed_first(n0)}{mul}{s0}"
         rest = [(n, f"{self.num(n)}{mul}{text}") for n, text in rest_terms]
-        rest.append((c, self.num(c)))
+        if c is not None:
+            rest.append((c, self.num(c)))
         return self.join(first, rest)

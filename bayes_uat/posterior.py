@@ -36,16 +36,22 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import priors as priors_mod
 from .data import Dataset
 from .nets import MLP
+from .runtime import default_compilation_cache
 
-LIKELIHOODS = ("mse", "gaussian")
+LIKELIHOODS = ("mse", "gaussian", "student_t", "bernoulli")
+NOISE_PARAMS = ("scale", "precision", "variance")
 _LOG_2PI = math.log(2 * math.pi)
 
 
 def default_dtype() -> str:
-    """float64 on CPU (cheap there, and robust), float32 on accelerators."""
-    return "float64" if jax.default_backend() == "cpu" else "float32"
+    """float64 on CPU (cheap there, and robust) when JAX's 64-bit mode is on
+    (:func:`bayes_uat.enable_x64`); float32 on accelerators or without that mode."""
+    if jax.default_backend() == "cpu" and jax.config.jax_enable_x64:
+        return "float64"
+    return "float32"
 
 
 def _positive(name: str, v, fix: str) -> float:
@@ -65,10 +71,22 @@ class Posterior:
         net: the network.
         data: the observations.
         prior_std: standard deviation s of the N(0, s²) prior on each weight.
-        likelihood: ``"mse"`` (the blog's) or ``"gaussian"``.
-        noise_std: σ for the Gaussian likelihood; None infers it.
+        prior: priors per parameter group (:mod:`bayes_uat.priors`): None (N(0, prior_std²)
+            on everything), one numpyro distribution or normal scale for every parameter, or
+            a mapping such as ``{"w1": Normal(0, 1), "a": "laplace(0, 2)"}``.
+        likelihood: ``"mse"`` (the blog's), ``"gaussian"``, ``"student_t"`` (Student-t
+            noise with ``df`` degrees of freedom and scale σ, robust to outliers) or
+            ``"bernoulli"`` (binary classification: y ∈ {0, 1}, f(x) is the logit).
+        noise_std: σ for the Gaussian or Student-t likelihood; None infers it.
         sigma_scale: scale of the half-normal prior on an inferred σ (default std(y)).
-        dtype: ``"float64"`` or ``"float32"``; default float64 on CPU, float32 on GPU.
+        noise_param: what θ's noise entry is the logarithm of: ``"scale"`` σ (default),
+            ``"precision"`` 1/σ² or ``"variance"`` σ².
+        noise_prior: prior on that quantity (a positive-support numpyro distribution or a
+            spec such as ``"gamma(3, 1)"``); default half-normal(sigma_scale) on σ, required
+            for the precision and variance parameterisations.
+        df: degrees of freedom of the Student-t likelihood (default 4).
+        dtype: ``"float64"`` or ``"float32"``; default float64 on CPU when JAX's 64-bit
+            mode is on (:func:`bayes_uat.enable_x64`), else float32.
     """
 
     net: MLP
@@ -78,7 +96,12 @@ class Posterior:
     noise_std: float | None = None
     sigma_scale: float | None = None
     dtype: str | None = None
+    prior: object = None
+    noise_param: str = "scale"
+    noise_prior: object = None
+    df: float | None = None
     _fns: dict = field(init=False, repr=False)
+    _priors: list = field(init=False, repr=False)
 
     def __post_init__(self):
         if not isinstance(self.net, MLP):
@@ -100,10 +123,16 @@ class Posterior:
             raise ValueError(
                 f"unknown likelihood {self.likelihood!r}: choose one of {', '.join(LIKELIHOODS)}"
             )
+        object.__setattr__(
+            self, "_priors", priors_mod.group_priors(self.net, self.prior, self.prior_std)
+        )
+        self._check_noise()
+        if self.likelihood == "bernoulli":
+            _check_labels(self.data.y)
         if self.noise_std is not None:
-            if self.likelihood != "gaussian":
+            if self.likelihood in ("mse", "bernoulli"):
                 raise ValueError(
-                    "noise_std applies to likelihood='gaussian' only; the 'mse' "
+                    "noise_std applies to likelihood='gaussian' or 'student_t' only; the 'mse' "
                     "likelihood fixes σ² = n/2"
                 )
             object.__setattr__(
@@ -121,25 +150,80 @@ class Posterior:
         dtype = self.dtype or default_dtype()
         if dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        if dtype == "float64" and not jax.config.jax_enable_x64:
+            raise ValueError(
+                "dtype='float64' needs JAX's 64-bit mode, which is off: call "
+                "bayes_uat.enable_x64() before building the Posterior, or pass dtype='float32'"
+            )
         object.__setattr__(self, "dtype", dtype)
+        default_compilation_cache()
         object.__setattr__(self, "_fns", self._build())
+
+    def _check_noise(self) -> None:
+        if self.noise_param not in NOISE_PARAMS:
+            raise ValueError(
+                f"unknown noise_param {self.noise_param!r}: choose one of {', '.join(NOISE_PARAMS)}"
+            )
+        if self.likelihood == "student_t":
+            df = 4.0 if self.df is None else self.df
+            object.__setattr__(self, "df", _positive("df", df, "the Student-t degrees of freedom"))
+        elif self.df is not None:
+            raise ValueError("df applies to likelihood='student_t' only")
+        touched = self.noise_prior is not None or self.noise_param != "scale"
+        if self.likelihood == "bernoulli" and (touched or self.noise_std is not None):
+            raise ValueError("the bernoulli likelihood has no noise: drop noise_std/noise_prior")
+        if touched and (self.likelihood in ("mse", "bernoulli") or self.noise_std is not None):
+            raise ValueError(
+                "noise_prior and noise_param apply when σ is inferred (likelihood='gaussian' or "
+                "'student_t' without noise_std)"
+            )
+        if self.noise_prior is None and self.noise_param != "scale":
+            raise ValueError(
+                f"noise_param={self.noise_param!r} needs noise_prior=, e.g. "
+                "numpyro.distributions.Gamma(3.0, 1.0) or 'gamma(3, 1)' for a precision"
+            )
+        if self.noise_prior is not None:
+            object.__setattr__(
+                self, "noise_prior", priors_mod._as_dist(self.noise_prior, "noise", "positive")
+            )
 
     # -- layout ---------------------------------------------------------------------------
     @property
     def infers_sigma(self) -> bool:
-        return self.likelihood == "gaussian" and self.noise_std is None
+        return self.likelihood in ("gaussian", "student_t") and self.noise_std is None
 
     @property
     def dim(self) -> int:
         return self.net.dim + int(self.infers_sigma)
 
     @property
+    def noise_name(self) -> str:
+        """Name of θ's noise entry: log_sigma, log_precision or log_variance."""
+        return {"scale": "log_sigma", "precision": "log_precision", "variance": "log_variance"}[
+            self.noise_param
+        ]
+
+    @property
     def names(self) -> tuple[str, ...]:
-        return self.net.names + (("log_sigma",) if self.infers_sigma else ())
+        return self.net.names + ((self.noise_name,) if self.infers_sigma else ())
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return self.net.labels + ((r"$\log\sigma$",) if self.infers_sigma else ())
+        lab = {"scale": r"$\log\sigma$", "precision": r"$\log\tau$", "variance": r"$\log\sigma^2$"}
+        return self.net.labels + ((lab[self.noise_param],) if self.infers_sigma else ())
+
+    @property
+    def group_priors(self) -> list:
+        """The prior of each parameter group (:class:`bayes_uat.priors.GroupPrior`)."""
+        return list(self._priors)
+
+    def symmetry_notes(self) -> list[str]:
+        """Symmetries of the likelihood that this prior breaks, in words."""
+        return priors_mod.symmetry_notes(self.net, self._priors)
+
+    def _log_sigma(self, u):
+        """log σ from θ's noise entry u (the log of the scale, precision or variance)."""
+        return {"scale": u, "precision": -0.5 * u, "variance": 0.5 * u}[self.noise_param]
 
     def net_params(self, theta):
         """The network part of θ (drops log σ when it is inferred)."""
@@ -153,27 +237,53 @@ class Posterior:
         n, s, net = self.data.n, self.prior_std, self.net
         d_net = net.dim
 
+        df = self.df
+        t_const = (
+            math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+            if df is not None
+            else 0.0
+        )
+
         def pointwise(theta):
             theta = jnp.asarray(theta, dtype=dt)
             r = y - net.apply(theta[:d_net], x)
             if self.likelihood == "mse":
                 return -(r**2) / n - 0.5 * math.log(math.pi * n)
+            if self.likelihood == "bernoulli":  # f is the logit: y f − log(1 + eᶠ)
+                f = y - r
+                return y * f - jnp.logaddexp(0.0, f)
             if self.infers_sigma:
-                log_sigma = theta[d_net]
+                log_sigma = self._log_sigma(theta[d_net])
             else:
                 log_sigma = jnp.asarray(math.log(self.noise_std), dt)
-            return -0.5 * (r * jnp.exp(-log_sigma)) ** 2 - log_sigma - 0.5 * _LOG_2PI
+            z = r * jnp.exp(-log_sigma)
+            if self.likelihood == "student_t":
+                return t_const - 0.5 * (df + 1) * jnp.log1p(z**2 / df) - log_sigma
+            return -0.5 * z**2 - log_sigma - 0.5 * _LOG_2PI
+
+        plain = all(type(g.dist).__name__ == "Normal" for g in self._priors) and all(
+            float(g.dist.loc) == 0 and float(g.dist.scale) == s for g in self._priors
+        )
 
         def log_prior(theta):
             theta = jnp.asarray(theta, dtype=dt)
-            w = theta[:d_net]
-            lp = -0.5 * jnp.sum((w / s) ** 2) - d_net * (math.log(s) + 0.5 * _LOG_2PI)
+            if plain:  # the default N(0, s²) on everything, in closed form
+                w = theta[:d_net]
+                lp = -0.5 * jnp.sum((w / s) ** 2) - d_net * (math.log(s) + 0.5 * _LOG_2PI)
+            else:
+                lp = sum(jnp.sum(g.dist.log_prob(theta[g.index])) for g in self._priors)
             if self.infers_sigma:
-                u = theta[d_net]  # log σ; half-normal on σ plus the Jacobian dσ/du = σ
-                sc = self.sigma_scale
-                lp = lp + (
-                    0.5 * math.log(2 / math.pi) - math.log(sc) - 0.5 * (jnp.exp(u) / sc) ** 2 + u
-                )
+                u = theta[d_net]  # log of σ, τ or σ²; the prior on that plus the Jacobian
+                if self.noise_prior is None:  # half-normal on σ
+                    sc = self.sigma_scale
+                    lp = lp + (
+                        0.5 * math.log(2 / math.pi)
+                        - math.log(sc)
+                        - 0.5 * (jnp.exp(u) / sc) ** 2
+                        + u
+                    )
+                else:
+                    lp = lp + self.noise_prior.log_prob(jnp.exp(u)) + u
             return lp
 
         def finite(v):
@@ -227,7 +337,8 @@ class Posterior:
         return self._fns["log_density"]
 
     def log_prob(self, theta):
-        """log p(θ | D) + const for θ of shape (..., dim), jitted and vmapped."""
+        """The log-density log p(θ | D) + const for θ of shape (..., dim): the batched,
+        jitted :attr:`log_density` (the name ``log_prob`` is kept for emcee and users)."""
         return self._fns["log_prob"](theta)
 
     def log_prior(self, theta):
@@ -259,18 +370,33 @@ class Posterior:
         """The noise σ implied by θ (inferred, fixed, or √(n/2) for 'mse')."""
         theta = jnp.asarray(theta)
         if self.infers_sigma:
-            return jnp.exp(theta[..., self.net.dim])
-        s = self.noise_std if self.likelihood == "gaussian" else math.sqrt(self.data.n / 2)
+            return jnp.exp(self._log_sigma(theta[..., self.net.dim]))
+        if self.likelihood == "bernoulli":
+            return jnp.full(theta.shape[:-1], jnp.nan)  # no noise scale: labels are Bernoulli
+        s = self.noise_std if self.likelihood != "mse" else math.sqrt(self.data.n / 2)
         return jnp.full(theta.shape[:-1], s)
+
+    def probability(self, theta, x=None):
+        """P(y = 1 | x, θ) = sigmoid(f_θ(x)) under the bernoulli likelihood."""
+        if self.likelihood != "bernoulli":
+            raise ValueError("probability() needs likelihood='bernoulli'; use predict() for f(x)")
+        return jax.nn.sigmoid(self.predict(theta, x))
 
     def prior_sample(self, key, shape=()):
         """Draws from the prior, shape (*shape, dim)."""
         k1, k2 = jax.random.split(key)
-        w = self.prior_std * jax.random.normal(k1, shape + (self.net.dim,), dtype=self.dtype)
+        keys = jax.random.split(k1, len(self._priors))
+        w = jnp.zeros(shape + (self.net.dim,), dtype=self.dtype)
+        for k, g in zip(keys, self._priors):
+            draw = g.dist.sample(k, shape + (len(g.index),))
+            w = w.at[..., g.index].set(draw.astype(self.dtype))
         if not self.infers_sigma:
             return w
-        sig = self.sigma_scale * jnp.abs(jax.random.normal(k2, shape + (1,), dtype=self.dtype))
-        return jnp.concatenate([w, jnp.log(sig)], axis=-1)
+        if self.noise_prior is None:
+            q = self.sigma_scale * jnp.abs(jax.random.normal(k2, shape + (1,), dtype=self.dtype))
+        else:
+            q = self.noise_prior.sample(k2, shape + (1,)).astype(self.dtype)
+        return jnp.concatenate([w, jnp.log(q)], axis=-1)
 
     def check_point(self, theta, what: str = "initial point") -> None:
         """Raise a ValueError naming the rows of θ (shape (..., dim)) whose log-density is
@@ -297,4 +423,49 @@ class Posterior:
             noise_std=self.noise_std,
             sigma_scale=self.sigma_scale,
             dtype=self.dtype,
+            bias=list(self.net.biases),
+            prior={g.name: g.spec for g in self._priors},
+            noise_param=self.noise_param,
+            noise_prior=None if self.noise_prior is None else priors_mod.to_spec(self.noise_prior),
+            df=self.df,
         )
+
+
+def _check_labels(y: np.ndarray) -> None:
+    """Binary labels: every y is 0 or 1, and both occur."""
+    ok = np.isin(y, (0.0, 1.0))
+    if not ok.all():
+        i = int(np.argmin(ok))
+        raise ValueError(
+            f"the bernoulli likelihood needs labels 0 or 1, got y[{i}] = {float(y[i])!r}; "
+            "encode the two classes as 0 and 1"
+        )
+    if len(np.unique(y)) < 2:
+        raise ValueError(
+            f"the labels hold one class only ({int(y[0])}): a classifier needs both 0 and 1"
+        )
+
+
+def posterior_from_config(data: Dataset, model: dict) -> Posterior:
+    """Rebuild a :class:`Posterior` from the model part of a configuration
+    (:meth:`Posterior.config`), as stored in run records; keys it lacks take their defaults."""
+    bias = model.get("bias", True)
+    net = MLP(
+        tuple(model["units"]),
+        model["activation"],
+        in_dim=model.get("in_dim", 1),
+        bias=tuple(bias) if isinstance(bias, list) else bias,
+    )
+    return Posterior(
+        net,
+        data,
+        prior_std=model.get("prior_std", 30.0),
+        likelihood=model.get("likelihood", "mse"),
+        noise_std=model.get("noise_std"),
+        sigma_scale=model.get("sigma_scale"),
+        dtype=model.get("dtype"),
+        prior=model.get("prior") or None,
+        noise_param=model.get("noise_param", "scale"),
+        noise_prior=model.get("noise_prior"),
+        df=model.get("df"),
+    )

@@ -15,28 +15,33 @@ Example
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from .activations import get_activation
 from .compare import compare
 from .config import RunConfig
-from .data import Dataset, load_dataset, make_dataset
+from .data import TARGETS, Dataset, load_dataset, make_dataset
 from .nets import MLP
 from .optimize import SGDResult, train_sgd
 from .posterior import Posterior
-from .records import Run, atomic_path, is_run_dir, save_run
+from .records import Run, atomic_path, save_run
+from .rundir import acquire, check_out_dir, release
+from .runtime import enable_x64
+from .samplers import sample
 from .samples import Samples
-from .sampling import sample
 from .summary import summarize
+from .validate import check_memory, network_dim, sampler_chains
 
 CHECKPOINT = "checkpoint.npz"
 
 
 def build_dataset(cfg: RunConfig) -> Dataset:
     if cfg.data is not None:
-        return load_dataset(cfg.data, target=None)
+        return load_dataset(cfg.data, target=None, x_cols=cfg.x_col, y_col=cfg.y_col)
     return make_dataset(
         cfg.target,
         n=cfg.n,
@@ -48,8 +53,13 @@ def build_dataset(cfg: RunConfig) -> Dataset:
 
 
 def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
+    """The run's posterior. A run computes as the command does: JAX's 64-bit mode is turned
+    on (process-wide) unless the configuration asks for float32."""
+    if cfg.dtype != "float32":
+        enable_x64()
     data = build_dataset(cfg) if data is None else data
-    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim)
+    bias = tuple(cfg.bias) if isinstance(cfg.bias, list) else cfg.bias
+    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias)
     return Posterior(
         net,
         data,
@@ -57,6 +67,10 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
         likelihood=cfg.likelihood,
         noise_std=cfg.noise_std,
         dtype=cfg.dtype,
+        prior=cfg.prior,
+        noise_param=cfg.noise_param,
+        noise_prior=cfg.noise_prior,
+        df=cfg.df,
     )
 
 
@@ -74,16 +88,29 @@ def run_sgd(cfg: RunConfig, posterior: Posterior) -> SGDResult:
 
 
 # -- checkpoints ----------------------------------------------------------------------------
+CHECKPOINT_FORMAT = 2  # 2: the sampler state as named arrays (format 1: positional leaves)
+
+
+def _numpyro_version() -> str:
+    import numpyro
+
+    return numpyro.__version__
+
+
 def write_checkpoint(
     path: Path, cfg: RunConfig, sgd: SGDResult, samples: Samples, state: dict
 ) -> None:
-    """Atomically write draws so far, sampler state, SGD result and config."""
+    """Atomically write draws so far, the sampler state (named arrays), SGD result, config,
+    the checkpoint format and the numpyro version that wrote the state."""
     arrays = {f"state/{k}": np.asarray(v) for k, v in state.items()}
     arrays.update({f"stats/{k}": v for k, v in samples.stats.items()})
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(
                 fh,
+                format=CHECKPOINT_FORMAT,
+                numpyro_version=_numpyro_version(),
+                sampler=samples.sampler,
                 theta=samples.theta,
                 log_prob=samples.log_prob,
                 wall_time=samples.wall_time,
@@ -97,25 +124,71 @@ def write_checkpoint(
             )
 
 
+def _load_checkpoint(path: Path) -> dict:
+    """Every array of the checkpoint at ``path``, or a ValueError naming the file and what
+    is wrong with it (never numpy's hint to load it with pickle)."""
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as f:
+            out = {k: f[k] for k in f.files}
+    except (zipfile.BadZipFile, EOFError, KeyError, ValueError, OSError) as e:
+        raise ValueError(
+            f"{path}: not a readable checkpoint (empty, truncated or not written by "
+            f"bayes_uat: {type(e).__name__}); start the run again with --overwrite"
+        ) from None
+    missing = [k for k in ("format", "config", "theta", "log_prob") if k not in out]
+    if missing:
+        raise ValueError(
+            f"{path}: incomplete checkpoint (missing {missing}); start the run again with "
+            "--overwrite"
+        )
+    return out
+
+
 def checkpoint_config(run_dir: str | Path) -> RunConfig:
     """The configuration an interrupted run in ``run_dir`` was started with."""
     ck = Path(run_dir) / CHECKPOINT
     if not ck.is_file():
         raise ValueError(f"cannot resume {str(run_dir)!r}: no {CHECKPOINT} there")
-    with np.load(ck, allow_pickle=False) as f:
-        return RunConfig.from_dict(json.loads(str(f["config"])), source=str(ck))
+    f = _load_checkpoint(ck)
+    return RunConfig.from_dict(json.loads(str(f["config"])), source=str(ck))
+
+
+def _check_versions(path: Path, f: dict, cfg: RunConfig) -> None:
+    fmt = int(f["format"])
+    if fmt != CHECKPOINT_FORMAT:
+        raise ValueError(
+            f"{path}: checkpoint format {fmt}, but this bayes_uat reads format "
+            f"{CHECKPOINT_FORMAT}; finish the run with the version that started it, or start "
+            "again with --overwrite"
+        )
+    saved = str(f.get("numpyro_version", ""))
+    if cfg.sampler in ("nuts", "aies") and saved != _numpyro_version():
+        raise ValueError(
+            f"{path}: the sampler state was written by numpyro {saved}, this is numpyro "
+            f"{_numpyro_version()}; resume with numpyro {saved}, or start again with --overwrite"
+        )
 
 
 def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
-    with np.load(path, allow_pickle=False) as f:
-        saved = json.loads(str(f["config"]))
-        if saved != json.loads(json.dumps(cfg.to_dict())):
-            diff = sorted(k for k in saved if saved.get(k) != cfg.to_dict().get(k))
-            raise ValueError(
-                f"{path}: the checkpoint was written with a different "
-                f"configuration (differs in {diff}); resume with the same "
-                "settings or start a new run"
-            )
+    """(SGD result, draws so far, sampler state arrays) from the checkpoint at ``path``;
+    a ValueError naming the file when it is unreadable, from another format or numpyro
+    version, or written with a different configuration."""
+    f = _load_checkpoint(path)
+    _check_versions(path, f, cfg)
+    saved = json.loads(str(f["config"]))
+    if saved != json.loads(json.dumps(cfg.to_dict())):
+        diff = sorted(k for k in saved if saved.get(k) != cfg.to_dict().get(k))
+        raise ValueError(
+            f"{path}: the checkpoint was written with a different "
+            f"configuration (differs in {diff}); resume with the same "
+            "settings or start a new run"
+        )
+    state = {k[len("state/") :]: v for k, v in f.items() if k.startswith("state/")}
+    if not state:
+        raise ValueError(
+            f"{path}: the checkpoint holds no sampler state; start again with --overwrite"
+        )
+    try:
         sgd = SGDResult(
             thetas=f["sgd_thetas"],
             losses=f["sgd_losses"],
@@ -123,18 +196,26 @@ def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
             best_index=int(f["sgd_best"]),
             settings=json.loads(str(f["sgd_settings"])),
         )
-        state = {k[len("state/") :]: f[k] for k in f.files if k.startswith("state/")}
-        stats = {k[len("stats/") :]: f[k] for k in f.files if k.startswith("stats/")}
         samples = Samples(
             theta=f["theta"],
             log_prob=f["log_prob"],
-            method=cfg.sampler,
+            sampler=cfg.sampler,
             names=posterior.names,
-            stats=stats,
+            stats={k[len("stats/") :]: v for k, v in f.items() if k.startswith("stats/")},
             wall_time=float(f["wall_time"]),
             seed=cfg.seed,
         )
+    except (KeyError, ValueError) as e:
+        raise ValueError(
+            f"{path}: inconsistent checkpoint ({e}); start again with --overwrite"
+        ) from None
     return sgd, samples, state
+
+
+def remove_stale_temporaries(run_dir: Path) -> None:
+    """Delete temporaries a killed run left behind (``.checkpoint.npz.*.tmp``)."""
+    for tmp in run_dir.glob(f".{CHECKPOINT}.*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def execute(
@@ -147,28 +228,65 @@ def execute(
     figures: bool = True,
     log: Callable[[str], None] = lambda s: None,
 ) -> Run:
-    """Run ``cfg`` and write the record into ``out``; see the module docstring."""
-    out = Path(out)
-    ckpt = out / CHECKPOINT
-    if resume:
-        if not out.is_dir():
-            raise FileNotFoundError(f"cannot resume: run directory {str(out)!r} does not exist")
-        if not ckpt.is_file():
-            what = "is already complete" if is_run_dir(out) else "has no checkpoint"
-            raise ValueError(f"cannot resume {str(out)!r}: it {what}")
-    elif is_run_dir(out) and not overwrite:
-        raise FileExistsError(
-            f"{str(out)!r} already holds a run; pass --overwrite to replace "
-            "it, or --resume to continue an interrupted one"
-        )
-    elif ckpt.is_file() and not overwrite:
-        raise FileExistsError(
-            f"{str(out)!r} holds an interrupted run; pass --resume to "
-            "continue it or --overwrite to start again"
-        )
-    out.mkdir(parents=True, exist_ok=True)
+    """Run ``cfg`` and write the record into ``out``; see the module docstring.
 
-    posterior = build_posterior(cfg)
+    Everything is checked before any work and before ``out`` is created (:func:`check_run`);
+    the run holds ``out``'s lock (:mod:`bayes_uat.rundir`) until it returns or fails."""
+    out = Path(out)
+    posterior = check_run(cfg, out, overwrite=overwrite, resume=resume)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = acquire(out)
+    except BaseException:
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        raise
+    try:
+        return _execute(
+            cfg, out, posterior, resume=resume, progress=progress, figures=figures, log=log
+        )
+    finally:
+        release(lock)
+
+
+def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Posterior:
+    """Validate a run before it starts: the output directory, the data, the model (network,
+    priors, likelihood), the sampler's chains against the posterior's size and the memory
+    the draws need. Returns the posterior."""
+    if not isinstance(cfg, RunConfig):
+        raise ValueError(f"execute needs a RunConfig, got {type(cfg).__name__}")
+    check_out_dir(out, overwrite=overwrite, resume=resume)
+    if cfg.sampler == "nuts" and not get_activation(cfg.activation).differentiable:
+        raise ValueError(
+            f"NUTS needs gradients, but the {cfg.activation!r} activation has zero gradient "
+            "almost everywhere; use --sampler ensemble, emcee or aies, or a smooth activation"
+        )
+    if cfg.data is None:  # size the draws before generating the data (biases: upper bound)
+        spec = TARGETS.get(cfg.target)
+        n = cfg.n or (spec.n if spec else 200)
+        inferred = cfg.likelihood != "mse" and cfg.noise_std is None
+        dim = network_dim(cfg.units_tuple(), 1, inferred_sigma=inferred)
+        chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
+        check_memory(chains=chains, draws=cfg.draws, dim=dim, n=n)
+    posterior = build_posterior(cfg, build_dataset(cfg))
+    dim, data = posterior.dim, posterior.data
+    chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
+    check_memory(chains=chains, draws=cfg.draws, dim=dim, n=data.n, in_dim=data.in_dim)
+    return posterior
+
+
+def _execute(
+    cfg: RunConfig,
+    out: Path,
+    posterior: Posterior,
+    *,
+    resume: bool,
+    progress: bool,
+    figures: bool,
+    log: Callable[[str], None],
+) -> Run:
+    ckpt = out / CHECKPOINT
     chains = cfg.chains_or_default(posterior.dim)
     options = (
         {
@@ -181,6 +299,7 @@ def execute(
     )
     prior = None
     if resume:
+        remove_stale_temporaries(out)
         sgd, done, state = read_checkpoint(ckpt, posterior, cfg)
         prior = (done, state)
         log(f"resuming {out}: {done.draws} of {cfg.draws} draws done")
@@ -214,6 +333,7 @@ def execute(
     config = dict(run=cfg.to_dict(), sampler_info=samples.info)
     run = save_run(out, posterior, samples, sgd=sgd, config=config, summary=summary, overwrite=True)
     ckpt.unlink(missing_ok=True)
+    remove_stale_temporaries(out)
     if figures:
         from . import plots
 

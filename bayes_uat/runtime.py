@@ -18,6 +18,23 @@ from pathlib import Path
 _FLAG = "--xla_force_host_platform_device_count"
 
 
+def enable_x64(on: bool = True) -> bool:
+    """Switch JAX's 64-bit mode (``jax_enable_x64``) on or off for the whole process and
+    return the mode now in force. Float64 arrays exist only in this mode; turn it on before
+    creating arrays or posteriors. Importing bayes_uat does not do this for you."""
+    import jax
+
+    jax.config.update("jax_enable_x64", bool(on))
+    return bool(jax.config.jax_enable_x64)
+
+
+def x64_enabled() -> bool:
+    """Whether JAX's 64-bit mode is on."""
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
+
+
 def set_host_device_count(n: int) -> int:
     """Ask XLA for ``n`` CPU host devices (one NUTS chain each, ``chain_method="parallel"``),
     unless XLA_FLAGS already names a count. Returns the count in force."""
@@ -27,6 +44,19 @@ def set_host_device_count(n: int) -> int:
             return int(part.split("=", 1)[1])
     os.environ["XLA_FLAGS"] = f"{flags} {_FLAG}={int(n)}".strip()
     return int(n)
+
+
+def default_compilation_cache() -> str | None:
+    """Turn on the on-disk compilation cache for library use, once, unless the process
+    already has one or $BAYES_UAT_JAX_CACHE is set to the empty string (off). Called when a
+    :class:`~bayes_uat.Posterior` is built, so a notebook or script that builds the same
+    shapes again skips XLA compilation. Returns the directory in force, or None."""
+    import jax
+
+    current = jax.config.jax_compilation_cache_dir
+    if current:
+        return str(current)
+    return enable_compilation_cache()
 
 
 def enable_compilation_cache(path: str | Path | None = None) -> str | None:

@@ -4,7 +4,7 @@ Example
 -------
 >>> import numpy as np
 >>> from bayes_uat import Samples
->>> s = Samples(theta=np.zeros((2, 5, 3)), log_prob=np.zeros((2, 5)), method="nuts",
+>>> s = Samples(theta=np.zeros((2, 5, 3)), log_prob=np.zeros((2, 5)), sampler="nuts",
 ...             names=("w", "b", "c"))
 >>> s.chains, s.draws, s.dim
 (2, 5, 3)
@@ -24,8 +24,9 @@ class Samples:
     Attributes:
         theta: draws, shape (chains, draws, dim).  For ensemble samplers (emcee, AIES) the
             "chains" are walkers, which are not independent chains.
-        log_prob: log p(θ | D) + const of each draw, shape (chains, draws).
-        method: ``"nuts"``, ``"emcee"`` or ``"aies"``.
+        log_prob: the log-density log p(θ | D) + const of each draw, shape (chains, draws).
+        sampler: the sampler's name (``"nuts"``, ``"ensemble"``, ``"emcee"``, ``"aies"``);
+            ``method`` is its old name, still accepted by the constructor and readable.
         names: parameter names, in θ order.
         stats: per-draw sampler statistics, each of shape (chains, draws)
             (NUTS: ``diverging``, ``num_steps``, ``tree_depth``, ``accept_prob``,
@@ -39,7 +40,7 @@ class Samples:
 
     theta: np.ndarray
     log_prob: np.ndarray
-    method: str
+    sampler: str
     names: tuple[str, ...]
     stats: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
@@ -60,6 +61,11 @@ class Samples:
         object.__setattr__(self, "log_prob", lp)
         object.__setattr__(self, "names", tuple(self.names))
         object.__setattr__(self, "stats", {k: np.asarray(v) for k, v in self.stats.items()})
+
+    @property
+    def method(self) -> str:
+        """The old name of :attr:`sampler`."""
+        return self.sampler
 
     @property
     def chains(self) -> int:
@@ -123,3 +129,15 @@ class Samples:
             },
             wall_time=self.wall_time + other.wall_time,
         )
+
+
+_init = Samples.__init__
+
+
+def _init_accepting_method(self, *args, method: str | None = None, **kwargs) -> None:
+    if method is not None:
+        kwargs.setdefault("sampler", method)
+    _init(self, *args, **kwargs)
+
+
+Samples.__init__ = _init_accepting_method  # Samples(..., method="nuts") keeps working

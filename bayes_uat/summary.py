@@ -1,4 +1,5 @@
-"""Summaries of a run: SGD vs MAP, diagnostics, versions — what summary.json holds.
+"""Summaries of a run: SGD vs MAP, diagnostics (from :mod:`bayes_uat.diagnostics`), versions —
+what summary.json holds.
 
 Example
 -------
@@ -8,14 +9,14 @@ Example
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .checks import run_warnings
+from .diagnostics import autocorr_times, diagnostics
+from .modes import to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
-from .records import arviz, versions
+from .records import versions
 from .samples import Samples
 
 
@@ -33,55 +34,12 @@ def point_summary(posterior: Posterior, theta) -> dict:
     )
 
 
-def diagnostics(theta: np.ndarray, names) -> dict:
-    """Split R-hat and bulk/tail ESS of each column of ``theta`` (chains, draws, k), named by
-    ``names``, with the worst values first (max R-hat, min ESS)."""
-    az = arviz()
-    theta = np.asarray(theta, dtype=float)
-    k = theta.shape[-1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rhat = np.array([float(az.rhat(theta[..., j])) for j in range(k)])
-        ess_bulk = np.array([float(az.ess(theta[..., j], method="bulk")) for j in range(k)])
-        ess_tail = np.array([float(az.ess(theta[..., j], method="tail")) for j in range(k)])
-    return dict(
-        max_rhat=float(np.nanmax(rhat)),
-        min_ess_bulk=float(np.nanmin(ess_bulk)),
-        min_ess_tail=float(np.nanmin(ess_tail)),
-        rhat=dict(zip(names, rhat.tolist())),
-        ess_bulk=dict(zip(names, ess_bulk.tolist())),
-        ess_tail=dict(zip(names, ess_tail.tolist())),
-    )
-
-
-def autocorr_times(theta: np.ndarray) -> list[float] | None:
-    """Integrated autocorrelation time of each parameter for an ensemble (walkers,
-    draws, dim), from emcee's estimator; None when the chain is too short to estimate."""
-    import logging
-
-    import emcee
-
-    log = logging.getLogger("emcee.autocorr")
-    level = log.level
-    log.setLevel(logging.ERROR)  # its "chain too short" note is reported by us instead
-    try:
-        with np.errstate(all="ignore"):  # a parameter that never moved has acf[0] = 0
-            tau = emcee.autocorr.integrated_time(np.swapaxes(theta, 0, 1), quiet=True)
-    except Exception:
-        return None
-    finally:
-        log.setLevel(level)
-    return [float(t) if np.isfinite(t) else None for t in tau]
-
-
 def symmetry_diagnostics(
     posterior: Posterior, samples: Samples, *, n_points: int = 5, max_draws: int = 20000
 ) -> dict:
     """R-hat and ESS side by side on raw θ, on canonical θ, and on f(x) at a few grid
     points — label switching shows as bad raw numbers with good canonical and f(x) ones.
     Ensembles add the integrated autocorrelation time of canonical θ."""
-    from .modes import to_canonical
-
     step = max(1, int(np.ceil(samples.chains * samples.draws / max_draws)))
     theta = samples.theta[:, ::step]
     can = to_canonical(posterior, theta, reference=samples.map_theta)
@@ -95,7 +53,7 @@ def symmetry_diagnostics(
         function=diagnostics(fx, fnames),
         thin=step,
     )
-    if samples.method != "nuts":
+    if samples.sampler != "nuts":
         out["canonical"]["autocorr_time"] = autocorr_times(can)
     return out
 
@@ -107,7 +65,7 @@ def summarize(
     adds the symmetry-aware SGD-vs-posterior table."""
     out = dict(
         sampler=dict(
-            method=samples.method,
+            name=samples.sampler,
             chains=samples.chains,
             draws=samples.draws,
             wall_time=samples.wall_time,

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from .config import RunConfig
 from .records import write_json
+from .rundir import LOCK
 
 GRID_TABLE = "grid"
 SWEEP_FILE = "sweep.json"
@@ -157,7 +158,7 @@ def plan_sweep(grid: Grid, out: str | Path) -> Plan:
             configs.append(grid.config(p))
         except ValueError as e:
             raise ValueError(f"grid point {name}: {e}") from None
-        _check_point(configs[-1], name)
+        _check_point(configs[-1], name, out / name)
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ValueError(f"grid points {dup} map to the same directory name; change the values")
@@ -165,42 +166,16 @@ def plan_sweep(grid: Grid, out: str | Path) -> Plan:
     return Plan(grid, out, tuple(points), tuple(configs), tuple(out / n for n in names))
 
 
-def _check_point(cfg: RunConfig, name: str) -> None:
-    """Cheap checks that would otherwise fail only inside a worker, after SGD."""
+def _check_point(cfg: RunConfig, name: str, run_dir: Path) -> None:
+    """The runner's own checks (data, model, walkers against the posterior's size, memory)
+    now, rather than in a worker after the others started; nothing is written."""
+    from .runner import check_run
 
-    positive = ("draws", "sgd_steps", "sgd_restarts", "max_tree_depth")
-    for key in positive:
-        if getattr(cfg, key) < 1:
-            raise ValueError(
-                f"grid point {name}: {key} must be at least 1, got {getattr(cfg, key)}"
-            )
-    for key in ("warmup", "data_seed", "seed"):
-        if getattr(cfg, key) < 0:
-            raise ValueError(f"grid point {name}: {key} must be ≥ 0, got {getattr(cfg, key)}")
-    for key in ("chains", "chunk_size", "n"):
-        v = getattr(cfg, key)
-        if v is not None and v < 1:
-            raise ValueError(f"grid point {name}: {key} must be at least 1, got {v}")
-    if cfg.prior_std <= 0:
-        raise ValueError(f"grid point {name}: prior_std must be > 0, got {cfg.prior_std}")
-    from .runner import build_posterior
-
+    probe = run_dir / ".not-created"  # a path that does not exist: only writability is checked
     try:
-        posterior = build_posterior(cfg)
-    except (ValueError, TypeError, FileNotFoundError) as e:
+        check_run(cfg, probe, overwrite=False, resume=False)
+    except (ValueError, TypeError, OSError) as e:
         raise ValueError(f"grid point {name}: {e}") from None
-    dim, chains = posterior.dim, cfg.chains_or_default(posterior.dim)
-    if cfg.sampler != "nuts" and (chains < 2 * dim or chains % 2):
-        raise ValueError(
-            f"grid point {name}: {cfg.sampler} needs an even number of walkers, at least "
-            f"2·dim = {2 * dim} for this {dim}-parameter posterior, got chains={chains}; "
-            "leave chains unset for the default 4·dim"
-        )
-    if cfg.sampler == "nuts" and not posterior.net.act.differentiable:
-        raise ValueError(
-            f"grid point {name}: NUTS needs gradients, which the {cfg.activation!r} "
-            "activation does not have; use an ensemble sampler for this point"
-        )
 
 
 def _check_directory(grid: Grid, out: Path) -> None:
@@ -310,9 +285,9 @@ def _release_own_stale_lock(run_dir: Path, attempts_dir: Path) -> None:
             prev = json.loads(record.read_text())
         except json.JSONDecodeError:
             prev = {}
-        for lock in run_dir.glob("*lock*"):
-            if lock.is_file() and _lock_holder(lock) == (prev.get("host"), prev.get("pid")):
-                lock.unlink(missing_ok=True)
+        lock = run_dir / LOCK
+        if lock.is_file() and _lock_holder(lock) == (prev.get("host"), prev.get("pid")):
+            lock.unlink(missing_ok=True)
     write_json(record, _holder())
 
 

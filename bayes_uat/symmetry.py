@@ -43,7 +43,6 @@ from functools import lru_cache
 from itertools import permutations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from .nets import MLP
 
@@ -55,32 +54,42 @@ _EXHAUSTIVE_MAX = 5  # up to 5! = 120 candidate permutations are scored at once,
 # -- layout helpers ---------------------------------------------------------------------------
 @lru_cache(maxsize=128)
 def _index(net: MLP) -> dict:
-    """θ positions of W, b (lists per hidden layer), a and c as numpy integer arrays."""
-    p = net.unflatten(np.arange(net.dim))
+    """θ positions of W, b (lists per hidden layer), a and c as numpy integer arrays
+    (absent biases of a ``bias=False`` network have index −1)."""
+    lay = net._layout
     return dict(
-        W=[np.asarray(w) for w in p["W"]],
-        b=[np.asarray(b) for b in p["b"]],
-        a=np.asarray(p["a"]),
-        c=int(p["c"]),
+        W=[np.asarray(W) for W, _ in lay["layers"]],
+        b=[np.asarray(b) for _, b in lay["layers"]],
+        a=np.asarray(lay["a"]),
+        c=int(lay["c"]),
     )
+
+
+def _get(theta: np.ndarray, idx) -> np.ndarray:
+    idx = np.asarray(idx)
+    if (idx < 0).any():  # an absent bias: zeros, never written back
+        return np.zeros(theta.shape[:-1] + idx.shape, theta.dtype)
+    return theta[..., idx]
 
 
 def _params(net: MLP, theta: np.ndarray) -> dict:
     ix = _index(net)
     return dict(
         W=[theta[..., i] for i in ix["W"]],
-        b=[theta[..., i] for i in ix["b"]],
+        b=[_get(theta, i) for i in ix["b"]],
         a=theta[..., ix["a"]],
-        c=theta[..., ix["c"]],
+        c=_get(theta, ix["c"]),
     )
 
 
 def _write(net: MLP, theta: np.ndarray, p: dict) -> None:
     ix = _index(net)
     for i, v in zip(ix["W"] + ix["b"], p["W"] + p["b"]):
-        theta[..., i] = v
+        if not (np.asarray(i) < 0).any():
+            theta[..., i] = v
     theta[..., ix["a"]] = p["a"]
-    theta[..., ix["c"]] = p["c"]
+    if ix["c"] >= 0:
+        theta[..., ix["c"]] = p["c"]
 
 
 def _as_theta(net: MLP, theta) -> np.ndarray:
@@ -162,6 +171,11 @@ def _layer_args(net: MLP, perm, signs, scales, batch) -> list[tuple]:
                     f"sign flips are not a symmetry of {net.activation} ({sym!r}); only odd "
                     "activations and the sigmoid allow them"
                 )
+            if np.any(s < 0) and not _flips(net, l):
+                raise ValueError(
+                    f"sign flips of sigmoid units in hidden layer {l + 1} need a bias to absorb "
+                    "σ(−z) = 1 − σ(z), but the next layer has none (bias=False)"
+                )
         if k is not None:
             k = _bcast(k, "scales", float, shape, l)
             if not np.all(np.isfinite(k) & (k > 0)):
@@ -239,6 +253,14 @@ def transform(net: MLP, theta, perm, signs=None, scales=None) -> np.ndarray:
     return theta
 
 
+def _flips(net: MLP, l: int) -> bool:
+    """Whether flipping the signs of hidden layer l's units is a symmetry: always for odd
+    activations; for the sigmoid only when the next layer (or the output) has a bias to
+    absorb σ(−z) = 1 − σ(z)."""
+    sym = net.act.symmetry
+    return sym == "odd" or (sym == "complement" and net.biases[l + 1])
+
+
 def group_size(net: MLP) -> int:
     """Number of discrete symmetries, Π_l n_l!·2^{n_l} (flips for odd activations and the
     sigmoid) or Π_l n_l! (otherwise); 1 for a linear model. Continuous rescalings of
@@ -248,8 +270,9 @@ def group_size(net: MLP) -> int:
     >>> group_size(MLP(3, "tanh")), group_size(MLP(3, "relu")), group_size(MLP((2, 3), "tanh"))
     (48, 6, 384)
     """
-    flips = net.act.symmetry in _FLIPPABLE
-    return math.prod(math.factorial(n) * (2**n if flips else 1) for n in net.units)
+    return math.prod(
+        math.factorial(n) * (2**n if _flips(net, l) else 1) for l, n in enumerate(net.units)
+    )
 
 
 # -- canonical form (one hidden layer, 1-D input) ----------------------------------------------
@@ -291,11 +314,10 @@ def canonicalize(
     _need_1d_single(net, "canonicalize")
     if not (np.isfinite(tol) and 0 <= tol < 1):
         raise ValueError(f"tol must lie in [0, 1), got {tol}")
-    idx = net.unit_slices()
-    w, b, a = (theta[..., idx[:, k]] for k in range(3))
-    c = theta[..., net.dim - 1]
+    p = _params(net, theta)  # a missing bias reads as zeros: bias-free units sort by (w, a)
+    w, b, a, c = p["W"][0][..., 0], p["b"][0], p["a"], p["c"]
     sym = net.act.symmetry
-    if sym in _FLIPPABLE:
+    if sym in _FLIPPABLE and _flips(net, 0):
         flip = (w < 0) | ((w == 0) & (b < 0))
         if sym == "complement":
             c = c + np.where(flip, a, 0.0).sum(axis=-1)
@@ -306,10 +328,9 @@ def canonicalize(
         w, b, a = w / lam, b / lam, a * lam
     flat = ~(np.abs(w) > tol)
     key = np.where(flat, b, -b / np.where(flat, 1.0, w))
-    order = np.lexsort((a, key, flat), axis=-1)
-    for k, v in enumerate((w, b, a)):
-        theta[..., idx[:, k]] = np.take_along_axis(v, order, axis=-1)
-    theta[..., net.dim - 1] = c
+    order = np.lexsort((a, w, key, flat), axis=-1)
+    w, b, a = (np.take_along_axis(v, order, axis=-1) for v in (w, b, a))
+    _write(net, theta, dict(W=[w[..., None]], b=[b], a=a, c=c))
     if return_degenerate:
         return theta, degenerate_units(net, theta, a_tol=a_tol, w_tol=w_tol)
     return theta
@@ -381,6 +402,8 @@ def _assign(cost: np.ndarray) -> np.ndarray:
         cands = np.array(list(permutations(range(n))), dtype=np.intp)  # (n!, n)
         total = cost[:, cands, np.arange(n)].sum(axis=-1)  # (R, n!)
         return cands[np.argmin(total, axis=-1)]
+    from scipy.optimize import linear_sum_assignment  # 0.3 s to import: only when used
+
     perm = np.empty((R, n), dtype=np.intp)
     for r in range(R):
         rows, cols = linear_sum_assignment(cost[r])
@@ -406,8 +429,8 @@ def _align_rows(net: MLP, theta: np.ndarray, ref: dict, tol: float) -> None:
     """Align the rows of theta (R, D) to the reference parameters, in place."""
     L, sym = len(net.units), net.act.symmetry
     homog = sym == "homogeneous"
-    flips = sym == "odd" or (sym == "complement" and L == 1)
     for l in range(L):
+        flips = _flips(net, l) and (sym == "odd" or L == 1)
         p = _params(net, theta)
         with np.errstate(invalid="ignore", over="ignore"):  # non-finite rows: dropped below
             u, nu = _blocks(net, p, l, homog, tol)  # (R, n, k)

@@ -21,9 +21,9 @@ import jax.numpy as jnp
 import numpy as np
 
 import bayes_uat as bu
-from bayes_uat.modes import to_canonical
-from bayes_uat.runtime import enable_compilation_cache, set_host_device_count
-from bayes_uat.summary import diagnostics
+from bayes_uat import to_canonical
+from bayes_uat.diagnostics import diagnostics
+from bayes_uat.runtime import enable_compilation_cache, enable_x64, set_host_device_count
 
 WALKERS, STEPS = 28, 10_000
 CHAIN_COUNTS = (1, 4, 16, 64, 256, 1024)
@@ -34,6 +34,7 @@ set_host_device_count(max(os.cpu_count() or 1, 4))
 # a fresh persistent compilation cache per process, as the bayes-uat command keeps one: a
 # case's first repetition compiles and fills it, later ones load from it
 enable_compilation_cache(tempfile.mkdtemp(prefix="bu-bench-cache-"))
+enable_x64()
 
 
 def blog_posterior(dtype=None):
@@ -329,7 +330,7 @@ def case_nuts_location(reps, steps):
     target accept 0.9, diagonal mass), draws mapped back to θ before the ESS."""
     from numpyro.infer import MCMC, NUTS
 
-    from bayes_uat.sampling import initial_points
+    from bayes_uat import initial_points
 
     post = blog_posterior()
     sgd, _ = start_ball(post, WALKERS)

@@ -27,6 +27,7 @@ def main(argv=None) -> int:
     from bayes_uat.modes import discover_modes
     from bayes_uat.records import write_json
 
+    bu.enable_x64()
     data = bu.make_dataset("sin", n=200, x_range=(-4, 4), noise="gaussian", noise_scale=0.1)
     post = bu.Posterior(
         bu.MLP(3, "tanh"), data, prior_std=3.0, likelihood="gaussian", noise_std=0.1

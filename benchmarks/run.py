@@ -405,6 +405,7 @@ def render(res: dict, meta: dict) -> str:
         f"with an empty cache: first {c['walls'][0]:.1f} s, second {c['walls'][1]:.1f} s.",
         "",
         *discovery_section(),
+        *first_draw_section(),
         "## GPU",
         "",
         "No GPU figure has been measured: no GPU machine was available to these runs. The "
@@ -414,6 +415,33 @@ def render(res: dict, meta: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def first_draw_section() -> list[str]:
+    """Time to the first posterior (benchmarks/first_draw.py), when its results file exists."""
+    path = ROOT / "benchmarks" / "first_draw.json"
+    if not path.exists():
+        return []
+    d = json.loads(path.read_text())
+    rows = [
+        f"| {k} | {m['wall_to_first']:.2f} | {m['import_s']:.2f} | {m['sgd_s']:.2f} | "
+        f"{m['sample_s']:.2f} | {m['sample_again_s']:.2f} |"
+        for k, m in d["median"].items()
+    ]
+    return [
+        "## Time to the first posterior",
+        "",
+        f"`python benchmarks/first_draw.py --reps {d['reps']}` — a fresh `python` process runs "
+        "the README's example up to the blog workload's ensemble draws (N = 2 sigmoid, 8 Adam "
+        "restarts × 1000 steps, 28 walkers × (2000 + 8000) steps); cold: an empty compilation "
+        "cache, warm: the cache the cold run filled. Medians of the repetitions, seconds:",
+        "",
+        "| cache | process start → first draws | start-up and imports | SGD | first `sample` "
+        "| a second `sample` in the same process |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ]
 
 
 def discovery_section() -> list[str]:

@@ -21,4 +21,5 @@ def parse_args(doc: str, argv=None, *, host_devices: int | None = None) -> argpa
     if host_devices:
         runtime.set_host_device_count(host_devices)
     runtime.enable_compilation_cache()
+    runtime.enable_x64()
     return args

@@ -37,11 +37,12 @@ def main(argv=None) -> int:
     from bayes_uat.config import RunConfig
     from bayes_uat.records import atomic_path, write_json
     from bayes_uat.runner import execute
-    from bayes_uat.runtime import enable_compilation_cache, set_host_device_count
+    from bayes_uat.runtime import enable_compilation_cache, enable_x64, set_host_device_count
 
     # one NUTS chain per host device, the faster choice on CPU (docs/benchmarks.md)
     set_host_device_count(max(os.cpu_count() or 1, 4))
     enable_compilation_cache()
+    enable_x64()
 
     common = dict(
         target="x2",

@@ -29,6 +29,7 @@ STUDIES = {
     "seed000": "study_seed000.py",
     "sawtooth": "study_sawtooth.py",
     "bump": "study_bump.py",
+    "numpyro_bnn": "numpyro_bnn.py",
 }
 _print_lock = threading.Lock()
 

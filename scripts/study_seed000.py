@@ -62,7 +62,7 @@ def main(argv=None) -> int:
         **cfg["posterior"],
     )
     plots.save(plots.units(pt.run), out / "seed000_units")
-    from bayes_uat.modes import to_canonical
+    from bayes_uat import to_canonical
     from bayes_uat.symmetry import unit_table
 
     can = to_canonical(pt.run.posterior, pt.run.samples.flat())

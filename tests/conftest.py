@@ -11,3 +11,9 @@ except ImportError:  # pragma: no cover - matplotlib is a dependency, but stay h
     pass
 else:
     matplotlib.use("Agg")
+
+# The package leaves JAX's 64-bit mode to its user; the tests compute in float64 on CPU, as
+# the command and the scripts do.
+from bayes_uat import enable_x64  # noqa: E402
+
+enable_x64()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bayes_uat.checks import ebfmi, run_warnings
 from bayes_uat.samples import Samples
@@ -69,3 +70,17 @@ def test_ensemble_autocorr_warning():
     assert codes(run_warnings(s, _diag(tau=[10.0, 19.0]))) == []
     ws = run_warnings(s, _diag(tau=[10.0, 25.0]))
     assert codes(ws) == ["autocorr"] and "1250" in ws[0]["fix"]
+
+
+@pytest.mark.parametrize("sampler", ["ensemble", "emcee", "aies"])
+def test_rhat_warned_for_ensembles_saying_what_is_computed(sampler):
+    s = Samples(
+        theta=np.zeros((8, 1000, 2)),
+        log_prob=np.zeros((8, 1000)),
+        sampler=sampler,
+        names=("w", "c"),
+    )
+    assert codes(run_warnings(s, _diag(rhat=1.04))) == []
+    ws = run_warnings(s, _diag(rhat=1.82))
+    assert codes(ws) == ["rhat"]
+    assert "across walkers" in ws[0]["message"] and "not independent chains" in ws[0]["message"]

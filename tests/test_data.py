@@ -117,11 +117,11 @@ def test_dataset_rejects_bad_arrays(x, y, match):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(noise="laplace"), "unknown noise 'laplace'"),
-        (dict(n=0), "n must be a positive integer.*got 0"),
-        (dict(n=-3), "n must be a positive integer.*got -3"),
-        (dict(n=2.5), "n must be a positive integer.*got 2.5"),
-        (dict(n=True), "n must be a positive integer.*got True"),
+        (dict(noise="laplace"), "noise: unknown value 'laplace'; choose one of uniform"),
+        (dict(n=0), "n must be an integer >= 1, got 0; the number"),
+        (dict(n=-3), "n must be an integer >= 1, got -3"),
+        (dict(n=2.5), "n must be an integer, got 2.5"),
+        (dict(n=True), "n must be an integer, got True"),
         (dict(x_range=(1.0, 1.0)), r"x_range must be finite with lo < hi, got \(1.0, 1.0\)"),
         (dict(x_range=(2.0, -2.0)), r"lo < hi, got \(2.0, -2.0\)"),
         (dict(x_range=(0.0, np.inf)), "x_range must be finite"),
@@ -129,8 +129,8 @@ def test_dataset_rejects_bad_arrays(x, y, match):
         (dict(x_range="ab"), "x_range must be two numbers"),
         (dict(noise_scale=-0.1), "noise_scale must be a finite number >= 0, got -0.1"),
         (dict(noise_scale=float("nan")), "noise_scale must be a finite number >= 0, got nan"),
-        (dict(noise_scale="0.1"), "noise_scale must be a finite number"),
-        (dict(spacing="log"), "spacing must be"),
+        (dict(noise_scale="0.1"), "noise_scale must be a number, got '0.1'"),
+        (dict(spacing="log"), "spacing: unknown value 'log'"),
     ],
 )
 def test_make_dataset_rejects_bad_arguments(kwargs, match):
@@ -225,3 +225,96 @@ def test_load_rejects_unsupported_suffix(tmp_path):
 def test_unknown_target_name_lists_the_targets():
     with pytest.raises(ValueError, match="unknown target 'sinx': choose one of x2, sin"):
         make_dataset("sinx")
+
+
+# -- columns chosen by name, never by guess (issue 14.15) -----------------------------------
+def test_csv_without_x_and_y_headers_is_refused(tmp_path):
+    """``x1,x2,y`` used to be read as x = x1, y = x2; columns not named x and y were taken
+    by position. Both are refused unless the columns are chosen."""
+    p = tmp_path / "d.csv"
+    p.write_text("x1,x2,y\n" + "\n".join(f"{a},{2 * a},{3 * a}" for a in range(5)) + "\n")
+    with pytest.raises(ValueError, match=r"not 'x' and 'y'.*--x-col"):
+        load_dataset(p)
+    q = tmp_path / "ab.csv"
+    q.write_text("a,b\n1,2\n3,4\n")
+    with pytest.raises(ValueError, match=r"\['a', 'b'\] but not 'x' and 'y'"):
+        load_dataset(q)
+    d = load_dataset(p, x_cols=["x1", "x2"], y_col="y")
+    assert d.in_dim == 2
+    np.testing.assert_array_equal(d.x, np.column_stack([np.arange(5), 2 * np.arange(5)]))
+    np.testing.assert_array_equal(d.y, 3 * np.arange(5))
+    d1 = load_dataset(p, x_cols="x2", y_col="y")  # one column: 1-D input
+    np.testing.assert_array_equal(d1.x, 2 * np.arange(5))
+    np.testing.assert_array_equal(load_dataset(q, x_cols="b", y_col="a").y, [1, 3])
+
+
+def test_headerless_csv_with_more_than_two_columns_is_refused(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("1,10,100\n2,20,200\n")
+    with pytest.raises(ValueError, match="3 columns and no header.*ambiguous"):
+        load_dataset(p)
+    d = load_dataset(p, x_cols=[0], y_col=2)
+    np.testing.assert_array_equal(d.x, [1, 2])
+    np.testing.assert_array_equal(d.y, [100, 200])
+    d2 = load_dataset(p, x_cols="0,1", y_col="2")  # the CLI's spelling
+    assert d2.x.shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(x_cols="z", y_col="y"), "no column 'z' for x"),
+        (dict(x_cols="x", y_col=7), "y column 7 is out of range: the file has 3 columns"),
+        (dict(x_cols="x", y_col="x"), "must all differ"),
+    ],
+)
+def test_bad_column_choices(tmp_path, kwargs, match):
+    p = tmp_path / "d.csv"
+    p.write_text("x,y,w\n1,2,3\n")
+    with pytest.raises(ValueError, match=match):
+        load_dataset(p, **kwargs)
+
+
+def test_npz_arrays_chosen_by_name(tmp_path):
+    p = tmp_path / "d.npz"
+    np.savez(p, inp=X, out=Y)
+    d = load_dataset(p, x_cols="inp", y_col="out")
+    np.testing.assert_array_equal(d.x, X)
+    np.testing.assert_array_equal(d.y, Y)
+
+
+# -- files that are not what they claim (issue 14.16) -----------------------------------------
+def test_directory_as_data_says_so(tmp_path):
+    with pytest.raises(ValueError, match="is a directory; pass a .csv or .npz file"):
+        load_dataset(tmp_path)
+
+
+def test_undecodable_csv_names_the_file(tmp_path):
+    p = tmp_path / "latin1.csv"
+    p.write_bytes(b"x,y\n1,2\n" + b"\xff\xfe,\xe9\n")
+    with pytest.raises(ValueError, match=r"latin1\.csv.*not UTF-8 text"):
+        load_dataset(p)
+    q = tmp_path / "bom.csv"  # the undecodable byte in the header line
+    q.write_bytes(b"\xff\xfex,y\n1,2\n")
+    with pytest.raises(ValueError, match=r"bom\.csv.*not UTF-8 text"):
+        load_dataset(q)
+
+
+def test_random_bytes_as_npz_name_the_file_without_numpys_pickle_hint(tmp_path):
+    p = tmp_path / "junk.npz"
+    p.write_bytes(np.random.default_rng(0).bytes(256))
+    with pytest.raises(ValueError, match=r"junk\.npz: not a readable \.npz archive") as e:
+        load_dataset(p)
+    assert "pickle" not in str(e.value)
+
+
+def test_csv_loads_in_one_numpy_pass(tmp_path, monkeypatch):
+    """The table is read by one ``np.loadtxt`` call (no Python list of strings per row)."""
+    p = tmp_path / "d.csv"
+    p.write_text("x,y\n" + _rows(X, Y))
+    calls = []
+    real = np.loadtxt
+    monkeypatch.setattr(np, "loadtxt", lambda *a, **k: calls.append(1) or real(*a, **k))
+    d = load_dataset(p)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(d.y, Y)

@@ -276,7 +276,7 @@ def test_batched_calls_equal_single_calls(sigma_post):
         (dict(likelihood="gaussian", noise_std=0.0), "noise_std must be a positive finite"),
         (dict(likelihood="gaussian", noise_std=-0.5), "noise_std must be a positive finite"),
         (dict(likelihood="laplace"), "unknown likelihood 'laplace'"),
-        (dict(noise_std=0.5), "noise_std applies to likelihood='gaussian' only"),
+        (dict(noise_std=0.5), "noise_std applies to likelihood='gaussian' or 'student_t' only"),
         (dict(likelihood="gaussian", sigma_scale=-1.0), "sigma_scale must be a positive"),
         (dict(dtype="float16"), "dtype must be 'float32' or 'float64', got 'float16'"),
     ],

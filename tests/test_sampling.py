@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bayes_uat import MLP, Dataset, Posterior, make_dataset, sample, train_sgd
+from bayes_uat import MLP, Dataset, Posterior, Samples, make_dataset, sample, train_sgd
 from tests.helpers import check_gaussian_moments
 
 SIGMA, PRIOR = 0.3, 2.0
@@ -67,8 +67,24 @@ def test_same_seed_same_draws_and_chunking_is_invisible(linear, method):
     assert not np.array_equal(a.theta, d.theta)
 
 
+def _same_run(a, b):
+    """θ, log-densities, per-draw stats, settings and run info of two runs agree."""
+    np.testing.assert_allclose(a.theta, b.theta, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a.log_prob, b.log_prob, rtol=0, atol=1e-9)
+    assert a.sampler == b.sampler and a.settings == b.settings and a.settings
+    assert sorted(a.stats) == sorted(b.stats) and a.stats
+    for k in a.stats:
+        np.testing.assert_array_equal(a.stats[k], b.stats[k], err_msg=k)
+    assert a.info.keys() == b.info.keys()
+    for k in a.info:
+        assert a.info[k] == b.info[k], k
+
+
 @pytest.mark.parametrize("method", ["nuts", "ensemble", "emcee", "aies"])
-def test_resume_from_callback_state_continues_exactly(linear, method):
+@pytest.mark.parametrize("stop", [2, 4])
+def test_resume_from_callback_state_continues_exactly(linear, method, stop):
+    """Resumed mid-run (after chunk 2 of 4) or after the last chunk's checkpoint (4 of 4:
+    killed before the record was written), the result is the uninterrupted run's."""
     post, _, _ = linear
     kw = dict(
         chains=4 if method == "nuts" else 6,
@@ -81,17 +97,55 @@ def test_resume_from_callback_state_continues_exactly(linear, method):
     full = sample(post, method, seed=2, **kw)
     saved = []
 
-    def stop_after_two(s, state):
+    def stop_after(s, state):
         saved.append((s, state))
-        if len(saved) == 2:
+        if len(saved) == stop:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        sample(post, method, seed=2, callback=stop_after_two, **kw)
+        sample(post, method, seed=2, callback=stop_after, **kw)
     done, state = saved[-1]
-    assert done.draws == 20
+    assert done.draws == 10 * stop
+    # a checkpoint keeps arrays only: settings and info are rebuilt by the resumed run
+    done = Samples(done.theta, done.log_prob, method, done.names, stats=done.stats)
     resumed = sample(post, method, seed=2, resume=(done, state), **kw)
-    np.testing.assert_allclose(resumed.theta, full.theta, rtol=0, atol=1e-12)
+    _same_run(resumed, full)
+
+
+def test_resume_refuses_a_state_of_another_sampler(linear):
+    post, _, _ = linear
+    saved = []
+    kw = dict(chains=6, warmup=10, draws=20, init="prior", progress=False, chunk_size=10)
+    sample(post, "ensemble", seed=0, callback=lambda s, st: saved.append((s, st)), **kw)
+    with pytest.raises(ValueError, match="sampler state does not match this sampler"):
+        sample(post, "aies", seed=0, resume=saved[0], **kw)
+
+
+@pytest.mark.parametrize("method", ["ensemble", "emcee", "aies"])
+def test_ensemble_acceptance_does_not_depend_on_chunking(linear, method):
+    """Every draw's acceptance is judged against the draw before it, also across chunks."""
+    post, _, _ = linear
+    kw = dict(chains=6, warmup=20, draws=40, init="prior", progress=False)
+    one = sample(post, method, seed=3, **kw)
+    chunked = sample(post, method, seed=3, chunk_size=5, **kw)
+    np.testing.assert_array_equal(chunked.stats["accepted"], one.stats["accepted"])
+    assert chunked.info["acceptance_fraction"] == one.info["acceptance_fraction"]
+    # a rejected draw repeats its predecessor; an accepted one differs from it
+    prev = np.concatenate([one.theta[:, :1], one.theta[:, :-1]], axis=1)
+    moved = np.any(one.theta != prev, axis=-1)
+    np.testing.assert_array_equal(one.stats["accepted"][:, 1:], moved[:, 1:])
+    assert 0.2 < one.info["acceptance_fraction"] < 0.9
+
+
+def test_method_keyword_still_works(linear):
+    post, _, _ = linear
+    kw = dict(chains=6, warmup=5, draws=5, init="prior", progress=False)
+    a = sample(post, method="ensemble", seed=1, **kw)
+    b = sample(post, sampler="ensemble", seed=1, **kw)
+    assert a.sampler == a.method == "ensemble" and a.settings["sampler"] == "ensemble"
+    np.testing.assert_array_equal(a.theta, b.theta)
+    with pytest.raises(ValueError, match="disagree"):
+        sample(post, sampler="nuts", method="aies")
 
 
 def test_nuts_reports_its_statistics(linear):

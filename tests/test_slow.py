@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bayes_uat import MLP, Dataset, Posterior, make_dataset, sample, train_sgd
-from bayes_uat.modes import to_canonical
+from bayes_uat import MLP, Dataset, Posterior, make_dataset, sample, to_canonical, train_sgd
 from tests.helpers import ess_per_param
 
 pytestmark = pytest.mark.slow

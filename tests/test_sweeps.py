@@ -15,6 +15,7 @@ import xarray as xr
 from bayes_uat.cli import main
 from bayes_uat.config import RunConfig
 from bayes_uat.records import load_run
+from bayes_uat.rundir import LOCK
 from bayes_uat.runner import CHECKPOINT, execute
 from bayes_uat.sweep_table import NUMBERS, read_table, table_text, write_table
 from bayes_uat.sweeps import (
@@ -31,13 +32,13 @@ from bayes_uat.sweeps import (
     write_description,
 )
 
-# A tiny run: one sigmoid unit (4 parameters), the JAX ensemble, checkpoints every 100 draws.
+# A tiny run: one sigmoid unit (5 parameters with the inferred noise), the JAX ensemble, checkpoints every 100 draws.
 BASE = dict(
     target="x2",
     n=30,
     units=1,
     sampler="ensemble",
-    chains=8,
+    chains=10,
     warmup=20,
     draws=2000,
     chunk_size=100,
@@ -100,8 +101,8 @@ def test_grid_file_without_grid_table(tmp_path):
     "grid, point, message",
     [
         ('activation = ["tanh", "nope"]\n', "activation=nope", "unknown value 'nope'"),
-        ("units = [1, 3]\n", "units=3", "at least 2·dim = 20"),
-        ("draws = [10, 0]\n", "draws=0", "draws must be at least 1"),
+        ("units = [1, 3]\n", "units=3", "at least 2·dim = 22"),
+        ("draws = [10, 0]\n", "draws=0", "draws must be an integer >= 1, got 0"),
     ],
 )
 def test_a_bad_value_is_reported_before_anything_starts(tmp_path, capsys, grid, point, message):
@@ -166,7 +167,8 @@ def test_worker_env_pins_threads():
 
 # -- one task, without Dask -----------------------------------------------------------------
 def test_a_failing_run_is_recorded_with_its_error(tmp_path):
-    cfg = RunConfig(**{**BASE, "data": str(tmp_path / "gone.csv")})
+    base = {k: v for k, v in BASE.items() if k != "n"}
+    cfg = RunConfig(**{**base, "data": str(tmp_path / "gone.csv")})
     row = run_point(cfg.to_dict(), str(tmp_path / "p"), str(tmp_path / ".attempts"), False)
     assert row["status"] == "failed" and "gone.csv" in row["error"]
     text = (tmp_path / "p" / ERROR_FILE).read_text()
@@ -178,11 +180,13 @@ def test_only_a_lock_of_the_previous_attempt_is_taken_over(tmp_path):
     run_dir.mkdir()
     attempts.mkdir()
     (attempts / "p.json").write_text(json.dumps({"host": "node7", "pid": 4242}))
-    (run_dir / ".lock").write_text(json.dumps({"pid": 4242, "host": "node7", "time": 1.0}))
-    (run_dir / "other.lock").write_text("pid=4243\nhost=node7\n")
+    lock = run_dir / LOCK
+    lock.write_text(json.dumps({"pid": 4243, "host": "node7", "time": 1.0}))
     _release_own_stale_lock(run_dir, attempts)
-    assert not (run_dir / ".lock").exists()
-    assert (run_dir / "other.lock").exists()
+    assert lock.exists()  # another holder's lock is left to the runner
+    (attempts / "p.json").write_text(json.dumps({"host": "node7", "pid": 4243}))
+    _release_own_stale_lock(run_dir, attempts)
+    assert not lock.exists()
     assert json.loads((attempts / "p.json").read_text())["pid"] == os.getpid()
 
 

@@ -10,7 +10,7 @@ from ..nets import MLP
 from ..optimize import train_sgd
 from ..posterior import Posterior
 from ..records import Run
-from ..sampling import sample
+from ..samplers import sample
 from ._common import _chain_method, _start_points
 
 

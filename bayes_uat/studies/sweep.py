@@ -22,7 +22,7 @@ from ..nets import MLP
 from ..optimize import train_sgd
 from ..posterior import Posterior
 from ..records import Run, arviz, to_inference_data
-from ..sampling import sample
+from ..samplers import sample
 from ._common import _chain_method, _log, _start_points, _units
 
 LEVELS = (2.5, 16.0, 50.0, 84.0, 97.5)
@@ -107,7 +107,7 @@ class SweepPoint:
 
 def _loo(post: Posterior, samples) -> dict:
     az = arviz()
-    idata = to_inference_data(post, samples)
+    idata = to_inference_data(post, samples, canonical=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = az.loo(idata, pointwise=True)

@@ -1,0 +1,88 @@
+"""Time to the first posterior: `python script.py` from process start to the blog
+workload's ensemble draws, with an empty compilation cache (cold) and again with the cache
+the cold run filled (warm).
+
+The script is the README's Python example cut to its sampling path: enable float64, the
+blog's data (x², 500 points), N = 2 sigmoid units, the blog's likelihood and prior, 8 Adam
+restarts × 1000 steps, the ensemble sampler with 28 walkers × (2000 + 8000) steps. Each
+measurement is a fresh process; the wall time includes Python's start and every import.
+
+    python benchmarks/first_draw.py [--reps 3]
+
+Results go to benchmarks/first_draw.json; benchmarks/run.py renders them into
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCRIPT = """
+import time, json
+t = {"start": time.perf_counter()}
+import bayes_uat as bu
+bu.enable_x64()
+t["import"] = time.perf_counter()
+data = bu.make_dataset("x2")
+post = bu.Posterior(bu.MLP(2, "sigmoid"), data, prior_std=30.0, likelihood="mse")
+sgd = bu.train_sgd(post, restarts=8, learning_rate=0.1, steps=1000)
+t["sgd"] = time.perf_counter()
+s = bu.sample(post, "ensemble", chains=28, warmup=2000, draws=8000, sgd=sgd, progress=False)
+t["sample"] = time.perf_counter()
+s2 = bu.sample(post, "ensemble", chains=28, warmup=2000, draws=8000, sgd=sgd, progress=False,
+               seed=1)
+t["sample_again"] = time.perf_counter()
+print(json.dumps({k: v - t["start"] for k, v in t.items()}))
+"""
+
+
+def one(cache: str) -> dict:
+    env = dict(os.environ, BAYES_UAT_JAX_CACHE=cache)
+    t0 = time.perf_counter()
+    r = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
+    )
+    wall = time.perf_counter() - t0
+    phases = json.loads(r.stdout.strip().splitlines()[-1])
+    # wall from process start to the first draws: the process's own start-up plus the
+    # script's time to the end of the first sample() call
+    startup = wall - phases["sample_again"]
+    return dict(
+        wall_to_first=startup + phases["sample"],
+        import_s=startup + phases["import"],
+        sgd_s=phases["sgd"] - phases["import"],
+        sample_s=phases["sample"] - phases["sgd"],
+        sample_again_s=phases["sample_again"] - phases["sample"],
+    )
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args(argv)
+    runs = {"cold": [], "warm": []}
+    for _ in range(args.reps):
+        with tempfile.TemporaryDirectory(prefix="bu-first-draw-") as cache:
+            runs["cold"].append(one(cache))
+            runs["warm"].append(one(cache))
+    med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in runs.items()}
+    out = dict(reps=args.reps, median=med, runs=runs, cpus=os.cpu_count())
+    path = ROOT / "benchmarks" / "first_draw.json"
+    path.write_text(json.dumps(out, indent=1) + "\n")
+    for k, m in med.items():
+        print(k, {f: round(v, 2) for f, v in m.items()})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
