@@ -32,7 +32,8 @@ from bayes_uat.sweeps import (
     write_description,
 )
 
-# A tiny run: one sigmoid unit (5 parameters with the inferred noise), the JAX ensemble, checkpoints every 100 draws.
+# A tiny run: one sigmoid unit (5 parameters with the inferred noise), the JAX ensemble,
+# checkpoints every 100 draws.
 BASE = dict(
     target="x2",
     n=30,
