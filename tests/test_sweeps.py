@@ -5,8 +5,11 @@ import json
 import math
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +19,7 @@ from bayes_uat.cli import main
 from bayes_uat.config import RunConfig
 from bayes_uat.records import load_run
 from bayes_uat.rundir import LOCK
-from bayes_uat.runner import CHECKPOINT, execute
+from bayes_uat.runner import CHECKPOINT
 from bayes_uat.sweep_table import NUMBERS, read_table, table_text, write_table
 from bayes_uat.sweeps import (
     ERROR_FILE,
@@ -301,12 +304,27 @@ def test_killed_worker_sweep_completes_with_identical_draws(tmp_path, capsys):
     assert killed[0] is not None, "no worker was killed: the runs finished too fast"
     assert res.failed == [] and [r["status"] for r in res.rows].count("failed") == 0
     assert {r["name"]: r["status"] for r in res.rows}[killed[0].name] == "resumed"
-    for point, row in zip(grid.points(), res.rows):
-        swept = load_run(out / row["name"])
-        alone = execute(
-            grid.config(point), tmp_path / "alone" / row["name"], progress=False, figures=False
-        )
-        np.testing.assert_array_equal(swept.samples.theta, alone.samples.theta)
+    # the same runs alone, in one process with a worker's XLA thread settings (XLA's
+    # single-threaded and multi-threaded CPU kernels differ in the last digits)
+    alone = tmp_path / "alone"
+    code = (
+        "import json, sys\n"
+        "from bayes_uat.config import RunConfig\n"
+        "from bayes_uat.runner import execute\n"
+        "for name, cfg in json.loads(sys.argv[1]).items():\n"
+        f"    execute(RunConfig(**cfg), {str(alone)!r} + '/' + name, progress=False,"
+        " figures=False)\n"
+    )
+    cfgs = {row["name"]: grid.config(p).to_dict() for p, row in zip(grid.points(), res.rows)}
+    subprocess.run(
+        [sys.executable, "-c", code, json.dumps(cfgs)],
+        env={**os.environ, **worker_env(1)},
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    for row in res.rows:
+        swept, reference = load_run(out / row["name"]), load_run(alone / row["name"])
+        np.testing.assert_array_equal(swept.samples.theta, reference.samples.theta)
         assert not (out / row["name"] / CHECKPOINT).exists()
     # a rerun skips every finished run; a run whose record is broken fails alone, listed
     broken = out / res.rows[1]["name"]
