@@ -258,6 +258,8 @@ def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Po
     the draws need. Returns the posterior."""
     if not isinstance(cfg, RunConfig):
         raise ValueError(f"execute needs a RunConfig, got {type(cfg).__name__}")
+    if cfg.dtype != "float32":  # before any array exists: the data are made in float64 too
+        enable_x64()
     check_out_dir(out, overwrite=overwrite, resume=resume)
     if cfg.sampler == "nuts" and not get_activation(cfg.activation).differentiable:
         raise ValueError(
