@@ -68,23 +68,9 @@ _HELP = {
 
 
 def _choices() -> dict:
-    from .activations import ACTIVATIONS
-    from .config import DTYPES, INITS, NOISES
-    from .optimize import LOSSES, OPTIMIZERS
-    from .posterior import LIKELIHOODS, NOISE_PARAMS
-    from .samplers import METHODS
+    from .config import CHOICES
 
-    return dict(
-        activation=ACTIVATIONS,
-        likelihood=LIKELIHOODS,
-        noise_param=NOISE_PARAMS,
-        sampler=METHODS,
-        optimizer=OPTIMIZERS,
-        sgd_loss=LOSSES,
-        init=INITS,
-        noise=NOISES,
-        dtype=DTYPES,
-    )
+    return CHOICES
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:

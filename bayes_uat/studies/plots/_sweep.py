@@ -511,17 +511,7 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
 
         ax_f = axes[-1]
         d = result.data
-        ax_f.plot(
-            d.x,
-            d.y,
-            ls="none",
-            marker="o",
-            ms=1.0,
-            color=_style.DATA,
-            mec="none",
-            alpha=0.5,
-            zorder=1,
-        )
+        _style.data_dots(ax_f, d.x, d.y, ms=1.0, alpha=0.5, zorder=1)
         # the truth on top (thin, dash-dot) so that a fit lying on it cannot hide it; the
         # networks' fits above the other families'
         ax_f.plot(
