@@ -51,7 +51,7 @@ class Comparison:
         return dict(
             rows=[_clean(r) for r in self.rows],
             modes=self.modes.to_dict(self.names),
-            grid_in=[float(self.grid_in[0]), float(self.grid_in[-1])],
+            grid_in=[float(self.grid_in.min()), float(self.grid_in.max())],
             grid_out=[float(self.grid_out.min()), float(self.grid_out.max())]
             if self.grid_out.size
             else None,
@@ -144,8 +144,7 @@ def compare(
     data = posterior.data
     grid_in = data.grid(n_grid)
     wide = data.grid(n_grid * 2, extrapolate=extrapolate)
-    lo, hi = data.x_range
-    grid_out = wide[(wide < lo) | (wide > hi)]
+    grid_out = wide[data.outside(wide)]
     truth = data.target_fn
     true_in = None if truth is None else np.asarray(truth(grid_in))
     true_out = None if truth is None else np.asarray(truth(grid_out))

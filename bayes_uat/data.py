@@ -164,6 +164,16 @@ class Dataset:
     def x_range(self) -> tuple[float, float]:
         return float(self.x.min()), float(self.x.max())
 
+    def outside(self, points) -> np.ndarray:
+        """Mask of the points (a 1-D grid, or rows of shape (m, d)) outside the data range
+        (for d > 1: outside the bounding box of the data's inputs)."""
+        points = np.asarray(points)
+        if self.in_dim == 1:
+            lo, hi = self.x_range
+            return (points < lo) | (points > hi)
+        lo, hi = self.x.min(axis=0), self.x.max(axis=0)
+        return ((points < lo) | (points > hi)).any(axis=-1)
+
     @property
     def target_fn(self) -> Callable | None:
         """The noise-free target f(x), or None when unknown."""
@@ -171,7 +181,13 @@ class Dataset:
 
     def grid(self, n: int = 200, *, extrapolate: float = 1.0) -> np.ndarray:
         """An evenly spaced 1-D grid over the data range widened ``extrapolate``-fold
-        about its centre (2.0 = twice the data range)."""
+        about its centre (2.0 = twice the data range).  For d-dimensional x (d > 1): at most
+        ``n`` of the data's own inputs (evenly spaced in file order), pushed ``extrapolate``-
+        fold away from the centre of the data's bounding box, shape (≤ n, d)."""
+        if self.in_dim > 1:
+            pts = self.x[np.unique(np.linspace(0, self.n - 1, min(n, self.n)).astype(int))]
+            mid = (self.x.min(axis=0) + self.x.max(axis=0)) / 2
+            return mid + (pts - mid) * extrapolate
         lo, hi = self.x_range
         mid, half = (lo + hi) / 2, (hi - lo) / 2 * extrapolate
         return np.linspace(mid - half, mid + half, n)

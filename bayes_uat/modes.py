@@ -239,6 +239,7 @@ def find_modes(
     can = to_canonical(posterior, theta, reference=best)
     grid = posterior.data.grid(n_grid, extrapolate=extrapolate)
     f = np.asarray(posterior.predict(can.reshape(-1, can.shape[-1]), grid))
+    f = f.reshape(f.shape[0], -1)  # K outputs (and grid points) as one function vector
     if tol is None:
         tol = default_tol(f.reshape(C, len(idx), -1))
     flat_lp = np.where(np.isfinite(lp.ravel()), lp.ravel(), -np.inf)

@@ -98,7 +98,9 @@ def train_sgd(
             about 5000 steps to get as far (see docs/studies.md).
         steps: optimisation steps (the blog: 1000 full-batch epochs).
         restarts: independent initialisations trained together.
-        loss: ``"sse"`` (the blog's sum of squares) or ``"map"`` (−log posterior).
+        loss: ``"sse"`` (the blog's sum of squares; for the bernoulli and categorical
+            likelihoods the cross-entropy −Σₖ log p(yₖ | θ), a classifier's training loss)
+            or ``"map"`` (−log posterior).
         batch_size: None for full batch; else a minibatch of that many points per step,
             drawn without replacement.
         init: optional starting θ, shape (restarts, dim); default PyTorch-style
@@ -142,9 +144,13 @@ def train_sgd(
             )
     opt = (optax.adam if optimizer == "adam" else optax.sgd)(learning_rate)
     scale_map = n / (batch_size or n)
+    classifier = posterior.likelihood in ("bernoulli", "categorical")
 
     def loss_fn(theta, idx):
         xb, yb = (x, y) if idx is None else (x[idx], y[idx])
+        if loss == "sse" and classifier:  # cross-entropy: the classifier's training loss
+            nll = -posterior._fns["pointwise"](theta)
+            return (jnp.sum(nll) if idx is None else jnp.sum(nll[idx])) * scale_map
         if loss == "sse":
             return jnp.sum((yb - net.apply(theta[:d_net], xb)) ** 2) * scale_map
         if idx is None:

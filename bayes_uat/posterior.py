@@ -490,6 +490,15 @@ def _check_outputs(likelihood: str, net: MLP) -> None:
         )
 
 
+def n_classes(y) -> int:
+    """K for integer labels 0 … K−1: the largest label + 1 (2 where the labels are not
+    non-negative integers, so that :func:`check_class_labels` names the bad label)."""
+    y = np.asarray(y)
+    if y.size and np.all(np.isfinite(y) & (y == np.round(y)) & (y >= 0)):
+        return max(int(y.max()) + 1, 2)
+    return 2
+
+
 def check_class_labels(y, n_classes: int) -> None:
     """Class labels for a K-class categorical likelihood: integers 0 … K−1, every class
     present (a class without a point is most likely a wrong K or a mislabelled file)."""
