@@ -508,7 +508,7 @@ def check_class_labels(y, n_classes: int) -> None:
         i = int(np.argmin(integral))
         raise ValueError(
             f"the categorical likelihood needs integer class labels 0 … {n_classes - 1}, got "
-            f"y[{i}] = {y[i]!r}; encode the classes as integers 0, 1, …, K−1"
+            f"y[{i}] = {float(y[i])!r}; encode the classes as integers 0, 1, …, K−1"
         )
     inside = (y >= 0) & (y < n_classes)
     if not inside.all():
