@@ -16,7 +16,14 @@ and for every SGD solution also
 * the posterior level P[log p(θ | D) > log p(θ_sgd | D)] over all draws (invariant under
   exact symmetries, so no alignment is needed);
 * the posterior quantile of each canonical SGD weight among the mode's canonical draws;
-* the share of the data-range grid where the SGD curve lies inside the 95 % posterior band.
+* the share of the data-range grid where the SGD curve lies inside the 95 % posterior band;
+
+and, with ``laplace=True``, for every mode (at its MAP) and every SGD solution (as it ended,
+and refined to the nearby maximum with :func:`~bayes_uat.optimize.find_map`, columns
+``refined_laplace_*``) how well the Laplace approximation there matches that mode's canonical
+draws (:func:`bayes_uat.laplace.fit_summary`): the median and range over the canonical
+parameters of the variance ratio Laplace / posterior, and the share of posterior f(x) values
+inside the Laplace 95 % predictive band.
 
 Example
 -------
@@ -100,6 +107,8 @@ _COLUMNS = [
     ("mahalanobis", "Mahal.", "{:.1f}"),
     ("posterior_level", "P[lp>lp_sgd]", "{:.3f}"),
     ("in_band_95", "in 95% band", "{:.2f}"),
+    ("laplace_var_ratio", "Lap. var", "{:.2f}"),
+    ("laplace_band_coverage", "Lap. 95%", "{:.2f}"),
 ]
 
 
@@ -133,6 +142,7 @@ def compare(
     n_grid: int = 200,
     extrapolate: float = 2.0,
     max_draws: int = 4000,
+    laplace: bool = True,
 ) -> Comparison:
     """Compare SGD solutions, the MAP and every mode (see the module docstring)."""
     if not isinstance(samples, Samples):
@@ -211,6 +221,33 @@ def compare(
         row = base(f"mode {m.index}", "mode", i_map + 1 + q)
         row["share"] = m.share
         rows.append(row)
+    if laplace and len(modes):
+        _laplace_rows(posterior, modes, rows, sgd_thetas, grid_in)
     return Comparison(
         rows=tuple(rows), modes=modes, names=names, grid_in=grid_in, grid_out=grid_out
     )
+
+
+def _laplace_rows(posterior, modes: ModeSet, rows: list, sgd_thetas, grid) -> None:
+    """Add the Laplace fit (laplace.fit_summary) to the rows of the modes and SGD solutions,
+    each against the canonical draws of its mode."""
+    from .laplace import fit_summary
+    from .optimize import find_map
+
+    def members(k):
+        return modes.canonical[modes.labels == k]
+
+    for row in rows:
+        if row["kind"] == "mode":
+            m = modes[int(row["name"].split()[1])]
+            row.update(fit_summary(posterior, m.map_canonical, members(m.index), grid=grid))
+    refined = find_map(posterior, sgd_thetas)[0] if len(sgd_thetas) else sgd_thetas
+    for r, row in enumerate(rows[: len(sgd_thetas)]):
+        k = row.get("nearest_mode")
+        if k is None:
+            continue
+        ref = modes[k].map_canonical
+        for prefix, theta in (("", sgd_thetas[r]), ("refined_", refined[r])):
+            can = to_canonical(posterior, theta, reference=ref)
+            fit = fit_summary(posterior, can, members(k), grid=grid)
+            row.update({prefix + key: v for key, v in fit.items()})
