@@ -15,11 +15,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..records import atomic_path
+from ._classify import decision_boundary, laplace_corner, regression2d, reliability
 from ._corner import corner
 from ._fit import fit
 from ._style import style
 
-__all__ = ["corner", "fit", "run_figures", "save", "style"]
+__all__ = [
+    "corner",
+    "decision_boundary",
+    "fit",
+    "laplace_corner",
+    "regression2d",
+    "reliability",
+    "run_figures",
+    "save",
+    "style",
+]
 
 
 def save(fig, path: str | Path, *, formats=("png", "pdf"), dpi: int = 200) -> list[Path]:
