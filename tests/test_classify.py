@@ -347,3 +347,55 @@ def test_cli_categorical_run_end_to_end(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("bayes-uat: error:") and "integer class labels" in err
     assert "Traceback" not in err
+
+
+# -- figures ----------------------------------------------------------------------------------
+def _fake_run(post, seed=0):
+    """A run record from prior-scaled draws around SGD's weights (figures only read it)."""
+    from bayes_uat import Run, Samples, train_sgd
+
+    sgd = train_sgd(post, steps=200, restarts=2, learning_rate=0.05, seed=seed)
+    rng = np.random.default_rng(seed)
+    theta = sgd.best + 0.1 * rng.normal(size=(2, 30, post.dim))
+    samples = Samples(
+        theta=theta, log_prob=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
+    )
+    return Run(post, samples, sgd, config={}, summary={}, idata=None)
+
+
+def test_classifier_figures_show_what_they_claim():
+    from bayes_uat import make_moons, plots
+
+    data = make_moons(40, seed=0)
+    post = Posterior(MLP(2, "tanh", in_dim=2), data, likelihood="bernoulli", prior_std=3.0)
+    run = _fake_run(post)
+    fig = plots.decision_boundary(run, n_grid=20, max_draws=20)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:3] == ["SGD", "posterior predictive", "posterior uncertainty"]
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert "P(y = 1)" in labels and "95 % band width of P(y = 1)" in labels
+    assert len(fig.axes[0].collections) >= 3  # filled contours, boundary, data
+    fig = plots.reliability(run, bins=5, max_draws=20)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts[0] == "perfect calibration" and texts[1].startswith("SGD\nECE ")
+    assert texts[2].startswith("posterior predictive\nECE ")
+    with pytest.raises(ValueError, match="regression run"):
+        plots.regression2d(run)
+
+
+def test_regression2d_figure_and_categorical_boundary():
+    from bayes_uat import plots
+
+    bump = make_dataset("bump2d", n=49, seed=0)
+    post = Posterior(MLP(2, "tanh", in_dim=2), bump, likelihood="gaussian", noise_std=0.1)
+    fig = plots.regression2d(_fake_run(post), n_grid=15, max_draws=20)
+    assert [ax.get_title() for ax in fig.axes[:3]] == [
+        "posterior mean of f",
+        "95 % band width",
+        "SGD − posterior mean",
+    ]
+    post = Posterior(
+        MLP(1, "tanh", in_dim=2, out_dim=3), three_class_data(), likelihood="categorical"
+    )
+    fig = plots.decision_boundary(_fake_run(post), n_grid=15, max_draws=20)
+    assert "predictive entropy (nats)" in [ax.get_ylabel() for ax in fig.axes]
