@@ -17,14 +17,17 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
 from .data import TARGETS, TARGETS_2D, Dataset, load_dataset, make_dataset, make_moons
 from .digits import load_digits
-from .modes import Mode, ModeSet, find_modes, to_canonical
+from .encoding import FourierFeatures
+from .modes import Mode, ModeSet, ModeWarning, find_modes, to_canonical
 from .nets import MLP
-from .optimize import SGDResult, find_map, train_sgd
+from .optimize import MapResult, NotStationaryWarning, SGDResult, find_map, train_sgd
 from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
 from .runtime import enable_x64
 from .samplers import METHODS, SAMPLERS, initial_points, sample
+from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
+from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
 from .symmetry import align, canonicalize
 
 __all__ = [
@@ -39,10 +42,13 @@ __all__ = [
     "TARGETS_2D",
     "load_digits",
     "MLP",
+    "FourierFeatures",
     "LIKELIHOODS",
     "Posterior",
     "SGDResult",
     "find_map",
+    "MapResult",
+    "NotStationaryWarning",
     "train_sgd",
     "Samples",
     "SAMPLERS",
@@ -59,7 +65,15 @@ __all__ = [
     "to_canonical",
     "Mode",
     "ModeSet",
+    "ModeWarning",
     "compare",
     "Comparison",
+    "SMCSettings",
+    "run_smc",
+    "run_masses",
+    "amplitude_spectrum",
+    "amplitudes_at",
+    "power_spectrum",
+    "periodic_grid",
 ]
 __version__ = "0.1.0"

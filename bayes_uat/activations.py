@@ -9,6 +9,8 @@ the network's function unchanged (see docs/architecture.md, "Symmetries"):
     φ(−z) = 1 − φ(z) (the logistic sigmoid): (w, b, a, c) → (−w, −b, −a, c + a).
 ``"homogeneous"``
     φ(λz) = λφ(z) for λ > 0: (w, b, a) → (λw, λb, a/λ).  relu, leaky_relu.
+``"even"``
+    φ(−z) = φ(z): (w, b) → (−w, −b), a unchanged.  hat.
 ``"none"``
     no sign symmetry (softplus, step); only permutations of units remain.
 
@@ -29,7 +31,7 @@ from typing import Literal
 import jax
 import jax.numpy as jnp
 
-Symmetry = Literal["odd", "complement", "homogeneous", "none"]
+Symmetry = Literal["odd", "complement", "homogeneous", "even", "none"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class Activation:
             equation can be evaluated back.
         differentiable: False for activations whose gradient is zero almost everywhere
             (gradient-based samplers refuse them).
+        flat_tails: True for activations that are constant outside a bounded window (the
+            hat): a unit whose window misses every data point has zero likelihood gradient
+            on a set of positive measure, so NUTS there sees only the prior's gradient (it
+            warns; see :func:`bayes_uat.sample`).
     """
 
     name: str
@@ -55,6 +61,7 @@ class Activation:
     latex: str
     expr_name: str
     differentiable: bool = True
+    flat_tails: bool = False
 
     def __call__(self, z: jax.Array) -> jax.Array:
         return self.fn(z)
@@ -76,6 +83,11 @@ def _identity(z):
     return z
 
 
+def _hat(z):
+    # max(0, 1 − |z|): a piecewise-linear bump of width 2 and height 1 (Hong et al. 2022)
+    return jax.nn.relu(1.0 - jnp.abs(z))
+
+
 # jax.nn.sigmoid is lax.logistic: evaluated without overflow for any z, and its
 # gradient σ(z)(1 − σ(z)) stays finite in float32, unlike the naive 1/(1 + exp(−z)).
 _ACTIVATIONS: dict[str, Activation] = {
@@ -91,6 +103,7 @@ _ACTIVATIONS: dict[str, Activation] = {
         Activation("softplus", jax.nn.softplus, "none", "softplus", r"\mathrm{sp}", "softplus"),
         Activation("sin", jnp.sin, "odd", "sin", r"\sin", "sin"),
         Activation("identity", _identity, "odd", "id", r"\mathrm{id}", "identity"),
+        Activation("hat", _hat, "even", "hat", r"\wedge", "hat", flat_tails=True),
         Activation("step", _step, "none", "H", r"H", "step", differentiable=False),
     ]
 }

@@ -58,7 +58,7 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
     if rhat is None or not np.isfinite(rhat) or rhat <= RHAT_MAX:
         return []
     worst = max(can["rhat"], key=lambda k: can["rhat"][k])
-    if samples.sampler == "nuts":
+    if samples.sampler in ("nuts", "smc"):  # independent chains / independent SMC runs
         what = (
             f"split R-hat of canonical θ reaches {rhat:.2f} ({worst}): after removing "
             "symmetric copies the chains still disagree — they sit in different modes or "
@@ -125,7 +125,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
     can = diagnostics.get("canonical") or diagnostics.get("raw") or {}
     out += _rhat_warning(samples, can)
     ess = can.get("min_ess_bulk")
-    need = max(ESS_MIN, 100 * (samples.chains if samples.sampler == "nuts" else 1))
+    need = max(ESS_MIN, 100 * (samples.chains if samples.sampler in ("nuts", "smc") else 1))
     if ess is not None and np.isfinite(ess) and ess < need:
         out.append(
             _w(
@@ -137,7 +137,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
         )
     tau = can.get("autocorr_time") or samples.info.get("autocorr_time")
     known = [v for v in (tau or []) if v is not None]
-    if samples.sampler != "nuts" and known:
+    if samples.sampler not in ("nuts", "smc") and known:  # SMC particles have no order
         t = max(known)
         if samples.draws < AUTOCORR_MULTIPLE * t:
             out.append(
@@ -150,3 +150,65 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                 )
             )
     return out
+
+
+# -- fit checks: did SGD fit, and did the data move the posterior? ----------------------------
+# :func:`fit_warnings` adds two codes: ``sgd_fit`` (the best SGD restart explains under 1 % of
+# var(y)) and ``prior_dominated`` (the posterior median of f explains under 1 % of var(y)).
+R2_MIN = 0.01
+"""Fits that explain less than this fraction of var(y) count as no better than a constant."""
+
+
+def _explained(mse: float, y: np.ndarray) -> float:
+    """1 − MSE / var(y): the fraction of the data's variance a fit explains (the best
+    constant, mean(y), explains 0)."""
+    var = float(np.var(y))
+    return 1.0 - float(mse) / var if var > 0 else float("nan")
+
+
+def sgd_fit_warning(posterior, sgd) -> dict | None:
+    """A warning when the best SGD restart is no better than the constant predictor mean(y)
+    (explains under :data:`R2_MIN` of var(y)), e.g. data of scale 1e6 that Adam's steps
+    cannot reach; None otherwise."""
+    if sgd is None:
+        return None
+    y = np.asarray(posterior.data.y, dtype=float)
+    mse = float(np.asarray(posterior.mse(sgd.best)))
+    if not np.var(y) > 0 or (np.isfinite(mse) and _explained(mse, y) >= R2_MIN):
+        return None  # constant data cannot tell a fit from a constant
+    return _w(
+        "sgd_fit",
+        f"the best SGD restart fits no better than the constant mean(y): MSE {mse:.3g} "
+        f"against var(y) = {np.var(y):.3g}; its starts and the comparison with it mean "
+        "little",
+        "rescale x and y to order 1, or raise --lr / --sgd-steps; check the data file",
+    )
+
+
+def prior_dominated_warning(posterior, samples) -> dict | None:
+    """A warning when the posterior median prediction f̃(x) = median over draws of f_θ(x)
+    is no better than the constant mean(y) (explains under :data:`R2_MIN` of var(y)): the
+    likelihood is too weak against the prior to move f to the data (e.g. y of scale 1e-6
+    under the 'mse' likelihood, whose σ² = n/2); None otherwise."""
+    y = np.asarray(posterior.data.y, dtype=float)
+    flat = samples.theta.reshape(-1, samples.dim)
+    flat = flat[:: max(1, len(flat) // 1000)]
+    f = np.median(np.asarray(posterior.predict(flat)), axis=0)
+    mse = float(np.mean((y - f) ** 2))
+    if not np.var(y) > 0 or (np.isfinite(mse) and _explained(mse, y) >= R2_MIN):
+        return None
+    noise = float(np.asarray(posterior.sigma(flat[0])))
+    return _w(
+        "prior_dominated",
+        f"the posterior median of f ignores the data: its MSE {mse:.3g} is no better than "
+        f"the constant mean(y) (var(y) = {np.var(y):.3g}); the noise scale σ ≈ {noise:.3g} "
+        "swamps the signal, so the prior decides",
+        "rescale y to order 1, or use --likelihood gaussian with a noise scale suited to "
+        "the data (the 'mse' likelihood fixes σ² = n/2)",
+    )
+
+
+def fit_warnings(posterior, samples: Samples, sgd=None) -> list[dict]:
+    """:func:`sgd_fit_warning` and :func:`prior_dominated_warning`, those that apply."""
+    found = [sgd_fit_warning(posterior, sgd), prior_dominated_warning(posterior, samples)]
+    return [w for w in found if w is not None]

@@ -289,10 +289,15 @@ def cmd_run(args) -> int:
 def cmd_show(args) -> int:
     from .records import load_run, report_summary
 
-    summary, note = report_summary(load_run(args.run_dir))
+    run = load_run(args.run_dir)
+    summary, note = report_summary(run)
     if note:
         print(note, file=sys.stderr)
     print(_report(summary))
+    from .samplers.smc import evidence_text
+
+    if evidence_text(run.samples.info):
+        print(evidence_text(run.samples.info))
     return 0
 
 

@@ -10,7 +10,9 @@ For every SGD restart, the global MAP and every mode, :func:`compare` reports
 
 and for every SGD solution also
 
-* its nearest mode (by function-space RMSE on the grid the modes were found on);
+* its nearest mode (by function-space RMSE on the grid the modes were found on) and, when
+  the chains are independent runs (tempered SMC), that mode's posterior mass ± SE
+  (``mode_mass``, ``mode_mass_se``);
 * the Euclidean distance to that mode's MAP after both are put in canonical form, and the
   Mahalanobis distance √(δᵀ Σ⁻¹ δ) under the mode's sample covariance Σ;
 * the posterior level P[log p(θ | D) > log p(θ_sgd | D)] over all draws (invariant under
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .modes import ModeSet, find_modes, to_canonical
+from .modes import ModeSet, find_modes, mode_line, to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
 from .samples import Samples
@@ -76,10 +78,11 @@ class Comparison:
     @staticmethod
     def text_from_dict(d: dict) -> str:
         """The printed table, from :meth:`to_dict` output (e.g. a summary.json)."""
-        table = [[c[1] for c in _COLUMNS]]
+        cols = _COLUMNS + [c for c in _MASS_COLUMNS if any(c[0] in r for r in d["rows"])]
+        table = [[c[1] for c in cols]]
         for r in d["rows"]:
-            table.append([_fmt(r.get(k), f) for k, _, f in _COLUMNS])
-        w = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
+            table.append([_fmt(r.get(k), f) for k, _, f in cols])
+        w = [max(len(row[i]) for row in table) for i in range(len(cols))]
         lines = [
             "  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(row))
             for row in table
@@ -87,11 +90,8 @@ class Comparison:
         m = d["modes"]
         lines.append(f"{len(m['modes'])} mode(s); {m['note']}")
         for mode in m["modes"]:
-            lines.append(
-                f"  mode {mode['index']}: share {mode['share']:.2f}, log p(MAP) "
-                f"{mode['map_log_posterior']:.2f}\n    "
-                f"{mode['equation_with_uncertainty']}"
-            )
+            lines.append(f"  {mode_line(mode)}\n    {mode['equation_with_uncertainty']}")
+        lines += [f"  warning: {w}" for w in m.get("warnings", ())]
         return "\n".join(lines)
 
 
@@ -110,6 +110,7 @@ _COLUMNS = [
     ("laplace_var_ratio", "Lap. var", "{:.2f}"),
     ("laplace_band_coverage", "Lap. 95%", "{:.2f}"),
 ]
+_MASS_COLUMNS = [("mode_mass", "mode mass", "{:.2f}"), ("mode_mass_se", "± SE", "{:.2f}")]
 
 
 def _fmt(v, f) -> str:
@@ -208,6 +209,8 @@ def compare(
             m = modes[k]
             can = to_canonical(posterior, theta, reference=m.map_canonical)
             row["nearest_mode"] = k
+            if m.mass is not None:  # independent runs: the posterior mass of that mode
+                row["mode_mass"], row["mode_mass_se"] = m.mass, m.mass_se
             row["distance"] = float(np.linalg.norm(can - m.map_canonical))
             cov_inv = np.linalg.pinv(m.cov, rcond=1e-10, hermitian=True)
             dm = can - m.mean
@@ -220,6 +223,8 @@ def compare(
     for q, m in enumerate(modes):
         row = base(f"mode {m.index}", "mode", i_map + 1 + q)
         row["share"] = m.share
+        if m.mass is not None:
+            row["mass"], row["mass_se"] = m.mass, m.mass_se
         rows.append(row)
     if laplace and len(modes):
         _laplace_rows(posterior, modes, rows, sgd_thetas, grid_in)

@@ -44,6 +44,7 @@ import json
 
 import numpy as np
 
+from ._io import _jsonable, arviz, versions
 from .modes import to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
@@ -51,12 +52,6 @@ from .samples import Samples
 from .variables import coords, join, posterior_variables, split
 
 FORMAT_VERSION = 2
-
-
-def _jsonable(obj):
-    from .records import _jsonable as j
-
-    return j(obj)
 
 
 def _draw_group(vars_, theta: np.ndarray, draw: np.ndarray, attrs: dict):
@@ -73,7 +68,7 @@ def _draw_group(vars_, theta: np.ndarray, draw: np.ndarray, attrs: dict):
 def canonical_group(posterior: Posterior, samples: Samples, vars_, draw):
     """The draws in canonical form, as the ``canonical`` group."""
     net = posterior.net
-    direct = not net.units or (len(net.units) == 1 and net.in_dim == 1)
+    direct = not net.units or (len(net.units) == 1 and net.fan_in == 1)
     theta = to_canonical(posterior, samples.theta, reference=samples.map_theta)
     if not net.units:
         form = "as sampled (a linear model has no symmetries)"
@@ -184,8 +179,6 @@ def to_inference_data(
 
     ``canonical=False`` leaves out the canonical group (when only ``az.loo`` is wanted).
     """
-    from .records import arviz, versions
-
     az = arviz()
     C, D, _ = samples.theta.shape
     vars_ = posterior_variables(posterior)

@@ -6,15 +6,26 @@ An N-unit posterior holds up to N!·2^N symmetric copies of every mode.  :func:`
    hidden layer and 1-D input, else :func:`~bayes_uat.symmetry.align` to the best draw);
 2. evaluates f_θ on a grid over twice the data range and groups draws whose functions lie
    within ``tol`` (RMSE) of a group's leader, leaders taken in order of log-probability;
-3. refines each group's best draw to a local MAP by optimisation, merges groups whose MAPs
-   compute the same function (within ``tol``: outlying draws of one broad mode), and gives
-   each mode its share of draws per chain, its sample mean and covariance (canonical θ) and
-   the Laplace covariance −H⁻¹ at its MAP.
+3. refines each group's best draw to a local MAP by optimisation
+   (:func:`~bayes_uat.optimize.find_map`, with the gradient norm at the end), merges groups
+   whose MAPs compute the same function (within ``tol``: outlying draws of one broad mode),
+   and gives each mode its share of draws per chain, its sample mean and covariance
+   (canonical θ) and the Laplace covariance −H⁻¹ at its MAP.
+
+Draws in no reported mode (groups below ``min_share``, or beyond ``max_modes``) are counted
+in :attr:`ModeSet.unlabelled` and :attr:`ModeSet.dropped`, with a :class:`ModeWarning`
+when they are many or a dropped group is large.
 
 Shares are fractions of draws.  They are posterior masses only if every chain moves
 between the modes; chains that stay in the mode they started in give shares that say
 where the chains started, not how probable each mode is.  :attr:`ModeSet.chains_mix`
-reports which case holds.
+reports which case holds.  When the chains are *independent runs* of equally weighted
+draws (tempered SMC: ``samples.info["independent_runs"]`` or the ``"smc"`` sampler), each
+mode's posterior **mass** is the mean over runs of its per-run share and ``mass_se`` the
+standard deviation over runs / √R — never from one run's particles, which resampling
+correlates.  Copies related by a symmetry are one canonical mode, so a canonical mean
+weights the copies by the mass the runs found in each (the sigmoid's complement copies,
+whose prior masses differ, included).
 
 Example
 -------
@@ -25,13 +36,13 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .optimize import find_map
+from .optimize import MapResult, find_map, log_prob_hessian
 from .posterior import Posterior
 from .samples import Samples
 from .symmetry import align, canonicalize
@@ -45,16 +56,37 @@ def to_canonical(posterior: Posterior, theta, reference=None) -> np.ndarray:
     theta = np.asarray(theta, dtype=float)
     if not net.units:
         return theta.copy()
-    if len(net.units) == 1 and net.in_dim == 1:
+    if len(net.units) == 1 and net.in_dim == 1 and net.encoding is None:
         return canonicalize(net, theta)
     if reference is None:
         raise ValueError("this network has no reference-free canonical form: pass reference=")
     return align(net, theta, np.asarray(reference, dtype=float))
 
 
+class ModeWarning(UserWarning):
+    """Draws that fall in no reported mode: many unlabelled draws or a large dropped group."""
+
+
+UNLABELLED_MAX = 0.1
+"""A :class:`ModeWarning` is raised when more than this fraction of draws is in no mode."""
+
+
+def independent_runs(samples: Samples) -> bool:
+    """True when the chains of ``samples`` are independent runs of equally weighted draws
+    (tempered SMC), so that per-run shares of a mode estimate its posterior mass."""
+    sampler = getattr(samples, "sampler", None) or getattr(samples, "method", None)
+    return bool(samples.info.get("independent_runs")) or sampler == "smc"
+
+
 @dataclass(frozen=True)
 class Mode:
-    """One mode: its MAP, where its draws are, and its spread (all in canonical form)."""
+    """One mode: its MAP, where its draws are, and its spread (all in canonical form).
+
+    ``share`` is the fraction of analysed draws in the mode and ``chain_shares`` the
+    fraction per chain.  ``mass`` ± ``mass_se`` (independent runs only, else None) is the
+    posterior mass: mean over runs of the per-run share ± its standard error over runs.
+    ``map_grad_norm`` is |∇ log p| at the MAP (None when the MAP was not refined).
+    """
 
     index: int
     map_theta: np.ndarray
@@ -68,20 +100,40 @@ class Mode:
     n_draws: int
     equation: str
     equation_uncertain: str
+    map_grad_norm: float | None = None
+    mass: float | None = None
+    mass_se: float | None = None
 
     def to_dict(self, names) -> dict:
         return dict(
             index=self.index,
             share=self.share,
             chain_shares=self.chain_shares.tolist(),
+            mass=self.mass,
+            mass_se=self.mass_se,
             n_draws=self.n_draws,
             map_log_posterior=self.map_log_prob,
+            map_grad_norm=self.map_grad_norm,
             map=dict(zip(names, self.map_theta.tolist())),
             map_canonical=dict(zip(names, self.map_canonical.tolist())),
             equation=self.equation,
             equation_with_uncertainty=self.equation_uncertain,
             std=dict(zip(names, np.sqrt(np.diag(self.cov)).tolist())),
         )
+
+
+def mode_line(mode: dict) -> str:
+    """One mode's headline, from :meth:`Mode.to_dict` output: its mass ± SE (independent
+    runs) or its share of draws, log p at the MAP and the gradient norm there."""
+    if mode.get("mass") is not None:
+        se = mode.get("mass_se")
+        se = "" if se is None or not np.isfinite(se) else f" ± {se:.2f}"
+        weight = f"mass {mode['mass']:.2f}{se}"
+    else:
+        weight = f"share {mode['share']:.2f}"
+    g = mode.get("map_grad_norm")
+    grad = "" if g is None else f", |∇ log p| {g:.1e}"
+    return f"mode {mode['index']}: {weight}, log p(MAP) {mode['map_log_posterior']:.2f}{grad}"
 
 
 @dataclass(frozen=True)
@@ -91,12 +143,17 @@ class ModeSet:
     Attributes:
         modes: the modes.
         labels: mode index of each analysed draw, shape (chains, k); -1 for draws in no
-            mode (groups below ``min_share``).
+            mode (groups below ``min_share`` or beyond ``max_modes``).
         draw_index: which draws were analysed (indices into the draw axis).
         canonical: the analysed draws in canonical form, shape (chains, k, dim).
         grid: x grid of the function-space comparison.
         tol: function-space RMSE that separates modes.
         chains_mix: True when every chain visits every mode (then shares estimate masses).
+        unlabelled: number of analysed draws in no reported mode.
+        dropped: groups of at least ``min_share`` of the draws left out by ``max_modes``,
+            each ``{"share", "n_draws", "log_prob"}`` (log p of its best draw).
+        independent_runs: the chains are independent runs: modes carry masses.
+        warnings: what :func:`find_modes` warned about.
     """
 
     modes: tuple[Mode, ...]
@@ -106,6 +163,10 @@ class ModeSet:
     grid: np.ndarray
     tol: float
     chains_mix: bool
+    unlabelled: int = 0
+    dropped: tuple[dict, ...] = ()
+    independent_runs: bool = False
+    warnings: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.modes)
@@ -117,7 +178,16 @@ class ModeSet:
         return self.modes[i]
 
     @property
+    def unlabelled_share(self) -> float:
+        """Fraction of the analysed draws in no reported mode."""
+        return self.unlabelled / self.labels.size if self.labels.size else 0.0
+
+    @property
     def note(self) -> str:
+        if self.independent_runs:
+            runs = self.labels.shape[0]
+            se = "± SE over runs" if runs > 1 else "one run: no standard error"
+            return f"masses from {runs} independent run(s): mean of per-run shares {se}"
         if len(self.modes) <= 1:
             return "one mode found"
         if self.chains_mix:
@@ -131,25 +201,27 @@ class ModeSet:
         return dict(
             tol=self.tol,
             chains_mix=self.chains_mix,
+            independent_runs=self.independent_runs,
             note=self.note,
+            unlabelled_share=self.unlabelled_share,
+            dropped=list(self.dropped),
+            warnings=list(self.warnings),
             modes=[m.to_dict(names) for m in self.modes],
         )
 
     def __str__(self) -> str:
         lines = [f"{len(self.modes)} mode(s); {self.note}"]
         for m in self.modes:
-            lines.append(
-                f"  mode {m.index}: share {m.share:.2f}, log p(MAP) "
-                f"{m.map_log_prob:.2f}\n    {m.equation_uncertain}"
-            )
+            lines.append(f"  {mode_line(m.to_dict(()))}\n    {m.equation_uncertain}")
+        lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
 def _hessians(posterior: Posterior, thetas: np.ndarray) -> np.ndarray:
-    """Hessians of log p(θ | D) at each row of ``thetas`` (k, dim), in one compiled call
-    (unjitted, jax.hessian dispatches op by op, several times slower on first use)."""
-    hess = jax.jit(jax.vmap(jax.hessian(posterior.log_density)))
-    return np.asarray(hess(jnp.asarray(thetas, posterior.dtype)))
+    """Hessians of log p(θ | D) at each row of ``thetas`` (k, dim), from the Hessian that
+    :func:`~bayes_uat.optimize.find_map` compiled for this posterior."""
+    hess = log_prob_hessian(posterior)
+    return np.stack([np.asarray(hess(jnp.asarray(t, posterior.dtype))) for t in thetas])
 
 
 def _laplace_cov(H: np.ndarray) -> np.ndarray | None:
@@ -165,29 +237,22 @@ def _laplace_cov(H: np.ndarray) -> np.ndarray | None:
 
 
 def _merge_same_maps(
-    posterior: Posterior,
-    grid: np.ndarray,
-    tol: float,
-    labels: np.ndarray,
-    keep: list,
-    maps: np.ndarray,
-    map_lp: np.ndarray,
-):
+    posterior: Posterior, grid: np.ndarray, tol: float, labels: np.ndarray, keep: list, maps
+) -> list[int]:
     """Merge groups whose refined MAPs compute the same function (RMSE on the grid below
     ``tol``): a broad mode's outlying draws form groups of their own, which optimisation
     takes back to that mode's maximum.  The group with the higher MAP absorbs the other;
-    ``labels`` (flat group index per draw) is updated in place."""
-    maps, map_lp = np.asarray(maps), np.asarray(map_lp)
-    fm = np.asarray(posterior.predict(maps, grid))
+    ``labels`` (flat group index per draw) is updated in place.  Returns the positions in
+    ``keep`` of the groups that remain, in ``keep``'s order."""
+    fm = np.asarray(posterior.predict(maps.theta, grid))
     accepted: list[int] = []
-    for j in np.argsort(-map_lp, kind="stable"):
+    for j in np.argsort(-maps.log_prob, kind="stable"):
         d = [np.sqrt(np.mean((fm[j] - fm[a]) ** 2)) for a in accepted]
         if d and min(d) < tol:
             labels[labels == keep[j]] = keep[accepted[int(np.argmin(d))]]
         else:
             accepted.append(int(j))
-    accepted.sort()  # keep the order of keep (largest group first)
-    return [keep[a] for a in accepted], maps[accepted], map_lp[accepted]
+    return sorted(accepted)  # keep the order of keep (largest group first)
 
 
 def default_tol(f: np.ndarray) -> float:
@@ -200,6 +265,126 @@ def default_tol(f: np.ndarray) -> float:
     med = np.median(f, axis=1, keepdims=True)
     spread = np.median(np.sqrt(np.mean((f - med) ** 2, axis=-1)), axis=1)
     return float(max(3.0 * np.median(spread), 1e-6 * (np.abs(f).max() + 1e-300)))
+
+
+def _check_find_args(samples, tol, n_grid, max_draws, min_share, max_modes) -> None:
+    """Every argument of :func:`find_modes` checked before any work starts."""
+    if not isinstance(samples, Samples):
+        raise ValueError(f"find_modes needs Samples, got {type(samples).__name__}")
+    for name, v in (("n_grid", n_grid), ("max_draws", max_draws), ("max_modes", max_modes)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    if not (isinstance(min_share, (int, float)) and 0 <= min_share < 1):
+        raise ValueError(f"min_share must be a fraction in [0, 1), got {min_share!r}")
+    if tol is not None and not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive RMSE (or None for the default), got {tol!r}")
+
+
+def _group_by_function(f: np.ndarray, lp: np.ndarray, tol: float) -> tuple[np.ndarray, list]:
+    """Greedy grouping of draws by their functions f (n, grid): the best unassigned draw
+    (by log p) leads a group of every unassigned draw within ``tol`` RMSE of it, until
+    every draw has a group.  Returns (group of each draw, leader of each group)."""
+    labels = np.full(len(lp), -1)
+    leaders: list[int] = []
+    for i in np.argsort(-lp, kind="stable"):
+        if labels[i] != -1:
+            continue
+        free = np.flatnonzero(labels == -1)
+        d = np.sqrt(np.mean((f[free] - f[i]) ** 2, axis=1))
+        labels[free[d < tol]] = len(leaders)
+        labels[i] = len(leaders)  # a draw whose f is not finite leads a group of its own
+        leaders.append(int(i))
+    return labels, leaders
+
+
+def _select_groups(labels, leaders, lp, min_share: float, max_modes: int):
+    """The groups reported as modes (the ``max_modes`` largest with at least ``min_share``
+    of the draws) and the groups that share would admit but ``max_modes`` leaves out."""
+    counts = np.bincount(labels, minlength=len(leaders))
+    big = [
+        int(k) for k in np.argsort(-counts, kind="stable") if counts[k] >= min_share * labels.size
+    ]
+    dropped = tuple(
+        dict(
+            share=float(counts[k] / labels.size),
+            n_draws=int(counts[k]),
+            log_prob=float(lp[leaders[k]]),
+        )
+        for k in big[max_modes:]
+    )
+    return big[:max_modes], dropped
+
+
+def _refine(posterior, theta_raw, lp, leaders, keep, refine: bool):
+    """The MAP of each kept group: its best draw (raw, not canonical: the sigmoid's
+    complement flip shifts c and so the prior), refined by :func:`find_map` if asked."""
+    dim = theta_raw.shape[-1]
+    starts = np.stack([theta_raw[leaders[k]] for k in keep]) if keep else np.zeros((0, dim))
+    if refine and keep:
+        return find_map(posterior, starts)
+    nan = np.full(len(keep), np.nan)
+    return MapResult(starts, lp[[leaders[k] for k in keep]], nan)
+
+
+def _run_masses(chain_shares: np.ndarray) -> tuple[float, float]:
+    """Mass of a mode from independent runs: mean of the per-run shares, and its standard
+    error from their spread (nan with one run)."""
+    r = len(chain_shares)
+    se = float(np.std(chain_shares, ddof=1) / np.sqrt(r)) if r > 1 else float("nan")
+    return float(np.mean(chain_shares)), se
+
+
+def _make_mode(posterior, new, members, can, maps, j, reference, refine, runs) -> Mode:
+    """Mode ``new``: the draws ``members`` (chains, k) and the ``j``-th MAP of ``maps``;
+    the MAP's canonical copy is aligned to ``reference`` where no natural order exists."""
+    theta, lp, grad = maps.theta[j], maps.log_prob[j], maps.grad_norm[j]
+    hessian = _hessians(posterior, theta[None])[0] if refine else None
+    pts = can[members]
+    mean = pts.mean(0)
+    cov = np.atleast_2d(np.cov(pts.T)) if len(pts) > 1 else np.zeros((len(mean), len(mean)))
+    sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+    net = posterior.net
+    chain_shares = members.mean(axis=1)
+    mass, mass_se = _run_masses(chain_shares) if runs else (None, None)
+    return Mode(
+        index=new,
+        map_theta=np.asarray(theta),
+        map_canonical=to_canonical(posterior, theta[None], reference=reference)[0],
+        map_log_prob=float(lp),
+        share=float(members.mean()),
+        chain_shares=chain_shares,
+        mean=mean,
+        cov=cov,
+        laplace_cov=None if hessian is None else _laplace_cov(hessian),
+        n_draws=int(members.sum()),
+        equation=net.equation(np.asarray(theta)[: net.dim]),
+        equation_uncertain=net.equation(mean[: net.dim], std=sd[: net.dim]),
+        map_grad_norm=None if not np.isfinite(grad) else float(grad),
+        mass=mass,
+        mass_se=mass_se,
+    )
+
+
+def _mode_warnings(unlabelled: int, total: int, dropped, max_modes: int) -> tuple[str, ...]:
+    """Messages for draws that no reported mode holds (also raised as ModeWarning)."""
+    out = []
+    if dropped:
+        shares = ", ".join(f"{d['share']:.1%}" for d in dropped[:5])
+        out.append(
+            f"{len(dropped)} group(s) holding at least min_share of the draws were dropped "
+            f"by max_modes={max_modes} (shares {shares}{', ...' if len(dropped) > 5 else ''}); "
+            "raise max_modes or tol to report them"
+        )
+    scattered = unlabelled - sum(d["n_draws"] for d in dropped)  # in groups < min_share
+    if total and scattered > UNLABELLED_MAX * total:
+        out.append(
+            f"{scattered} of {total} analysed draws ({scattered / total:.0%}) lie in groups "
+            "below min_share, in no reported mode: tol is small for the spread of these "
+            "draws, or the chains wander; raise tol, or lower min_share"
+        )
+    for message in out:
+        warnings.warn(f"find_modes: {message}", ModeWarning, stacklevel=3)
+    return tuple(out)
 
 
 def find_modes(
@@ -224,180 +409,60 @@ def find_modes(
             fit the data alike often differ outside it.
         max_draws: draws analysed (thinned evenly per chain).
         min_share: groups with fewer draws than this fraction are not reported as modes.
-        max_modes: at most this many modes.
+        max_modes: at most this many modes; larger groups beyond it are listed in
+            :attr:`ModeSet.dropped` with a :class:`ModeWarning`.
         refine: optimise each mode's best draw to its MAP, and merge modes whose MAPs lie
             within ``tol`` (else the best draw stands in and nothing is merged).
     """
-    if not isinstance(samples, Samples):
-        raise ValueError(f"find_modes needs Samples, got {type(samples).__name__}")
-    C, D, _ = samples.theta.shape
-    step = max(1, int(np.ceil(C * D / max_draws)))
-    idx = np.arange(0, D, step)
+    _check_find_args(samples, tol, n_grid, max_draws, min_share, max_modes)
+    C, D, dim = samples.theta.shape
+    idx = np.arange(0, D, max(1, int(np.ceil(C * D / max_draws))))
     theta = samples.theta[:, idx]
-    lp = samples.log_prob[:, idx]
     best = samples.map_theta
     can = to_canonical(posterior, theta, reference=best)
     grid = posterior.data.grid(n_grid, extrapolate=extrapolate)
-    f = np.asarray(posterior.predict(can.reshape(-1, can.shape[-1]), grid))
+    f = np.asarray(posterior.predict(can.reshape(-1, dim), grid))
     f = f.reshape(f.shape[0], -1)  # K outputs (and grid points) as one function vector
-    if tol is None:
-        tol = default_tol(f.reshape(C, len(idx), -1))
-    flat_lp = np.where(np.isfinite(lp.ravel()), lp.ravel(), -np.inf)
-    labels = np.full(flat_lp.shape, -1)
-    order = np.argsort(-flat_lp)
-    leaders = []
-    for i in order:
-        if labels[i] != -1 or len(leaders) >= 4 * max_modes:
-            continue
-        d = np.sqrt(np.mean((f - f[i]) ** 2, axis=1))
-        members = (d < tol) & (labels == -1)
-        labels[members] = len(leaders)
-        leaders.append(i)
-    counts = np.bincount(labels[labels >= 0], minlength=len(leaders))
-    keep = [k for k in np.argsort(-counts) if counts[k] / labels.size >= min_share][:max_modes]
-    relabel = np.full(len(leaders) + 1, -1)
-    # Refine the raw draws, not their canonical copies: the sigmoid's complement flip
-    # shifts c and so changes the prior, making a canonical copy a slightly lower point.
-    flat_raw = theta.reshape(-1, theta.shape[-1])
-    modes = []
-    starts = (
-        np.stack([flat_raw[leaders[k]] for k in keep]) if keep else np.zeros((0, theta.shape[-1]))
-    )
-    if refine and len(keep):
-        maps, map_lp = find_map(posterior, starts)
-    else:
-        maps, map_lp = starts, flat_lp[[leaders[k] for k in keep]]
+    tol = default_tol(f.reshape(C, len(idx), -1)) if tol is None else tol
+    lp = samples.log_prob[:, idx].ravel()
+    lp = np.where(np.isfinite(lp), lp, -np.inf)
+    groups, leaders = _group_by_function(f, lp, tol)
+    keep, dropped = _select_groups(groups, leaders, lp, min_share, max_modes)
+    maps = _refine(posterior, theta.reshape(-1, dim), lp, leaders, keep, refine)
     if refine and len(keep) > 1:
-        keep, maps, map_lp = _merge_same_maps(posterior, grid, tol, labels, keep, maps, map_lp)
-    maps_can = to_canonical(posterior, maps, reference=best) if len(keep) else maps
-    order_modes = np.argsort(-np.asarray(map_lp))
-    lab2 = labels.reshape(C, -1)
-    for new, j in enumerate(order_modes):
-        k = keep[j]
-        relabel[k] = new
-    out_labels = np.where(lab2 >= 0, relabel[lab2], -1)
-    hessians = _hessians(posterior, maps) if refine and len(keep) else None
-    for new, j in enumerate(order_modes):
-        members = out_labels == new
-        pts = can[members]
-        mean = pts.mean(0)
-        cov = np.cov(pts.T) if len(pts) > 1 else np.zeros((len(mean), len(mean)))
-        cov = np.atleast_2d(cov)
-        lap = _laplace_cov(hessians[j]) if refine else None
-        sd = np.sqrt(np.clip(np.diag(cov), 0, None))
-        net_dim = posterior.net.dim
-        modes.append(
-            Mode(
-                index=new,
-                map_theta=np.asarray(maps[j]),
-                map_canonical=np.asarray(maps_can[j]),
-                map_log_prob=float(map_lp[j]),
-                share=float(members.mean()),
-                chain_shares=members.mean(axis=1),
-                mean=mean,
-                cov=cov,
-                laplace_cov=lap,
-                n_draws=int(members.sum()),
-                equation=posterior.net.equation(np.asarray(maps[j])[:net_dim]),
-                equation_uncertain=posterior.net.equation(mean[:net_dim], std=sd[:net_dim]),
-            )
+        kept = _merge_same_maps(posterior, grid, tol, groups, keep, maps)
+        keep = [keep[j] for j in kept]
+        maps = MapResult(*(np.asarray(a)[kept] for a in maps))
+    relabel = np.full(len(leaders), -1)
+    order = np.argsort(-np.asarray(maps.log_prob), kind="stable")
+    relabel[[keep[j] for j in order]] = np.arange(len(order))
+    labels = relabel[groups].reshape(C, -1)
+    runs = independent_runs(samples)
+    modes = tuple(
+        _make_mode(
+            posterior,
+            new,
+            labels == new,
+            can,
+            maps,
+            j,
+            best,
+            refine,
+            runs,
         )
-    chains_mix = bool(len(modes) <= 1 or all(np.all(m.chain_shares > 0) for m in modes))
+        for new, j in enumerate(order)
+    )
+    unlabelled = int(np.sum(labels < 0))
     return ModeSet(
-        modes=tuple(modes),
-        labels=out_labels,
+        modes=modes,
+        labels=labels,
         draw_index=idx,
         canonical=can,
         grid=grid,
         tol=float(tol),
-        chains_mix=chains_mix,
+        chains_mix=bool(len(modes) <= 1 or all(np.all(m.chain_shares > 0) for m in modes)),
+        unlabelled=unlabelled,
+        dropped=dropped,
+        independent_runs=runs,
+        warnings=_mode_warnings(unlabelled, labels.size, dropped, max_modes),
     )
-
-
-@dataclass(frozen=True)
-class Discovery:
-    """Many short chains, each warmed up and kept briefly, and the modes they reached.
-
-    Attributes:
-        samples: the draws, (chains, draws, dim).
-        modes: :func:`find_modes` on them.
-        visits: (chains, modes) booleans: chain c reached mode k, i.e. at least
-            ``visit_share`` of its kept draws lie in it.
-        chain_mode: the mode each chain spent most of its kept draws in (-1: none).
-    """
-
-    samples: Samples
-    modes: ModeSet
-    visits: np.ndarray
-    chain_mode: np.ndarray
-
-    @property
-    def chains_per_mode(self) -> np.ndarray:
-        """How many chains reached each mode."""
-        return self.visits.sum(axis=0)
-
-    def p_all_found(self, k: int) -> float:
-        """Probability that k chains drawn at random (without replacement) from these
-        reach every mode: inclusion–exclusion over the set S of modes missed, each term
-        C(#chains reaching no mode of S, k) / C(n, k)."""
-        from itertools import combinations
-        from math import comb
-
-        n, m = self.visits.shape
-        if k > n:
-            raise ValueError(f"k = {k} exceeds the {n} chains run")
-        total = 0
-        for r in range(m + 1):
-            for missed in combinations(range(m), r):
-                rest = int(np.sum(~self.visits[:, list(missed)].any(axis=1))) if r else n
-                total += (-1) ** r * comb(rest, k)
-        return float(total / comb(n, k))
-
-    def chains_needed(self, p: float = 0.95) -> int | None:
-        """Fewest chains that reach every mode with probability ≥ p (None: not even all)."""
-        for k in range(1, self.visits.shape[0] + 1):
-            if self.p_all_found(k) >= p:
-                return k
-        return None
-
-
-def discover_modes(
-    posterior: Posterior,
-    *,
-    chains: int = 256,
-    warmup: int = 200,
-    draws: int = 20,
-    seed: int = 0,
-    sgd_steps: int = 300,
-    visit_share: float = 0.25,
-    **find,
-) -> Discovery:
-    """Many short NUTS chains for mode discovery (as in Wiese et al. 2023): every chain
-    starts from its own short SGD run (restarts vmapped, PyTorch-style initialisation),
-    is warmed up, and keeps a few draws; :func:`find_modes` groups what they reached, and a
-    chain counts as reaching a mode when at least ``visit_share`` of its kept draws lie in
-    it. Other keyword arguments go to :func:`find_modes`."""
-    from .optimize import train_sgd
-    from .samplers import sample
-
-    sgd = train_sgd(posterior, restarts=chains, steps=sgd_steps, seed=seed)
-    s = sample(
-        posterior,
-        "nuts",
-        chains=chains,
-        warmup=warmup,
-        draws=draws,
-        seed=seed,
-        sgd=sgd,
-        progress=False,
-    )
-    modes = find_modes(posterior, s, **find)
-    return Discovery(s, modes, *chain_visits(modes.labels, len(modes), visit_share))
-
-
-def chain_visits(labels: np.ndarray, n_modes: int, visit_share: float = 0.25):
-    """(visits, chain_mode) from per-draw mode labels of shape (chains, draws), -1 = none."""
-    counts = np.stack([(labels == k).sum(axis=1) for k in range(n_modes)], axis=1)
-    visits = counts >= visit_share * labels.shape[1]
-    chain_mode = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1)
-    return visits, chain_mode

@@ -46,6 +46,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .activations import Activation, get_activation
+from .encoding import FourierFeatures
 
 MINUS = "−"
 
@@ -97,6 +98,8 @@ class MLP:
         in_dim: input dimension d (x has shape (n,) for d = 1, else (n, d)).
         bias: whether layers have biases: one boolean for all, or a tuple with one per hidden
             layer and a last one for the output bias c.
+        encoding: optional :class:`~bayes_uat.encoding.FourierFeatures`: the first layer then
+            sees the 2K·d features γ(x) instead of x (its fan-in is :attr:`fan_in`).
         out_dim: number of outputs K (K > 1: apply returns (..., n, K), e.g. class logits).
     """
 
@@ -104,6 +107,7 @@ class MLP:
     activation: str = "sigmoid"
     in_dim: int = 1
     bias: bool | tuple[bool, ...] = True
+    encoding: FourierFeatures | None = None
     out_dim: int = 1
     _layout: dict = field(init=False, repr=False, compare=False, hash=False)
 
@@ -115,6 +119,11 @@ class MLP:
             raise ValueError(f"in_dim must be a positive int, got {self.in_dim!r}")
         if self.in_dim < 1:
             raise ValueError(f"in_dim must be a positive int, got {self.in_dim!r}")
+        if self.encoding is not None and not isinstance(self.encoding, FourierFeatures):
+            raise ValueError(
+                f"encoding must be a bayes_uat.encoding.FourierFeatures or None, got "
+                f"{type(self.encoding).__name__}"
+            )
         if (
             isinstance(self.out_dim, bool)
             or not isinstance(self.out_dim, (int, np.integer))
@@ -139,7 +148,7 @@ class MLP:
         names: list[str] = []
         latex: list[str] = []
         layers = []  # (W index (n_l, fan_in), b index (n_l,))
-        d, L = self.in_dim, len(self.units)
+        d, L = self.fan_in, len(self.units)
         pos = 0
         has_c = self.biases[-1]
         if self.out_dim > 1:
@@ -194,7 +203,7 @@ class MLP:
 
     def _build_layout_multi(self) -> dict:
         """The layout for K = out_dim > 1 outputs: a of shape (n_L, K), c of shape (K,)."""
-        K, d, L = self.out_dim, self.in_dim, len(self.units)
+        K, d, L = self.out_dim, self.fan_in, len(self.units)
         names: list[str] = []
         latex: list[str] = []
         layers = []
@@ -251,6 +260,11 @@ class MLP:
         sub = f"{i + 1}" if j is None or fan_in == 1 else f"{i + 1},{j + 1}"
         sup = f"^{{({l + 1})}}" if len(self.units) > 1 else ""
         return f"${kind}{sup}_{{{sub}}}$"
+
+    @property
+    def fan_in(self) -> int:
+        """Width of the first layer's input: in_dim, or 2K·in_dim with a Fourier encoding."""
+        return self.in_dim if self.encoding is None else self.encoding.dim(self.in_dim)
 
     @property
     def dim(self) -> int:
@@ -344,12 +358,17 @@ class MLP:
             )
         return x
 
+    def features(self, x) -> jax.Array:
+        """What the first layer sees: x as (n, in_dim), or its Fourier features (n, fan_in)."""
+        x = self._as_inputs(x)
+        return x if self.encoding is None else self.encoding(x)
+
     # -- evaluation ---------------------------------------------------------------------
     def hidden(self, theta: jax.Array, x: jax.Array) -> jax.Array:
         """Activations of the last hidden layer, shape (..., n, n_L)."""
         p = self.unflatten(theta)
         phi = self.act.fn
-        h = self._as_inputs(x).astype(jnp.result_type(theta, float))
+        h = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
         for l, (W, b) in enumerate(zip(p["W"], p["b"])):
             if l == 0:
                 z = jnp.einsum("nf,...uf->...nu", h, W)
@@ -373,12 +392,12 @@ class MLP:
         p = self.unflatten(theta)
         if self.out_dim > 1:
             if not self.units:
-                h = self._as_inputs(x).astype(jnp.result_type(theta, float))
+                h = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
                 return jnp.einsum("nf,...fk->...nk", h, p["a"]) + p["c"][..., None, :]
             h = self.hidden(theta, x)
             return jnp.einsum("...nu,...uk->...nk", h, p["a"]) + p["c"][..., None, :]
         if not self.units:
-            xs = self._as_inputs(x).astype(jnp.result_type(theta, float))
+            xs = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
             return jnp.einsum("nf,...f->...n", xs, p["a"]) + p["c"][..., None]
         h = self.hidden(theta, x)
         return jnp.einsum("...nu,...u->...n", h, p["a"]) + p["c"][..., None]
@@ -391,7 +410,7 @@ class MLP:
         fan-in k uniform on [−1/√k, 1/√k] (the blog's initialisation)."""
         theta = jnp.zeros(shape + (self.dim,))
         lay = self._layout
-        fan_ins = [self.in_dim] + list(self.units)
+        fan_ins = [self.fan_in] + list(self.units)
         keys = jax.random.split(key, len(lay["layers"]) + 1)
         for k, (Wi, bi), fan in zip(keys, lay["layers"], fan_ins):
             idx = np.concatenate([Wi.ravel(), bi[bi >= 0]])
@@ -432,6 +451,8 @@ class MLP:
         fmt = _Fmt(digits, ascii)
         fname = self.act.expr_name if ascii else self.act.symbol
         xs = ["x"] if self.in_dim == 1 else [f"x{j + 1}" for j in range(self.in_dim)]
+        if self.encoding is not None:  # features sᵢ = sin(2π fᵢ u), cᵢ = cos(2π fᵢ u)
+            xs = self.encoding.feature_names(self.in_dim)
         if not self.units:
             return fmt.affine(p["a"], xs, p["c"])
         if len(self.units) == 1:
@@ -452,7 +473,9 @@ class MLP:
 
     def _equation_k(self, theta, std, k: int, digits: int, ascii: bool) -> str:
         """Output k of a K-output network, printed as ``f{k+1} = …`` by a one-output copy."""
-        one = MLP(self.units, self.activation, in_dim=self.in_dim, bias=self.bias)
+        one = MLP(
+            self.units, self.activation, in_dim=self.in_dim, bias=self.bias, encoding=self.encoding
+        )
         lay, lay1 = self._layout, one._layout
         src = np.empty(one.dim, dtype=int)
         for (W, b), (W1, b1) in zip(lay["layers"], lay1["layers"]):

@@ -38,6 +38,7 @@ import numpy as np
 
 from . import priors as priors_mod
 from .data import Dataset
+from .encoding import FourierFeatures
 from .nets import MLP
 from .runtime import default_compilation_cache
 
@@ -447,6 +448,7 @@ class Posterior:
             units=list(self.net.units),
             activation=self.net.activation,
             in_dim=self.net.in_dim,
+            encoding=None if self.net.encoding is None else self.net.encoding.config(),
             out_dim=self.net.out_dim,
             prior_std=self.prior_std,
             likelihood=self.likelihood,
@@ -535,11 +537,13 @@ def posterior_from_config(data: Dataset, model: dict) -> Posterior:
     """Rebuild a :class:`Posterior` from the model part of a configuration
     (:meth:`Posterior.config`), as stored in run records; keys it lacks take their defaults."""
     bias = model.get("bias", True)
+    enc = model.get("encoding")
     net = MLP(
         tuple(model["units"]),
         model["activation"],
         in_dim=model.get("in_dim", 1),
         bias=tuple(bias) if isinstance(bias, list) else bias,
+        encoding=None if enc is None else FourierFeatures.from_config(enc),
         out_dim=model.get("out_dim", 1),
     )
     return Posterior(

@@ -223,7 +223,8 @@ def symmetry_notes(net, priors: list[GroupPrior]) -> list[str]:
 
     Permutations of a layer's units are always kept (each group is i.i.d. over its
     entries). A sign flip of odd units negates w, b of that layer and the outgoing weights:
-    it is a symmetry of the posterior only when those priors are symmetric about 0. The
+    it is a symmetry of the posterior only when those priors are symmetric about 0 (for even
+    units, such as the hat, only w and b are negated). The
     sigmoid's complement flip shifts the next bias, which no zero-centred prior keeps.
     """
     by = {g.name: g.dist for g in priors}
@@ -236,12 +237,11 @@ def symmetry_notes(net, priors: list[GroupPrior]) -> list[str]:
                 "shifts the next bias by a, so flipped copies carry different prior mass"
             )
             continue
-        if sym != "odd":
+        if sym not in ("odd", "even"):
             continue
         out = "a" if l == len(net.units) - 1 else f"w{l + 2}"
-        off = [
-            g for g in (f"w{l + 1}", f"b{l + 1}", out) if g in by and _centred(by[g]) is not True
-        ]
+        flipped = (f"w{l + 1}", f"b{l + 1}") + ((out,) if sym == "odd" else ())  # even: a kept
+        off = [g for g in flipped if g in by and _centred(by[g]) is not True]
         if off:
             notes.append(
                 f"hidden layer {l + 1}: sign flips are not a symmetry of the posterior: the "

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import run_warnings
+from ._io import versions
+from .checks import fit_warnings, run_warnings
 from .diagnostics import autocorr_times, diagnostics
 from .modes import to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
-from .records import versions
 from .samples import Samples
 
 
@@ -59,7 +59,7 @@ def symmetry_diagnostics(
         function=diagnostics(fx, fnames),
         thin=step,
     )
-    if samples.sampler != "nuts":
+    if samples.sampler not in ("nuts", "smc"):  # SMC particles form no chain in time
         out["canonical"]["autocorr_time"] = autocorr_times(can)
     return out
 
@@ -83,6 +83,7 @@ def summarize(
         versions=versions(),
     )
     out["warnings"] = run_warnings(samples, out["diagnostics"])
+    out["warnings"] += fit_warnings(posterior, samples, sgd)
     if comparison is not None:
         out["comparison"] = comparison.to_dict()
     if sgd is not None:

@@ -6,9 +6,10 @@ after any element g of its symmetry group is applied to θ:
 * a permutation π of the units: unit j of g·θ is unit π(j) of θ;
 * for odd φ (φ(−z) = −φ(z)): (wᵢ, bᵢ, aᵢ) → (−wᵢ, −bᵢ, −aᵢ);
 * for the sigmoid (φ(−z) = 1 − φ(z)): (wᵢ, bᵢ, aᵢ, c) → (−wᵢ, −bᵢ, −aᵢ, c + aᵢ);
+* for even φ (φ(−z) = φ(z), the hat): (wᵢ, bᵢ) → (−wᵢ, −bᵢ), aᵢ unchanged;
 * for positively homogeneous φ (φ(λz) = λφ(z), λ > 0): (wᵢ, bᵢ, aᵢ) → (λwᵢ, λbᵢ, aᵢ/λ).
 
-The discrete part has N!·2^N elements for odd and sigmoid units, N! otherwise, so every mode
+The discrete part has N!·2^N elements for odd, even and sigmoid units, N! otherwise, so every mode
 of a posterior appears in that many copies. Two remedies, both returning θ of the same shape:
 
 * :func:`canonicalize` (one hidden layer, 1-D input): flip every unit so that wᵢ ≥ 0 (or
@@ -46,7 +47,7 @@ import numpy as np
 
 from .nets import MLP
 
-_FLIPPABLE = ("odd", "complement")
+_FLIPPABLE = ("odd", "complement", "even")
 _CHUNK = 16384  # rows per block in align: bounds the (rows, N, N, k) distance arrays
 _EXHAUSTIVE_MAX = 5  # up to 5! = 120 candidate permutations are scored at once, vectorised
 
@@ -118,6 +119,12 @@ def _need_1d_single(net: MLP, what: str) -> None:
             f"units={net.units}, in_dim={net.in_dim}: units then have no natural order; "
             "use align(net, theta, reference) with a reference θ (e.g. the MAP) instead"
         )
+    if net.encoding is not None:
+        raise ValueError(
+            f"{what} needs a scalar first-layer input, but this network encodes x into "
+            f"{net.fan_in} Fourier features, so units have no natural order; use "
+            "align(net, theta, reference) with a reference θ (e.g. the MAP) instead"
+        )
 
 
 # -- group elements ---------------------------------------------------------------------------
@@ -171,7 +178,7 @@ def _layer_args(net: MLP, perm, signs, scales, batch) -> list[tuple]:
             if np.any(s < 0) and sym not in _FLIPPABLE:
                 raise ValueError(
                     f"sign flips are not a symmetry of {net.activation} ({sym!r}); only odd "
-                    "activations and the sigmoid allow them"
+                    "and even activations and the sigmoid allow them"
                 )
             if np.any(s < 0) and not _flips(net, l):
                 raise ValueError(
@@ -195,6 +202,7 @@ def _apply(net: MLP, p: dict, layers: list[tuple]) -> None:
     """Apply per-layer (perm, signs, scales) to the parameter dict p in place."""
     L, complement = len(net.units), net.act.symmetry == "complement"
     multi = net.out_dim > 1
+    even = net.act.symmetry == "even"
     for l, (perm, signs, scales) in enumerate(layers):
         W, b = p["W"][l], p["b"][l]
         last = l == L - 1
@@ -219,7 +227,8 @@ def _apply(net: MLP, p: dict, layers: list[tuple]) -> None:
                     p["c"] = p["c"] + shift
                 else:
                     p["b"][l + 1] = p["b"][l + 1] + shift
-            out = out * o(signs)
+            if not even:  # φ(−z) = φ(z): the unit's output, hence its outgoing weight, stays
+                out = out * o(signs)
         if scales is not None:
             W, b, out = W * scales[..., None], b * scales, out / o(scales)
         p["W"][l], p["b"][l] = W, b
@@ -237,7 +246,8 @@ def transform(net: MLP, theta, perm, signs=None, scales=None) -> np.ndarray:
 
         (w'ⱼ, b'ⱼ, a'ⱼ) = (sⱼλⱼ w_π(j), sⱼλⱼ b_π(j), sⱼ a_π(j)/λⱼ),   c' = c + Σ_{sⱼ<0} a_π(j)
 
-    (the shift of c only for the sigmoid). Flips need an odd activation or the sigmoid,
+    (the shift of c only for the sigmoid; for an even activation a'ⱼ = a_π(j)/λⱼ, unflipped).
+    Flips need an odd or even activation or the sigmoid,
     scales ≠ 1 a positively homogeneous one; otherwise g is not a symmetry and a ValueError is
     raised. perm/signs/scales have shape (N,) or broadcast against θ's batch shape (..., N).
     For deeper networks pass a list with one array per hidden layer: layer l's permutation and
@@ -261,21 +271,23 @@ def transform(net: MLP, theta, perm, signs=None, scales=None) -> np.ndarray:
 
 
 def _flips(net: MLP, l: int) -> bool:
-    """Whether flipping the signs of hidden layer l's units is a symmetry: always for odd
-    activations; for the sigmoid only when the next layer (or the output) has a bias to
+    """Whether flipping the signs of hidden layer l's units is a symmetry: always for odd and
+    even activations; for the sigmoid only when the next layer (or the output) has a bias to
     absorb σ(−z) = 1 − σ(z)."""
     sym = net.act.symmetry
-    return sym == "odd" or (sym == "complement" and net.biases[l + 1])
+    return sym in ("odd", "even") or (sym == "complement" and net.biases[l + 1])
 
 
 def group_size(net: MLP) -> int:
-    """Number of discrete symmetries, Π_l n_l!·2^{n_l} (flips for odd activations and the
-    sigmoid) or Π_l n_l! (otherwise); 1 for a linear model. Continuous rescalings of
+    """Number of discrete symmetries, Π_l n_l!·2^{n_l} (flips for odd and even activations
+    and the sigmoid) or Π_l n_l! (otherwise); 1 for a linear model. Continuous rescalings of
     homogeneous activations are not counted.
 
     >>> from bayes_uat import MLP
     >>> group_size(MLP(3, "tanh")), group_size(MLP(3, "relu")), group_size(MLP((2, 3), "tanh"))
     (48, 6, 384)
+    >>> group_size(MLP(3, "hat"))
+    48
     """
     return math.prod(
         math.factorial(n) * (2**n if _flips(net, l) else 1) for l, n in enumerate(net.units)
@@ -297,7 +309,8 @@ def canonicalize(
     For f(x) = c + Σᵢ aᵢ φ(wᵢx + bᵢ), per row:
 
     1. orient every unit by ``net.act.symmetry``: odd: if wᵢ < 0, (wᵢ, bᵢ, aᵢ) → −(wᵢ, bᵢ, aᵢ);
-       sigmoid: the same and c → c + aᵢ; homogeneous: (wᵢ, bᵢ, aᵢ) → (wᵢ/|wᵢ|, bᵢ/|wᵢ|, aᵢ|wᵢ|)
+       sigmoid: the same and c → c + aᵢ; even: if wᵢ < 0, (wᵢ, bᵢ) → −(wᵢ, bᵢ) with aᵢ kept;
+       homogeneous: (wᵢ, bᵢ, aᵢ) → (wᵢ/|wᵢ|, bᵢ/|wᵢ|, aᵢ|wᵢ|)
        when |wᵢ| > tol (λ > 0 cannot change the sign of wᵢ); none: nothing. A unit with wᵢ = 0
        exactly is flipped (where allowed) when bᵢ < 0.
     2. sort units by their transition tᵢ = −bᵢ/wᵢ ascending, ties by aᵢ; units with |wᵢ| ≤ tol
@@ -333,7 +346,7 @@ def canonicalize(
         if sym == "complement":
             c = c + np.where(rows(flip), a, 0.0).sum(axis=-2 if net.out_dim > 1 else -1)
         s = np.where(flip, -1.0, 1.0)
-        w, b, a = w * s, b * s, a * rows(s)
+        w, b, a = w * s, b * s, (a if sym == "even" else a * rows(s))
     elif sym == "homogeneous":
         lam = np.where(np.abs(w) > tol, np.abs(w), 1.0)
         w, b, a = w / lam, b / lam, a * rows(lam)
@@ -446,7 +459,7 @@ def _align_rows(net: MLP, theta: np.ndarray, ref: dict, tol: float) -> None:
     L, sym = len(net.units), net.act.symmetry
     homog = sym == "homogeneous"
     for l in range(L):
-        flips = _flips(net, l) and (sym == "odd" or L == 1)
+        flips = _flips(net, l) and (sym in ("odd", "even") or L == 1)
         p = _params(net, theta)
         with np.errstate(invalid="ignore", over="ignore"):  # non-finite rows: dropped below
             u, nu = _blocks(net, p, l, homog, tol)  # (R, n, k)
@@ -455,7 +468,11 @@ def _align_rows(net: MLP, theta: np.ndarray, ref: dict, tol: float) -> None:
         u[bad] = 0.0  # rows with NaN/inf are left as they are
         cost = ((u[:, :, None, :] - r) ** 2).sum(axis=-1)  # (R, n_theta, n_ref)
         if flips:
-            cost_m = ((u[:, :, None, :] + r) ** 2).sum(axis=-1)
+            # the flipped unit: −(w, b, a), or −(w, b) with a kept for an even activation
+            neg = -np.ones(u.shape[-1])
+            if sym == "even" and l == L - 1:
+                neg[-1] = 1.0
+            cost_m = ((neg * u[:, :, None, :] - r) ** 2).sum(axis=-1)
             flip = cost_m < cost
             cost = np.minimum(cost, cost_m)
         perm = _assign(cost)
@@ -479,7 +496,8 @@ def align(net: MLP, theta, reference, *, tol: float = 1e-8) -> np.ndarray:
 
     One hidden layer (any input dimension): with uᵢ = (wᵢ, bᵢ, aᵢ) θ's units and rⱼ the
     reference's, the cost of matching i to j is min_s ‖s·uᵢ − rⱼ‖² over the orientations s the
-    activation allows (s = ±1 for odd activations and the sigmoid, whose flips also update c).
+    activation allows (s = ±1 for odd activations and the sigmoid, whose flips also update c;
+    for even activations the flip is (−wᵢ, −bᵢ, aᵢ)).
     For homogeneous activations units are compared scale-free, (w/‖w‖, b/‖w‖, a‖w‖), and each
     matched unit is then rescaled to the reference unit's ‖w‖. The permutation minimising the
     total cost is found with the Hungarian algorithm (scipy.optimize.linear_sum_assignment;
@@ -488,7 +506,7 @@ def align(net: MLP, theta, reference, *, tol: float = 1e-8) -> np.ndarray:
     Deeper networks are aligned layer by layer: the units of hidden layer l are matched by
     their incoming weights and bias (the last layer also by the output weights a), and the
     permutation is also applied to the columns of layer l+1's weights before that layer is
-    matched. Sign flips are used only for odd activations there: the sigmoid's flip would
+    matched. Sign flips are used only for odd and even activations there: the sigmoid's flip would
     shift layer l+1's biases, so deep sigmoid networks are aligned by permutations (and
     deep homogeneous ones by permutations and rescaling) only. The result is a local optimum
     of the layer-wise matching, not a search over the whole group.

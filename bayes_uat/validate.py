@@ -182,7 +182,7 @@ def sampler_chains(method: str, chains: int, dim: int) -> int:
         raise ValueError(
             f"{method} needs an even number of walkers, got chains={chains}; use {chains + 1}"
         )
-    if method != "nuts" and chains < 2 * dim:
+    if method not in ("nuts", "smc") and chains < 2 * dim:  # smc: chains are runs
         # with fewer walkers than that the stretch and DE moves explore a thin subspace
         raise ValueError(
             f"{method} needs at least 2·dim = {2 * dim} walkers for this {dim}-parameter "

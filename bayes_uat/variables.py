@@ -66,15 +66,15 @@ def variables(net: MLP, *, noise: str | None = None) -> list[Variable]:
     if L == 0 and multi:  # linear with K outputs: a holds the slopes, (input, output)
         out.append(
             Variable("w", ("output",), a[0])
-            if net.in_dim == 1
+            if net.fan_in == 1
             else Variable("w", ("input", "output"), a)
         )
     elif L == 0:  # linear: a holds the slopes
-        out.append(_squeeze_input("w", ("input",), a, net.in_dim))
+        out.append(_squeeze_input("w", ("input",), a, net.fan_in))
     for l in range(L):
         suffix = "" if L == 1 else str(l + 1)
         fan = "input" if l == 0 else unit(l - 1)
-        out.append(_squeeze_input("w" + suffix, (unit(l), fan), W[l], net.in_dim, l == 0))
+        out.append(_squeeze_input("w" + suffix, (unit(l), fan), W[l], net.fan_in, l == 0))
         if b[l].min() >= 0:
             out.append(Variable("b" + suffix, (unit(l),), b[l]))
     if L:

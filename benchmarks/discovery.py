@@ -24,8 +24,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import bayes_uat as bu
-    from bayes_uat.modes import discover_modes
     from bayes_uat.records import write_json
+    from bayes_uat.studies.discovery import discover_modes
 
     bu.enable_x64()
     data = bu.make_dataset("sin", n=200, x_range=(-4, 4), noise="gaussian", noise_scale=0.1)

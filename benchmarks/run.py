@@ -406,6 +406,7 @@ def render(res: dict, meta: dict) -> str:
         "",
         *discovery_section(),
         *first_draw_section(),
+        *smc_section(),
         "## GPU",
         "",
         "No GPU figure has been measured: no GPU machine was available to these runs. The "
@@ -442,6 +443,82 @@ def first_draw_section() -> list[str]:
         *rows,
         "",
     ]
+
+
+def smc_section() -> list[str]:
+    """Tempered SMC (benchmarks/smc.py), when its results file exists; the method is
+    described in docs/smc.md."""
+    path = ROOT / "benchmarks" / "smc_results.json"
+    if not path.exists():
+        return []
+    res = json.loads(path.read_text())
+    out = [
+        "## Tempered SMC",
+        "",
+        "Adaptive tempered SMC (blackjax; HMC mutations tuned from the particles; "
+        "[docs/smc.md](smc.md)), R independent runs of P particles. Each case ran alone as "
+        "`python benchmarks/smc.py CASE --runs R --particles P --steps S` on a machine shared "
+        "with other work: the load average (1 min) at its end is given, so times are upper "
+        "bounds for an idle machine. Errors are across-run standard errors.",
+        "",
+    ]
+    for name, r in res.items():
+        st = r["settings"]
+        logz = ", ".join(f"{v:.2f}" for v in r["log_evidence"])
+        out += [
+            f"**{name}** — R = {st['runs']} runs × P = {st['particles']} particles, "
+            f"{st['steps']} HMC steps × {st['leapfrog']} leapfrog per temperature, seed "
+            f"{st['seed']}; {r['wall']:.0f} s for all runs together "
+            f"(load {r['load_average'][0]:.0f} on {r['cpus']} cores, {r['date']}); "
+            f"temperatures {r['temperatures']}; mean acceptance {r['mean_acceptance']:.2f}.",
+            "",
+            f"- log Z per run: {logz}; mean {r['log_evidence_mean']:.3f} ± "
+            f"{r['log_evidence_se']:.3f}.",
+        ]
+        if "exact" in r:
+            out.append(
+                f"- exact log Z {r['exact']:.3f}: error {r['error']:+.3f} nats "
+                f"({r['error'] / r['log_evidence_se']:+.1f} SE)."
+            )
+        out += _smc_copies(r) if "masses" in r else []
+        if "max_rhat_f" in r:
+            out.append(
+                f"- f(x) at 41 grid points on [−10, 10]: max split R-hat across runs "
+                f"{r['max_rhat_f']:.3f}; log Z runs within {r['log_evidence_max_dev_se']:.1f} "
+                f"SE of their mean; median MSE of the particles {r['mse_median']:.4f}."
+            )
+        out.append("")
+    return out
+
+
+def _smc_copies(r: dict) -> list[str]:
+    """The blog case's copy masses, the importance identity and the MCMC comparison."""
+    m = ", ".join(f"{v:.3f} ± {e:.3f}" for v, e in zip(r["masses"], r["masses_se"]))
+    z = ", ".join(f"{v:+.1f}" for v in r["permutation_z"])
+    out = [
+        f"- copy masses (index 4·swap + 2·flip(early) + flip(late)): {m}.",
+        f"- permutation pairs, difference in SE: {z}.",
+    ]
+    for k, c in r["complement"].items():
+        out.append(
+            f"- complement flip of {k} unit(s): mass ratio to no flip "
+            f"{c['observed']:.3f} ± {c['observed_se']:.3f}, importance identity "
+            f"{c['predicted']:.3f} ± {c['predicted_se']:.3f} ({c['z']:+.1f} SE)."
+        )
+    out.append(
+        f"- canonical split R-hat across runs {r['canonical_rhat_across_runs']:.3f}; "
+        f"min ESS from the across-run spread {r['min_ess_across_runs']:.0f}, "
+        f"{r['min_ess_per_s']:.1f} per s."
+    )
+    for k in ("nuts", "ensemble"):
+        if k in r:
+            q = r[k]
+            out.append(
+                f"- {k} in the same process: {q['wall']:.1f} s, canonical min bulk ESS "
+                f"{q['min_ess']:.0f}, {q['min_ess_per_s']:.1f} per s, canonical R-hat "
+                f"{q['max_rhat_canonical']:.2f}."
+            )
+    return out
 
 
 def discovery_section() -> list[str]:

@@ -23,3 +23,39 @@ def parse_args(doc: str, argv=None, *, host_devices: int | None = None) -> argpa
     runtime.enable_compilation_cache()
     runtime.enable_x64()
     return args
+
+
+# Keys whose values change from run to run on the same inputs (times, and what the machine
+# was doing): kept out of the committed figures/<study>.json, written under figures/timings/
+# (ignored by git) instead.
+RUN_DEPENDENT = ("wall_time", "wall_time_total", "total_wall_time", "compile_time")
+
+
+def split_timings(obj):
+    """(``obj`` without the run-dependent keys, those keys alone), recursively."""
+    if isinstance(obj, dict):
+        keep, times = {}, {}
+        for k, v in obj.items():
+            if k in RUN_DEPENDENT:
+                times[k] = v
+                continue
+            keep[k], t = split_timings(v)
+            if t:
+                times[k] = t
+        return keep, times
+    if isinstance(obj, list):
+        pairs = [split_timings(v) for v in obj]
+        times = {str(i): t for i, (_, t) in enumerate(pairs) if t}
+        return [k for k, _ in pairs], times
+    return obj, {}
+
+
+def write_numbers(path, numbers: dict) -> None:
+    """Write a study's numbers to ``path`` (committed: the same on every run) and its wall
+    times to ``timings/<name>`` beside it (ignored by git)."""
+    from bayes_uat.records import write_json
+
+    path = Path(path)
+    keep, times = split_timings(numbers)
+    write_json(path, keep)
+    write_json(path.parent / "timings" / path.name, times)

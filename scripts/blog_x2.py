@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from _study import write_numbers
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # The blog's numbers, for the side-by-side table.
@@ -35,7 +37,7 @@ def main(argv=None) -> int:
 
     from bayes_uat.compare import Comparison
     from bayes_uat.config import RunConfig
-    from bayes_uat.records import atomic_path, write_json
+    from bayes_uat.records import atomic_path
     from bayes_uat.runner import execute
     from bayes_uat.runtime import enable_compilation_cache, enable_x64, set_host_device_count
 
@@ -102,6 +104,8 @@ def main(argv=None) -> int:
             )
         print(Comparison.text_from_dict(s["comparison"]))
         results[name]["comparison"] = s["comparison"]
+        results[name]["warnings"] = s.get("warnings", [])
+        _print_warnings(name, results[name]["warnings"])
 
     print("\n== SGD vs MCMC max-probability model (loss = −MSE, the blog's units) ==")
     rows = [("blog SGD", *BLOG["sgd"]), ("blog MCMC", *BLOG["map"])]
@@ -123,9 +127,20 @@ def main(argv=None) -> int:
     lw = max(len(r[0]) for r in rows)
     for label, eq, loss in rows:
         print(f"{label:<{lw}} {eq:<{w}}  LOSS:{loss:.2f}")
-    write_json(fig_dir / "blog_x2.json", dict(quick=args.quick, runs=results, blog=BLOG))
+    write_numbers(fig_dir / "blog_x2.json", dict(quick=args.quick, runs=results, blog=BLOG))
     print(f"\nfigures in {fig_dir}/blog_x2_*.png, numbers in {fig_dir}/blog_x2.json")
     return 0
+
+
+def _print_warnings(name: str, warnings: list) -> None:
+    """The run's post-run warnings (summary.json "warnings"), each with its fix."""
+    if not warnings:
+        print(f"  {name}: no warnings")
+        return
+    for w in warnings:
+        text = w.get("message", str(w)) if isinstance(w, dict) else str(w)
+        fix = w.get("fix") if isinstance(w, dict) else None
+        print(f"  WARNING ({name}): {text}" + (f"\n    fix: {fix}" if fix else ""))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from _study import parse_args
+from _study import parse_args, write_numbers
 
 TARGETS = ("x2", "sin")
 ACTIVATIONS = ("sigmoid", "softsign", "relu")
@@ -49,7 +49,8 @@ def main(argv=None) -> int:
 
     from bayes_uat import make_dataset, plots, studies
     from bayes_uat.modes import find_modes
-    from bayes_uat.records import versions, write_json
+    from bayes_uat.records import versions
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
@@ -62,8 +63,8 @@ def main(argv=None) -> int:
                 target, cfg["units"], activation=act, log=print, **cfg["sweep"]
             )
         by_act = {a: [p for p in pts if p.activation == a] for a in cfg["activations"]}
-        plots.save(plots.sweep(by_act["sigmoid"]), out / f"blog_sweep_{target}_sigmoid")
-        plots.save(plots.activations(pts), out / f"blog_sweep_{target}_activations")
+        plots.save(study_plots.sweep(by_act["sigmoid"]), out / f"blog_sweep_{target}_sigmoid")
+        plots.save(study_plots.activations(pts), out / f"blog_sweep_{target}_activations")
         numbers["targets"][target] = dict(
             points=[p.numbers() for p in pts],
             claims={a: studies.sweep_claims(v) for a, v in by_act.items()},
@@ -93,7 +94,7 @@ def main(argv=None) -> int:
     )
     numbers["wall_time"] = time.perf_counter() - t_start
     numbers["versions"] = versions()
-    write_json(out / "blog_sweep.json", numbers)
+    write_numbers(out / "blog_sweep.json", numbers)
     print(f"blog_sweep: {numbers['wall_time']:.0f} s; figures in {out}/blog_sweep_*")
     return 0
 

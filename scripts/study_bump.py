@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from _study import parse_args
+from _study import parse_args, write_numbers
 
 
 def settings(quick: bool) -> dict:
@@ -31,13 +31,14 @@ def main(argv=None) -> int:
     args = parse_args(__doc__, argv)
 
     from bayes_uat import plots, studies
-    from bayes_uat.records import versions, write_json
+    from bayes_uat.records import versions
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)
     res = studies.bump_study(log=print, **cfg)
-    plots.save(plots.approximation(res), out / "bump")
+    plots.save(study_plots.approximation(res), out / "bump")
     for name, p in res.numbers["params_to_threshold"].items():
         print(f"{name}: RMSE < {res.threshold} inside the data range from P = {p}")
     numbers = dict(
@@ -47,7 +48,7 @@ def main(argv=None) -> int:
         wall_time=time.perf_counter() - t_start,
         versions=versions(),
     )
-    write_json(out / "bump.json", numbers)
+    write_numbers(out / "bump.json", numbers)
     print(f"bump: {numbers['wall_time']:.0f} s; figures in {out}/bump.*")
     return 0
 

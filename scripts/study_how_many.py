@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from _study import parse_args
+from _study import parse_args, write_numbers
 
 
 def settings(quick: bool) -> dict:
@@ -45,7 +45,8 @@ def main(argv=None) -> int:
     args = parse_args(__doc__, argv, host_devices=2)
 
     from bayes_uat import plots, studies
-    from bayes_uat.records import versions, write_json
+    from bayes_uat.records import versions
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
@@ -55,8 +56,8 @@ def main(argv=None) -> int:
         pts += studies.unit_sweep(
             cfg["target"], cfg["units"], activation=act, log=print, **cfg["sweep"]
         )
-    plots.save(plots.loo(pts), out / "how_many_loo")
-    plots.save(plots.activations(pts, units=cfg["grid_units"]), out / "how_many_activations")
+    plots.save(study_plots.loo(pts), out / "how_many_loo")
+    plots.save(study_plots.activations(pts, units=cfg["grid_units"]), out / "how_many_activations")
     claims = {
         a: studies.sweep_claims([p for p in pts if p.activation == a]) for a in cfg["activations"]
     }
@@ -74,7 +75,7 @@ def main(argv=None) -> int:
         wall_time=time.perf_counter() - t_start,
         versions=versions(),
     )
-    write_json(out / "how_many.json", numbers)
+    write_numbers(out / "how_many.json", numbers)
     print(f"how_many: {numbers['wall_time']:.0f} s; figures in {out}/how_many_*")
     return 0
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from _study import parse_args
+from _study import parse_args, write_numbers
 
 
 def settings(quick: bool) -> dict:
@@ -25,13 +25,14 @@ def main(argv=None) -> int:
     args = parse_args(__doc__, argv)
 
     from bayes_uat import plots, studies
-    from bayes_uat.records import versions, write_json
+    from bayes_uat.records import versions
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)
     res = studies.sawtooth_study(log=print, **cfg)
-    plots.save(plots.approximation(res), out / "sawtooth")
+    plots.save(study_plots.approximation(res), out / "sawtooth")
     ex = res.numbers["exact_construction"]
     print(f"exact deep (2,2,2), {ex['params']} parameters: RMSE {ex['rmse_in']:.2g}")
     numbers = dict(
@@ -41,7 +42,7 @@ def main(argv=None) -> int:
         wall_time=time.perf_counter() - t_start,
         versions=versions(),
     )
-    write_json(out / "sawtooth.json", numbers)
+    write_numbers(out / "sawtooth.json", numbers)
     print(f"sawtooth: {numbers['wall_time']:.0f} s; figures in {out}/sawtooth.*")
     return 0
 

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from _study import parse_args
+from _study import parse_args, write_numbers
 
 
 def settings(quick: bool) -> dict:
@@ -40,16 +40,17 @@ def main(argv=None) -> int:
     args = parse_args(__doc__, argv, host_devices=2)
 
     from bayes_uat import plots, studies
-    from bayes_uat.records import versions, write_json
+    from bayes_uat.records import versions
+    from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)
     res = studies.seed000_study(log=print, **cfg["study"])
-    gif = plots.training_animation(
+    gif = study_plots.training_animation(
         res.histories, res.data, out / "seed000_training.gif", fps=6, dpi=140
     )
-    plots.save(plots.training_snapshots(res.histories, res.data), out / "seed000_snapshots")
+    plots.save(study_plots.training_snapshots(res.histories, res.data), out / "seed000_snapshots")
     # which sub-functions build the 5-unit fit: its posterior, units in canonical order
     (pt,) = studies.unit_sweep(
         data=res.data,
@@ -88,7 +89,7 @@ def main(argv=None) -> int:
         wall_time=time.perf_counter() - t_start,
         versions=versions(),
     )
-    write_json(out / "seed000.json", numbers)
+    write_numbers(out / "seed000.json", numbers)
     print(f"seed000: {numbers['wall_time']:.0f} s; figures in {out}/seed000_*")
     return 0
 

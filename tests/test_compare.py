@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from bayes_uat import MLP, Posterior, make_dataset, sample, train_sgd
+from bayes_uat._io import _jsonable
 from bayes_uat.cli import main
 from bayes_uat.compare import Comparison, compare
 from bayes_uat.config import RunConfig
-from bayes_uat.records import _jsonable
 from bayes_uat.runner import execute
 from bayes_uat.symmetry import canonicalize, transform
 
@@ -82,9 +82,10 @@ def test_sgd_rows_recomputed_independently(setup):
         assert k == int(np.argmin([np.sqrt(np.mean((f_sgd - mf) ** 2)) for mf in mode_f]))
         m = table.modes[k]
         can = canonicalize(post.net, theta)
-        assert row["distance"] >= 0
         assert row["distance"] == pytest.approx(np.linalg.norm(can - m.map_canonical), rel=1e-9)
-        assert row["mahalanobis"] >= 0 and np.isfinite(row["mahalanobis"])
+        dm = can - m.mean  # √(δᵀ Σ⁻¹ δ) under the mode's sample covariance of canonical θ
+        maha = np.sqrt(dm @ np.linalg.pinv(m.cov, rcond=1e-10, hermitian=True) @ dm)
+        assert row["mahalanobis"] == pytest.approx(maha, rel=1e-9)
         q = row["quantiles"]
         assert list(q) == list(post.names)
         assert all(0 <= v <= 1 for v in q.values())
@@ -96,6 +97,8 @@ def test_sgd_rows_recomputed_independently(setup):
 def test_map_and_mode_rows(setup):
     post, _, samples, table = setup
     map_row = table.row("MAP")
+    candidates = [m.map_theta for m in table.modes] + [samples.map_theta]
+    map_theta = candidates[int(np.argmax([float(post.log_prob(t)) for t in candidates]))]
     assert map_row["rmse_map_in"] == 0 and map_row["rmse_map_out"] == 0
     # the MAP row is the best of the refined modes and the best draw
     best = max([float(samples.log_prob.max())] + [m.map_log_prob for m in table.modes])
@@ -105,12 +108,14 @@ def test_map_and_mode_rows(setup):
         row = table.row(f"mode {m.index}")
         assert row["share"] == m.share
         assert row["log_posterior"] == pytest.approx(m.map_log_prob)
-        assert row["rmse_map_in"] >= 0
+        f_mode = np.asarray(post.predict(m.map_theta, table.grid_in))
+        f_best = np.asarray(post.predict(map_theta, table.grid_in))
+        assert row["rmse_map_in"] == pytest.approx(
+            np.sqrt(np.mean((f_mode - f_best) ** 2)), rel=1e-9, abs=1e-12
+        )
     # truth columns: x² on the data grid and on the extrapolation grid (data range excluded)
     lo, hi = post.data.x_range
     assert np.all((table.grid_out < lo) | (table.grid_out > hi)) and table.grid_out.size
-    candidates = [m.map_theta for m in table.modes] + [samples.map_theta]
-    map_theta = candidates[int(np.argmax([float(post.log_prob(t)) for t in candidates]))]
     f_map = np.asarray(post.predict(map_theta, table.grid_out))
     assert map_row["rmse_true_out"] == pytest.approx(
         np.sqrt(np.mean((f_map - table.grid_out**2) ** 2)), rel=1e-9

@@ -7,7 +7,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from bayes_uat.modes import Discovery, chain_visits
+from bayes_uat.studies.discovery import Discovery, chain_visits
 
 
 def _disc(chain_mode):

@@ -15,11 +15,14 @@ import pytest  # noqa: E402
 from matplotlib.colors import same_color  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+import bayes_uat  # noqa: E402
 from bayes_uat import MLP, Posterior, make_dataset, plots, sample, train_sgd  # noqa: E402
+from bayes_uat.predictive import predictive_bands  # noqa: E402
 from bayes_uat.records import Run  # noqa: E402
 from bayes_uat.symmetry import canonicalize  # noqa: E402
+from tests.figure_checks import check_figure  # noqa: E402
 
-SGD_COLOR, MAP_COLOR = "tab:red", "tab:blue"
+SGD_COLOR, MAP_COLOR, TRUTH_COLOR = "tab:red", "tab:blue", "tab:brown"
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +76,28 @@ def test_core_package_does_not_import_matplotlib():
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
+def test_core_and_run_plots_never_import_the_studies():
+    code = (
+        "import sys, bayes_uat, bayes_uat.plots, bayes_uat.predictive, bayes_uat.cli; "
+        "sys.exit(any(m.startswith('bayes_uat.studies') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    # nor lazily: no module outside studies/ names it in an import
+    pkg = Path(bayes_uat.__file__).parent
+    for path in pkg.rglob("*.py"):
+        if "studies" in path.relative_to(pkg).parts:
+            continue
+        for line in path.read_text().splitlines():
+            s = line.strip()
+            if s.startswith(("import ", "from ")):
+                assert "studies" not in s, f"{path.name}: {s}"
+
+
+def test_moved_study_figures_say_where_they_went():
+    with pytest.raises(AttributeError, match="bayes_uat.studies.plots.sweep"):
+        plots.sweep  # noqa: B018
+
+
 # -- corner -----------------------------------------------------------------------------
 def test_corner_grid_and_labels(run, corner_fig):
     dim = run.samples.dim
@@ -85,6 +110,10 @@ def test_corner_grid_and_labels(run, corner_fig):
 def test_corner_legend_has_exactly_sgd_and_map(corner_fig):
     (legend,) = corner_fig.legends
     assert [t.get_text() for t in legend.get_texts()] == ["SGD (Adam)", "MAP sample"]
+    title = legend.get_title().get_text()
+    assert title.startswith("AIES, 28 walkers × 300 draws")
+    assert "axes: 0.5–99.5 % of the draws" in title
+    check_figure(corner_fig)
     handles = legend.legend_handles
     assert all(isinstance(h, Line2D) for h in handles)
     assert same_color(handles[0].get_color(), SGD_COLOR)
@@ -123,7 +152,7 @@ def test_corner_ranges_cover_central_mass_not_outliers(run, corner_fig):
     axes = grid_axes(corner_fig, run.samples.dim)
     for i in range(run.samples.dim):
         lo, hi = axes[i, i].get_xlim()
-        qlo, qhi = np.quantile(flat[:, i], [0.0005, 0.9995])
+        qlo, qhi = np.quantile(flat[:, i], [0.005, 0.995])
         assert lo <= qlo and hi >= qhi
 
 
@@ -142,12 +171,39 @@ def test_corner_single_parameter_and_truths_for_plotted_ones(run):
     (ax,) = fig.axes
     assert ax.get_xlabel() == "$c$"
     assert any(np.allclose(l.get_xdata(), run.sgd.best[-1]) for l in lines_with(ax, SGD_COLOR))
-    assert any(np.allclose(l.get_xdata(), 0.25) for l in lines_with(ax, "0.35"))
+    assert any(np.allclose(l.get_xdata(), 0.25) for l in lines_with(ax, TRUTH_COLOR))
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [
         "SGD (Adam)",
         "MAP sample",
         "truth",
     ]
+
+
+def test_corner_far_marker_is_an_arrow_not_a_stretched_axis(run):
+    far = run.sgd.best.copy()
+    far[-1] = 1e4  # e.g. an SGD log σ far outside the posterior
+    fig = plots.corner(run, params=["w1", "c"], sgd_theta=far, canonical=True)
+    axes = grid_axes(fig, 2)
+    flat = run.samples.flat()[:, -1]
+    lo, hi = axes[1, 1].get_xlim()
+    assert hi < np.quantile(flat, 0.995) + 0.2 * np.ptp(np.quantile(flat, [0.005, 0.995])) + 1
+    assert lines_with(axes[1, 1], SGD_COLOR, marker=">")  # on the diagonal
+    assert lines_with(axes[1, 0], SGD_COLOR, marker="^")  # in the 2-D panel
+    legend = fig.legends[0]
+    assert "arrows: markers beyond" in legend.get_title().get_text()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "SGD (Adam), canonicalised",
+        "MAP sample, canonicalised",
+    ]
+
+
+def test_corner_large_runs_show_density_not_every_point(run):
+    few = plots.corner(run, params=["w1", "c"], max_points=10**6)
+    many = plots.corner(run, params=["w1", "c"], max_points=100)
+    n_few = sum(len(l.get_xdata()) for l in grid_axes(few, 2)[1, 0].lines)
+    n_many = sum(len(l.get_xdata()) for l in grid_axes(many, 2)[1, 0].lines)
+    assert n_few > run.samples.chains * run.samples.draws / 2 and n_many < 20
+    assert "density and contours" in many.legends[0].get_title().get_text()
 
 
 def test_corner_too_many_parameters_is_a_helpful_error(run):
@@ -164,7 +220,8 @@ def test_corner_zero_spread_parameter_does_not_crash(run):
     axes = grid_axes(fig, 3)
     lo, hi = axes[2, 2].get_xlim()
     assert lo <= 0.5 and hi >= 1.5
-    assert lo < run.sgd.best[-1] < hi
+    # the SGD c lies far beyond this constant's ±0.5 range: an arrow at the right edge
+    assert run.sgd.best[-1] > hi and lines_with(axes[2, 2], SGD_COLOR, marker=">")
 
 
 def test_corner_theta_hook_takes_map_draw_from_theta(run):
@@ -195,21 +252,30 @@ def test_fit_axes_and_labels(fit_fig, run):
     assert bottom.get_xlabel() == "$x$"
     assert bottom.get_ylabel() == r"$|\Delta y|$"
     texts = [t.get_text() for t in bottom.get_legend().get_texts()]
-    assert len(texts) == 2 and all(r"\langle|\Delta y|\rangle = " in t for t in texts)
+    assert len(texts) == 2 and all(r"mean $|\Delta y| = " in t for t in texts)
+    # plain tick labels whatever the scale (no mixed "0.0"/"2.5" and "0"/"2" formats)
+    ticks = [t.get_text() for t in bottom.get_yticklabels() if t.get_text()]
+    assert ticks and all(t == f"{float(t.replace('−', '-')):g}" for t in ticks)
+    assert fit_fig.get_suptitle().startswith("AIES, 28 walkers × 300 draws")
+    check_figure(fit_fig)
     fig = plots.fit(run, residuals=False, max_draws=200)
     (ax,) = fig.axes
     assert ax.get_xlabel() == "$x$" and ax.get_ylabel() == "$y$"
 
 
 def test_fit_quantiles_ordered_on_a_doubled_grid(fit_fig, run):
-    info = fit_fig.bayes_uat
-    q, grid = info["quantiles"], info["grid"]
-    assert info["levels"] == (2.5, 16, 50, 84, 97.5)
+    grid = run.posterior.data.grid(400, extrapolate=2.0)
+    bands = predictive_bands(run.posterior, run.samples, grid)
+    q = bands.quantiles
+    assert bands.levels == (2.5, 16, 50, 84, 97.5)
     assert q.shape == (5, 400) and grid.shape == (400,)
     assert np.all(np.diff(q, axis=0) >= 0)
     lo, hi = run.posterior.data.x_range
     assert np.isclose(grid[-1] - grid[0], 2 * (hi - lo))
     assert np.isclose(grid[0] + grid[-1], lo + hi)
+    # the figure draws these bands: its median line is the 50th percentile
+    (median,) = [l for l in fit_fig.axes[0].lines if l.get_color() == "k"]
+    np.testing.assert_allclose(median.get_ydata(), bands.at(50.0))
 
 
 def test_fit_legend_and_view(fit_fig, run):
@@ -233,9 +299,22 @@ def test_fit_legend_and_view(fit_fig, run):
 
 
 def test_fit_draw_selection_is_seeded(run):
-    a = plots.fit(run, residuals=False, max_draws=100, seed=3).bayes_uat["quantiles"]
-    b = plots.fit(run, residuals=False, max_draws=100, seed=3).bayes_uat["quantiles"]
-    np.testing.assert_array_equal(a, b)
+    grid = run.posterior.data.grid(50)
+    a = predictive_bands(run.posterior, run.samples, grid, max_draws=100, seed=3)
+    b = predictive_bands(run.posterior, run.samples, grid, max_draws=100, seed=3)
+    c = predictive_bands(run.posterior, run.samples, grid, max_draws=100, seed=4)
+    np.testing.assert_array_equal(a.quantiles, b.quantiles)
+    assert a.n_draws == 100 and not np.array_equal(a.quantiles, c.quantiles)
+
+
+def test_fit_takes_precomputed_bands(run):
+    grid = run.posterior.data.grid(60, extrapolate=1.5)
+    bands = predictive_bands(run.posterior, run.samples, grid, max_draws=80)
+    fig = plots.fit(run, bands=bands, residuals=False)
+    (ax,) = fig.axes
+    assert ax.get_xlim() == (grid[0], grid[-1])
+    with pytest.raises(ValueError, match="levels"):
+        plots.fit(run, bands=predictive_bands(run.posterior, run.samples, grid, levels=(50,)))
 
 
 # -- saving -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 Every figure is drawn from small synthetic records (no sampling), and checked for content:
 panels, labels, legend entries, band ordering, and that the unit curves add up to f."""
 
+import dataclasses
 import subprocess
 import sys
 
@@ -19,9 +20,12 @@ from PIL import Image  # noqa: E402
 
 from bayes_uat import MLP, Posterior, Samples, make_dataset, plots  # noqa: E402
 from bayes_uat.modes import find_modes  # noqa: E402
+from bayes_uat.predictive import unit_decomposition  # noqa: E402
 from bayes_uat.records import Run  # noqa: E402
 from bayes_uat.studies import LEVELS, ApproxResult, SweepPoint, TrainingHistory  # noqa: E402
+from bayes_uat.studies import plots as study_plots  # noqa: E402
 from bayes_uat.symmetry import canonicalize, transform  # noqa: E402
+from tests.figure_checks import check_figure  # noqa: E402
 
 # Two different x² fits with two sigmoid units (canonical form, log σ last): the blog's SGD
 # solution and its MCMC maximum, far apart in function space.
@@ -81,34 +85,43 @@ def test_units_posterior_legend_and_bands(run):
     assert texts[0] == "data"
     assert texts[1].startswith("unit $1$: $t_{1} = ") and texts[2].startswith("unit $2$")
     assert texts[3:] == ["$c$", r"sum $f(x) = c + \sum_i a_i\,\phi(w_i x + b_i)$", "68% band"]
-    info = fig.bayes_uat
-    bands = info["bands"]
-    assert np.all(bands["units"][0] <= info["units"] + 1e-12)
-    assert np.all(info["units"] <= bands["units"][1] + 1e-12)
-    assert np.all(bands["sum"][0] <= info["sum"]) and np.all(info["sum"] <= bands["sum"][1])
-    # units are in canonical order: transitions ascending
-    assert info["t"][0] < info["t"][1]
     assert ax.get_xlabel() == "$x$"
+    assert "posterior median" in ax.get_title()
+    check_figure(fig)
+    cu = unit_decomposition(run.posterior, run.samples, run.posterior.data.grid(300), max_draws=120)
+    bands = cu.bands
+    assert np.all(bands["units"][0] <= cu.units + 1e-12)
+    assert np.all(cu.units <= bands["units"][1] + 1e-12)
+    assert np.all(bands["sum"][0] <= cu.sum) and np.all(cu.sum <= bands["sum"][1])
+    # units are in canonical order: transitions ascending
+    assert cu.t[0] < cu.t[1]
+    # the figure draws these curves: the sum is the thick black line
+    (total,) = [l for l in ax.lines if l.get_linewidth() == 1.4]
+    np.testing.assert_allclose(total.get_ydata(), cu.sum)
 
 
 def test_units_posterior_sum_is_the_median_of_f(run):
-    fig = plots.units(run, max_draws=100)
-    info = fig.bayes_uat
+    grid = run.posterior.data.grid(300)
+    cu = unit_decomposition(run.posterior, run.samples, grid, max_draws=100)
     net = run.posterior.net
-    f = np.asarray(net.apply(np.asarray(run.posterior.net_params(info["theta"])), info["grid"]))
-    np.testing.assert_allclose(info["sum"], np.median(f, axis=0), rtol=1e-10, atol=1e-10)
+    f = np.asarray(net.apply(np.asarray(run.posterior.net_params(cu.theta)), grid))
+    np.testing.assert_allclose(cu.sum, np.median(f, axis=0), rtol=1e-10, atol=1e-10)
     # the canonical draws compute the same functions as the raw ones
-    np.testing.assert_allclose(canonicalize(net, info["theta"]), info["theta"], atol=1e-12)
+    np.testing.assert_allclose(canonicalize(net, cu.theta), cu.theta, atol=1e-12)
 
 
 def test_units_of_a_mode_add_up_to_the_network(run, modes):
     assert len(modes) == 2
     fig = plots.units(run, mode=0, modes=modes)
     (ax,) = fig.axes
-    info = fig.bayes_uat
-    grid = info["grid"]
+    assert ax.get_title().startswith("sigmoid, $N = 2$: MAP draw of mode 0 (")
+    assert "68% band of the mode's draws" in legend_texts(fig.legends[0])
+    check_figure(fig)
+    grid = run.posterior.data.grid(300)
+    cu = unit_decomposition(run.posterior, run.samples, grid, mode=0, modes=modes)
+    assert cu.mode == 0 and cu.bands is not None
     net = run.posterior.net
-    theta = np.asarray(run.posterior.net_params(info["theta"][0]))
+    theta = np.asarray(run.posterior.net_params(cu.theta[0]))
     lines = {round(l.get_linewidth(), 2): l for l in ax.lines if l.get_linestyle() == "-"}
     total = lines[1.4].get_ydata()
     np.testing.assert_allclose(total, np.asarray(net.apply(theta, grid)), rtol=1e-12, atol=1e-9)
@@ -119,12 +132,13 @@ def test_units_of_a_mode_add_up_to_the_network(run, modes):
     np.testing.assert_allclose(summed, total, rtol=1e-12, atol=1e-9)
     # the mode's MAP draw is one of its chains' functions
     np.testing.assert_allclose(theta[-1], modes[0].map_canonical[6])
-    assert info["bands"] is not None
 
 
 def test_units_mode_index_without_modeset_and_errors(run):
     fig = plots.units(run, mode=1)  # modes found here, without refinement
-    assert fig.bayes_uat["bands"] is not None
+    assert "MAP draw of mode 1" in fig.axes[0].get_title()
+    cu = unit_decomposition(run.posterior, run.samples, run.posterior.data.grid(50), mode=1)
+    assert cu.bands is not None
     with pytest.raises(ValueError, match="does not exist"):
         plots.units(run, mode=5)
     with pytest.raises(ValueError, match="Mode from find_modes"):
@@ -142,6 +156,8 @@ def test_mode_map_one_colour_per_mode(run, modes):
     assert ax.get_ylabel() == "$t_{2} = -b_{2}/w_{2}$"
     texts = legend_texts(ax.get_legend())
     assert sum(t.startswith("mode ") for t in texts) == len(modes)
+    assert ax.get_title()
+    check_figure(fig)
     with pytest.raises(ValueError, match="two different units"):
         plots.mode_map(run, modes, pair=(1, 1))
 
@@ -153,6 +169,9 @@ def test_trace_shows_canonical_draws(run):
     can = canonicalize(run.posterior.net, run.samples.theta)
     plotted = sorted(np.asarray(l.get_ydata()).mean() for l in fig.axes[1].lines)
     assert np.allclose(plotted, sorted(can[:, :, 0].mean(axis=1)))
+    assert fig.legends[0].get_title().get_text() == "trace of 2 chains (canonical θ)"
+    assert legend_texts(fig.legends[0]) == ["chain 1", "chain 2"]
+    check_figure(fig, axes=False)
     raw = plots.trace(run, canonical=False, params=[0])
     ys = [np.asarray(l.get_ydata()) for l in raw.axes[1].lines]
     assert any(np.ptp(y) > 1.0 for y in ys)  # raw draws jump between symmetric copies
@@ -162,6 +181,8 @@ def test_rank_one_panel_per_parameter(run):
     fig = plots.rank(run, params=["w1", "b1", "c"])
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["$w_{1}$", "$b_{1}$", "$c$"]
+    assert legend_texts(fig.legends[0]) == ["chain 1", "chain 2"]
+    check_figure(fig, axes=False)
     with pytest.raises(ValueError, match="max_params"):
         plots.rank(run, max_params=3)
 
@@ -200,21 +221,32 @@ def sweep_point(units, activation="sigmoid", seed=0, loo=True):
         ),
         slopes=dict(x=[-10, 10], sgd=[0.0, 0.0], median=[0.0, 0.0]),
         loo=dict(elpd=-100.0 / units, se=2.0, p_loo=3.0, k_max=0.3, k_high=0.0) if loo else None,
-        sampler={},
+        sampler={"likelihood": "gaussian"},
         equation="",
     )
 
 
 def test_sweep_panels_labels_and_band(run):
     pts = [sweep_point(n) for n in (1, 2, 4)]
-    fig = plots.sweep(pts)
+    # residuals that shrink with N, as in the blog's sweep
+    pts = [
+        dataclasses.replace(p, sgd_fit=p.y + 1 / p.units, median_fit=p.y - 0.5 / p.units)
+        for p in pts
+    ]
+    fig = study_plots.sweep(pts)
     assert len(fig.axes) == 6
     top = fig.axes[:3]
     assert [ax.get_title() for ax in top] == ["$N = 1$", "$N = 2$", "$N = 4$"]
     assert top[0].get_ylabel() == "$y$" and fig.axes[3].get_ylabel() == r"$|\Delta y|$"
     assert all(ax.get_xlabel() == "$x$" for ax in fig.axes[3:])
-    texts = [t.get_text() for t in top[1].texts]
-    assert r"$\langle|\Delta y|\rangle = 0.5$" in texts
+    # mean |Δy| above each panel: SGD on the left (red), the median on the right
+    assert top[1].get_title(loc="left") == "$0.5$" and top[1].get_title(loc="right") == "$0.25$"
+    assert "mean $|\\Delta y|$" in fig.get_suptitle()
+    assert "Gaussian likelihood" in fig.get_suptitle()
+    # each N's residual panel has its own scale, set by its own residuals
+    tops = [ax.get_ylim()[1] for ax in fig.axes[3:]]
+    assert tops[0] > tops[1] > tops[2]
+    check_figure(fig)
     (legend,) = fig.legends
     assert legend_texts(legend) == [
         "data",
@@ -233,38 +265,56 @@ def test_sweep_panels_labels_and_band(run):
 
 
 def test_sweep_without_residuals_and_bad_input():
-    fig = plots.sweep([sweep_point(1), sweep_point(2)], residuals=False, truth=True)
+    fig = study_plots.sweep([sweep_point(1), sweep_point(2)], residuals=False, truth=True)
     assert len(fig.axes) == 2
     assert "truth" in legend_texts(fig.legends[0])
     with pytest.raises(ValueError, match="no sweep results"):
-        plots.sweep([])
+        study_plots.sweep([])
     with pytest.raises(ValueError, match="SweepPoint"):
-        plots.sweep([object()])
+        study_plots.sweep([object()])
 
 
 def test_activations_grid_rows_and_columns():
     pts = [sweep_point(n, a) for a in ("relu", "tanh", "sigmoid", "softsign") for n in (1, 2)]
-    fig = plots.activations(pts)
+    fig = study_plots.activations(pts)
     assert len(fig.axes) == 8
     rows = [fig.axes[i].get_ylabel() for i in (0, 2, 4, 6)]
     assert rows == ["sigmoid: $y$", "softsign: $y$", "relu: $y$", "tanh: $y$"]
     assert [ax.get_title() for ax in fig.axes[:2]] == ["$N = 1$", "$N = 2$"]
-    fig = plots.activations(pts, units=[2], activations=["tanh"])
+    check_figure(fig)
+    fig = study_plots.activations(pts, units=[2], activations=["tanh"])
     assert len(fig.axes) == 1
     with pytest.raises(ValueError, match="no result for"):
-        plots.activations(pts, units=[3])
+        study_plots.activations(pts, units=[3])
 
 
 def test_loo_panels_and_legend():
     pts = [sweep_point(n, a) for a in ("sigmoid", "relu") for n in (1, 2, 4)]
-    fig = plots.loo(pts)
+    fig = study_plots.loo(pts)
     left, right = fig.axes
-    assert legend_texts(left.get_legend()) == ["sigmoid", "relu"]
+    assert left.get_title() and right.get_title()
+    assert legend_texts(left.get_legend())[:2] == ["sigmoid", "relu"]
     assert left.get_ylabel() == r"$\mathrm{elpd}_{\mathrm{LOO}}$"
     assert right.get_yscale() == "log"
     assert legend_texts(right.get_legend()) == ["train", "held out", "noise variance"]
     with pytest.raises(ValueError, match="no LOO"):
-        plots.loo([sweep_point(1, loo=False)])
+        study_plots.loo([sweep_point(1, loo=False)])
+
+
+def test_loo_marks_points_below_the_axis():
+    pts = [sweep_point(n, "relu") for n in (1, 2, 3, 4, 6, 8)]
+    pts[0] = dataclasses.replace(pts[0], loo={**pts[0].loo, "elpd": -5000.0})
+    fig = study_plots.loo(pts, heldout=False)
+    (ax,) = fig.axes
+    lo = ax.get_ylim()[0]
+    assert -5000.0 < lo  # the far point is off the chart ...
+    marks = [l for l in ax.lines if l.get_marker() == "v"]
+    below = sorted(p.units for p in pts if p.loo["elpd"] < lo)
+    assert below[0] == 1  # ... and marked, as is every other point below the axis
+    assert sorted(float(m.get_xdata()[0]) for m in marks) == below
+    assert all(np.allclose(m.get_ydata(), [lo]) for m in marks)
+    assert "below the axis" in legend_texts(ax.get_legend())
+    assert any(t.get_text() == "-5000" for t in ax.texts)
 
 
 def test_approximation_panels():
@@ -291,14 +341,20 @@ def test_approximation_panels():
         threshold=0.1,
         numbers={},
     )
-    fig = plots.approximation(res)
+    fig = study_plots.approximation(res)
     assert len(fig.axes) == 3
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
     assert legend_texts(fig.legends[0]) == ["ReLU network", "polynomial", "median restart"]
     assert legend_texts(fig.axes[2].get_legend()) == ["truth", "exact"]
+    assert fig.axes[1].get_ylabel() == fig.axes[0].get_ylabel() == "RMSE vs. truth"
+    # the truth is drawn above every fit, so a fit lying on it cannot hide it
+    ex = fig.axes[2]
+    (truth,) = [l for l in ex.lines if l.get_label() == "truth"]
+    assert truth.get_zorder() > max(l.get_zorder() for l in ex.lines if l is not truth)
+    check_figure(fig)
     for f in fams.values():
         f["rmse_out"] = np.full(2, np.nan)
-    assert len(plots.approximation(res).axes) == 2
+    assert len(study_plots.approximation(res).axes) == 2
 
 
 # -- animation --------------------------------------------------------------------------
@@ -316,11 +372,11 @@ def history(units, k=5):
 
 def test_training_animation_has_one_frame_per_snapshot(tmp_path):
     data = make_dataset("abs", n=30, seed=0)
-    path = plots.training_animation(history(3, k=5), data, tmp_path / "one", fps=4, dpi=30)
+    path = study_plots.training_animation(history(3, k=5), data, tmp_path / "one", fps=4, dpi=30)
     assert path.name == "one.gif"
     with Image.open(path) as im:
         assert im.n_frames == 5
-    both = plots.training_animation(
+    both = study_plots.training_animation(
         [history(3, 4), history(5, 4)], data, tmp_path / "two.gif", dpi=30
     )
     with Image.open(both) as im:
@@ -328,13 +384,15 @@ def test_training_animation_has_one_frame_per_snapshot(tmp_path):
         assert im.size[0] > im.size[1]  # two panels side by side
     assert not list(tmp_path.glob(".*"))
     with pytest.raises(ValueError, match="same number of snapshots"):
-        plots.training_animation([history(3, 4), history(5, 5)], data, tmp_path / "x.gif")
+        study_plots.training_animation([history(3, 4), history(5, 5)], data, tmp_path / "x.gif")
 
 
 def test_training_snapshots_panels():
     data = make_dataset("abs", n=30, seed=0)
-    fig = plots.training_snapshots([history(3), history(5)], data, at=(0.0, 0.5, 1.0))
+    fig = study_plots.training_snapshots([history(3), history(5)], data, at=(0.0, 0.5, 1.0))
     assert len(fig.axes) == 2
     assert fig.axes[0].get_title().startswith("$N = 3$")
+    assert "MSE vs. data" in fig.axes[0].get_title()
+    check_figure(fig)
     assert legend_texts(fig.axes[0].get_legend()) == ["step 0", "step 20", "step 40"]
     assert isinstance(fig.legends[0].legend_handles[0], Line2D)

@@ -154,7 +154,11 @@ def test_nuts_reports_its_statistics(linear):
     for key in ("diverging", "num_steps", "tree_depth", "accept_prob", "step_size"):
         assert s.stats[key].shape == (2, 50)
     assert s.info["divergences"] == int(s.stats["diverging"].sum())
-    assert np.all(s.stats["tree_depth"] >= 0)
+    # a doubling tree of depth d takes 2^d - 1 leapfrog steps when it runs to the end and
+    # fewer when a U-turn stops it early: 2^d <= steps + 1 < 2^(d+1), 1 <= d <= 10
+    depth, steps = s.stats["tree_depth"], s.stats["num_steps"]
+    assert np.all((2**depth <= steps + 1) & (steps + 1 < 2 ** (depth + 1)))
+    assert depth.min() >= 1 and depth.max() <= 10
 
 
 def test_sgd_init_starts_chains_at_restarts():

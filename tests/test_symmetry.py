@@ -20,7 +20,7 @@ from bayes_uat.symmetry import (
     unit_table,
 )
 
-ACTS = ["sigmoid", "tanh", "softsign", "sin", "relu", "softplus"]
+ACTS = ["sigmoid", "tanh", "softsign", "sin", "relu", "softplus", "hat"]
 SEEDS = st.integers(0, 2**32 - 1)
 X1 = np.linspace(-4.0, 4.0, 41)
 X2 = np.stack(np.meshgrid(np.linspace(-3, 3, 7), np.linspace(-3, 3, 7)), -1).reshape(-1, 2)
@@ -41,7 +41,8 @@ def random_g(net, rng):
     perms, signs, scales = [], [], []
     for n in net.units:
         perms.append(rng.permutation(n))
-        signs.append(rng.choice([-1.0, 1.0], n) if sym in ("odd", "complement") else None)
+        flips = sym in ("odd", "complement", "even")
+        signs.append(rng.choice([-1.0, 1.0], n) if flips else None)
         scales.append(np.exp(rng.uniform(-2, 2, n)) if sym == "homogeneous" else None)
     if len(net.units) == 1:
         return dict(perm=perms[0], signs=signs[0], scales=scales[0])
@@ -76,7 +77,7 @@ def test_group_element_keeps_function(act, n, seed):
 
 
 @settings(max_examples=12, deadline=None)
-@given(act=st.sampled_from(["sigmoid", "tanh", "relu", "softplus"]), seed=SEEDS)
+@given(act=st.sampled_from(["sigmoid", "tanh", "relu", "softplus", "hat"]), seed=SEEDS)
 def test_group_element_keeps_function_deep_and_wide(act, seed):
     rng = np.random.default_rng(seed)
     for net in (MLP(3, act, in_dim=2), MLP((3, 2), act), MLP((2, 3), act, in_dim=2)):
@@ -121,6 +122,7 @@ def test_transform_rejects_bad_elements():
 def test_group_size():
     assert group_size(MLP(3, "tanh")) == group_size(MLP(3, "sigmoid")) == 48
     assert group_size(MLP(3, "relu")) == group_size(MLP(3, "softplus")) == 6
+    assert group_size(MLP(3, "hat")) == 48 and group_size(MLP((2, 3), "hat")) == 2 * 4 * 6 * 8
     assert group_size(MLP((2, 3), "tanh")) == 2 * 4 * 6 * 8
     assert group_size(MLP((), "tanh")) == 1
 
@@ -224,12 +226,16 @@ def test_unit_table_batched():
 
 
 # -- alignment ---------------------------------------------------------------------------------
-def _separation(blocks, flips):
-    """Smallest distance between two units (or a unit and a flipped other/its own flip)."""
+def _separation(blocks, flips, keep_last=False):
+    """Smallest distance between two units (or a unit and a flipped other/its own flip);
+    ``keep_last``: the flip leaves the last entry (an even unit's output weight) unchanged."""
     d = np.linalg.norm(blocks[:, None] - blocks[None], axis=-1)
     d[np.diag_indices(len(blocks))] = np.inf
     if flips:
-        d = np.minimum(d, np.linalg.norm(blocks[:, None] + blocks[None], axis=-1))
+        neg = -np.ones(blocks.shape[-1])
+        if keep_last:
+            neg[-1] = 1.0
+        d = np.minimum(d, np.linalg.norm(neg * blocks[:, None] - blocks[None], axis=-1))
     return d.min()
 
 
@@ -253,8 +259,8 @@ def separated_reference(net, rng, min_sep=1.0):
                 blocks = blocks / norm[:, None]
                 if l == L - 1:
                     blocks[:, -1] *= norm**2
-            flips = sym == "odd" or (sym == "complement" and L == 1)
-            if _separation(blocks, flips) < min_sep:
+            flips = sym in ("odd", "even") or (sym == "complement" and L == 1)
+            if _separation(blocks, flips, sym == "even" and l == L - 1) < min_sep:
                 ok = False
                 break
         if ok:
@@ -293,6 +299,13 @@ def test_align_recovers_planted_permutations_deep_tanh(units, seed):
     check_alignment(MLP(units, "tanh"), np.random.default_rng(seed))
 
 
+@settings(max_examples=10, deadline=None)
+@given(units=st.sampled_from([(2, 2), (3, 2)]), seed=SEEDS)
+def test_align_recovers_planted_flips_deep_hat(units, seed):
+    # even units: (w, b) → (−w, −b) at every layer leaves the next layer's weights alone
+    check_alignment(MLP(units, "hat"), np.random.default_rng(seed))
+
+
 @settings(max_examples=5, deadline=None)
 @given(seed=SEEDS)
 def test_align_hungarian_path(seed):
@@ -326,3 +339,26 @@ def test_align_batched_extra_column_and_nan_rows():
     assert_close_theta(out[1, :5, :-1], noisy[1, :5])
     with pytest.raises(ValueError, match="reference"):
         align(net, theta, ref[:5])
+
+
+def test_even_flip_keeps_output_weight_and_canonical_form():
+    net = MLP(2, "hat")
+    theta = np.array([-2.0, 1.0, 3.0, 0.5, 0.25, -1.0, 0.7])
+    out = transform(net, theta, [0, 1], signs=[-1, 1])
+    np.testing.assert_array_equal(out, [2.0, -1.0, 3.0, 0.5, 0.25, -1.0, 0.7])
+    # canonical: w > 0, a unchanged, sorted by t = −b/w (−0.5 and 0.5)
+    np.testing.assert_array_equal(canonicalize(net, theta), [0.5, 0.25, -1.0, 2.0, -1.0, 3.0, 0.7])
+
+
+def test_whole_even_orbit_has_one_canonical_form():
+    net, rng = MLP(3, "hat"), np.random.default_rng(1)
+    theta = random_theta(net, rng)
+    ref = canonicalize(net, theta)
+    seen = set()
+    for perm in itertools.permutations(range(3)):
+        for bits in range(8):
+            signs = [-1.0 if bits >> k & 1 else 1.0 for k in range(3)]
+            g_theta = transform(net, theta, list(perm), signs=signs)
+            seen.add(tuple(g_theta.round(12)))
+            assert_close_theta(canonicalize(net, g_theta), ref)
+    assert len(seen) == group_size(net)

@@ -1,7 +1,12 @@
-"""Figures from run records: corner plots and fits with posterior bands.
+"""Figures of one run: corner plots, fits with posterior bands, unit decompositions, and
+chain diagnostics (trace, rank, the map of modes).
 
-Plots read a :class:`bayes_uat.records.Run` and never sample or optimise.  This module is
-the only part of bayes_uat that imports matplotlib, so it is imported explicitly:
+Plots read a :class:`bayes_uat.records.Run` (or numbers computed from one, such as
+:class:`bayes_uat.predictive.Bands`) and only draw: the numbers come from the numerical
+layer (:mod:`bayes_uat.predictive`, :mod:`bayes_uat.modes`).  Matplotlib is imported here
+and in :mod:`bayes_uat.studies.plots` only, so this module is imported explicitly.  The
+studies' figures (sweeps, LOO, approximation, training animation) live beside the studies,
+in :mod:`bayes_uat.studies.plots`:
 
 >>> from bayes_uat import plots  # doctest: +SKIP
 >>> run = bayes_uat.records.load_run("runs/x2")  # doctest: +SKIP
@@ -17,20 +22,45 @@ from pathlib import Path
 from ..records import atomic_path
 from ._classify import decision_boundary, laplace_corner, regression2d, reliability
 from ._corner import corner
+from ._diag import mode_map, rank, trace
 from ._fit import fit
 from ._style import style
+from ._units import units
 
 __all__ = [
     "corner",
     "decision_boundary",
     "fit",
     "laplace_corner",
+    "mode_map",
+    "rank",
     "regression2d",
     "reliability",
     "run_figures",
     "save",
     "style",
+    "trace",
+    "units",
 ]
+
+# Study figures that lived here before they moved beside the studies.
+_MOVED = {
+    "activations",
+    "approximation",
+    "loo",
+    "sweep",
+    "training_animation",
+    "training_snapshots",
+}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        raise AttributeError(
+            f"bayes_uat.plots.{name} moved to bayes_uat.studies.plots.{name}: "
+            f"use `from bayes_uat.studies import plots as study_plots; study_plots.{name}(...)`"
+        )
+    raise AttributeError(f"module 'bayes_uat.plots' has no attribute {name!r}")
 
 
 def save(fig, path: str | Path, *, formats=("png", "pdf"), dpi: int = 200) -> list[Path]:
@@ -106,31 +136,11 @@ def run_figures(run, out_dir: str | Path, *, max_params: int = 16, dpi: int = 20
         max_params=max_params,
         sgd_theta=sgd_theta,
         map_theta=canonical(ref),
+        canonical=True,
     )
     paths = save(fig, out_dir / "corner", dpi=dpi)
-    paths += save(
-        corner(run, params=params, max_params=max_params), out_dir / "corner_raw", dpi=dpi
-    )
+    raw = corner(run, params=params, max_params=max_params, canonical=False)
+    paths += save(raw, out_dir / "corner_raw", dpi=dpi)
     if run.posterior.data.in_dim == 1:
         paths += save(fit(run), out_dir / "fit", dpi=dpi)
     return paths
-
-
-# Figures of the studies (bayes_uat.studies) and chain diagnostics.
-from ._anim import training_animation, training_snapshots  # noqa: E402
-from ._diag import mode_map, rank, trace  # noqa: E402
-from ._sweep import activations, approximation, loo, sweep  # noqa: E402
-from ._units import units  # noqa: E402
-
-__all__ += [
-    "activations",
-    "approximation",
-    "loo",
-    "mode_map",
-    "rank",
-    "sweep",
-    "trace",
-    "training_animation",
-    "training_snapshots",
-    "units",
-]

@@ -10,6 +10,18 @@ from matplotlib.lines import Line2D
 
 from . import _style
 
+# Where a marker lies beyond an axis range by more than this many ranges, the axis is not
+# widened for it: the marker is drawn as an arrow at the edge instead (a far SGD log σ would
+# otherwise squash the whole column into a spike).
+_WIDEN_MAX = 0.5
+_GLOSSARY = (
+    r"$f(x) = c + \sum_i a_i\,\phi(w_i x + b_i)$"
+    "\n"
+    r"$w_i$: slope, $b_i$: offset of unit $i$"
+    "\n"
+    r"$a_i$: its output weight, $c$: constant"
+)
+
 # Layout in inches: corner.py's own (2 in per panel) is too large for a page.
 _MARGIN_LB = 0.75  # left and bottom: rotated tick labels plus the axis label
 _MARGIN_TR = 0.12
@@ -56,85 +68,32 @@ def _point(value, dim: int, what: str, fix: str) -> np.ndarray:
     return v
 
 
-def _ranges(x: np.ndarray, marks: list[np.ndarray], q: float) -> list[tuple[float, float]]:
-    """Per column: the central ``q`` interval of the draws, widened to hold every marker
-    (with a 5 % margin so markers sit inside the frame); ±0.5 where the draws are constant."""
+def _ranges(
+    x: np.ndarray, marks: list[np.ndarray], q: float
+) -> tuple[list[tuple[float, float]], bool]:
+    """Per column: the central ``q`` interval of the draws with a 5 % margin, widened to
+    hold every marker within ``_WIDEN_MAX`` ranges of it; ±0.5 where the draws are
+    constant.  Also says whether any marker was left outside (it is drawn as an arrow)."""
     lo_q, hi_q = (1 - q) / 2, (1 + q) / 2
-    out = []
+    out, clipped = [], False
     for j in range(x.shape[1]):
         col = x[:, j]
         lo, hi = np.quantile(col, [lo_q, hi_q]) if q < 1 else (col.min(), col.max())
-        pts = [m[j] for m in marks if np.isfinite(m[j])]
-        lo, hi = min([lo, *pts]), max([hi, *pts])
         if np.std(col) == 0 or hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
-        else:
-            pad = 0.05 * (hi - lo)
-            lo, hi = lo - pad, hi + pad
-        out.append((float(lo), float(hi)))
-    return out
+        span = hi - lo
+        for p in (m[j] for m in marks if np.isfinite(m[j])):
+            if lo - _WIDEN_MAX * span <= p <= hi + _WIDEN_MAX * span:
+                lo, hi = min(lo, p), max(hi, p)
+            else:
+                clipped = True
+        pad = 0.05 * (hi - lo)
+        out.append((float(lo - pad), float(hi + pad)))
+    return out, clipped
 
 
-def corner(
-    run,
-    *,
-    theta=None,
-    params=None,
-    names=None,
-    labels=None,
-    sgd: bool = True,
-    map: bool = True,
-    sgd_theta=None,
-    map_theta=None,
-    truths=None,
-    max_params: int = 16,
-    bins: int = 30,
-    fig: Figure | None = None,
-    color: str = _style.POSTERIOR,
-    sgd_color: str = _style.SGD,
-    map_color: str = _style.MAP,
-    truth_color: str = _style.TRUTH,
-    range_quantile: float = 0.999,
-    smooth: float | None = 1.0,
-) -> Figure:
-    """Corner plot (``corner.corner``) of a run's posterior draws.
-
-    The SGD solution (``run.sgd.best``) is marked with dashed lines and a square, the
-    maximum-probability draw (``run.samples.map_theta``) with solid lines and a dot.  Each
-    axis spans the central ``range_quantile`` interval of the draws, widened so that both
-    markers are always visible.
-
-    Args:
-        run: a :class:`bayes_uat.records.Run`.
-        theta: draws to plot instead of ``run.samples``, shape (chains, draws, dim) or
-            (k, dim) — e.g. symmetry-canonicalised draws.  When its leading shape matches
-            the run's (chains, draws), the MAP marker is the same draw taken from ``theta``.
-        params: parameters to plot, as indices or names (e.g. ``["w1", "a1"]``).
-        names: parameter names of ``theta``'s columns (default ``run.samples.names``).
-        labels: axis labels (default the posterior's LaTeX labels).
-        sgd, map: mark the SGD solution / the MAP draw.
-        sgd_theta, map_theta: marker positions overriding the run's (e.g. aligned to the
-            same symmetry copy as ``theta``), shape (dim,).
-        truths: optional reference values, one per parameter or one per plotted
-            parameter (``None`` entries are skipped).
-        max_params: refuse to draw more panels than this many parameters per side.
-        bins: histogram bins per axis.
-        fig: an empty figure (or one with the right number of axes) to draw into.
-        color, sgd_color, map_color, truth_color: colours of draws and markers.
-        range_quantile: central probability mass of the draws each axis shows.
-        smooth: width (in bins) of the Gaussian smoothing of the 2-D histograms behind
-            the contours; None for raw histograms.
-
-    Returns:
-        The figure; its legend reads "SGD (Adam)" and "MAP sample".
-
-    Example:
-        >>> from bayes_uat import plots  # doctest: +SKIP
-        >>> fig = plots.corner(run, params=["w1", "b1", "a1", "c"])  # doctest: +SKIP
-        >>> plots.save(fig, "figures/corner")  # doctest: +SKIP
-    """
-    import corner as _corner
-
+def _draws(run, theta, names, labels):
+    """(draws (k, dim), their (chains, draws) shape or None, names, labels), checked."""
     samples = run.samples
     x = samples.theta if theta is None else np.asarray(theta, dtype=float)
     if x.ndim == 3:
@@ -157,10 +116,10 @@ def corner(
     labels = tuple(labels)
     if len(labels) != dim:
         raise ValueError(f"{len(labels)} labels for {dim} parameters")
-    if not 0 < range_quantile <= 1:
-        raise ValueError(f"range_quantile must be in (0, 1], got {range_quantile!r}")
+    return x, shape3, names, labels
 
-    idx = _select(params, names, dim)
+
+def _check_size(idx, params, names, dim, max_params) -> None:
     if len(idx) > max_params:
         what = (
             f"the posterior has {dim} parameters"
@@ -173,30 +132,30 @@ def corner(
             "plot a subset, or raise max_params"
         )
 
-    finite = np.all(np.isfinite(x), axis=1)
-    if not finite.all():
-        x = x[finite]
-    if x.shape[0] < max(2, len(idx)):
-        raise ValueError(
-            f"need at least {max(2, len(idx))} finite draws for this corner plot, got {x.shape[0]}"
-        )
 
-    marks: list[tuple[str, np.ndarray, dict]] = []
-    if sgd and (sgd_theta is not None or run.sgd is not None):
+def _marks(run, theta, shape3, dim, idx, opts) -> list[tuple[str, np.ndarray, dict]]:
+    """(legend label, position (dim,), style) of the SGD, MAP and truth markers."""
+    samples = run.samples
+    suffix = ", canonicalised" if opts["canonical"] else ""
+    marks = []
+    if opts["sgd"] and (opts["sgd_theta"] is not None or run.sgd is not None):
         fix = "pass sgd_theta=... in the same parameterisation, or sgd=False"
-        s = _point(run.sgd.best if sgd_theta is None else sgd_theta, dim, "the SGD θ", fix)
-        marks.append((_style.sgd_label(run), s, dict(color=sgd_color, ls="--", marker="s", ms=4.0)))
-    if map:
-        if map_theta is not None:
-            m = map_theta
+        s = run.sgd.best if opts["sgd_theta"] is None else opts["sgd_theta"]
+        s = _point(s, dim, "the SGD θ", fix)
+        kw = dict(color=opts["sgd_color"], ls="--", marker="s", ms=4.0)
+        marks.append((_style.sgd_label(run) + suffix, s, kw))
+    if opts["map"]:
+        if opts["map_theta"] is not None:
+            m = opts["map_theta"]
         elif theta is not None and shape3 == samples.log_prob.shape:
             m = np.asarray(theta, dtype=float)[samples.map_index]
         else:
             m = samples.map_theta
         m = _point(m, dim, "the MAP θ", "pass map_theta=... or map=False")
-        marks.append(("MAP sample", m, dict(color=map_color, ls="-", marker="o", ms=4.0)))
-    if truths is not None:
-        t = np.array([np.nan if v is None else v for v in truths], dtype=float)
+        kw = dict(color=opts["map_color"], ls="-", marker="o", ms=4.0)
+        marks.append(("MAP sample" + suffix, m, kw))
+    if opts["truths"] is not None:
+        t = np.array([np.nan if v is None else v for v in opts["truths"]], dtype=float)
         if t.shape == (len(idx),) and len(idx) != dim:  # given for the plotted ones only
             t_all = np.full(dim, np.nan)
             t_all[idx] = t
@@ -204,19 +163,243 @@ def corner(
         t = _point(
             t, dim, "truths", "give one value (or None) per parameter, or per plotted parameter"
         )
-        marks.append(("truth", t, dict(color=truth_color, ls=":", marker="D", ms=3.5)))
+        marks.append(("truth", t, dict(color=opts["truth_color"], ls=":", marker="D", ms=3.5)))
+    return marks
 
+
+def _new_figure(k: int) -> Figure:
+    import matplotlib.pyplot as plt
+
+    panel = _panel_size(k)
+    side = _MARGIN_LB + _MARGIN_TR + panel * (k + (k - 1) * _GAP)
+    extra = 0.55 if k == 1 else 0.0  # a single panel has no empty triangle for the title
+    return plt.figure(figsize=(max(side, 3.2 if k == 1 else side), side + extra))
+
+
+def _arrow(ax, x, y, rng_x, rng_y, kw) -> None:
+    """A marker at (x, y) (y None: a 1-D panel), or an arrow at the edge it lies beyond."""
+    (x0, x1), (y0, y1) = rng_x, (rng_y or (None, None))
+    marker, px, py = kw["marker"], x, y
+    if x < x0 or x > x1:
+        marker, px = ("<" if x < x0 else ">"), (x0 if x < x0 else x1)
+    if y is not None and (y < y0 or y > y1):
+        marker, py = ("v" if y < y0 else "^"), (y0 if y < y0 else y1)
+    if y is None:
+        if marker == kw["marker"]:
+            return  # inside: the vertical line marks it
+        ax.plot(
+            [px],
+            [0.92],
+            transform=ax.get_xaxis_transform(),
+            marker=marker,
+            ms=6,
+            color=kw["color"],
+            mec="white",
+            mew=0.4,
+            ls="none",
+            zorder=6,
+            clip_on=False,
+        )
+        return
+    ax.plot(
+        [px],
+        [py],
+        marker=marker,
+        ms=kw["ms"] + (2 if marker != kw["marker"] else 0),
+        color=kw["color"],
+        mec="white",
+        mew=0.4,
+        ls="none",
+        zorder=6,
+        clip_on=False,
+    )
+
+
+def _overplot(fig: Figure, k: int, sel, rng) -> None:
+    """Marker lines and points, drawn by hand so that markers beyond a range become arrows."""
+    axes = np.array(fig.axes).reshape(k, k)
+    for _, v, kw in sel:
+        line_kw = dict(color=kw["color"], ls=kw["ls"], lw=0.9, zorder=4)
+        for i in range(k):
+            if not np.isfinite(v[i]):
+                continue
+            inside = rng[i][0] <= v[i] <= rng[i][1]
+            for j in range(k):
+                if j == i and inside:
+                    axes[i, i].axvline(v[i], **line_kw)
+                elif j == i:
+                    _arrow(axes[i, i], v[i], None, rng[i], None, kw)
+                elif j < i and inside:
+                    axes[i, j].axhline(v[i], **line_kw)
+                elif j > i and inside:
+                    axes[j, i].axvline(v[i], **line_kw)
+            for j in range(i):
+                if np.isfinite(v[j]):
+                    _arrow(axes[i, j], v[j], v[i], rng[j], rng[i], kw)
+
+
+def _annotate(fig: Figure, k: int, sel, title: str, glossary: bool) -> None:
+    """Title and legend in the empty upper-right triangle, the parameter glossary at the
+    foot of that triangle (above the panel when there is only one)."""
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=kw["color"],
+            ls=kw["ls"],
+            lw=0.9,
+            marker=kw["marker"],
+            ms=kw["ms"],
+            label=lab,
+        )
+        for lab, _, kw in sel
+    ]
+    if k == 1:
+        w, h = fig.get_size_inches()
+        fig.subplots_adjust(top=1 - (0.75 + 0.17 * len(handles)) / h)
+        fig.suptitle(title, fontsize=7, y=1 - 0.04 / h, va="top", linespacing=1.2)
+        if handles:
+            fig.legend(
+                handles=handles, loc="upper center", fontsize=7, bbox_to_anchor=(0.5, 1 - 0.7 / h)
+            )
+        return
+    axes = np.array(fig.axes).reshape(k, k)
+    fs = 9 if k >= 4 else 7
+    leg = fig.legend(
+        handles=handles,
+        title=title,
+        loc="upper right",
+        bbox_to_anchor=(1, 1),
+        bbox_transform=axes[0, -1].transAxes,
+        fontsize=fs,
+        title_fontsize=fs,
+        borderaxespad=0.0,
+        alignment="right",
+    )
+    leg.get_title().set_linespacing(1.3)
+    if glossary and k >= 4:
+        axes[k - 3, -1].text(
+            1,
+            0.05,
+            _GLOSSARY,
+            transform=axes[k - 3, -1].transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=fs - 1,
+            linespacing=1.5,
+            color="0.15",
+        )
+
+
+def _title(run, canonical: bool | None, q: float, clipped: bool, n: int, density: bool) -> str:
+    form = {True: "canonical θ (units flipped and sorted)", False: "θ as sampled (raw)", None: "θ"}[
+        canonical
+    ]
+    lo, hi = 100 * (1 - q) / 2, 100 * (1 + q) / 2
+    rng = f"axes: {lo:g}–{hi:g} % of the draws" if q < 1 else "axes: all draws"
+    if clipped:
+        rng += "; arrows: markers beyond"
+    what = "density and contours" if density else "points and contours"
+    return f"{_style.sampler_label(run)}\n{form}\n{rng}\n{what} of {n:,} draws"
+
+
+def corner(
+    run,
+    *,
+    theta=None,
+    params=None,
+    names=None,
+    labels=None,
+    sgd: bool = True,
+    map: bool = True,
+    sgd_theta=None,
+    map_theta=None,
+    truths=None,
+    canonical: bool | None = None,
+    max_params: int = 16,
+    bins: int = 30,
+    fig: Figure | None = None,
+    color: str = _style.POSTERIOR,
+    sgd_color: str = _style.SGD,
+    map_color: str = _style.MAP,
+    truth_color: str = _style.TRUTH,
+    range_quantile: float = 0.99,
+    smooth: float | None = 1.0,
+    max_points: int = 2000,
+    glossary: bool = True,
+) -> Figure:
+    """Corner plot (``corner.corner``) of a run's posterior draws.
+
+    The SGD solution (``run.sgd.best``) is marked with dashed lines and a square, the
+    maximum-probability draw (``run.samples.map_theta``) with solid lines and a dot.  Each
+    axis spans the central ``range_quantile`` of the draws (0.5–99.5 % by default), widened
+    to hold a marker that lies near it; a marker far beyond is drawn as an arrow at the
+    edge.  Runs with more than ``max_points`` draws show the 2-D density and contours only
+    (no scatter of every draw).  The title names the sampler, the parameterisation
+    (``canonical``) and the range; a glossary of w, b, a, c fills the empty triangle.
+
+    Args:
+        run: a :class:`bayes_uat.records.Run`.
+        theta: draws to plot instead of ``run.samples``, shape (chains, draws, dim) or
+            (k, dim) — e.g. symmetry-canonicalised draws.  When its leading shape matches
+            the run's (chains, draws), the MAP marker is the same draw taken from ``theta``.
+        params: parameters to plot, as indices or names (e.g. ``["w1", "a1"]``).
+        names: parameter names of ``theta``'s columns (default ``run.samples.names``).
+        labels: axis labels (default the posterior's LaTeX labels).
+        sgd, map: mark the SGD solution / the MAP draw.
+        sgd_theta, map_theta: marker positions overriding the run's (e.g. aligned to the
+            same symmetry copy as ``theta``), shape (dim,).
+        truths: optional reference values, one per parameter or one per plotted
+            parameter (``None`` entries are skipped).
+        canonical: whether the draws and markers are in canonical form (said in the title
+            and legend: "canonicalised"); None says neither.
+        max_params: refuse to draw more panels than this many parameters per side.
+        bins: histogram bins per axis.
+        fig: an empty figure (or one with the right number of axes) to draw into.
+        color, sgd_color, map_color, truth_color: colours of draws and markers.
+        range_quantile: central probability mass of the draws each axis shows.
+        smooth: width (in bins) of the Gaussian smoothing of the 2-D histograms behind
+            the contours; None for raw histograms.
+        max_points: above this many draws, no scatter of points.
+        glossary: write what w, b, a and c are (plots of three or more parameters).
+
+    Example:
+        >>> from bayes_uat import plots  # doctest: +SKIP
+        >>> fig = plots.corner(run, params=["w1", "b1", "a1", "c"])  # doctest: +SKIP
+        >>> plots.save(fig, "figures/corner")  # doctest: +SKIP
+    """
+    x, shape3, names, labels = _draws(run, theta, names, labels)
+    if not 0 < range_quantile <= 1:
+        raise ValueError(f"range_quantile must be in (0, 1], got {range_quantile!r}")
+    dim = x.shape[1]
+    idx = _select(params, names, dim)
+    _check_size(idx, params, names, dim, max_params)
+    x = x[np.all(np.isfinite(x), axis=1)]
+    if x.shape[0] < max(2, len(idx)):
+        raise ValueError(
+            f"need at least {max(2, len(idx))} finite draws for this corner plot, got {x.shape[0]}"
+        )
+    opts = dict(
+        sgd=sgd,
+        map=map,
+        sgd_theta=sgd_theta,
+        map_theta=map_theta,
+        truths=truths,
+        canonical=canonical,
+        sgd_color=sgd_color,
+        map_color=map_color,
+        truth_color=truth_color,
+    )
+    marks = _marks(run, theta, shape3, dim, idx, opts)
     xs = x[:, idx]
     sel = [(lab, v[idx], kw) for lab, v, kw in marks]
-    rng = _ranges(xs, [v for _, v, _ in sel], range_quantile)
+    rng, clipped = _ranges(xs, [v for _, v, _ in sel], range_quantile)
     k = len(idx)
+    density = xs.shape[0] > max_points
     with _style.style():
-        if fig is None:
-            import matplotlib.pyplot as plt
+        import corner as _corner
 
-            panel = _panel_size(k)
-            side = _MARGIN_LB + _MARGIN_TR + panel * (k + (k - 1) * _GAP)
-            fig = plt.figure(figsize=(side, side))
+        fig = _new_figure(k) if fig is None else fig
         _corner.corner(
             xs,
             bins=bins,
@@ -227,45 +410,18 @@ def corner(
             fig=fig,
             max_n_ticks=3,
             use_math_text=True,
-            plot_datapoints=True,
+            plot_datapoints=not density,
+            plot_density=True,
+            data_kwargs=dict(alpha=0.3, ms=1.5),
             label_kwargs=dict(fontsize=10),
             hist_kwargs=dict(lw=0.9),
             pcolor_kwargs=dict(rasterized=True, antialiased=False, lw=0),
         )
         _layout(fig, k)
-        for _, v, kw in sel:
-            line_kw = dict(color=kw["color"], ls=kw["ls"], lw=0.9)
-            if k == 1:  # corner.overplot_* index a K×K grid, which one panel is not
-                if np.isfinite(v[0]):
-                    fig.axes[0].axvline(v[0], **line_kw)
-                continue
-            _corner.overplot_lines(fig, [val if np.isfinite(val) else None for val in v], **line_kw)
-            _corner.overplot_points(
-                fig,
-                v[None, :],
-                color=kw["color"],
-                marker=kw["marker"],
-                ms=kw["ms"],
-                mec="white",
-                mew=0.4,
-                zorder=5,
-            )
+        _overplot(fig, k, sel, rng)
         _rasterize(fig)
-        if sel:
-            handles = [
-                Line2D(
-                    [],
-                    [],
-                    color=kw["color"],
-                    ls=kw["ls"],
-                    lw=0.9,
-                    marker=kw["marker"],
-                    ms=kw["ms"],
-                    label=lab,
-                )
-                for lab, _, kw in sel
-            ]
-            _legend(fig, handles, k)
+        title = _title(run, canonical, range_quantile, clipped, xs.shape[0], density)
+        _annotate(fig, k, sel, title, glossary)
     return fig
 
 
@@ -296,26 +452,3 @@ def _rasterize(fig: Figure) -> None:
         for coll in ax.collections:
             if getattr(coll, "filled", True):
                 coll.set_rasterized(True)
-
-
-def _legend(fig: Figure, handles: list[Line2D], k: int) -> None:
-    if k >= 2:
-        # the empty upper-right triangle of the grid
-        ax = np.array(fig.axes).reshape(k, k)[0, -1]
-        fig.legend(
-            handles=handles,
-            loc="upper right",
-            bbox_to_anchor=(1, 1),
-            bbox_transform=ax.transAxes,
-            fontsize=9,
-            borderaxespad=0.0,
-        )
-    else:  # one panel: no empty triangle, so the legend goes above it
-        w, h = fig.get_size_inches()
-        fig.subplots_adjust(top=1 - (_MARGIN_TR + 0.2 * len(handles)) / h)
-        fig.legend(
-            handles=handles,
-            loc="upper center",
-            fontsize=8,
-            bbox_to_anchor=(0.5 * (1 + _MARGIN_LB / w - _MARGIN_TR / w), 1.0),
-        )

@@ -105,8 +105,29 @@ def trace(
         axes[-1, 0].set_xlabel("value")
         axes[-1, 1].set_xlabel("draw")
         form = "canonical" if canonical else "raw"
-        fig.suptitle(f"trace of {run.samples.chains} chains ({form} θ)", fontsize=9)
+        colors = [line.get_color() for line in axes[0, 1].get_lines()][: run.samples.chains]
+        _chain_legend(fig, colors, f"trace of {run.samples.chains} chains ({form} θ)")
     return fig
+
+
+def _chain_legend(fig: Figure, colors: list, title: str) -> None:
+    """The figure's title, with one legend entry per chain colour under it, above the
+    panels (at most 8 entries, then a count)."""
+    handles = [
+        Line2D([], [], color=c, lw=1.2, label=f"chain {i + 1}") for i, c in enumerate(colors[:8])
+    ]
+    if len(colors) > 8:
+        handles.append(Line2D([], [], ls="none", label=f"… {len(colors)} chains"))
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncols=len(handles),
+        fontsize=7,
+        title=title,
+        title_fontsize=9,
+        handlelength=1.5,
+        columnspacing=1.0,
+    )
 
 
 def rank(
@@ -151,7 +172,8 @@ def rank(
         for ax in flat[k:]:
             ax.set_visible(False)
         form = "canonical" if canonical else "raw"
-        fig.suptitle(f"rank plots of {run.samples.chains} chains ({form} θ)", fontsize=9)
+        colors = [f"C{i % 10}" for i in range(run.samples.chains)]
+        _chain_legend(fig, colors, f"rank plots of {run.samples.chains} chains ({form} θ)")
     return fig
 
 
@@ -244,5 +266,5 @@ def mode_map(run, modes, *, pair: tuple[int, int] = (1, 2), ax=None) -> Figure:
         ax.set_xlabel(rf"$t_{{{i}}} = -b_{{{i}}}/w_{{{i}}}$")
         ax.set_ylabel(rf"$t_{{{j}}} = -b_{{{j}}}/w_{{{j}}}$")
         ax.legend(handles=handles, loc="best", fontsize=7)
-    fig.bayes_uat = {"t": np.stack([ti, tj]), "labels": lab}
+        ax.set_title(f"modes of {len(lab)} canonical draws", fontsize=9)
     return fig

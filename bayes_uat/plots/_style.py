@@ -26,13 +26,23 @@ COLUMN = 3.4
 PAGE = 7.0
 
 # Colours shared by all figures, so that SGD and the MAP draw look the same everywhere.
+# Data are magenta dots, never black: the posterior median is the black line.
 POSTERIOR = "k"
 BAND_68 = "0.62"
 BAND_95 = "0.85"
 SGD = "tab:red"
 MAP = "tab:blue"
-TRUTH = "0.35"
-DATA = "k"
+TRUTH = "tab:brown"
+DATA = "#c51b7d"  # magenta: apart from the black median, SGD red, MAP blue
+
+SAMPLER_NAMES = {
+    "nuts": "NUTS",
+    "ensemble": "ensemble (stretch move)",
+    "emcee": "emcee",
+    "aies": "AIES",
+    "smc": "tempered SMC",
+}
+LIKELIHOOD_NAMES = {"mse": "blog likelihood, $\\sigma^2 = n/2$", "gaussian": "Gaussian likelihood"}
 
 RC = {
     "font.family": ["STIXGeneral", "DejaVu Serif"],
@@ -72,3 +82,29 @@ def sgd_label(run) -> str:
     """Legend label of the SGD solution: ``"SGD (Adam)"`` unless plain SGD was used."""
     settings = getattr(run.sgd, "settings", None) or {}
     return "SGD" if settings.get("optimizer") == "sgd" else "SGD (Adam)"
+
+
+def num(v: float) -> str:
+    """Two significant digits, as mathtext (``1.2\\times10^{-5}`` for tiny values)."""
+    s = f"{v:.2g}"
+    if "e" in s:
+        m, e = s.split("e")
+        return rf"{m}\times10^{{{int(e)}}}"
+    return s
+
+
+def sampler_label(run) -> str:
+    """The sampler and the size of the run, e.g. ``"NUTS, 4 chains × 1000 draws"``."""
+    s = run.samples
+    kind = getattr(s, "sampler", None) or s.method
+    name = SAMPLER_NAMES.get(kind, kind)
+    chains = "walkers" if kind in ("ensemble", "emcee", "aies") else "chains"
+    return f"{name}, {s.chains} {chains} × {s.draws} draws"
+
+
+def likelihood_label(posterior) -> str:
+    """The likelihood in words (the blog's σ² = n/2, or a Gaussian with σ fixed or inferred)."""
+    if posterior.likelihood == "gaussian":
+        how = "inferred" if posterior.infers_sigma else f"= {posterior.noise_std:g}"
+        return f"Gaussian likelihood, $\\sigma$ {how}"
+    return LIKELIHOOD_NAMES.get(posterior.likelihood, posterior.likelihood)

@@ -71,7 +71,10 @@ def sample(
             "parallel"; see :func:`~bayes_uat.samplers.nuts.choose_chain_method`);
             ensemble: ``moves`` ("stretch", "de" or a mapping of weights such as
             ``{"stretch": 0.8, "de": 0.2}``) and ``stretch_a`` (2); AIES: ``moves``
-            ("stretch" or "de"); emcee: ``moves`` (an emcee move).
+            ("stretch" or "de"); emcee: ``moves`` (an emcee move); smc (``chains`` =
+            independent runs, ``draws`` = particles per run, ``warmup`` unused): ``steps``,
+            ``leapfrog``, ``target_ess``, ``target_accept``, ``kernel``, ``mass``,
+            ``max_temperatures`` (:class:`~bayes_uat.samplers.smc.SMCSettings`).
 
     Returns:
         :class:`Samples` with θ of shape (chains, draws, dim).

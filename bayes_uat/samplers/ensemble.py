@@ -142,37 +142,46 @@ def step(log_density, key, state: State, t=0, *, p_de=0.0, a=2.0, de_sigma=1e-5)
     return _step(log_density, state, u[:, :5], u[:, 5], eps, p_de, a)
 
 
-_BLOCK = 1024  # at most this many steps draw their random numbers in one vectorised call
+_BLOCK = 1024  # steps per compiled block: they draw their random numbers in one call
 
 
-@partial(jax.jit, static_argnames=("log_density", "n_steps", "keep", "p_de", "a", "de_sigma"))
-def _run(log_density, key, state, start, n_steps, keep, p_de, a, de_sigma):
-    # Random numbers are drawn a block of steps at a time (one call instead of one per
-    # step: a third of the loop's cost on the blog workload). Blocks are equal, of
-    # ceil(n / n_blocks) steps; the few steps past n are computed and masked out.
+def _block_size(n_steps: int) -> int:
+    """Steps per compiled call: a power of two up to _BLOCK, so that warm-up, kept draws and
+    chunks of any length reuse one or two compiled programs instead of one per length."""
+    return min(_BLOCK, 1 << max(0, int(n_steps) - 1).bit_length())
+
+
+@partial(jax.jit, static_argnames=("log_density", "size", "p_de", "a", "de_sigma"))
+def _block(log_density, key, state, t0, end, size, p_de, a, de_sigma):
+    # One block of ``size`` steps from step t0; steps at or past ``end`` are computed and
+    # masked out (the state stays). Random numbers for the block are drawn in one vectorised
+    # call (one call instead of one per step: a third of the loop's cost on the blog
+    # workload); step t's come from fold_in(key, t), so any blocking draws the same.
     w, d = state.x.shape
-    dt = state.x.dtype
-    n_blocks = -(-n_steps // _BLOCK)
-    size = -(-n_steps // n_blocks)
+    ts = t0 + jnp.arange(size)
+    u, eps = jax.vmap(lambda t: _draws(key, t, w, d, state.x.dtype, p_de, de_sigma))(ts)
+
+    def body(s, r):
+        t, u, eps = r
+        new, acc = _step(log_density, s, u[:, :5], u[:, 5], eps, p_de, a)
+        s = jax.tree_util.tree_map(lambda a_, b_: jnp.where(t < end, a_, b_), new, s)
+        return s, (s.x, s.log_density, acc)
+
+    return jax.lax.scan(body, state, (ts, u, eps))
+
+
+def _run(log_density, key, state, start, n_steps, keep, p_de, a, de_sigma):
+    size = _block_size(n_steps)
     end = start + n_steps
-    draws = jax.vmap(lambda t: _draws(key, t, w, d, dt, p_de, de_sigma))
-
-    def block(st, t0):
-        ts = t0 + jnp.arange(size)
-        u, eps = draws(ts)
-
-        def body(s, r):
-            t, u, eps = r
-            new, acc = _step(log_density, s, u[:, :5], u[:, 5], eps, p_de, a)
-            s = jax.tree_util.tree_map(lambda a_, b_: jnp.where(t < end, a_, b_), new, s)
-            return s, ((s.x, s.log_density, acc) if keep else None)
-
-        return jax.lax.scan(body, st, (ts, u, eps))
-
-    state, tr = jax.lax.scan(block, state, start + size * jnp.arange(n_blocks))
+    traces = []
+    for t0 in range(start, end, size):
+        state, tr = _block(log_density, key, state, t0, end, size, p_de, a, de_sigma)
+        if keep:
+            traces.append(tr)
     if not keep:
         return state, None
-    return state, jax.tree_util.tree_map(lambda t: t.reshape((-1,) + t.shape[2:])[:n_steps], tr)
+    trace = tuple(jnp.concatenate(parts)[:n_steps] for parts in zip(*traces))
+    return state, trace
 
 
 def run(
@@ -187,7 +196,7 @@ def run(
     de_sigma: float = 1e-5,
     keep: bool = True,
 ):
-    """``n_steps`` ensemble steps in one compiled loop.
+    """``n_steps`` ensemble steps, in compiled blocks of up to 1024 steps.
 
     Args:
         log_density: θ ↦ log p(θ) for one θ (vmapped inside); a function that is the same

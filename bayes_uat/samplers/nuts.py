@@ -3,6 +3,7 @@ per-weight ``sample`` sites; several chains vectorised on one device or one per 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 import jax
@@ -62,6 +63,17 @@ class NUTSState(NamedTuple):
     draws: int
 
 
+def _flat_tails_message(activation: str) -> str:
+    return (
+        f"NUTS with the {activation!r} activation: a unit is constant outside a bounded window, "
+        "so wherever its window misses every data point its likelihood gradient is exactly "
+        "zero (a set of positive measure in weight space) and NUTS moves it by the prior's "
+        "gradient alone. The draws stay valid (the density is continuous and piecewise "
+        "smooth), but a dead unit revives only by chance and chains mix slowly between dead "
+        "and live configurations; sampler='ensemble' (gradient-free) does not depend on it"
+    )
+
+
 class NUTSBackend:
     name = "nuts"
     start = "chains"
@@ -76,6 +88,8 @@ class NUTSBackend:
                 "zero gradient almost everywhere; use sampler='ensemble', 'emcee' or 'aies', "
                 "or a smooth activation"
             )
+        if posterior.net.act.flat_tails:
+            warnings.warn(_flat_tails_message(posterior.net.activation), UserWarning, stacklevel=4)
         ta = opts["target_accept"]
         if isinstance(ta, bool) or not isinstance(ta, (int, float)) or not 0 < ta < 1:
             raise ValueError(

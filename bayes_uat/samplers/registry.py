@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import aies, emcee_backend, ensemble, nuts
+from . import aies, emcee_backend, ensemble, nuts, smc_backend
 from .base import Backend
 
 SAMPLERS: dict[str, Backend] = {
@@ -10,4 +10,5 @@ SAMPLERS: dict[str, Backend] = {
     "ensemble": ensemble.BACKEND,
     "emcee": emcee_backend.BACKEND,
     "aies": aies.BACKEND,
+    "smc": smc_backend.BACKEND,
 }

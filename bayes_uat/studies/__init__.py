@@ -22,8 +22,15 @@ every public name is re-exported here (``from bayes_uat.studies import unit_swee
     during training (:func:`sgd_history`) for the animation.
 ``training`` — :func:`sgd_history`, :class:`TrainingHistory`
     θ snapshots while training one restart.
+``evidence`` — :func:`evidence_sweep`
+    log p(D | N units, activation) ± SE by tempered SMC over units × activations.
+``spectral`` — :func:`spectral_study`, :func:`spectral_claims`
+    seed 001's spectral bias: residual spectra over Adam steps, prior and posterior power
+    spectra, for relu, tanh, sigmoid, sin, hat and relu on Fourier features.
 ``closeup`` — :func:`mode_run`
     a NUTS run whose chains start from different SGD restarts: the modes SGD lands in.
+``discovery`` — :func:`discover_modes`, :class:`Discovery`, :func:`chain_visits`
+    many short NUTS chains from SGD starts, and how many chains it takes to reach every mode.
 
 Shared private helpers (argument checks, progress lines, sampler starts) live in
 ``_common``.
@@ -39,8 +46,11 @@ Example
 from .approximation import ApproxResult, spread_init
 from .bump import bump_relu_theta, bump_study
 from .closeup import mode_run
+from .discovery import Discovery, chain_visits, discover_modes
+from .evidence import EvidencePoint, evidence_sweep
 from .sawtooth import SAWTOOTH_PAIRS, sawtooth_study, telgarsky_theta
 from .seed000 import SEED000_TARGET, Seed000Result, seed000_study
+from .spectral import SpectralResult, spectral_claims, spectral_study
 from .sweep import (
     LEVELS,
     SweepPoint,
@@ -75,4 +85,12 @@ __all__ = [
     "telgarsky_theta",
     "sawtooth_study",
     "mode_run",
+    "EvidencePoint",
+    "evidence_sweep",
+    "SpectralResult",
+    "spectral_claims",
+    "spectral_study",
+    "Discovery",
+    "discover_modes",
+    "chain_visits",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -68,33 +69,69 @@ def spread_init(net: MLP, data: Dataset, restarts: int, *, seed: int = 0) -> np.
     return th
 
 
-def _train(
-    post: Posterior,
-    fam: dict,
-    *,
-    threshold: float,
-    restarts: int,
-    steps: int,
-    learning_rate: float,
-    seed: int,
-    grid_in: np.ndarray,
-    truth_in: np.ndarray,
-    init: str = "default",
-):
+class TrainSettings(NamedTuple):
+    """How the networks of an approximation study are trained: Adam restarts and steps,
+    the learning rate, the seed, and the RMSE that counts as a success."""
+
+    threshold: float
+    restarts: int
+    steps: int
+    learning_rate: float
+    seed: int
+
+
+def _train(post: Posterior, fam: dict, ts: TrainSettings, grid_in, truth_in, init="default"):
     """Adam restarts from the default or the spread initialisation; returns (SGD result,
     RMSE vs truth of each restart on grid_in) and appends the median restart's RMSE
     (``rmse_in_median``) and the fraction below ``threshold`` (``success``) to the family
     ``fam``.  The reported fit is the restart with the lowest training loss (sgd.best), not
     the one closest to the truth."""
-    start = spread_init(post.net, post.data, restarts, seed=seed) if init == "spread" else None
+    start = (
+        spread_init(post.net, post.data, ts.restarts, seed=ts.seed) if init == "spread" else None
+    )
     sgd = train_sgd(
-        post, restarts=restarts, steps=steps, learning_rate=learning_rate, seed=seed, init=start
+        post,
+        restarts=ts.restarts,
+        steps=ts.steps,
+        learning_rate=ts.learning_rate,
+        seed=ts.seed,
+        init=start,
     )
     f = np.asarray(post.predict(sgd.thetas, grid_in), dtype=float)
     r_in = np.sqrt(np.mean((f - truth_in) ** 2, axis=1))
     fam["rmse_in_median"].append(float(np.median(r_in)))
-    fam["success"].append(float(np.mean(r_in < threshold)))
+    fam["success"].append(float(np.mean(r_in < ts.threshold)))
     return sgd, r_in
+
+
+def train_and_record(
+    post: Posterior,
+    fam: dict,
+    ts: TrainSettings,
+    *,
+    label: str,
+    grid_in: np.ndarray,
+    truth_in: np.ndarray,
+    init: str = "default",
+    grid_out: np.ndarray | None = None,
+    truth_out: np.ndarray | None = None,
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Train one network of a family (:func:`_train`) and append its row to ``fam``:
+    parameter count, ``label``, the best restart's RMSE against the truth on ``grid_in``
+    and, when ``grid_out`` is given, outside the data range.  Returns the best restart's
+    f(x) as a function of x."""
+    sgd, r_in = _train(post, fam, ts, grid_in, truth_in, init)
+    fam["params"].append(post.net.dim)
+    fam["label"].append(label)
+    fam["rmse_in"].append(float(r_in[sgd.best_index]))
+    best = sgd.best
+
+    def f(z):
+        return np.asarray(post.predict(best, z), dtype=float)
+
+    if grid_out is not None:
+        fam["rmse_out"].append(float(np.sqrt(np.mean((f(grid_out) - truth_out) ** 2))))
+    return f
 
 
 def _families(names, trained) -> dict:

@@ -16,11 +16,12 @@ from ..posterior import Posterior
 from ._common import _rmse, _units
 from .approximation import (
     ApproxResult,
+    TrainSettings,
     _families,
     _finish,
     _json_families,
     _log_families,
-    _train,
+    train_and_record,
 )
 
 
@@ -87,15 +88,68 @@ def bump_study(
     if any(u % 2 for u in units):
         raise ValueError(f"bump_study needs even unit counts (P = 3N + 1 odd), got {units}")
     data = make_dataset("bump", seed=seed)
+    g = _grids(data, extrapolate)
+    ts = TrainSettings(threshold, restarts, steps, learning_rate, seed)
+    nets = {"ReLU network": "default", "ReLU network, spread init": "spread"}
+    fams = _families([*nets, "polynomial", "Fourier"], nets)
+    examples = {}
+    for n_units in units:
+        t0 = time.perf_counter()
+        fits = _fit_families(data, n_units, nets, fams, ts, g)
+        if n_units == example_units:
+            examples.update({name: f(g["wide"]) for name, f in fits.items()})
+        _log_families(log, "bump", 3 * n_units + 1, fams, t0)
+    fams = _finish(fams)
+    first = {
+        name: _first_below(fam["params"], fam["rmse_in"], threshold) for name, fam in fams.items()
+    }
+    exact_curve, exact_numbers = _exact(g)
+    examples["exact ReLU, 4 units"] = exact_curve
+    numbers = dict(
+        target="bump",
+        threshold=threshold,
+        params_to_threshold=first,
+        exact_construction=exact_numbers,
+        restarts=restarts,
+        steps=steps,
+        learning_rate=learning_rate,
+        extrapolation_range=[float(g["wide"][0]), float(g["wide"][-1])],
+        families=_json_families(fams),
+    )
+    return ApproxResult(
+        name="bump",
+        data=data,
+        families=fams,
+        grid=g["wide"],
+        truth=np.asarray(data.target_fn(g["wide"]), dtype=float),
+        examples=examples,
+        example_params=3 * example_units + 1,
+        threshold=threshold,
+        numbers=numbers,
+    )
+
+
+def _grids(data, extrapolate: float) -> dict:
+    """The data range (``in``), the widened grid (``wide``), its part outside the data
+    (``out``), and the noise-free bump on ``in`` and ``out``."""
     lo, hi = data.x_range
-    mid, half = (lo + hi) / 2, (hi - lo) / 2
-    fn = data.target_fn
     grid_in = np.linspace(lo, hi, 801)
     wide = data.grid(1201, extrapolate=extrapolate)
     grid_out = wide[(wide < lo) | (wide > hi)]
-    t_in = np.asarray(fn(grid_in), dtype=float)
-    t_out = np.asarray(fn(grid_out), dtype=float)
-    period = hi - lo
+    fn = data.target_fn
+    return dict(
+        grid_in=grid_in,
+        wide=wide,
+        grid_out=grid_out,
+        truth_in=np.asarray(fn(grid_in), dtype=float),
+        truth_out=np.asarray(fn(grid_out), dtype=float),
+    )
+
+
+def _bases(data):
+    """Chebyshev and Fourier design matrices on the data range, as factories of degree k."""
+    lo, hi = data.x_range
+    mid, half, period = (lo + hi) / 2, (hi - lo) / 2, hi - lo
 
     def cheb(deg):
         return lambda z: np.polynomial.chebyshev.chebvander((z - mid) / half, deg)
@@ -110,81 +164,46 @@ def bump_study(
 
         return basis
 
-    nets = {"ReLU network": "default", "ReLU network, spread init": "spread"}
-    fams = _families([*nets, "polynomial", "Fourier"], nets)
-    examples = {}
-    for n_units in units:
-        t0 = time.perf_counter()
-        p = 3 * n_units + 1
-        post = Posterior(MLP(n_units, "relu"), data)
-        fits = {}
-        for name, init in nets.items():
-            sgd, _ = _train(
-                post,
-                fams[name],
-                threshold=threshold,
-                restarts=restarts,
-                steps=steps,
-                learning_rate=learning_rate,
-                seed=seed,
-                grid_in=grid_in,
-                truth_in=t_in,
-                init=init,
-            )
-            fits[name] = lambda z, b=sgd.best, pp=post: np.asarray(pp.predict(b, z), float)
-        fits["polynomial"] = _lstsq(cheb(p - 1), data.x, data.y)
-        fits["Fourier"] = _lstsq(fourier((p - 1) // 2), data.x, data.y)
-        for name, f in fits.items():
-            fam = fams[name]
-            fam["params"].append(p)
-            fam["label"].append(
-                f"degree {p - 1}"
-                if name == "polynomial"
-                else f"{(p - 1) // 2} harmonics"
-                if name == "Fourier"
-                else f"N={n_units}"
-            )
-            fam["rmse_in"].append(_rmse(f(grid_in), t_in))
-            fam["rmse_out"].append(_rmse(f(grid_out), t_out))
-            if n_units == example_units:
-                examples[name] = f(wide)
-        _log_families(log, "bump", p, fams, t0)
-    fams = _finish(fams)
-    first = {
-        name: _first_below(fam["params"], fam["rmse_in"], threshold) for name, fam in fams.items()
+    return cheb, fourier
+
+
+def _fit_families(data, n_units: int, nets: dict, fams: dict, ts, g: dict) -> dict:
+    """Every family at P = 3N + 1 parameters: trains the networks, fits the least-squares
+    bases, appends each family's row; returns name -> fitted f(x)."""
+    p = 3 * n_units + 1
+    post = Posterior(MLP(n_units, "relu"), data)
+    where = dict(grid_in=g["grid_in"], truth_in=g["truth_in"])
+    where.update(grid_out=g["grid_out"], truth_out=g["truth_out"])
+    fits = {
+        name: train_and_record(post, fams[name], ts, label=f"N={n_units}", init=init, **where)
+        for name, init in nets.items()
     }
+    cheb, fourier = _bases(data)
+    for name, basis, label in (
+        ("polynomial", cheb(p - 1), f"degree {p - 1}"),
+        ("Fourier", fourier((p - 1) // 2), f"{(p - 1) // 2} harmonics"),
+    ):
+        f = fits[name] = _lstsq(basis, data.x, data.y)
+        fam = fams[name]
+        fam["params"].append(p)
+        fam["label"].append(label)
+        fam["rmse_in"].append(_rmse(f(g["grid_in"]), g["truth_in"]))
+        fam["rmse_out"].append(_rmse(f(g["grid_out"]), g["truth_out"]))
+    return fits
+
+
+def _exact(g: dict) -> tuple[np.ndarray, dict]:
+    """The hand-made 4-unit network's curve on the wide grid and its errors."""
     exact = bump_relu_theta()
     net4 = MLP(4, "relu")
-    examples["exact ReLU, 4 units"] = np.asarray(net4.apply(exact, wide), dtype=float)
-    exact_numbers = dict(
+    numbers = dict(
         units=4,
         params=net4.dim,
         ramp_width=0.02,
-        rmse_in=_rmse(net4.apply(exact, grid_in), t_in),
-        rmse_out=_rmse(net4.apply(exact, grid_out), t_out),
+        rmse_in=_rmse(net4.apply(exact, g["grid_in"]), g["truth_in"]),
+        rmse_out=_rmse(net4.apply(exact, g["grid_out"]), g["truth_out"]),
     )
-    numbers = dict(
-        target="bump",
-        threshold=threshold,
-        params_to_threshold=first,
-        exact_construction=exact_numbers,
-        restarts=restarts,
-        steps=steps,
-        learning_rate=learning_rate,
-        extrapolation_range=[float(wide[0]), float(wide[-1])],
-        families=_json_families(fams),
-    )
-    return ApproxResult(
-        name="bump",
-        data=data,
-        families=fams,
-        grid=wide,
-        truth=np.asarray(fn(wide), dtype=float),
-        examples=examples,
-        example_params=3 * example_units + 1,
-        threshold=threshold,
-        numbers=numbers,
-    )
+    return np.asarray(net4.apply(exact, g["wide"]), dtype=float), numbers
 
 
 def _first_below(params, errors, threshold) -> int | None:

@@ -15,11 +15,12 @@ from ..posterior import Posterior
 from ._common import _rmse
 from .approximation import (
     ApproxResult,
+    TrainSettings,
     _families,
     _finish,
     _json_families,
     _log_families,
-    _train,
+    train_and_record,
 )
 
 # (shallow N, deep widths): equal parameter counts, 3N + 1 = dim of the deep network
@@ -82,6 +83,7 @@ def sawtooth_study(
     truth = np.asarray(fn(grid), dtype=float)
     kinds = {"shallow": "default", "shallow, spread init": "spread", "deep": "default"}
     fams = _families(kinds, kinds)
+    ts = TrainSettings(threshold, restarts, steps, learning_rate, seed)
     for fam in fams.values():
         fam.pop("rmse_out")
     examples = {}
@@ -95,28 +97,19 @@ def sawtooth_study(
             )
         for name, init in kinds.items():
             net = deep if name == "deep" else shallow
-            post = Posterior(net, data)
-            sgd, r_in = _train(
-                post,
+            label = f"N={n_units}" if net is shallow else "(" + ",".join(map(str, widths)) + ")"
+            f = train_and_record(
+                Posterior(net, data),
                 fams[name],
-                threshold=threshold,
-                restarts=restarts,
-                steps=steps,
-                learning_rate=learning_rate,
-                seed=seed,
+                ts,
+                label=label,
                 grid_in=grid,
                 truth_in=truth,
                 init=init,
             )
-            fam = fams[name]
-            fam["params"].append(net.dim)
-            fam["label"].append(
-                f"N={n_units}" if net is shallow else "(" + ",".join(map(str, widths)) + ")"
-            )
-            fam["rmse_in"].append(float(r_in[sgd.best_index]))
             if i == example:
                 p_example = net.dim
-                examples[f"{name} {fam['label'][-1]}"] = np.asarray(post.predict(sgd.best, grid))
+                examples[f"{name} {label}"] = f(grid)
         _log_families(log, "sawtooth", shallow.dim, fams, t0)
     exact = telgarsky_theta(3)
     net3 = MLP((2, 2, 2), "relu")

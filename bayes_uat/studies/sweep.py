@@ -30,7 +30,7 @@ LEVELS = (2.5, 16.0, 50.0, 84.0, 97.5)
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One network size of a sweep: what :func:`bayes_uat.plots.sweep` draws.
+    """One network size of a sweep: what :func:`bayes_uat.studies.plots.sweep` draws.
 
     Attributes:
         target, units, activation: the data and the network (one hidden layer of N units).
@@ -211,116 +211,28 @@ def unit_sweep(
     heldout = heldout_dataset(data, heldout_seed)
     grid = data.grid(int(n_grid), extrapolate=float(extrapolate))
     truth = None if data.target_fn is None else np.asarray(data.target_fn(grid), dtype=float)
+    cfg = dict(
+        activation=activation,
+        likelihood=likelihood,
+        prior_std=prior_std,
+        method=method,
+        chains=chains,
+        warmup=warmup,
+        draws=draws,
+        max_tree_depth=max_tree_depth,
+        sgd_restarts=sgd_restarts,
+        sgd_steps=sgd_steps,
+        learning_rate=learning_rate,
+        max_draws=max_draws,
+        loo=loo,
+        seed=seed,
+        keep_runs=keep_runs,
+    )
     out = []
     for n_units in units:
         t0 = time.perf_counter()
-        post = Posterior(MLP(n_units, activation), data, prior_std=prior_std, likelihood=likelihood)
-        sgd = train_sgd(
-            post, restarts=sgd_restarts, steps=sgd_steps, learning_rate=learning_rate, seed=seed
-        )
-        starts = _start_points(post, sgd)
-        best = starts[sgd.best_index]
-        n_chains = chains if chains is not None else (2 if method == "nuts" else 4 * post.dim)
-        opts = {}
-        if method == "nuts":
-            opts = dict(max_tree_depth=max_tree_depth, chain_method=_chain_method(n_chains))
-        samples = sample(
-            post,
-            method,
-            chains=n_chains,
-            warmup=warmup,
-            draws=draws,
-            seed=seed,
-            init=best,
-            progress=False,
-            **opts,
-        )
-        flat = samples.flat()
-        flat = flat[np.all(np.isfinite(flat), axis=1)]
-        step = max(1, int(math.ceil(flat.shape[0] / max_draws)))
-        theta = flat[::step]
-        # one evaluation per θ set on every x needed (each new shape costs a compilation)
-        h = 1e-3 * (grid[-1] - grid[0])
-        ends = np.array([grid[0] - h, grid[0] + h, grid[-1] - h, grid[-1] + h])
-        parts = [grid, data.x, ends] + ([] if heldout is None else [heldout.x])
-        cut = np.cumsum([len(p) for p in parts])[:-1]
-        xs = np.concatenate(parts)
-        f_draw = np.split(np.asarray(post.predict(theta, xs), dtype=float), cut, axis=1)
-        f_sgd = np.split(np.asarray(post.predict(sgd.thetas, xs), dtype=float), cut, axis=1)
-        q = np.percentile(f_draw[0], LEVELS, axis=0)
-        y, b = data.y, sgd.best_index
-        res_restarts = np.mean(np.abs(y - f_sgd[1]), axis=1)
-        med_data = np.median(f_draw[1], axis=0)
-        errors = dict(
-            sgd_train=float(np.mean((y - f_sgd[1][b]) ** 2)),
-            posterior_train=float(np.mean((y - f_draw[1].mean(0)) ** 2)),
-        )
-        if heldout is not None:
-            errors.update(
-                sgd_heldout=float(np.mean((heldout.y - f_sgd[3][b]) ** 2)),
-                posterior_heldout=float(np.mean((heldout.y - f_draw[3].mean(0)) ** 2)),
-            )
-
-        def slope(f, h=h):  # central differences at both ends of the grid
-            return (f[..., 1] - f[..., 0]) / (2 * h), (f[..., 3] - f[..., 2]) / (2 * h)
-
-        slopes = dict(
-            x=[float(grid[0]), float(grid[-1])],
-            sgd=[float(v) for v in slope(f_sgd[2][b])],
-            median=[float(np.median(v)) for v in slope(f_draw[2])],
-        )
-        info = dict(
-            method=method,
-            chains=n_chains,
-            warmup=warmup,
-            draws=draws,
-            wall_time=float(samples.wall_time),
-            likelihood=likelihood,
-            prior_std=float(prior_std),
-            **{
-                k: v
-                for k, v in samples.info.items()
-                if k in ("divergences", "acceptance_fraction", "mean_num_steps")
-            },
-        )
-        if method == "nuts":
-            info["max_tree_depth"] = max_tree_depth
-        if post.infers_sigma:
-            info["sigma_median"] = float(np.median(np.exp(flat[:, -1])))
-        if loo:
-            # the pointwise log-likelihood of every draw is large and ensembles' draws are
-            # strongly correlated: thin to at most max_draws draws in all
-            keep = max(1, int(math.ceil(samples.chains * samples.draws / max_draws)))
-            loo_res = _loo(post, samples.thin(keep) if keep > 1 else samples)
-        else:
-            loo_res = None
-        run = Run(post, samples, sgd, config={}, summary={}, idata=None) if keep_runs else None
-        out.append(
-            SweepPoint(
-                target=data.target or "data",
-                units=n_units,
-                activation=post.net.activation,
-                x=np.asarray(data.x),
-                y=np.asarray(y),
-                grid=grid,
-                quantiles=q,
-                sgd_curve=f_sgd[0][b],
-                sgd_fit=f_sgd[1][b],
-                median_fit=med_data,
-                truth=truth,
-                noise_var=noise_variance(data),
-                noise_floor=mean_abs_noise(data),
-                residual_sgd=float(res_restarts[b]),
-                residual_median=float(np.mean(np.abs(y - med_data))),
-                sgd_restart_residuals=res_restarts,
-                errors=errors,
-                slopes=slopes,
-                loo=loo_res,
-                sampler=info,
-                equation=post.net.equation(post.net_params(sgd.best)),
-                run=run,
-            )
-        )
+        out.append(_sweep_point(data, heldout, grid, truth, n_units, cfg))
+        loo_res = out[-1].loo
         elpd = "–" if loo_res is None else f"{loo_res['elpd']:.1f}"
         _log(
             log,
@@ -329,6 +241,146 @@ def unit_sweep(
             f"({time.perf_counter() - t0:.1f} s)",
         )
     return tuple(out)
+
+
+def _fit_and_sample(data, n_units: int, cfg: dict):
+    """(posterior, Adam restarts, posterior draws) for one N."""
+    post = Posterior(
+        MLP(n_units, cfg["activation"]),
+        data,
+        prior_std=cfg["prior_std"],
+        likelihood=cfg["likelihood"],
+    )
+    sgd = train_sgd(
+        post,
+        restarts=cfg["sgd_restarts"],
+        steps=cfg["sgd_steps"],
+        learning_rate=cfg["learning_rate"],
+        seed=cfg["seed"],
+    )
+    best = _start_points(post, sgd)[sgd.best_index]
+    method, chains = cfg["method"], cfg["chains"]
+    n_chains = chains if chains is not None else (2 if method == "nuts" else 4 * post.dim)
+    opts = {}
+    if method == "nuts":
+        opts = dict(max_tree_depth=cfg["max_tree_depth"], chain_method=_chain_method(n_chains))
+    samples = sample(
+        post,
+        method,
+        chains=n_chains,
+        warmup=cfg["warmup"],
+        draws=cfg["draws"],
+        seed=cfg["seed"],
+        init=best,
+        progress=False,
+        **opts,
+    )
+    return post, sgd, samples
+
+
+def _predictions(post, theta, sgd, grid, data, heldout):
+    """f of the draws and of every restart on the grid, the data, four points about the
+    grid's ends (for slopes) and the held-out x — one evaluation per θ set, since each new
+    shape costs a compilation.  Returns (draw parts, restart parts, h)."""
+    h = 1e-3 * (grid[-1] - grid[0])
+    ends = np.array([grid[0] - h, grid[0] + h, grid[-1] - h, grid[-1] + h])
+    parts = [grid, data.x, ends] + ([] if heldout is None else [heldout.x])
+    cut = np.cumsum([len(p) for p in parts])[:-1]
+    xs = np.concatenate(parts)
+    f_draw = np.split(np.asarray(post.predict(theta, xs), dtype=float), cut, axis=1)
+    f_sgd = np.split(np.asarray(post.predict(sgd.thetas, xs), dtype=float), cut, axis=1)
+    return f_draw, f_sgd, h
+
+
+def _errors_and_slopes(data, heldout, grid, f_draw, f_sgd, b: int, h: float):
+    """Mean squared errors on the data and held-out data, and df/dx at the grid's ends."""
+    y = data.y
+    errors = dict(
+        sgd_train=float(np.mean((y - f_sgd[1][b]) ** 2)),
+        posterior_train=float(np.mean((y - f_draw[1].mean(0)) ** 2)),
+    )
+    if heldout is not None:
+        errors.update(
+            sgd_heldout=float(np.mean((heldout.y - f_sgd[3][b]) ** 2)),
+            posterior_heldout=float(np.mean((heldout.y - f_draw[3].mean(0)) ** 2)),
+        )
+
+    def slope(f):  # central differences at both ends of the grid
+        return (f[..., 1] - f[..., 0]) / (2 * h), (f[..., 3] - f[..., 2]) / (2 * h)
+
+    slopes = dict(
+        x=[float(grid[0]), float(grid[-1])],
+        sgd=[float(v) for v in slope(f_sgd[2][b])],
+        median=[float(np.median(v)) for v in slope(f_draw[2])],
+    )
+    return errors, slopes
+
+
+def _sampler_info(post, samples, flat, cfg: dict) -> dict:
+    info = dict(
+        method=cfg["method"],
+        chains=samples.chains,
+        warmup=cfg["warmup"],
+        draws=cfg["draws"],
+        wall_time=float(samples.wall_time),
+        likelihood=cfg["likelihood"],
+        prior_std=float(cfg["prior_std"]),
+        **{
+            k: v
+            for k, v in samples.info.items()
+            if k in ("divergences", "acceptance_fraction", "mean_num_steps")
+        },
+    )
+    if cfg["method"] == "nuts":
+        info["max_tree_depth"] = cfg["max_tree_depth"]
+    if post.infers_sigma:
+        info["sigma_median"] = float(np.median(np.exp(flat[:, -1])))
+    return info
+
+
+def _sweep_point(data, heldout, grid, truth, n_units: int, cfg: dict) -> SweepPoint:
+    """One N of :func:`unit_sweep`: train, sample, and reduce to a :class:`SweepPoint`."""
+    post, sgd, samples = _fit_and_sample(data, n_units, cfg)
+    max_draws = cfg["max_draws"]
+    flat = samples.flat()
+    flat = flat[np.all(np.isfinite(flat), axis=1)]
+    theta = flat[:: max(1, int(math.ceil(flat.shape[0] / max_draws)))]
+    f_draw, f_sgd, h = _predictions(post, theta, sgd, grid, data, heldout)
+    y, b = data.y, sgd.best_index
+    res_restarts = np.mean(np.abs(y - f_sgd[1]), axis=1)
+    med_data = np.median(f_draw[1], axis=0)
+    errors, slopes = _errors_and_slopes(data, heldout, grid, f_draw, f_sgd, b, h)
+    loo_res = None
+    if cfg["loo"]:
+        # the pointwise log-likelihood of every draw is large and ensembles' draws are
+        # strongly correlated: thin to at most max_draws draws in all
+        keep = max(1, int(math.ceil(samples.chains * samples.draws / max_draws)))
+        loo_res = _loo(post, samples.thin(keep) if keep > 1 else samples)
+    run = Run(post, samples, sgd, config={}, summary={}, idata=None) if cfg["keep_runs"] else None
+    return SweepPoint(
+        target=data.target or "data",
+        units=n_units,
+        activation=post.net.activation,
+        x=np.asarray(data.x),
+        y=np.asarray(y),
+        grid=grid,
+        quantiles=np.percentile(f_draw[0], LEVELS, axis=0),
+        sgd_curve=f_sgd[0][b],
+        sgd_fit=f_sgd[1][b],
+        median_fit=med_data,
+        truth=truth,
+        noise_var=noise_variance(data),
+        noise_floor=mean_abs_noise(data),
+        residual_sgd=float(res_restarts[b]),
+        residual_median=float(np.mean(np.abs(y - med_data))),
+        sgd_restart_residuals=res_restarts,
+        errors=errors,
+        slopes=slopes,
+        loo=loo_res,
+        sampler=_sampler_info(post, samples, flat, cfg),
+        equation=post.net.equation(post.net_params(sgd.best)),
+        run=run,
+    )
 
 
 def mean_predictor_check(

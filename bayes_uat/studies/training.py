@@ -1,5 +1,5 @@
 """θ snapshots taken during SGD training (:func:`sgd_history`), for the animation of
-:func:`bayes_uat.plots.training_animation`."""
+:func:`bayes_uat.studies.plots.training_animation`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ._common import _positive_int
 
 @dataclass(frozen=True)
 class TrainingHistory:
-    """θ snapshots taken while training, for :func:`bayes_uat.plots.training_animation`.
+    """θ snapshots taken while training, for :func:`bayes_uat.studies.plots.training_animation`.
 
     Attributes:
         net: the network.

@@ -9,10 +9,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from . import _style
-from ._fit import _num
+from ...plots import _style
+from ...plots._style import num as _num
 
 # Colours of activations and model families (SGD red and MAP blue keep their meaning).
 ACTIVATION_COLORS = {
@@ -23,7 +23,7 @@ ACTIVATION_COLORS = {
 }
 FAMILY_COLORS = {
     "ReLU network": "tab:green",
-    "ReLU network, spread init": "tab:olive",
+    "ReLU network, spread init": "tab:cyan",
     "polynomial": "tab:purple",
     "Fourier": "tab:orange",
     "shallow": "tab:purple",
@@ -47,57 +47,62 @@ def _points(results) -> list:
 
 
 def _ylim(pts) -> tuple[float, float]:
+    """The data with margins, the bands clipped to ``_Y_CLIP`` spans beyond them, and every
+    posterior median in full (a median leaving the axes would be misread)."""
     y = np.concatenate([p.y for p in pts])
     lo, hi = float(y.min()), float(y.max())
     span = hi - lo if hi > lo else 1.0
     curves = np.concatenate([np.r_[p.quantiles[0], p.quantiles[-1], p.sgd_curve] for p in pts])
     curves = curves[np.isfinite(curves)]
+    med = np.concatenate([p.quantiles[2] for p in pts])
+    med = med[np.isfinite(med)]
     top = min(max(hi, float(curves.max())), hi + _Y_CLIP * span)
     bottom = max(min(lo, float(curves.min())), lo - _Y_CLIP * span)
-    # headroom for the residual annotation above the data
-    return bottom - 0.04 * span, max(top, hi + 0.5 * span) + 0.04 * span
+    top, bottom = max(top, float(med.max())), min(bottom, float(med.min()))
+    return bottom - 0.04 * span, top + 0.04 * span
 
 
 def _panel(ax, p, *, truth: bool, annotate: bool) -> None:
-    """One network size: band, median, SGD, data, data range and ⟨|Δy|⟩."""
+    """One network size: band, median, SGD, data, data range; mean |Δy| of SGD (red, left)
+    and of the median (black, right) above the panel, where no curve runs."""
     g, q = p.grid, p.quantiles
     ax.fill_between(g, q[0], q[-1], color=_style.BAND_95, lw=0, zorder=1)
     ax.plot(g, q[2], color=_style.POSTERIOR, lw=1.0, zorder=3)
     if truth and p.truth is not None:
-        ax.plot(g, p.truth, color=_style.TRUTH, lw=0.7, ls="-.", zorder=2)
+        ax.plot(g, p.truth, color=_style.TRUTH, lw=0.8, ls="-.", zorder=4.5)
     ax.plot(g, p.sgd_curve, color=_style.SGD, ls="--", lw=1.0, zorder=4)
     ax.plot(
-        p.x, p.y, ls="none", marker="o", ms=0.9, color=_style.DATA, mec="none", alpha=0.6, zorder=5
+        p.x, p.y, ls="none", marker="o", ms=0.9, color=_style.DATA, mec="none", alpha=0.7, zorder=5
     )
     for edge in p.x_range:
         ax.axvline(edge, color="0.3", ls=":", lw=0.7, zorder=2.5)
     ax.set_xlim(g[0], g[-1])
     if annotate:
-        box = dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.85)
-        ax.text(
-            0.5,
-            0.97,
-            rf"$\langle|\Delta y|\rangle = {_num(p.residual_sgd)}$",
-            transform=ax.transAxes,
-            ha="center",
-            va="top",
-            fontsize=7,
-            color=_style.SGD,
-            bbox=box,
-            zorder=7,
+        ax.set_title(f"${_num(p.residual_sgd)}$", loc="left", fontsize=6.5, color=_style.SGD)
+        ax.set_title(
+            f"${_num(p.residual_median)}$", loc="right", fontsize=6.5, color=_style.POSTERIOR
         )
-        ax.text(
-            0.5,
-            0.86,
-            rf"${_num(p.residual_median)}$ (median)",
-            transform=ax.transAxes,
-            ha="center",
-            va="top",
-            fontsize=6.5,
-            color=_style.POSTERIOR,
-            bbox=box,
-            zorder=7,
-        )
+
+
+def _likelihood(pts) -> str:
+    """The likelihood the sweep's posteriors used, in words ("" when not recorded)."""
+    run = getattr(pts[0], "run", None)
+    if run is not None:
+        return _style.likelihood_label(run.posterior)
+    name = (getattr(pts[0], "sampler", None) or {}).get("likelihood")
+    if name == "gaussian":
+        return "Gaussian likelihood, $\\sigma$ inferred"
+    return _style.LIKELIHOOD_NAMES.get(name, "") if name else ""
+
+
+def _suptitle(fig, pts, annotate: bool, what: str) -> None:
+    parts = [what]
+    lik = _likelihood(pts)
+    if lik:
+        parts.append(lik)
+    if annotate:
+        parts.append("above each panel: mean $|\\Delta y|$ of SGD (left), of the median (right)")
+    fig.suptitle("; ".join(parts), fontsize=8)
 
 
 def _handles(truth: bool) -> list:
@@ -153,27 +158,27 @@ def sweep(results, *, residuals: bool = True, truth: bool = False, annotate: boo
             ax = axes[0, j]
             _panel(ax, p, truth=truth, annotate=annotate)
             ax.set_ylim(*ylim)
-            ax.set_title(rf"$N = {p.units}$")
+            ax.set_title(rf"$N = {p.units}$", fontsize=9)
             if j:
                 ax.tick_params(labelleft=False)
         axes[0, 0].set_ylabel("$y$")
         if residuals:
-            top = max(float(np.max(np.abs(p.y - p.sgd_fit))) for p in pts)
             for j, p in enumerate(pts):
+                # each N its own scale: the residuals shrink by orders of magnitude with N
                 ax = axes[1, j]
                 order = np.argsort(p.x)
-                ax.plot(p.x[order], np.abs(p.y - p.sgd_fit)[order], color=_style.SGD, lw=0.5)
-                ax.plot(
-                    p.x[order], np.abs(p.y - p.median_fit)[order], color=_style.POSTERIOR, lw=0.5
-                )
-                ax.set_ylim(0, 1.05 * top)
+                r_sgd, r_med = np.abs(p.y - p.sgd_fit)[order], np.abs(p.y - p.median_fit)[order]
+                ax.plot(p.x[order], r_sgd, color=_style.SGD, lw=0.5)
+                ax.plot(p.x[order], r_med, color=_style.POSTERIOR, lw=0.5)
+                top = float(np.max(np.r_[r_sgd, r_med]))
+                ax.set_ylim(0, 1.05 * top if top > 0 else 1.0)
+                ax.yaxis.set_major_locator(MaxNLocator(nbins=2))
                 ax.set_xlabel("$x$")
-                if j:
-                    ax.tick_params(labelleft=False)
             axes[1, 0].set_ylabel(r"$|\Delta y|$")
         else:
             for ax in axes[0]:
                 ax.set_xlabel("$x$")
+        _suptitle(fig, pts, annotate, f"{pts[0].activation}, target {pts[0].target}")
         fig.legend(
             handles=_handles(truth),
             loc="outside upper center",
@@ -242,7 +247,7 @@ def activations(
                 _panel(ax, table[(a, n)], truth=truth, annotate=annotate)
                 ax.set_ylim(*ylim)
                 if i == 0:
-                    ax.set_title(rf"$N = {n}$")
+                    ax.set_title(rf"$N = {n}$", fontsize=9)
                 if j:
                     ax.tick_params(labelleft=False)
                 if i < len(rows) - 1:
@@ -250,6 +255,7 @@ def activations(
                 else:
                     ax.set_xlabel("$x$")
             axes[i, 0].set_ylabel(f"{a}: $y$")
+        _suptitle(fig, shown, annotate, f"target {shown[0].target}")
         fig.legend(
             handles=_handles(truth),
             loc="outside upper center",
@@ -305,62 +311,97 @@ def loo(results, *, heldout: bool = True) -> Figure:
                 ax.plot(n[bad], e[bad], ls="none", marker="o", ms=3.5, mfc="white", mec=col)
         ax.set_xlabel("hidden units $N$")
         ax.set_ylabel(r"$\mathrm{elpd}_{\mathrm{LOO}}$")
-        ax.legend(loc="best")
+        ax.set_title("PSIS-LOO (higher is better)", fontsize=9)
         # the poor small-N fits are far below: show the range where the models compete
         best = max(p.loo["elpd"] for p in pts)
         spread = [best - p.loo["elpd"] for p in pts]
         span = max(np.percentile(spread, 60), 10.0)
         ax.set_ylim(best - 1.6 * span, best + 0.15 * span)
+        below = _mark_below(ax, pts, acts)
+        handles, _ = ax.get_legend_handles_labels()
+        if below:
+            handles.append(
+                Line2D([], [], ls="none", marker="v", ms=4, color="0.3", label="below the axis")
+            )
+        ax.legend(handles=handles, loc="lower right", fontsize=7)
         if heldout:
-            ax = axes[0, 1]
-            for a in acts:
-                sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
-                n = [p.units for p in sel]
-                c = ACTIVATION_COLORS.get(a, None)
-                ax.plot(
-                    n,
-                    [p.errors["sgd_train"] for p in sel],
-                    color=c,
-                    marker="o",
-                    ms=3,
-                    lw=1.0,
-                    label=f"{a}",
-                )
-                if all("sgd_heldout" in p.errors for p in sel):
-                    ax.plot(
-                        n,
-                        [p.errors["sgd_heldout"] for p in sel],
-                        color=c,
-                        marker="s",
-                        ms=2.5,
-                        lw=0.9,
-                        ls="--",
-                        mfc="white",
-                    )
-            nv = pts[0].noise_var
-            if nv:
-                ax.axhline(nv, color="0.3", ls=":", lw=0.8)
-            ax.set_yscale("log")
-            ax.set_xlabel("hidden units $N$")
-            ax.set_ylabel("MSE of SGD")
-            extra = [
-                Line2D([], [], color="0.3", marker="o", ms=3, lw=1.0, label="train"),
-                Line2D(
-                    [],
-                    [],
-                    color="0.3",
-                    marker="s",
-                    ms=2.5,
-                    ls="--",
-                    mfc="white",
-                    lw=0.9,
-                    label="held out",
-                ),
-            ]
-            if nv:
-                extra.append(Line2D([], [], color="0.3", ls=":", lw=0.8, label="noise variance"))
-            ax.legend(handles=extra, loc="lower left")
+            _heldout_panel(axes[0, 1], pts, acts)
     return fig
+
+
+def _heldout_panel(ax, pts, acts) -> None:
+    """SGD's MSE on the training data (solid) and fresh data (dashed) against N, with the
+    noise variance (dotted) as the floor of the held-out error."""
+    for a in acts:
+        sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
+        n = [p.units for p in sel]
+        c = ACTIVATION_COLORS.get(a, None)
+        ax.plot(
+            n,
+            [p.errors["sgd_train"] for p in sel],
+            color=c,
+            marker="o",
+            ms=3,
+            lw=1.0,
+            label=f"{a}",
+        )
+        if all("sgd_heldout" in p.errors for p in sel):
+            ax.plot(
+                n,
+                [p.errors["sgd_heldout"] for p in sel],
+                color=c,
+                marker="s",
+                ms=2.5,
+                lw=0.9,
+                ls="--",
+                mfc="white",
+            )
+    nv = pts[0].noise_var
+    if nv:
+        ax.axhline(nv, color="0.3", ls=":", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("hidden units $N$")
+    ax.set_ylabel("MSE of SGD")
+    ax.set_title("SGD error on training and fresh data", fontsize=9)
+    extra = [
+        Line2D([], [], color="0.3", marker="o", ms=3, lw=1.0, label="train"),
+        Line2D(
+            [],
+            [],
+            color="0.3",
+            marker="s",
+            ms=2.5,
+            ls="--",
+            mfc="white",
+            lw=0.9,
+            label="held out",
+        ),
+    ]
+    if nv:
+        extra.append(Line2D([], [], color="0.3", ls=":", lw=0.8, label="noise variance"))
+    ax.legend(handles=extra, loc="lower left")
+
+
+def _mark_below(ax, pts, acts) -> bool:
+    """Points under the lower y-limit: a ▼ on the bottom edge, with the value beside it."""
+    lo = ax.get_ylim()[0]
+    any_below = False
+    for a in acts:
+        c = ACTIVATION_COLORS.get(a, "0.3")
+        for p in (p for p in pts if p.activation == a and p.loo["elpd"] < lo):
+            any_below = True
+            ax.plot([p.units], [lo], marker="v", ms=5, color=c, ls="none", clip_on=False, zorder=5)
+            ax.annotate(
+                f"{p.loo['elpd']:.0f}",
+                (p.units, lo),
+                xytext=(3, 2),
+                textcoords="offset points",
+                fontsize=5.5,
+                color=c,
+                rotation=90,
+                va="bottom",
+            )
+    return any_below
 
 
 def _tick(v, _pos) -> str:
@@ -452,6 +493,7 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
         if has_out:
             _error_panel(axes[1], result, "rmse_out", median=False)
             axes[1].set_title("outside the data range", fontsize=9)
+            axes[1].set_ylabel("RMSE vs. truth")
         fig.legend(
             handles=handles,
             loc="outside upper center",
@@ -474,18 +516,24 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
             alpha=0.5,
             zorder=1,
         )
+        # the truth on top (thin, dash-dot) so that a fit lying on it cannot hide it; the
+        # networks' fits above the other families'
         ax_f.plot(
-            result.grid, result.truth, color=_style.TRUTH, lw=0.8, ls="-.", zorder=2, label="truth"
+            result.grid, result.truth, color=_style.TRUTH, lw=0.9, ls="-.", zorder=6, label="truth"
         )
         for label, f in result.examples.items():
             fam = _family_of(label)
             # family curves are named by the shared legend; the rest here
-            kw = (
-                dict(color=FAMILY_COLORS[fam], label="_" + label)
-                if fam
-                else dict(color="k", ls=(0, (1, 1)), label=label)
-            )
-            ax_f.plot(result.grid, f, lw=1.0, zorder=3, **kw)
+            if fam:
+                # a network and its spread-init twin often find the same curve: the first
+                # wide underneath, the twin narrow on top, so that both show
+                net = "ReLU" in fam or fam in ("deep", "shallow") or "spread" in fam
+                twin = "spread" in fam
+                z, lw = (5, 1.1) if twin else ((4, 2.4) if net else (3, 1.3))
+                kw = dict(color=FAMILY_COLORS[fam], label="_" + label, lw=lw, zorder=z)
+            else:
+                kw = dict(color="0.45", ls=(0, (1, 1)), label=label, lw=1.6, zorder=2)
+            ax_f.plot(result.grid, f, **kw)
         lo, hi = d.x_range
         if result.grid[0] < lo or result.grid[-1] > hi:
             for edge in (lo, hi):

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from . import _style
+from ...plots import _style
 
 
 def _histories(history) -> list:
@@ -43,11 +43,19 @@ def _draw_panels(fig, hs, data, grid, f_true, ylim):
     lines = []
     for j, ax in enumerate(axes[: len(hs)]):
         ax.plot(
-            data.x, data.y, ls="none", marker="o", ms=1.5, color=_style.DATA, mec="none", alpha=0.6
+            data.x,
+            data.y,
+            ls="none",
+            marker="o",
+            ms=1.0,
+            color=_style.DATA,
+            mec="none",
+            alpha=0.5,
+            zorder=5,
         )
-        if f_true is not None:
-            ax.plot(grid, f_true, color=_style.TRUTH, lw=0.8, ls="-.")
-        (line,) = ax.plot(grid, np.full_like(grid, np.nan), color=_style.SGD, lw=1.4)
+        if f_true is not None:  # wide enough to show between the small data dots
+            ax.plot(grid, f_true, color=_style.TRUTH, lw=1.3, ls="-.", zorder=4)
+        (line,) = ax.plot(grid, np.full_like(grid, np.nan), color=_style.SGD, lw=1.4, zorder=3)
         lines.append(line)
         ax.set_xlim(grid[0], grid[-1])
         ax.set_ylim(*ylim)
@@ -169,12 +177,13 @@ def training_snapshots(
                     alpha=float(alpha),
                     label=f"step {int(steps[i])}",
                 )
-            ax.set_title(f"{_units_label(h)}: MSE {h.losses[-1] / data.n:.3g}", fontsize=9)
+            mse = h.losses[-1] / data.n
+            ax.set_title(f"{_units_label(h)}: MSE vs. data {mse:.3g}", fontsize=9)
             ax.legend(loc="upper center", fontsize=6.5, ncols=2, handlelength=1.5)
         if f_true is not None:
             fig.legend(
                 handles=[
-                    Line2D([], [], color=_style.TRUTH, lw=0.8, ls="-.", label="truth"),
+                    Line2D([], [], color=_style.TRUTH, lw=1.3, ls="-.", label="truth"),
                     Line2D(
                         [],
                         [],

@@ -1,0 +1,210 @@
+"""Tempered SMC: evidence and mode masses against known answers, and time.
+
+    python benchmarks/smc.py linear [--runs R --particles P --steps S]
+    python benchmarks/smc.py blog   [...]      # also NUTS and the ensemble, same process
+    python benchmarks/smc.py sin16  [...]
+
+Each case prints one JSON object and stores it under its name in
+benchmarks/smc_results.json (with the settings, the machine's load average, and the date);
+``python benchmarks/run.py --render-only`` puts them into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bayes_uat.runtime import set_host_device_count  # noqa: E402
+
+set_host_device_count(4)  # NUTS's CPU default, one chain per host device, as the command runs it
+
+import bayes_uat as bu  # noqa: E402
+from bayes_uat.modes import to_canonical  # noqa: E402
+from bayes_uat.samplers.smc import SMCSettings, run_masses, run_smc  # noqa: E402
+from bayes_uat.summary import diagnostics  # noqa: E402
+
+bu.enable_x64()
+
+RESULTS = ROOT / "benchmarks" / "smc_results.json"
+
+
+def smc(post, args) -> tuple:
+    settings = SMCSettings(particles=args.particles, steps=args.steps, leapfrog=args.leapfrog)
+    t0 = time.perf_counter()
+    res = run_smc(post, runs=args.runs, settings=settings, seed=args.seed)
+    return res, time.perf_counter() - t0
+
+
+def evidence(info) -> dict:
+    keys = ("log_evidence", "log_evidence_mean", "log_evidence_se", "temperatures")
+    out = {k: info[k] for k in keys}
+    out["mean_acceptance"] = float(np.mean(info["mean_acceptance"]))
+    out["final_ess"] = info["final_ess"]
+    return out
+
+
+def across_run_ess(theta: np.ndarray) -> np.ndarray:
+    """ESS of each coordinate's mean from the spread of run means: var / SE²."""
+    runs = theta.shape[0]
+    se2 = theta.mean(axis=1).var(axis=0, ddof=1) / runs
+    return theta.reshape(-1, theta.shape[-1]).var(axis=0) / se2
+
+
+def case_linear(args) -> dict:
+    rng = np.random.default_rng(3)
+    x = np.linspace(-1, 1, 20)
+    sigma, prior = 0.3, 2.0
+    y = 1.5 * x - 0.5 + sigma * rng.standard_normal(20)
+    post = bu.Posterior(
+        bu.MLP((), "identity"), bu.Dataset(x=x, y=y), prior_std=prior, likelihood="gaussian",
+        noise_std=sigma,
+    )  # fmt: skip
+    X = np.stack([x, np.ones_like(x)], axis=1)
+    from scipy import stats
+
+    cov = prior**2 * X @ X.T + sigma**2 * np.eye(len(x))
+    exact = float(stats.multivariate_normal(np.zeros(len(x)), cov).logpdf(y))
+    res, wall = smc(post, args)
+    out = evidence(res.info)
+    out.update(exact=exact, error=out["log_evidence_mean"] - exact, wall=wall)
+    return out
+
+
+def blog_copies(theta: np.ndarray) -> np.ndarray:
+    """Copy index 0..7 of each blog particle: 4·(unit 0 has the later step) + 2·(the
+    earlier-step unit is flipped, w < 0) + (the later one is flipped)."""
+    w, b = theta[..., [0, 3]], theta[..., [1, 4]]
+    t = -b / w  # the step location is unchanged by a flip
+    later0 = t[..., 0] > t[..., 1]
+    flip_early = np.where(later0, w[..., 1] < 0, w[..., 0] < 0)
+    flip_late = np.where(later0, w[..., 0] < 0, w[..., 1] < 0)
+    return 4 * later0 + 2 * flip_early + flip_late
+
+
+def complement_check(theta: np.ndarray, copies: np.ndarray, s: float = 30.0) -> dict:
+    """Masses of the complement classes F ⊆ {early, late} relative to ∅, observed (share
+    ratios per run) and predicted by mass(F)/mass(∅) = E_q[π(g_F θ)/π(θ)] from each run's
+    particles in the ∅ copies (no unit flipped)."""
+    runs = theta.shape[0]
+    out = {}
+    for f, name in ((1, "late"), (2, "early"), (3, "both")):
+        obs, pred = [], []
+        for r in range(runs):
+            cls = copies[r] % 4
+            empty = theta[r][cls == 0]
+            w, a, c = empty[:, [0, 3]], empty[:, [2, 5]], empty[:, 6]
+            t = -empty[:, [1, 4]] / w
+            early = np.argmin(t, axis=1)
+            a_early = a[np.arange(len(a)), early]
+            a_late = a[np.arange(len(a)), 1 - early]
+            shift = {1: a_late, 2: a_early, 3: a_early + a_late}[f]
+            pred.append(np.mean(np.exp(-((c + shift) ** 2 - c**2) / (2 * s**2))))
+            obs.append(np.mean(cls == f) / np.mean(cls == 0))
+        obs, pred = np.array(obs), np.array(pred)
+        d = obs - pred
+        out[name] = dict(
+            observed=float(obs.mean()),
+            observed_se=float(obs.std(ddof=1) / math.sqrt(runs)),
+            predicted=float(pred.mean()),
+            predicted_se=float(pred.std(ddof=1) / math.sqrt(runs)),
+            z=float(d.mean() / (d.std(ddof=1) / math.sqrt(runs))),
+        )
+    return out
+
+
+def ess_per_s(post, theta, wall) -> dict:
+    d = diagnostics(to_canonical(post, theta), post.names)
+    ess = np.array(list(d["ess_bulk"].values()))
+    return dict(wall=wall, min_ess=float(ess.min()), min_ess_per_s=float(ess.min() / wall),
+                max_rhat_canonical=d["max_rhat"])  # fmt: skip
+
+
+def case_blog(args) -> dict:
+    post = bu.Posterior(bu.MLP(2, "sigmoid"), bu.make_dataset("x2"), prior_std=30.0)
+    res, wall = smc(post, args)
+    copies = blog_copies(res.theta)
+    mass, se = run_masses(copies, 8)
+    pairs = [(k, k + 4) for k in range(4)]  # the same flips, units swapped
+    perm_z = [float((mass[i] - mass[j]) / math.hypot(se[i], se[j])) for i, j in pairs]
+    can = to_canonical(post, res.theta)
+    d = diagnostics(can, post.names)
+    ess = across_run_ess(can)
+    out = evidence(res.info)
+    out.update(
+        wall=wall,
+        masses=mass.tolist(),
+        masses_se=se.tolist(),
+        permutation_z=perm_z,
+        complement=complement_check(res.theta, copies),
+        canonical_rhat_across_runs=d["max_rhat"],
+        min_ess_across_runs=float(ess.min()),
+        min_ess_per_s=float(ess.min() / wall),
+    )
+    if not args.skip_mcmc:
+        t0 = time.perf_counter()
+        nuts = bu.sample(post, "nuts", chains=4, warmup=1000, draws=1000, seed=1, progress=False)
+        out["nuts"] = ess_per_s(post, nuts.theta, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ens = bu.sample(
+            post, "ensemble", chains=28, warmup=2000, draws=8000, seed=1, progress=False
+        )
+        out["ensemble"] = ess_per_s(post, ens.theta, time.perf_counter() - t0)
+    return out
+
+
+def case_sin16(args) -> dict:
+    post = bu.Posterior(bu.MLP(16, "sigmoid"), bu.make_dataset("sin"), prior_std=30.0)
+    res, wall = smc(post, args)
+    grid = np.linspace(-10, 10, 41)
+    f = np.asarray(post.predict(res.theta, grid))  # (R, P, G)
+    d = diagnostics(f, [f"x={g:g}" for g in grid])
+    logz = np.array(res.info["log_evidence"])
+    se = res.info["log_evidence_se"]
+    out = evidence(res.info)
+    out.update(
+        wall=wall,
+        wall_per_run=wall,  # the runs advance together in one vectorised computation
+        max_rhat_f=d["max_rhat"],
+        log_evidence_max_dev_se=float(np.max(np.abs(logz - logz.mean())) / se),
+        mse_median=float(np.median(np.asarray(post.mse(res.theta)))),
+    )
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=("linear", "blog", "sin16"))
+    ap.add_argument("--runs", type=int, default=4)
+    ap.add_argument("--particles", type=int, default=1000)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--leapfrog", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--skip-mcmc", action="store_true")
+    args = ap.parse_args()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    out = globals()[f"case_{args.case}"](args)
+    out["settings"] = dict(
+        runs=args.runs, particles=args.particles, steps=args.steps, leapfrog=args.leapfrog,
+        seed=args.seed,
+    )  # fmt: skip
+    out["load_average"] = os.getloadavg()
+    out["cpus"] = os.cpu_count()
+    out["date"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="minutes")
+    print(json.dumps(out, indent=1))
+    results[args.case] = out
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""SGD training and MAP search (bayes_uat.optimize): losses recomputed independently, MAPs
+stationary and at least as high as scipy's L-BFGS from the same starts, bad input refused."""
+
+import numpy as np
+import pytest
+import scipy.optimize
+
+from bayes_uat import MLP, Posterior, make_dataset, train_sgd
+from bayes_uat.optimize import STATIONARY_GRAD, MapResult, NotStationaryWarning, find_map
+
+STARTS = 8
+
+
+@pytest.fixture(scope="module")
+def tanh3():
+    """N = 3 tanh on a sinusoid: SGD restarts stopped early are far from stationary."""
+    data = make_dataset("sin", n=60, x_range=(-4, 4), noise="gaussian", noise_scale=0.1, seed=0)
+    post = Posterior(MLP(3, "tanh"), data, prior_std=1.0, likelihood="gaussian", noise_std=0.1)
+    sgd = train_sgd(post, restarts=STARTS, steps=300, seed=0)
+    return post, sgd
+
+
+@pytest.fixture(scope="module")
+def maps(tanh3):
+    post, sgd = tanh3
+    return find_map(post, sgd.thetas)
+
+
+def test_map_is_stationary_and_not_below_scipy_lbfgs(tanh3, maps):
+    post, sgd = tanh3
+    assert isinstance(maps, MapResult)
+    assert maps.theta.shape == (STARTS, post.dim) and maps.log_prob.shape == (STARTS,)
+    grads = np.stack([np.asarray(post.value_and_grad(t)[1]) for t in maps.theta])
+    np.testing.assert_allclose(maps.grad_norm, np.linalg.norm(grads, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(maps.log_prob, np.asarray(post.log_prob(maps.theta)), rtol=1e-12)
+    # the starts are far from stationary, the results are stationary to float64 precision
+    g0 = [np.linalg.norm(np.asarray(post.value_and_grad(t)[1])) for t in sgd.thetas]
+    assert min(g0) > 1.0
+    assert np.all(maps.grad_norm < 1e-6) and np.all(maps.stationary)
+
+    def neg(t):
+        v, g = post.value_and_grad(t)
+        return -float(v), -np.asarray(g, dtype=float)
+
+    for start, lp in zip(sgd.thetas, maps.log_prob):
+        ref = scipy.optimize.minimize(neg, start, jac=True, method="L-BFGS-B")
+        # at least as high as scipy's maximum from the same start (up to rounding of log p)
+        assert lp >= -ref.fun - 1e-9 * abs(ref.fun)
+        assert lp >= float(post.log_prob(start))
+
+
+def test_one_start_and_never_below_it(tanh3, maps):
+    post, _ = tanh3
+    # starting at a maximum leaves it there
+    again = find_map(post, maps.theta[0])
+    assert again.theta.shape == (1, post.dim)
+    np.testing.assert_allclose(again.theta[0], maps.theta[0], atol=1e-8)
+    assert again.log_prob[0] >= maps.log_prob[0] - 1e-9 * abs(maps.log_prob[0])
+
+
+def test_not_stationary_warns(tanh3):
+    post, sgd = tanh3
+    with pytest.warns(NotStationaryWarning, match="not stationary"):
+        res = find_map(post, sgd.thetas[:2], max_iter=1, newton_steps=0)
+    assert not res.stationary.all()
+    assert np.any(res.grad_norm > STATIONARY_GRAD)
+
+
+def test_find_map_rejects_bad_input(tanh3):
+    post, _ = tanh3
+    with pytest.raises(ValueError, match=r"starts must have shape \(k, 10\)"):
+        find_map(post, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="needs a bayes_uat.Posterior"):
+        find_map("posterior", np.zeros((1, 10)))
+    with pytest.raises(ValueError, match="max_iter must be >= 1"):
+        find_map(post, np.zeros((1, 10)), max_iter=0)
+    bad = np.zeros((1, 10))
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="find_map start: log-density is not finite"):
+        find_map(post, bad)
+
+
+# -- train_sgd --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def x2():
+    return Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=40, seed=0))
+
+
+def test_sse_loss_is_the_blogs_sum_of_squares(x2):
+    res = train_sgd(x2, steps=50, restarts=3, seed=1)
+    assert res.thetas.shape == (3, x2.dim) and res.losses.shape == (3, 50)
+    f = np.asarray(x2.predict(res.thetas))
+    sse = np.sum((x2.data.y - f) ** 2, axis=1)
+    np.testing.assert_allclose(res.final_loss, sse, rtol=1e-10)
+    assert res.best_index == int(np.argmin(sse))
+    np.testing.assert_array_equal(res.best, res.thetas[res.best_index])
+    # Adam from the same seed is deterministic
+    np.testing.assert_array_equal(train_sgd(x2, steps=50, restarts=3, seed=1).thetas, res.thetas)
+
+
+def test_map_loss_full_batch_and_whole_minibatch_agree(x2):
+    full = train_sgd(x2, steps=30, restarts=2, loss="map", seed=2)
+    np.testing.assert_allclose(full.final_loss, -np.asarray(x2.log_prob(full.thetas)), rtol=1e-10)
+    # a minibatch of every point (in random order) is the full −log p, so the path is the same
+    whole = train_sgd(x2, steps=30, restarts=2, loss="map", batch_size=x2.data.n, seed=2)
+    np.testing.assert_allclose(whole.losses, full.losses, rtol=1e-9)
+    np.testing.assert_allclose(whole.thetas, full.thetas, rtol=1e-7, atol=1e-10)
+
+
+def test_init_is_used_and_checked(x2):
+    init = np.tile(np.arange(x2.dim, dtype=float) / 10, (2, 1))
+    res = train_sgd(x2, steps=1, restarts=2, init=init, learning_rate=1e-12)
+    np.testing.assert_allclose(res.thetas, init, atol=1e-10)
+    with pytest.raises(ValueError, match=r"init must have shape \(restarts, dim\) = \(3, 7\)"):
+        train_sgd(x2, steps=1, restarts=3, init=init)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(optimizer="lbfgs"), "unknown optimizer 'lbfgs'"),
+        (dict(loss="mae"), "unknown loss 'mae'"),
+        (dict(learning_rate=0.0), "learning_rate must be > 0"),
+        (dict(steps=0), "steps must be >= 1"),
+        (dict(restarts=1.5), "restarts must be an integer"),
+        (dict(batch_size=41), "batch_size=41 exceeds the 40 data points"),
+    ],
+)
+def test_train_sgd_rejects_bad_settings(x2, kw, match):
+    with pytest.raises(ValueError, match=match):
+        train_sgd(x2, **kw)

@@ -1,0 +1,66 @@
+"""Process-level JAX settings (bayes_uat.runtime): host device count and compilation cache."""
+
+import os
+
+import jax
+import pytest
+
+from bayes_uat.runtime import (
+    default_compilation_cache,
+    enable_compilation_cache,
+    set_host_device_count,
+)
+
+FLAG = "--xla_force_host_platform_device_count"
+
+
+def test_host_device_count_added_to_xla_flags(monkeypatch):
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_enable_fast_math=false")
+    assert set_host_device_count(4) == 4
+    assert os.environ["XLA_FLAGS"] == f"--xla_cpu_enable_fast_math=false {FLAG}=4"
+    monkeypatch.delenv("XLA_FLAGS")
+    assert set_host_device_count(2) == 2
+    assert os.environ["XLA_FLAGS"] == f"{FLAG}=2"
+
+
+def test_count_already_in_xla_flags_wins(monkeypatch):
+    monkeypatch.setenv("XLA_FLAGS", f"{FLAG}=3 --other=1")
+    assert set_host_device_count(8) == 3
+    assert os.environ["XLA_FLAGS"] == f"{FLAG}=3 --other=1"
+
+
+@pytest.fixture
+def restore_cache_config():
+    names = ("jax_compilation_cache_dir", "jax_persistent_cache_min_compile_time_secs")
+    old = {k: getattr(jax.config, k) for k in names}
+    yield
+    for k, v in old.items():
+        jax.config.update(k, v)
+
+
+def test_compilation_cache_off_on_empty_env(monkeypatch, restore_cache_config):
+    before = jax.config.jax_compilation_cache_dir
+    monkeypatch.setenv("BAYES_UAT_JAX_CACHE", "")
+    assert enable_compilation_cache() is None
+    assert jax.config.jax_compilation_cache_dir == before
+
+
+def test_compilation_cache_directory(tmp_path, monkeypatch, restore_cache_config):
+    assert enable_compilation_cache(tmp_path / "a") == str(tmp_path / "a")
+    assert jax.config.jax_compilation_cache_dir == str(tmp_path / "a")
+    assert jax.config.jax_persistent_cache_min_compile_time_secs == 0.2
+    monkeypatch.setenv("BAYES_UAT_JAX_CACHE", str(tmp_path / "env"))
+    assert enable_compilation_cache() == str(tmp_path / "env")
+    assert jax.config.jax_compilation_cache_dir == str(tmp_path / "env")
+    monkeypatch.delenv("BAYES_UAT_JAX_CACHE")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert enable_compilation_cache() == str(tmp_path / ".cache" / "bayes_uat" / "jax")
+
+
+def test_default_cache_keeps_one_already_in_force(tmp_path, monkeypatch, restore_cache_config):
+    jax.config.update("jax_compilation_cache_dir", str(tmp_path / "mine"))
+    monkeypatch.setenv("BAYES_UAT_JAX_CACHE", str(tmp_path / "other"))
+    assert default_compilation_cache() == str(tmp_path / "mine")
+    jax.config.update("jax_compilation_cache_dir", None)
+    monkeypatch.setenv("BAYES_UAT_JAX_CACHE", "")
+    assert default_compilation_cache() is None
