@@ -36,6 +36,7 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -237,7 +238,7 @@ def _laplace_rows(posterior, modes: ModeSet, rows: list, sgd_thetas, grid) -> No
     """Add the Laplace fit (laplace.fit_summary) to the rows of the modes and SGD solutions,
     each against the canonical draws of its mode."""
     from .laplace import fit_summary
-    from .optimize import find_map
+    from .optimize import NotStationaryWarning, find_map
 
     def members(k):
         return modes.canonical[modes.labels == k]
@@ -246,7 +247,11 @@ def _laplace_rows(posterior, modes: ModeSet, rows: list, sgd_thetas, grid) -> No
         if row["kind"] == "mode":
             m = modes[int(row["name"].split()[1])]
             row.update(fit_summary(posterior, m.map_canonical, members(m.index), grid=grid))
-    refined = find_map(posterior, sgd_thetas)[0] if len(sgd_thetas) else sgd_thetas
+    refined = sgd_thetas
+    if len(sgd_thetas):
+        with warnings.catch_warnings():  # a point left short of a maximum gets laplace_note
+            warnings.simplefilter("ignore", NotStationaryWarning)
+            refined = find_map(posterior, sgd_thetas)[0]
     for r, row in enumerate(rows[: len(sgd_thetas)]):
         k = row.get("nearest_mode")
         if k is None:
