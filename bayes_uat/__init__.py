@@ -28,6 +28,7 @@ from .samplers import METHODS, SAMPLERS, initial_points, sample
 from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
 from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
+from .sweeps import Grid, SweepResult, load_grid, run_sweep
 from .symmetry import align, canonicalize
 
 __all__ = [
@@ -75,5 +76,9 @@ __all__ = [
     "amplitudes_at",
     "power_spectrum",
     "periodic_grid",
+    "Grid",
+    "SweepResult",
+    "load_grid",
+    "run_sweep",
 ]
 __version__ = "0.1.0"

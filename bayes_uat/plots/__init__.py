@@ -24,6 +24,7 @@ from ._classify import decision_boundary, laplace_corner, regression2d, reliabil
 from ._corner import corner
 from ._diag import mode_map, rank, trace
 from ._fit import fit
+from ._grid import sweep_grid
 from ._style import style
 from ._units import units
 
@@ -39,6 +40,8 @@ __all__ = [
     "run_figures",
     "save",
     "style",
+    "sweep",
+    "sweep_grid",
     "trace",
     "units",
 ]
@@ -48,10 +51,20 @@ _MOVED = {
     "activations",
     "approximation",
     "loo",
-    "sweep",
     "training_animation",
     "training_snapshots",
 }
+
+
+def sweep(directory, **kwargs):
+    """The standard figure of a ``bayes-uat sweep`` directory (:func:`sweep_grid`). The
+    unit-sweep study's figure is :func:`bayes_uat.studies.plots.sweep`."""
+    if not isinstance(directory, (str, Path)):
+        raise ValueError(
+            "plots.sweep draws a sweep directory (bayes-uat sweep GRID.toml --out DIR); for "
+            "the unit-sweep study's results use bayes_uat.studies.plots.sweep"
+        )
+    return sweep_grid(directory, **kwargs)
 
 
 def __getattr__(name: str):
