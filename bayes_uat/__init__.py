@@ -15,7 +15,8 @@ True
 
 from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
-from .data import TARGETS, Dataset, load_dataset, make_dataset, make_moons
+from .data import TARGETS, TARGETS_2D, Dataset, load_dataset, make_dataset, make_moons
+from .digits import load_digits
 from .encoding import FourierFeatures
 from .modes import Mode, ModeSet, ModeWarning, find_modes, to_canonical
 from .nets import MLP
@@ -39,6 +40,8 @@ __all__ = [
     "load_dataset",
     "make_dataset",
     "make_moons",
+    "TARGETS_2D",
+    "load_digits",
     "MLP",
     "FourierFeatures",
     "LIKELIHOODS",

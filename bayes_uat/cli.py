@@ -36,8 +36,8 @@ _HELP = {
     "units": ("hidden widths: 2, or 8,8 for two layers, or linear for none", None),
     "activation": ("activation of the hidden units", None),
     "likelihood": (
-        "gaussian or student_t (σ inferred unless --noise-std), bernoulli (y in 0/1) or mse "
-        "(the blog's)",
+        "gaussian or student_t (σ inferred unless --noise-std), bernoulli (y in 0/1), "
+        "categorical (y in 0…K−1: one output per class) or mse (the blog's)",
         None,
     ),
     "noise_std": ("fixed σ of the gaussian or student_t likelihood", "inferred"),

@@ -29,7 +29,7 @@ from .data import TARGETS, Dataset, load_dataset, make_dataset
 from .modes import ModeWarning
 from .nets import MLP
 from .optimize import NotStationaryWarning, SGDResult, train_sgd
-from .posterior import Posterior
+from .posterior import Posterior, n_classes
 from .records import Run, atomic_path, save_run
 from .rundir import acquire, check_out_dir, release
 from .runtime import enable_x64
@@ -61,7 +61,8 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
         enable_x64()
     data = build_dataset(cfg) if data is None else data
     bias = tuple(cfg.bias) if isinstance(cfg.bias, list) else cfg.bias
-    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias)
+    k = n_classes(data.y) if cfg.likelihood == "categorical" else 1  # one logit per class
+    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias, out_dim=k)
     return Posterior(
         net,
         data,

@@ -32,6 +32,7 @@ STUDIES = {
     "sawtooth": "study_sawtooth.py",
     "bump": "study_bump.py",
     "numpyro_bnn": "numpyro_bnn.py",
+    "classify": "study_classify.py",
 }
 _print_lock = threading.Lock()
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..records import atomic_path
+from ._classify import decision_boundary, laplace_corner, regression2d, reliability
 from ._corner import corner
 from ._diag import mode_map, rank, trace
 from ._fit import fit
@@ -29,9 +30,13 @@ from ._units import units
 
 __all__ = [
     "corner",
+    "decision_boundary",
     "fit",
+    "laplace_corner",
     "mode_map",
     "rank",
+    "regression2d",
+    "reliability",
     "run_figures",
     "save",
     "style",
