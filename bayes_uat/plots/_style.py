@@ -70,7 +70,6 @@ RC = {
 }
 
 
-@contextmanager
 def data_dots(ax, x, y, *, ms: float = 1.0, alpha: float = 0.5, zorder: float = 5):
     """The observations as small dots in the data colour (one look in every figure)."""
     return ax.plot(
@@ -78,6 +77,7 @@ def data_dots(ax, x, y, *, ms: float = 1.0, alpha: float = 0.5, zorder: float = 
     )
 
 
+@contextmanager
 def style():
     """Apply the package's rcParams for the duration of the block (figure creation and
     saving both read them)."""
