@@ -52,7 +52,10 @@ def test_sampler_matches_conjugate_posterior(linear, method, kw):
     )
 
 
-@pytest.mark.parametrize("method", ["nuts", "ensemble", "emcee", "aies"])
+# NUTS's chunked run is also checked by the resume test after the last chunk (fast suite)
+@pytest.mark.parametrize(
+    "method", [pytest.param("nuts", marks=pytest.mark.slow), "ensemble", "emcee", "aies"]
+)
 def test_same_seed_same_draws_and_chunking_is_invisible(linear, method):
     post, _, _ = linear
     kw = dict(
@@ -80,8 +83,14 @@ def _same_run(a, b):
         assert a.info[k] == b.info[k], k
 
 
-@pytest.mark.parametrize("method", ["nuts", "ensemble", "emcee", "aies"])
-@pytest.mark.parametrize("stop", [2, 4])
+@pytest.mark.parametrize(
+    "method, stop",
+    [
+        pytest.param("nuts", 2, marks=pytest.mark.slow),  # the costliest case: 50 s on 2 cores
+        ("nuts", 4),
+        *((m, k) for m in ("ensemble", "emcee", "aies") for k in (2, 4)),
+    ],
+)
 def test_resume_from_callback_state_continues_exactly(linear, method, stop):
     """Resumed mid-run (after chunk 2 of 4) or after the last chunk's checkpoint (4 of 4:
     killed before the record was written), the result is the uninterrupted run's."""
@@ -201,6 +210,7 @@ def test_nuts_refuses_step_activation():
         sample(post, "nuts", progress=False)
 
 
+@pytest.mark.slow
 def test_float32_posterior_and_single_chain():
     """float32 log-densities run under numpyro's float64 state; one chain takes one start."""
     post32 = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=50), dtype="float32")

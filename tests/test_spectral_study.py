@@ -119,6 +119,7 @@ def test_claim_verdicts():
     assert v[("the posterior mean ignores high-frequency noise better than SGD", "all")] == "true"
 
 
+@pytest.mark.slow
 def test_tiny_study_and_its_figures(tmp_path):
     """The study end to end without its posterior part, at tiny size, and figures with the
     expected panels, titles and legends (posterior panels from stand-in spectra)."""
