@@ -332,7 +332,7 @@ def loo(results, *, heldout: bool = True, evidence=None) -> Figure:
         if ev:
             _evidence_panel(axes[1, 0], ev, lims=axes[0, 0].get_xlim())
             for extra in axes[1, 1:]:
-                extra.set_axis_off()
+                extra.remove()
     return fig
 
 
