@@ -15,7 +15,8 @@ True
 
 from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
-from .data import TARGETS, Dataset, load_dataset, make_dataset, make_moons
+from .data import TARGETS, TARGETS_2D, Dataset, load_dataset, make_dataset, make_moons
+from .digits import load_digits
 from .encoding import FourierFeatures
 from .modes import Mode, ModeSet, ModeWarning, find_modes, to_canonical
 from .nets import MLP
@@ -27,6 +28,7 @@ from .samplers import METHODS, SAMPLERS, initial_points, sample
 from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
 from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
+from .sweeps import Grid, SweepResult, load_grid, run_sweep
 from .symmetry import align, canonicalize
 
 __all__ = [
@@ -38,6 +40,8 @@ __all__ = [
     "load_dataset",
     "make_dataset",
     "make_moons",
+    "TARGETS_2D",
+    "load_digits",
     "MLP",
     "FourierFeatures",
     "LIKELIHOODS",
@@ -72,5 +76,9 @@ __all__ = [
     "amplitudes_at",
     "power_spectrum",
     "periodic_grid",
+    "Grid",
+    "SweepResult",
+    "load_grid",
+    "run_sweep",
 ]
 __version__ = "0.1.0"

@@ -209,6 +209,9 @@ def prior_dominated_warning(posterior, samples) -> dict | None:
 
 
 def fit_warnings(posterior, samples: Samples, sgd=None) -> list[dict]:
-    """:func:`sgd_fit_warning` and :func:`prior_dominated_warning`, those that apply."""
+    """:func:`sgd_fit_warning` and :func:`prior_dominated_warning`, those that apply (none
+    for K-class labels, where var(y) of the class numbers measures nothing)."""
+    if posterior.likelihood == "categorical":
+        return []
     found = [sgd_fit_warning(posterior, sgd), prior_dominated_warning(posterior, samples)]
     return [w for w in found if w is not None]

@@ -36,8 +36,8 @@ _HELP = {
     "units": ("hidden widths: 2, or 8,8 for two layers, or linear for none", None),
     "activation": ("activation of the hidden units", None),
     "likelihood": (
-        "gaussian or student_t (σ inferred unless --noise-std), bernoulli (y in 0/1) or mse "
-        "(the blog's)",
+        "gaussian or student_t (σ inferred unless --noise-std), bernoulli (y in 0/1), "
+        "categorical (y in 0…K−1: one output per class) or mse (the blog's)",
         None,
     ),
     "noise_std": ("fixed σ of the gaussian or student_t likelihood", "inferred"),
@@ -68,23 +68,9 @@ _HELP = {
 
 
 def _choices() -> dict:
-    from .activations import ACTIVATIONS
-    from .config import DTYPES, INITS, NOISES
-    from .optimize import LOSSES, OPTIMIZERS
-    from .posterior import LIKELIHOODS, NOISE_PARAMS
-    from .samplers import METHODS
+    from .config import CHOICES
 
-    return dict(
-        activation=ACTIVATIONS,
-        likelihood=LIKELIHOODS,
-        noise_param=NOISE_PARAMS,
-        sampler=METHODS,
-        optimizer=OPTIMIZERS,
-        sgd_loss=LOSSES,
-        init=INITS,
-        noise=NOISES,
-        dtype=DTYPES,
-    )
+    return CHOICES
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
@@ -288,7 +274,13 @@ def cmd_run(args) -> int:
 
 def cmd_show(args) -> int:
     from .records import load_run, report_summary
+    from .sweeps import is_sweep_dir
 
+    if is_sweep_dir(args.run_dir):
+        from .sweep_table import table_text
+
+        print(table_text(args.run_dir))
+        return 0
     run = load_run(args.run_dir)
     summary, note = report_summary(run)
     if note:
@@ -312,6 +304,49 @@ def cmd_compare(args) -> int:
         summary = dict(run.summary, comparison=table.to_dict())
         write_json(run.path / "summary.json", summary)
     return 0
+
+
+def cmd_sweep(args) -> int:
+    from .sweep_table import table_text
+    from .sweeps import load_grid, run_sweep
+
+    log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
+    res = run_sweep(
+        load_grid(args.grid),
+        args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        figures=not args.no_figures,
+        progress=not args.quiet,
+        retries=args.retries,
+        timeout=args.timeout,
+        log=log,
+    )
+    print(table_text(res.out))
+    print(f"\n{len(res.rows)} run(s) in {res.wall_time:.1f} s; table in {res.out / 'sweep.csv'}")
+    if res.failed:
+        print(
+            f"bayes-uat: {len(res.failed)} run(s) failed: {', '.join(res.failed)}", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
+def _sweep_parser(sub) -> None:
+    w = sub.add_parser(
+        "sweep",
+        help="run a grid of runs on Dask (a local cluster, or --scheduler ADDRESS)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    w.add_argument("grid", help="TOML file: base run settings and a [grid] table of lists")
+    w.add_argument("--out", required=True, help="sweep directory (one run directory per point)")
+    w.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    w.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    w.add_argument("--retries", type=int, default=1, help="Dask retries of a failed task")
+    w.add_argument("--timeout", type=float, default=10.0, help="seconds to reach the scheduler")
+    w.add_argument("--no-figures", action="store_true", help="skip each run's figures")
+    w.add_argument("--quiet", action="store_true", help="no progress bar or log lines")
+    w.set_defaults(func=cmd_sweep)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -357,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--no-save", action="store_true", help="do not update summary.json")
     c.set_defaults(func=cmd_compare)
+    _sweep_parser(sub)
     return p
 
 

@@ -18,7 +18,14 @@ and for every SGD solution also
 * the posterior level P[log p(θ | D) > log p(θ_sgd | D)] over all draws (invariant under
   exact symmetries, so no alignment is needed);
 * the posterior quantile of each canonical SGD weight among the mode's canonical draws;
-* the share of the data-range grid where the SGD curve lies inside the 95 % posterior band.
+* the share of the data-range grid where the SGD curve lies inside the 95 % posterior band;
+
+and, with ``laplace=True``, for every mode (at its MAP) and every SGD solution (as it ended,
+and refined to the nearby maximum with :func:`~bayes_uat.optimize.find_map`, columns
+``refined_laplace_*``) how well the Laplace approximation there matches that mode's canonical
+draws (:func:`bayes_uat.laplace.fit_summary`): the median and range over the canonical
+parameters of the variance ratio Laplace / posterior, and the share of posterior f(x) values
+inside the Laplace 95 % predictive band.
 
 Example
 -------
@@ -29,6 +36,7 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +61,7 @@ class Comparison:
         return dict(
             rows=[_clean(r) for r in self.rows],
             modes=self.modes.to_dict(self.names),
-            grid_in=[float(self.grid_in[0]), float(self.grid_in[-1])],
+            grid_in=[float(self.grid_in.min()), float(self.grid_in.max())],
             grid_out=[float(self.grid_out.min()), float(self.grid_out.max())]
             if self.grid_out.size
             else None,
@@ -100,6 +108,8 @@ _COLUMNS = [
     ("mahalanobis", "Mahal.", "{:.1f}"),
     ("posterior_level", "P[lp>lp_sgd]", "{:.3f}"),
     ("in_band_95", "in 95% band", "{:.2f}"),
+    ("laplace_var_ratio", "Lap. var", "{:.2f}"),
+    ("laplace_band_coverage", "Lap. 95%", "{:.2f}"),
 ]
 _MASS_COLUMNS = [("mode_mass", "mode mass", "{:.2f}"), ("mode_mass_se", "± SE", "{:.2f}")]
 
@@ -134,6 +144,7 @@ def compare(
     n_grid: int = 200,
     extrapolate: float = 2.0,
     max_draws: int = 4000,
+    laplace: bool = True,
 ) -> Comparison:
     """Compare SGD solutions, the MAP and every mode (see the module docstring)."""
     if not isinstance(samples, Samples):
@@ -145,8 +156,7 @@ def compare(
     data = posterior.data
     grid_in = data.grid(n_grid)
     wide = data.grid(n_grid * 2, extrapolate=extrapolate)
-    lo, hi = data.x_range
-    grid_out = wide[(wide < lo) | (wide > hi)]
+    grid_out = wide[data.outside(wide)]
     truth = data.target_fn
     true_in = None if truth is None else np.asarray(truth(grid_in))
     true_out = None if truth is None else np.asarray(truth(grid_out))
@@ -217,6 +227,37 @@ def compare(
         if m.mass is not None:
             row["mass"], row["mass_se"] = m.mass, m.mass_se
         rows.append(row)
+    if laplace and len(modes):
+        _laplace_rows(posterior, modes, rows, sgd_thetas, grid_in)
     return Comparison(
         rows=tuple(rows), modes=modes, names=names, grid_in=grid_in, grid_out=grid_out
     )
+
+
+def _laplace_rows(posterior, modes: ModeSet, rows: list, sgd_thetas, grid) -> None:
+    """Add the Laplace fit (laplace.fit_summary) to the rows of the modes and SGD solutions,
+    each against the canonical draws of its mode."""
+    from .laplace import fit_summary
+    from .optimize import NotStationaryWarning, find_map
+
+    def members(k):
+        return modes.canonical[modes.labels == k]
+
+    for row in rows:
+        if row["kind"] == "mode":
+            m = modes[int(row["name"].split()[1])]
+            row.update(fit_summary(posterior, m.map_canonical, members(m.index), grid=grid))
+    refined = sgd_thetas
+    if len(sgd_thetas):
+        with warnings.catch_warnings():  # a point left short of a maximum gets laplace_note
+            warnings.simplefilter("ignore", NotStationaryWarning)
+            refined = find_map(posterior, sgd_thetas)[0]
+    for r, row in enumerate(rows[: len(sgd_thetas)]):
+        k = row.get("nearest_mode")
+        if k is None:
+            continue
+        ref = modes[k].map_canonical
+        for prefix, theta in (("", sgd_thetas[r]), ("refined_", refined[r])):
+            can = to_canonical(posterior, theta, reference=ref)
+            fit = fit_summary(posterior, can, members(k), grid=grid)
+            row.update({prefix + key: v for key, v in fit.items()})

@@ -47,6 +47,20 @@ INITS = ("sgd", "prior")
 MAX_TREE_DEPTH = 25  # 2**25 leapfrog steps per draw: far past any useful trajectory
 
 
+# the keys that take one of a fixed set of values (the command shows them as choices)
+CHOICES = dict(
+    activation=ACTIVATIONS,
+    likelihood=LIKELIHOODS,
+    noise_param=NOISE_PARAMS,
+    sampler=METHODS,
+    optimizer=OPTIMIZERS,
+    sgd_loss=LOSSES,
+    init=INITS,
+    noise=NOISES,
+    dtype=DTYPES,
+)
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything that defines one run (data, model, SGD, sampler)."""
@@ -101,19 +115,8 @@ class RunConfig:
                     f"config key {f.name!r}: expected {_describe(hints[f.name])}, "
                     f"got {v!r} ({type(v).__name__})"
                 )
-        choices = dict(
-            activation=ACTIVATIONS,
-            likelihood=LIKELIHOODS,
-            noise_param=NOISE_PARAMS,
-            sampler=METHODS,
-            optimizer=OPTIMIZERS,
-            sgd_loss=LOSSES,
-            init=INITS,
-        )
-        for k, options in choices.items():
-            choice(f"config key {k!r}", getattr(self, k), options)
-        for k, options in dict(noise=NOISES, dtype=DTYPES).items():
-            if getattr(self, k) is not None:
+        for k, options in CHOICES.items():
+            if getattr(self, k) is not None or k not in ("noise", "dtype"):  # those two: None ok
                 choice(f"config key {k!r}", getattr(self, k), options)
         if isinstance(self.units, list):
             object.__setattr__(self, "units", list(self.units))

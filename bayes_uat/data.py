@@ -70,10 +70,24 @@ TARGETS: dict[str, _Target] = {
 }
 
 
+# Targets of two inputs x = (x1, x2), shape (n, 2), for contour pictures.
+TARGETS_2D: dict[str, _Target] = {
+    "bump2d": _Target(
+        lambda x: jnp.exp(-jnp.sum(jnp.asarray(x) ** 2, axis=-1)),
+        (-2.0, 2.0),
+        400,
+        "gaussian",
+        0.05,
+    ),
+}
+
+
 def target_function(target: str) -> Callable:
     """The noise-free curve for a target name or expression."""
     if target in TARGETS:
         return TARGETS[target].fn
+    if target in TARGETS_2D:
+        return TARGETS_2D[target].fn
     if target.isidentifier() and target != "x":
         raise ValueError(
             f"unknown target {target!r}: choose one of {', '.join(TARGETS)}, or "
@@ -150,6 +164,16 @@ class Dataset:
     def x_range(self) -> tuple[float, float]:
         return float(self.x.min()), float(self.x.max())
 
+    def outside(self, points) -> np.ndarray:
+        """Mask of the points (a 1-D grid, or rows of shape (m, d)) outside the data range
+        (for d > 1: outside the bounding box of the data's inputs)."""
+        points = np.asarray(points)
+        if self.in_dim == 1:
+            lo, hi = self.x_range
+            return (points < lo) | (points > hi)
+        lo, hi = self.x.min(axis=0), self.x.max(axis=0)
+        return ((points < lo) | (points > hi)).any(axis=-1)
+
     @property
     def target_fn(self) -> Callable | None:
         """The noise-free target f(x), or None when unknown."""
@@ -157,7 +181,13 @@ class Dataset:
 
     def grid(self, n: int = 200, *, extrapolate: float = 1.0) -> np.ndarray:
         """An evenly spaced 1-D grid over the data range widened ``extrapolate``-fold
-        about its centre (2.0 = twice the data range)."""
+        about its centre (2.0 = twice the data range).  For d-dimensional x (d > 1): at most
+        ``n`` of the data's own inputs (evenly spaced in file order), pushed ``extrapolate``-
+        fold away from the centre of the data's bounding box, shape (≤ n, d)."""
+        if self.in_dim > 1:
+            pts = self.x[np.unique(np.linspace(0, self.n - 1, min(n, self.n)).astype(int))]
+            mid = (self.x.min(axis=0) + self.x.max(axis=0)) / 2
+            return mid + (pts - mid) * extrapolate
         lo, hi = self.x_range
         mid, half = (lo + hi) / 2, (hi - lo) / 2 * extrapolate
         return np.linspace(mid - half, mid + half, n)
@@ -173,7 +203,7 @@ def make_dataset(
     spacing: str = "linspace",
     seed: int = 0,
 ) -> Dataset:
-    """Draw a 1-D data set y = f(x) + noise.
+    """Draw a data set y = f(x) + noise (1-D x, or x of shape (n, 2) for a 2-D target).
 
     Args:
         target: a name from :data:`TARGETS` or an expression in x.
@@ -184,12 +214,20 @@ def make_dataset(
         spacing: ``"linspace"`` (the blog's) or ``"random"`` (uniform draws of x).
         seed: seed of the noise (and of x for random spacing).
 
+    A target of :data:`TARGETS_2D` (``"bump2d"``: f = exp(−‖x‖²) on [−2, 2]², 400 points)
+    draws x on the square x_range² — a √n × √n grid for ``"linspace"`` (n must be a square),
+    uniform draws for ``"random"`` — and returns x of shape (n, 2).
+
     >>> make_dataset("sin(x) + 0.5*x**2", n=50, seed=1).n
     50
     """
     if not isinstance(target, str) or not target.strip():
         raise ValueError(f"target must be a target name or an expression, got {target!r}")
-    spec = TARGETS.get(target) or _Target(None, (-3.0, 3.0), 200, "gaussian", 0.1)
+    spec = (
+        TARGETS.get(target)
+        or TARGETS_2D.get(target)
+        or _Target(None, (-3.0, 3.0), 200, "gaussian", 0.1)
+    )
     n = spec.n if n is None else n
     x_range = spec.x_range if x_range is None else x_range
     noise = spec.noise if noise is None else noise
@@ -206,20 +244,36 @@ def make_dataset(
     choice("spacing", spacing, ("linspace", "random"))
     fn = target_function(target)
     rng = np.random.default_rng(seed)
-    if spacing == "linspace":
+    if target in TARGETS_2D:
+        x = _square_inputs(int(n), lo, hi, spacing, rng)
+    elif spacing == "linspace":
         x = np.linspace(lo, hi, int(n))
     else:
         x = np.sort(rng.uniform(lo, hi, int(n)))
     f = np.asarray(fn(jnp.asarray(x)), dtype=float)
     if noise == "uniform":
-        eps = noise_scale * rng.uniform(0.0, 1.0, x.shape)
+        eps = noise_scale * rng.uniform(0.0, 1.0, f.shape)
     elif noise == "gaussian":
-        eps = noise_scale * rng.standard_normal(x.shape)
+        eps = noise_scale * rng.standard_normal(f.shape)
     else:
-        eps = np.zeros_like(x)
+        eps = np.zeros_like(f)
     return Dataset(
         x=x, y=f + eps, target=target, noise=noise, noise_scale=float(noise_scale), seed=int(seed)
     )
+
+
+def _square_inputs(n: int, lo: float, hi: float, spacing: str, rng) -> np.ndarray:
+    """n points on [lo, hi]²: a √n × √n grid (linspace) or uniform draws (random)."""
+    if spacing == "random":
+        return rng.uniform(lo, hi, (n, 2))
+    m = math.isqrt(n)
+    if m * m != n:
+        raise ValueError(
+            f"n = {n} is not a square: a 2-D target on a grid needs n = m² points (e.g. "
+            f"n={m * m} or n={(m + 1) ** 2}), or spacing='random'"
+        )
+    g = np.linspace(lo, hi, m)
+    return np.stack(np.meshgrid(g, g, indexing="ij"), axis=-1).reshape(-1, 2)
 
 
 def load_dataset(

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from .records import arviz
+from ._io import arviz
 
 
 def diagnostics(theta: np.ndarray, names) -> dict:

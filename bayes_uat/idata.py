@@ -44,6 +44,7 @@ import json
 
 import numpy as np
 
+from ._io import _jsonable, arviz, versions
 from .modes import to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
@@ -51,12 +52,6 @@ from .samples import Samples
 from .variables import coords, join, posterior_variables, split
 
 FORMAT_VERSION = 2
-
-
-def _jsonable(obj):
-    from .records import _jsonable as j
-
-    return j(obj)
 
 
 def _draw_group(vars_, theta: np.ndarray, draw: np.ndarray, attrs: dict):
@@ -184,8 +179,6 @@ def to_inference_data(
 
     ``canonical=False`` leaves out the canonical group (when only ``az.loo`` is wanted).
     """
-    from .records import arviz, versions
-
     az = arviz()
     C, D, _ = samples.theta.shape
     vars_ = posterior_variables(posterior)

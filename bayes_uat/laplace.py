@@ -74,7 +74,9 @@ def laplace(posterior: Posterior, theta) -> Laplace:
             f"laplace needs one θ of shape ({posterior.dim},) ({', '.join(posterior.names)}), "
             f"got shape {theta.shape}"
         )
-    H = np.asarray(jax.hessian(posterior.log_density)(theta.astype(posterior.dtype)), float)
+    if "hessian" not in posterior._fns:  # compiled once per posterior
+        posterior._fns["hessian"] = jax.jit(jax.hessian(posterior.log_density))
+    H = np.asarray(posterior._fns["hessian"](theta.astype(posterior.dtype)), float)
     lp, g = posterior.value_and_grad(theta)
     lp, gnorm = float(lp), float(np.linalg.norm(np.asarray(g)))
     if not (np.isfinite(H).all() and math.isfinite(lp)):
@@ -118,3 +120,27 @@ def laplace_check(
     f_post = np.asarray(posterior.predict(draws, grid))
     cover = float(np.mean((f_post >= lo) & (f_post <= hi)))
     return dict(names=list(posterior.names), var_ratio=ratio, band_coverage=cover)
+
+
+def fit_summary(posterior: Posterior, point, members, *, grid=None, seed: int = 0) -> dict:
+    """The Laplace approximation at ``point`` against the posterior draws ``members`` of its
+    mode (same coordinates, e.g. both canonical), in a few numbers for a comparison table:
+    ``laplace_var_ratio`` (median), ``laplace_var_ratio_min`` / ``_max`` over the canonical
+    parameters, ``laplace_band_coverage`` (share of posterior f(x) values inside the Laplace
+    95 % band) and ``laplace_log_evidence``; ``laplace_note`` says why a number is missing
+    (not a strict maximum, or too few draws in the mode)."""
+    lap = laplace(posterior, point)
+    if not lap.is_maximum:
+        return dict(laplace_note=lap.reason)
+    members = np.asarray(members, dtype=float)
+    if len(members) < 2:
+        return dict(laplace_note="fewer than 2 posterior draws in this mode")
+    chk = laplace_check(posterior, lap, members, grid=grid, seed=seed, n_laplace=1000)
+    r = chk["var_ratio"]
+    return dict(
+        laplace_var_ratio=float(np.median(r)),
+        laplace_var_ratio_min=float(r.min()),
+        laplace_var_ratio_max=float(r.max()),
+        laplace_band_coverage=chk["band_coverage"],
+        laplace_log_evidence=lap.log_evidence,
+    )

@@ -422,6 +422,7 @@ def find_modes(
     can = to_canonical(posterior, theta, reference=best)
     grid = posterior.data.grid(n_grid, extrapolate=extrapolate)
     f = np.asarray(posterior.predict(can.reshape(-1, dim), grid))
+    f = f.reshape(f.shape[0], -1)  # K outputs (and grid points) as one function vector
     tol = default_tol(f.reshape(C, len(idx), -1)) if tol is None else tol
     lp = samples.log_prob[:, idx].ravel()
     lp = np.where(np.isfinite(lp), lp, -np.inf)

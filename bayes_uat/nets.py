@@ -15,6 +15,12 @@ General layout, for hidden widths (n₁, …, n_L) and input dimension d:
 
 ``units=()`` is a linear model f(x) = w·x + c with θ = ``[w_1, …, w_d, c]``.
 
+``out_dim=K > 1`` gives K outputs (e.g. the logits of a K-class classifier): each last-layer
+unit i carries K output weights ``a_i = (a_{i,1}, …, a_{i,K})`` (named ``a{i}_{k}``, stored
+after its bias), c has K entries (``c1 … cK``, last) and :meth:`MLP.apply` returns shape
+(..., n, K).  A linear model with K outputs has, per input j, K weights ``w{j}_{k}``.
+``out_dim=1`` (the default) keeps the layout above exactly.
+
 ``bias=False`` (or one boolean per hidden layer plus one for the output) leaves biases out:
 their entries are absent from θ and the layer computes φ(W h) (the output: a·h without c),
 as in numpyro's Bayesian neural network example.
@@ -94,6 +100,7 @@ class MLP:
             layer and a last one for the output bias c.
         encoding: optional :class:`~bayes_uat.encoding.FourierFeatures`: the first layer then
             sees the 2K·d features γ(x) instead of x (its fan-in is :attr:`fan_in`).
+        out_dim: number of outputs K (K > 1: apply returns (..., n, K), e.g. class logits).
     """
 
     units: tuple[int, ...] | int = 2
@@ -101,6 +108,7 @@ class MLP:
     in_dim: int = 1
     bias: bool | tuple[bool, ...] = True
     encoding: FourierFeatures | None = None
+    out_dim: int = 1
     _layout: dict = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
@@ -116,6 +124,16 @@ class MLP:
                 f"encoding must be a bayes_uat.encoding.FourierFeatures or None, got "
                 f"{type(self.encoding).__name__}"
             )
+        if (
+            isinstance(self.out_dim, bool)
+            or not isinstance(self.out_dim, (int, np.integer))
+            or self.out_dim < 1
+        ):
+            raise ValueError(
+                f"out_dim must be a positive int (1, or K outputs for K classes), got "
+                f"{self.out_dim!r}"
+            )
+        object.__setattr__(self, "out_dim", int(self.out_dim))
         biases = _check_bias(self.bias, self.units)
         object.__setattr__(self, "bias", biases[0] if len(set(biases)) == 1 else biases)
         object.__setattr__(self, "_layout", self._build_layout())
@@ -133,6 +151,8 @@ class MLP:
         d, L = self.fan_in, len(self.units)
         pos = 0
         has_c = self.biases[-1]
+        if self.out_dim > 1:
+            return self._build_layout_multi()
         if L == 0:
             w_idx = np.arange(d)
             names += ["w"] if d == 1 else [f"w{j + 1}" for j in range(d)]
@@ -181,6 +201,54 @@ class MLP:
             dim=pos + has_c,
         )
 
+    def _build_layout_multi(self) -> dict:
+        """The layout for K = out_dim > 1 outputs: a of shape (n_L, K), c of shape (K,)."""
+        K, d, L = self.out_dim, self.fan_in, len(self.units)
+        names: list[str] = []
+        latex: list[str] = []
+        layers = []
+        pos = 0
+
+        def outputs(i: int, kind: str) -> np.ndarray:
+            nonlocal pos
+            names.extend(f"{kind}{i + 1}_{k + 1}" for k in range(K))
+            latex.extend(f"${kind}_{{{i + 1},{k + 1}}}$" for k in range(K))
+            pos += K
+            return np.arange(pos - K, pos)
+
+        if L == 0:
+            a_idx = np.stack([outputs(j, "w") for j in range(d)])
+        else:
+            fan_in, a_rows = d, []
+            for l, n in enumerate(self.units):
+                W = np.zeros((n, fan_in), dtype=int)
+                b = np.full(n, -1, dtype=int)
+                for i in range(n):
+                    for j in range(fan_in):
+                        W[i, j] = pos
+                        pos += 1
+                        names.append(self._pname("w", l, i, j, fan_in))
+                        latex.append(self._plabel("w", l, i, j, fan_in))
+                    if self.biases[l]:
+                        b[i] = pos
+                        pos += 1
+                        names.append(self._pname("b", l, i, None, fan_in))
+                        latex.append(self._plabel("b", l, i, None, fan_in))
+                    if l == L - 1:
+                        a_rows.append(outputs(i, "a"))
+                layers.append((W, b))
+                fan_in = n
+            a_idx = np.stack(a_rows)
+        c_idx: np.ndarray | int = -1
+        if self.biases[-1]:
+            c_idx = np.arange(pos, pos + K)
+            names.extend(f"c{k + 1}" for k in range(K))
+            latex.extend(f"$c_{{{k + 1}}}$" for k in range(K))
+            pos += K
+        return dict(
+            names=tuple(names), latex=tuple(latex), layers=layers, a=a_idx, c=c_idx, dim=pos
+        )
+
     def _pname(self, kind, l, i, j, fan_in) -> str:
         deep = len(self.units) > 1
         base = f"{kind}{l + 1}.{i + 1}" if deep else f"{kind}{i + 1}"
@@ -220,8 +288,10 @@ class MLP:
     def unit_slices(self) -> np.ndarray:
         """For one hidden layer: an (N, d + 2) index array, row i = θ positions of unit i
         as ``[w_i (d entries), b_i, a_i]``."""
-        if len(self.units) != 1:
-            raise ValueError("unit_slices is defined for networks with one hidden layer")
+        if len(self.units) != 1 or self.out_dim != 1:
+            raise ValueError(
+                "unit_slices is defined for networks with one hidden layer and one output"
+            )
         if not all(self.biases):
             raise ValueError("unit_slices needs a network with biases (bias=True)")
         W, b = self._layout["layers"][0]
@@ -229,7 +299,8 @@ class MLP:
 
     def unflatten(self, theta: jax.Array) -> dict:
         """Split θ (shape (..., dim)) into named arrays: ``W``/``b`` lists per hidden layer
-        (W of shape (..., n_l, fan_in)), ``a`` (..., n_L) and ``c`` (...)."""
+        (W of shape (..., n_l, fan_in)), ``a`` (..., n_L) and ``c`` (...); with K = out_dim
+        > 1 outputs ``a`` is (..., n_L, K) and ``c`` (..., K)."""
         theta = jnp.asarray(theta)
         self._check_theta(theta)
         lay = self._layout
@@ -240,17 +311,20 @@ class MLP:
                 return jnp.zeros(theta.shape[:-1] + idx.shape, theta.dtype)
             return theta[..., idx]
 
+        c = lay["c"]
+        if self.out_dim > 1 and np.ndim(c) == 0:  # no output bias: K zeros
+            c = np.full(self.out_dim, -1)
         return dict(
             W=[theta[..., W] for W, _ in lay["layers"]],
             b=[pick(b) for _, b in lay["layers"]],
             a=theta[..., lay["a"]],
-            c=pick(lay["c"]),
+            c=pick(c),
         )
 
     def flatten(self, params: dict) -> jax.Array:
         """Inverse of :meth:`unflatten`."""
         a = jnp.asarray(params["a"])
-        batch = a.shape[:-1]
+        batch = a.shape[: a.ndim - np.ndim(self._layout["a"])]
         theta = jnp.zeros(batch + (self.dim,), dtype=jnp.result_type(a, float))
         lay = self._layout
         for (Wi, bi), W, b in zip(lay["layers"], params["W"], params["b"]):
@@ -258,7 +332,12 @@ class MLP:
             if bi.size and bi.min() >= 0:
                 theta = theta.at[..., bi].set(b)
         theta = theta.at[..., lay["a"]].set(a)
-        return theta if lay["c"] < 0 else theta.at[..., lay["c"]].set(params["c"])
+        return theta if not self.has_output_bias else theta.at[..., lay["c"]].set(params["c"])
+
+    @property
+    def has_output_bias(self) -> bool:
+        """Whether θ holds the output bias c (one entry per output)."""
+        return bool(np.all(np.asarray(self._layout["c"]) >= 0))
 
     def _check_theta(self, theta) -> None:
         if theta.ndim < 1 or theta.shape[-1] != self.dim:
@@ -299,14 +378,24 @@ class MLP:
         return h
 
     def unit_outputs(self, theta: jax.Array, x: jax.Array) -> jax.Array:
-        """Each last-layer unit's contribution aᵢ hᵢ(x), shape (..., n, n_L)."""
+        """Each last-layer unit's contribution aᵢ hᵢ(x), shape (..., n, n_L) (or
+        (..., n, n_L, K) for K > 1 outputs)."""
         p = self.unflatten(theta)
+        if self.out_dim > 1:
+            return self.hidden(theta, x)[..., None] * p["a"][..., None, :, :]
         return self.hidden(theta, x) * p["a"][..., None, :]
 
     def apply(self, theta: jax.Array, x: jax.Array) -> jax.Array:
-        """Evaluate f_θ(x); θ of shape (..., dim) broadcasts, result has shape (..., n)."""
+        """Evaluate f_θ(x); θ of shape (..., dim) broadcasts, result has shape (..., n)
+        (or (..., n, K) for K = out_dim > 1 outputs)."""
         theta = jnp.asarray(theta)
         p = self.unflatten(theta)
+        if self.out_dim > 1:
+            if not self.units:
+                h = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
+                return jnp.einsum("nf,...fk->...nk", h, p["a"]) + p["c"][..., None, :]
+            h = self.hidden(theta, x)
+            return jnp.einsum("...nu,...uk->...nk", h, p["a"]) + p["c"][..., None, :]
         if not self.units:
             xs = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
             return jnp.einsum("nf,...f->...n", xs, p["a"]) + p["c"][..., None]
@@ -329,8 +418,8 @@ class MLP:
             theta = theta.at[..., idx].set(
                 jax.random.uniform(k, shape + idx.shape, minval=-lim, maxval=lim)
             )
-        idx = np.atleast_1d(lay["a"])
-        idx = idx if lay["c"] < 0 else np.append(idx, lay["c"])
+        idx = np.atleast_1d(lay["a"]).ravel()
+        idx = idx if not self.has_output_bias else np.append(idx, lay["c"])
         lim = 1.0 / np.sqrt(fan_ins[-1])
         return theta.at[..., idx].set(
             jax.random.uniform(keys[-1], shape + idx.shape, minval=-lim, maxval=lim)
@@ -354,6 +443,10 @@ class MLP:
             std = np.asarray(std, dtype=float)
             if std.shape != theta.shape:
                 raise ValueError(f"std must have shape {theta.shape}, got {std.shape}")
+        if self.out_dim > 1:  # one line per output f1 … fK
+            return "\n".join(
+                self._equation_k(theta, std, k, digits, ascii) for k in range(self.out_dim)
+            )
         p = self._numbers(theta, std)
         fmt = _Fmt(digits, ascii)
         fname = self.act.expr_name if ascii else self.act.symbol
@@ -377,6 +470,27 @@ class MLP:
             inputs = names
         lines.append("y = " + fmt.affine(p["a"], inputs, p["c"]))
         return "\n".join(lines)
+
+    def _equation_k(self, theta, std, k: int, digits: int, ascii: bool) -> str:
+        """Output k of a K-output network, printed as ``f{k+1} = …`` by a one-output copy."""
+        one = MLP(
+            self.units, self.activation, in_dim=self.in_dim, bias=self.bias, encoding=self.encoding
+        )
+        lay, lay1 = self._layout, one._layout
+        src = np.empty(one.dim, dtype=int)
+        for (W, b), (W1, b1) in zip(lay["layers"], lay1["layers"]):
+            src[W1.ravel()] = W.ravel()
+            src[b1[b1 >= 0]] = b[b >= 0]
+        src[np.atleast_1d(lay1["a"])] = lay["a"][..., k]
+        if one.has_output_bias:
+            src[lay1["c"]] = lay["c"][k]
+        sd = None if std is None else std[src]
+        text = one.equation(theta[src], std=sd, digits=digits, ascii=ascii)
+        if "\n" not in text:
+            return f"f{k + 1} = " + text
+        lines = text.split("\n")  # deep: hidden lines once, then one output line per k
+        out = lines[-1].replace("y = ", f"f{k + 1} = ", 1)
+        return "\n".join(lines[:-1] + [out]) if k == 0 else out
 
     def _numbers(self, theta: np.ndarray, std: np.ndarray | None) -> dict:
         """θ's entries as (value, spread or None) pairs in the unflatten structure."""

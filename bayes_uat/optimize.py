@@ -125,7 +125,12 @@ def _loss_function(posterior: Posterior, loss: str, batch_size: int | None):
     net, d_net, n = posterior.net, posterior.net.dim, posterior.data.n
     scale = n / (batch_size or n)
 
+    classifier = posterior.likelihood in ("bernoulli", "categorical")
+
     def loss_fn(theta, idx):
+        if loss == "sse" and classifier:  # cross-entropy: the classifier's training loss
+            nll = -posterior.pointwise_log_likelihood(theta)
+            return (jnp.sum(nll) if idx is None else jnp.sum(nll[idx])) * scale
         if loss == "sse":
             xb, yb = (x, y) if idx is None else (x[idx], y[idx])
             return jnp.sum((yb - net.apply(theta[:d_net], xb)) ** 2) * scale
@@ -180,7 +185,9 @@ def train_sgd(
             about 5000 steps to get as far (see docs/studies.md).
         steps: optimisation steps (the blog: 1000 full-batch epochs).
         restarts: independent initialisations trained together.
-        loss: ``"sse"`` (the blog's sum of squares) or ``"map"`` (−log posterior).
+        loss: ``"sse"`` (the blog's sum of squares; for the bernoulli and categorical
+            likelihoods the cross-entropy −Σₖ log p(yₖ | θ), a classifier's training loss)
+            or ``"map"`` (−log posterior).
         batch_size: None for full batch; else a minibatch of that many points per step,
             drawn without replacement.
         init: optional starting θ, shape (restarts, dim); default PyTorch-style

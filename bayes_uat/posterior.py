@@ -42,7 +42,8 @@ from .encoding import FourierFeatures
 from .nets import MLP
 from .runtime import default_compilation_cache
 
-LIKELIHOODS = ("mse", "gaussian", "student_t", "bernoulli")
+LIKELIHOODS = ("mse", "gaussian", "student_t", "bernoulli", "categorical")
+_CLASSIFIERS = ("bernoulli", "categorical")
 NOISE_PARAMS = ("scale", "precision", "variance")
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -77,7 +78,9 @@ class Posterior:
             a mapping such as ``{"w1": Normal(0, 1), "a": "laplace(0, 2)"}``.
         likelihood: ``"mse"`` (the blog's), ``"gaussian"``, ``"student_t"`` (Student-t
             noise with ``df`` degrees of freedom and scale σ, robust to outliers) or
-            ``"bernoulli"`` (binary classification: y ∈ {0, 1}, f(x) is the logit).
+            ``"bernoulli"`` (binary classification: y ∈ {0, 1}, f(x) is the logit) or
+            ``"categorical"`` (K classes: y ∈ {0, …, K−1}, the network's K = out_dim outputs
+            are the logits, p(y = k | x, θ) = softmax(f_θ(x))_k).
         noise_std: σ for the Gaussian or Student-t likelihood; None infers it.
         sigma_scale: scale of the half-normal prior on an inferred σ (default std(y)).
         noise_param: what θ's noise entry is the logarithm of: ``"scale"`` σ (default),
@@ -128,10 +131,13 @@ class Posterior:
             self, "_priors", priors_mod.group_priors(self.net, self.prior, self.prior_std)
         )
         self._check_noise()
+        _check_outputs(self.likelihood, self.net)
         if self.likelihood == "bernoulli":
             _check_labels(self.data.y)
+        if self.likelihood == "categorical":
+            check_class_labels(self.data.y, self.net.out_dim)
         if self.noise_std is not None:
-            if self.likelihood in ("mse", "bernoulli"):
+            if self.likelihood in ("mse",) + _CLASSIFIERS:
                 raise ValueError(
                     "noise_std applies to likelihood='gaussian' or 'student_t' only; the 'mse' "
                     "likelihood fixes σ² = n/2"
@@ -171,9 +177,11 @@ class Posterior:
         elif self.df is not None:
             raise ValueError("df applies to likelihood='student_t' only")
         touched = self.noise_prior is not None or self.noise_param != "scale"
-        if self.likelihood == "bernoulli" and (touched or self.noise_std is not None):
-            raise ValueError("the bernoulli likelihood has no noise: drop noise_std/noise_prior")
-        if touched and (self.likelihood in ("mse", "bernoulli") or self.noise_std is not None):
+        if self.likelihood in _CLASSIFIERS and (touched or self.noise_std is not None):
+            raise ValueError(
+                f"the {self.likelihood} likelihood has no noise: drop noise_std/noise_prior"
+            )
+        if touched and (self.likelihood in ("mse",) + _CLASSIFIERS or self.noise_std is not None):
             raise ValueError(
                 "noise_prior and noise_param apply when σ is inferred (likelihood='gaussian' or "
                 "'student_t' without noise_std)"
@@ -245,8 +253,13 @@ class Posterior:
             else 0.0
         )
 
+        labels = jnp.asarray(self.data.y).astype(jnp.int32)
+
         def pointwise(theta):
             theta = jnp.asarray(theta, dtype=dt)
+            if self.likelihood == "categorical":  # log softmax(f)_y
+                logp = jax.nn.log_softmax(net.apply(theta[:d_net], x), axis=-1)
+                return jnp.take_along_axis(logp, labels[:, None], axis=-1)[:, 0]
             r = y - net.apply(theta[:d_net], x)
             if self.likelihood == "mse":
                 return -(r**2) / n - 0.5 * math.log(math.pi * n)
@@ -325,11 +338,20 @@ class Posterior:
             log_prior_b=batched(lambda t: finite(log_prior(t))),
             log_lik=batched(lambda t: finite(jnp.sum(pointwise(t)))),
             pointwise_b=batched(pointwise),
-            mse=batched(lambda t: jnp.mean((y - net.apply(jnp.asarray(t, dt)[:d_net], x)) ** 2)),
+            mse=batched(lambda t: self._mse(jnp.asarray(t, dt)[:d_net], x, y, labels)),
             value_and_grad=jax.jit(jax.value_and_grad(log_density)),
             x=x,
             y=y,
         )
+
+    def _mse(self, w, x, y, labels):
+        """Mean squared error of f on y; for the categorical likelihood the Brier score,
+        mean over points of Σ_k (softmax(f)_k − [y = k])²."""
+        f = self.net.apply(w, x)
+        if self.likelihood != "categorical":
+            return jnp.mean((y - f) ** 2)
+        onehot = jax.nn.one_hot(labels, self.net.out_dim, dtype=f.dtype)
+        return jnp.mean(jnp.sum((jax.nn.softmax(f, axis=-1) - onehot) ** 2, axis=-1))
 
     @property
     def log_density(self):
@@ -355,7 +377,8 @@ class Posterior:
         return self._fns["pointwise_b"](theta)
 
     def mse(self, theta):
-        """Mean squared error of f_θ on the data; the blog's 'LOSS' is ``-mse``."""
+        """Mean squared error of f_θ on the data; the blog's 'LOSS' is ``-mse``; for the
+        categorical likelihood the Brier score of the class probabilities."""
         return self._fns["mse"](theta)
 
     def value_and_grad(self, theta):
@@ -372,15 +395,21 @@ class Posterior:
         theta = jnp.asarray(theta)
         if self.infers_sigma:
             return jnp.exp(self._log_sigma(theta[..., self.net.dim]))
-        if self.likelihood == "bernoulli":
+        if self.likelihood in _CLASSIFIERS:
             return jnp.full(theta.shape[:-1], jnp.nan)  # no noise scale: labels are Bernoulli
         s = self.noise_std if self.likelihood != "mse" else math.sqrt(self.data.n / 2)
         return jnp.full(theta.shape[:-1], s)
 
     def probability(self, theta, x=None):
-        """P(y = 1 | x, θ) = sigmoid(f_θ(x)) under the bernoulli likelihood."""
+        """P(y = 1 | x, θ) = sigmoid(f_θ(x)) under the bernoulli likelihood, shape (..., n);
+        the class probabilities softmax(f_θ(x)), shape (..., n, K), under the categorical."""
+        if self.likelihood == "categorical":
+            return jax.nn.softmax(self.predict(theta, x), axis=-1)
         if self.likelihood != "bernoulli":
-            raise ValueError("probability() needs likelihood='bernoulli'; use predict() for f(x)")
+            raise ValueError(
+                "probability() needs likelihood='bernoulli' or 'categorical'; use predict() "
+                "for f(x)"
+            )
         return jax.nn.sigmoid(self.predict(theta, x))
 
     def prior_sample(self, key, shape=()):
@@ -420,6 +449,7 @@ class Posterior:
             activation=self.net.activation,
             in_dim=self.net.in_dim,
             encoding=None if self.net.encoding is None else self.net.encoding.config(),
+            out_dim=self.net.out_dim,
             prior_std=self.prior_std,
             likelihood=self.likelihood,
             noise_std=self.noise_std,
@@ -448,6 +478,61 @@ def _check_labels(y: np.ndarray) -> None:
         )
 
 
+def _check_outputs(likelihood: str, net: MLP) -> None:
+    """The categorical likelihood needs K ≥ 2 outputs; every other one needs one output."""
+    if likelihood == "categorical" and net.out_dim < 2:
+        raise ValueError(
+            "likelihood='categorical' needs one output per class: build MLP(..., out_dim=K) "
+            f"with K ≥ 2 classes, got out_dim={net.out_dim}"
+        )
+    if likelihood != "categorical" and net.out_dim != 1:
+        raise ValueError(
+            f"likelihood={likelihood!r} needs a network with one output, got out_dim="
+            f"{net.out_dim}; use likelihood='categorical' for K-class labels"
+        )
+
+
+def n_classes(y) -> int:
+    """K for integer labels 0 … K−1: the largest label + 1 (2 where the labels are not
+    non-negative integers, so that :func:`check_class_labels` names the bad label)."""
+    y = np.asarray(y)
+    if y.size and np.all(np.isfinite(y) & (y == np.round(y)) & (y >= 0)):
+        return max(int(y.max()) + 1, 2)
+    return 2
+
+
+def check_class_labels(y, n_classes: int) -> None:
+    """Class labels for a K-class categorical likelihood: integers 0 … K−1, every class
+    present (a class without a point is most likely a wrong K or a mislabelled file)."""
+    y = np.asarray(y)
+    integral = np.isfinite(y) & (y == np.round(y))
+    if not integral.all():
+        i = int(np.argmin(integral))
+        raise ValueError(
+            f"the categorical likelihood needs integer class labels 0 … {n_classes - 1}, got "
+            f"y[{i}] = {float(y[i])!r}; encode the classes as integers 0, 1, …, K−1"
+        )
+    inside = (y >= 0) & (y < n_classes)
+    if not inside.all():
+        i = int(np.argmin(inside))
+        raise ValueError(
+            f"label y[{i}] = {int(y[i])} is outside 0 … {n_classes - 1} for out_dim={n_classes}; "
+            f"build MLP(..., out_dim={int(y.max()) + 1}) or relabel the classes as 0 … K−1"
+        )
+    present = np.unique(y.astype(int))
+    if len(present) < 2:
+        raise ValueError(
+            f"the labels hold one class only ({int(present[0])}): a classifier needs at least "
+            "two classes"
+        )
+    missing = sorted(set(range(n_classes)) - set(present.tolist()))
+    if missing:
+        raise ValueError(
+            f"class(es) {missing} have no point among the labels 0 … {n_classes - 1}; relabel "
+            f"the classes as 0 … {len(present) - 1} and use out_dim={len(present)}"
+        )
+
+
 def posterior_from_config(data: Dataset, model: dict) -> Posterior:
     """Rebuild a :class:`Posterior` from the model part of a configuration
     (:meth:`Posterior.config`), as stored in run records; keys it lacks take their defaults."""
@@ -459,6 +544,7 @@ def posterior_from_config(data: Dataset, model: dict) -> Posterior:
         in_dim=model.get("in_dim", 1),
         bias=tuple(bias) if isinstance(bias, list) else bias,
         encoding=None if enc is None else FourierFeatures.from_config(enc),
+        out_dim=model.get("out_dim", 1),
     )
     return Posterior(
         net,

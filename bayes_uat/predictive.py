@@ -24,6 +24,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .modes import find_modes, to_canonical
+from .symmetry import unit_table
+
 LEVELS = (2.5, 16.0, 50.0, 84.0, 97.5)
 
 
@@ -142,8 +145,6 @@ def unit_decomposition(
     ``find_modes(posterior, samples, refine=False)``): the curves of the mode's MAP draw, which
     add up to f exactly, with the bands of that mode's draws when they are known.
     """
-    from .modes import to_canonical
-    from .symmetry import unit_table
 
     _check_one_layer(posterior.net)
     grid = np.asarray(grid, dtype=float)
@@ -182,8 +183,6 @@ def _mode_theta(posterior, samples, mode, modes):
         if not isinstance(mode, (int, np.integer)) or isinstance(mode, bool):
             raise ValueError(f"mode must be a Mode from find_modes or a mode index, got {mode!r}")
         if modes is None:
-            from .modes import find_modes
-
             modes = find_modes(posterior, samples, refine=False)
         if not 0 <= mode < len(modes):
             raise ValueError(f"mode {mode} does not exist: the draws hold {len(modes)} mode(s)")

@@ -173,15 +173,15 @@ def groups(net) -> dict[str, np.ndarray]:
     lay = net._layout
     out: dict[str, np.ndarray] = {}
     if not net.units:
-        out["w"] = np.atleast_1d(lay["a"])
+        out["w"] = np.atleast_1d(lay["a"]).ravel()
     for l, (W, b) in enumerate(lay["layers"]):
         out[f"w{l + 1}"] = np.sort(W.ravel())
         if (b >= 0).all():
             out[f"b{l + 1}"] = np.asarray(b)
     if net.units:
-        out["a"] = np.asarray(lay["a"])
-    if lay["c"] >= 0:
-        out["c"] = np.array([lay["c"]])
+        out["a"] = np.asarray(lay["a"]).ravel()
+    if net.has_output_bias:
+        out["c"] = np.atleast_1d(lay["c"])
     return out
 
 

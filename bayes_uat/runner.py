@@ -15,6 +15,7 @@ Example
 from __future__ import annotations
 
 import json
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,9 +26,10 @@ from .activations import get_activation
 from .compare import compare
 from .config import RunConfig
 from .data import TARGETS, Dataset, load_dataset, make_dataset
+from .modes import ModeWarning
 from .nets import MLP
-from .optimize import SGDResult, train_sgd
-from .posterior import Posterior
+from .optimize import NotStationaryWarning, SGDResult, train_sgd
+from .posterior import Posterior, n_classes
 from .records import Run, atomic_path, save_run
 from .rundir import acquire, check_out_dir, release
 from .runtime import enable_x64
@@ -59,7 +61,8 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
         enable_x64()
     data = build_dataset(cfg) if data is None else data
     bias = tuple(cfg.bias) if isinstance(cfg.bias, list) else cfg.bias
-    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias)
+    k = n_classes(data.y) if cfg.likelihood == "categorical" else 1  # one logit per class
+    net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias, out_dim=k)
     return Posterior(
         net,
         data,
@@ -256,6 +259,8 @@ def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Po
     the draws need. Returns the posterior."""
     if not isinstance(cfg, RunConfig):
         raise ValueError(f"execute needs a RunConfig, got {type(cfg).__name__}")
+    if cfg.dtype != "float32":  # before any array exists: the data are made in float64 too
+        enable_x64()
     check_out_dir(out, overwrite=overwrite, resume=resume)
     if cfg.sampler == "nuts" and not get_activation(cfg.activation).differentiable:
         raise ValueError(
@@ -274,6 +279,36 @@ def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Po
     chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
     check_memory(chains=chains, draws=cfg.draws, dim=dim, n=data.n, in_dim=data.in_dim)
     return posterior
+
+
+_FIXES = {
+    ModeWarning: (
+        "modes",
+        "load the run and call bayes_uat.find_modes(run.posterior, run.samples, max_modes=K) "
+        "with a larger K (or tol) to see every group",
+    ),
+    NotStationaryWarning: (
+        "map_not_stationary",
+        "a tighter --prior-std, or more draws so that the best draw starts nearer the maximum",
+    ),
+}
+
+
+def _compare_recording_warnings(posterior: Posterior, samples: Samples, sgd: SGDResult):
+    """compare(), with its mode and MAP warnings turned into run warnings (summary.json and
+    the printed report) instead of Python warnings; other warnings pass through."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        comparison = compare(posterior, samples, sgd)
+    found = []
+    for w in caught:
+        kind = next((k for k in _FIXES if issubclass(w.category, k)), None)
+        if kind is None:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        else:
+            code, fix = _FIXES[kind]
+            found.append({"code": code, "message": str(w.message), "fix": fix})
+    return comparison, found
 
 
 def _execute(
@@ -327,8 +362,9 @@ def _execute(
         **options,
     )
     log("comparing SGD with the posterior (canonical form, modes, function space)")
-    comparison = compare(posterior, samples, sgd)
+    comparison, found = _compare_recording_warnings(posterior, samples, sgd)
     summary = summarize(posterior, samples, sgd, comparison=comparison)
+    summary["warnings"] += found
     summary["config"] = cfg.to_dict()
     config = dict(run=cfg.to_dict(), sampler_info=samples.info)
     run = save_run(out, posterior, samples, sgd=sgd, config=config, summary=summary, overwrite=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._io import versions
 from .checks import fit_warnings, run_warnings
 from .diagnostics import autocorr_times, diagnostics
 from .modes import to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
-from .records import versions
 from .samples import Samples
 
 
@@ -45,8 +45,14 @@ def symmetry_diagnostics(
     can = to_canonical(posterior, theta, reference=samples.map_theta)
     xs = posterior.data.grid(n_points + 2)[1:-1]
     fx = np.asarray(posterior.predict(theta.reshape(-1, samples.dim), xs))
-    fx = fx.reshape(theta.shape[0], theta.shape[1], n_points)
-    fnames = tuple(f"f({x:.2g})" for x in xs)
+    fx = fx.reshape(theta.shape[0], theta.shape[1], -1)  # points × outputs for K > 1
+    if xs.ndim == 1 and fx.shape[-1] == len(xs):
+        fnames = tuple(f"f({x:.2g})" for x in xs)
+    else:  # d-dimensional inputs or K outputs: f[point, output]
+        fnames = tuple(
+            f"f[{i // posterior.net.out_dim},{i % posterior.net.out_dim}]"
+            for i in range(fx.shape[-1])
+        )
     out = dict(
         raw=diagnostics(theta, samples.names),
         canonical=diagnostics(can, samples.names),

@@ -61,8 +61,8 @@ def _index(net: MLP) -> dict:
     return dict(
         W=[np.asarray(W) for W, _ in lay["layers"]],
         b=[np.asarray(b) for _, b in lay["layers"]],
-        a=np.asarray(lay["a"]),
-        c=int(lay["c"]),
+        a=np.asarray(lay["a"]),  # (n_L,), or (n_L, K) for K = out_dim > 1 outputs
+        c=np.asarray(lay["c"]),  # a scalar index (−1: no output bias), or (K,)
     )
 
 
@@ -79,7 +79,9 @@ def _params(net: MLP, theta: np.ndarray) -> dict:
         W=[theta[..., i] for i in ix["W"]],
         b=[_get(theta, i) for i in ix["b"]],
         a=theta[..., ix["a"]],
-        c=_get(theta, ix["c"]),
+        c=_get(
+            theta, ix["c"] if net.has_output_bias or net.out_dim == 1 else np.full(net.out_dim, -1)
+        ),
     )
 
 
@@ -89,7 +91,7 @@ def _write(net: MLP, theta: np.ndarray, p: dict) -> None:
         if not (np.asarray(i) < 0).any():
             theta[..., i] = v
     theta[..., ix["a"]] = p["a"]
-    if ix["c"] >= 0:
+    if net.has_output_bias:
         theta[..., ix["c"]] = p["c"]
 
 
@@ -199,23 +201,28 @@ def _layer_args(net: MLP, perm, signs, scales, batch) -> list[tuple]:
 def _apply(net: MLP, p: dict, layers: list[tuple]) -> None:
     """Apply per-layer (perm, signs, scales) to the parameter dict p in place."""
     L, complement = len(net.units), net.act.symmetry == "complement"
+    multi = net.out_dim > 1
     even = net.act.symmetry == "even"
     for l, (perm, signs, scales) in enumerate(layers):
         W, b = p["W"][l], p["b"][l]
         last = l == L - 1
-        out = p["a"] if last else p["W"][l + 1]  # outgoing weights: (..., n) or (..., n', n)
+        # outgoing weights: (..., n), (..., n, K) for K outputs, or (..., n', n) inside
+        out = p["a"] if last else p["W"][l + 1]
+        ax = -2 if last and multi else -1  # the unit axis of the outgoing weights
 
         def o(v, last=last):  # lift a per-unit array to the outgoing weights' shape
-            return v if last else v[..., None, :]
+            if last:
+                return v[..., :, None] if multi else v
+            return v[..., None, :]
 
         if perm is not None:
             W = np.take_along_axis(W, perm[..., :, None], axis=-2)
             b = np.take_along_axis(b, perm, axis=-1)
-            out = np.take_along_axis(out, o(perm), axis=-1)
+            out = np.take_along_axis(out, o(perm), axis=ax)
         if signs is not None:
             W, b = W * signs[..., None], b * signs
             if complement:  # σ(−z) = 1 − σ(z): the flipped unit's weight moves into the bias
-                shift = np.where(o(signs) < 0, out, 0.0).sum(axis=-1)
+                shift = np.where(o(signs) < 0, out, 0.0).sum(axis=ax)
                 if last:
                     p["c"] = p["c"] + shift
                 else:
@@ -330,19 +337,25 @@ def canonicalize(
     p = _params(net, theta)  # a missing bias reads as zeros: bias-free units sort by (w, a)
     w, b, a, c = p["W"][0][..., 0], p["b"][0], p["a"], p["c"]
     sym = net.act.symmetry
+
+    def rows(v):  # a per-unit array lifted to a's shape ((..., N) or (..., N, K))
+        return v[..., None] if net.out_dim > 1 else v
+
     if sym in _FLIPPABLE and _flips(net, 0):
         flip = (w < 0) | ((w == 0) & (b < 0))
         if sym == "complement":
-            c = c + np.where(flip, a, 0.0).sum(axis=-1)
+            c = c + np.where(rows(flip), a, 0.0).sum(axis=-2 if net.out_dim > 1 else -1)
         s = np.where(flip, -1.0, 1.0)
-        w, b, a = w * s, b * s, (a if sym == "even" else a * s)
+        w, b, a = w * s, b * s, (a if sym == "even" else a * rows(s))
     elif sym == "homogeneous":
         lam = np.where(np.abs(w) > tol, np.abs(w), 1.0)
-        w, b, a = w / lam, b / lam, a * lam
+        w, b, a = w / lam, b / lam, a * rows(lam)
     flat = ~(np.abs(w) > tol)
     key = np.where(flat, b, -b / np.where(flat, 1.0, w))
-    order = np.lexsort((a, w, key, flat), axis=-1)
-    w, b, a = (np.take_along_axis(v, order, axis=-1) for v in (w, b, a))
+    a_key = a[..., 0] if net.out_dim > 1 else a  # ties broken by the first output weight
+    order = np.lexsort((a_key, w, key, flat), axis=-1)
+    w, b = (np.take_along_axis(v, order, axis=-1) for v in (w, b))
+    a = np.take_along_axis(a, rows(order), axis=-2 if net.out_dim > 1 else -1)
     _write(net, theta, dict(W=[w[..., None]], b=[b], a=a, c=c))
     if return_degenerate:
         return theta, degenerate_units(net, theta, a_tol=a_tol, w_tol=w_tol)
@@ -369,6 +382,8 @@ def degenerate_units(net: MLP, theta, *, a_tol: float = 1e-3, w_tol: float = 1e-
     theta = _as_theta(net, theta)
     p = _params(net, theta)
     wn, a = np.linalg.norm(p["W"][0], axis=-1), p["a"]
+    if net.out_dim > 1:  # a unit with K output weights is off when all of them are
+        a = np.linalg.norm(a, axis=-1)
     if net.act.symmetry == "homogeneous":
         return np.abs(a) * wn <= a_tol
     return (np.abs(a) <= a_tol) | (wn <= w_tol)
@@ -434,7 +449,8 @@ def _blocks(net: MLP, p: dict, l: int, homogeneous: bool, tol: float):
     lam = np.where(norm > tol, norm, 1.0) if homogeneous else np.ones_like(norm)
     parts = [W / lam[..., None], (b / lam)[..., None]]
     if last:
-        parts.append((p["a"] * lam)[..., None])
+        a = p["a"] if net.out_dim > 1 else p["a"][..., None]  # (..., n, K)
+        parts.append(a * lam[..., None])
     return np.concatenate(parts, axis=-1), norm
 
 

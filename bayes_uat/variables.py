@@ -10,6 +10,8 @@ draw dimensions first):
   (``wl`` has dimensions (unit_l, unit_{l−1}), ``w1`` has (unit1[, input])), then ``a``
   (unit_L) and ``c``;
 * a linear model (``units=()``): ``w`` ([input]) and ``c``;
+* K = ``out_dim`` > 1 outputs: ``a`` gains an ``output`` dimension (unit_L, output), ``c`` is
+  (output,), and a linear model's ``w`` is ([input,] output);
 * biases absent from a ``bias=False`` layer (and ``c`` without an output bias) have no
   variable;
 * the noise entry, a scalar, when the likelihood infers σ: ``log_sigma`` (or
@@ -52,14 +54,22 @@ def variables(net: MLP, *, noise: str | None = None) -> list[Variable]:
     lay = net._layout  # θ positions; an absent bias has position −1
     W = [np.asarray(w) for w, _ in lay["layers"]]
     b = [np.asarray(v) for _, v in lay["layers"]]
-    a, c = np.asarray(lay["a"]), int(lay["c"])
+    a, c = np.asarray(lay["a"]), np.asarray(lay["c"])
     L = len(W)
+    multi = net.out_dim > 1
+    out_dims: tuple[str, ...] = ("output",) if multi else ()
     out: list[Variable] = []
 
     def unit(l: int) -> str:  # dimension name of hidden layer l (0-based)
         return "unit" if L == 1 else f"unit{l + 1}"
 
-    if L == 0:  # linear: a holds the slopes
+    if L == 0 and multi:  # linear with K outputs: a holds the slopes, (input, output)
+        out.append(
+            Variable("w", ("output",), a[0])
+            if net.fan_in == 1
+            else Variable("w", ("input", "output"), a)
+        )
+    elif L == 0:  # linear: a holds the slopes
         out.append(_squeeze_input("w", ("input",), a, net.fan_in))
     for l in range(L):
         suffix = "" if L == 1 else str(l + 1)
@@ -68,9 +78,9 @@ def variables(net: MLP, *, noise: str | None = None) -> list[Variable]:
         if b[l].min() >= 0:
             out.append(Variable("b" + suffix, (unit(l),), b[l]))
     if L:
-        out.append(Variable("a", (unit(L - 1),), a))
-    if c >= 0:
-        out.append(Variable("c", (), np.asarray(c)))
+        out.append(Variable("a", (unit(L - 1),) + out_dims, a))
+    if net.has_output_bias:
+        out.append(Variable("c", out_dims, c))
     if noise is not None:
         out.append(Variable(noise, (), np.asarray(net.dim)))
     return out

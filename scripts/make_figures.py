@@ -2,6 +2,7 @@
 several at a time, each in its own process.
 
     python scripts/make_figures.py [--quick] [--jobs 2] [--skip blog_x2] [--only bump ...]
+    python scripts/make_figures.py --scheduler tcp://host:8786   # each study a Dask task
 
 Each script writes its figures and its numbers (figures/<study>.json); the wall time of
 each script and of the whole run go to figures/timings/make_figures.json (not committed: it
@@ -31,6 +32,7 @@ STUDIES = {
     "sawtooth": "study_sawtooth.py",
     "bump": "study_bump.py",
     "numpyro_bnn": "numpyro_bnn.py",
+    "classify": "study_classify.py",
 }
 _print_lock = threading.Lock()
 
@@ -49,6 +51,47 @@ def run_one(name: str, quick: bool, figures: Path) -> tuple[str, int, float]:
                 print(f"[{name}] {line}", end="", flush=True)
         rc = proc.wait()
     return name, rc, time.perf_counter() - t0
+
+
+def run_remote(name: str, quick: bool, figures: str, root: str) -> tuple[str, int, float, str]:
+    """One study as a Dask task: the script runs in a subprocess on the worker (which must
+    see this checkout and the figures directory, e.g. on a shared file system)."""
+    cmd = [sys.executable, str(Path(root) / "scripts" / STUDIES[name]), "--figures", figures]
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        cmd + (["--quick"] if quick else []),
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    return name, proc.returncode, time.perf_counter() - t0, proc.stdout + proc.stderr
+
+
+def run_on_dask(
+    names: list[str], quick: bool, figures: Path, scheduler: str, timeout: float = 10.0
+) -> list:
+    """Submit every study to the Dask scheduler at ``scheduler``; print each one's output
+    as it finishes."""
+    from distributed import as_completed
+
+    sys.path.insert(0, str(ROOT))
+    from bayes_uat.sweeps import connect
+
+    client, _ = connect(scheduler, timeout=timeout)
+    try:
+        futures = [
+            client.submit(run_remote, n, quick, str(figures.resolve()), str(ROOT), pure=False)
+            for n in names
+        ]
+        done = {}
+        for f in as_completed(futures):
+            name, rc, wall, text = f.result()
+            print("".join(f"[{name}] {line}\n" for line in text.splitlines()), end="", flush=True)
+            done[name] = (name, rc, wall)
+    finally:
+        client.close()
+    return [done[n] for n in names]
 
 
 def main(argv=None) -> int:
@@ -70,16 +113,29 @@ def main(argv=None) -> int:
         help="run only these studies (repeatable)",
     )
     ap.add_argument("--figures", default=str(ROOT / "figures"))
+    ap.add_argument(
+        "--scheduler",
+        help="run each study as a task on this Dask scheduler (tcp://host:8786) instead of "
+        "--jobs local processes",
+    )
+    ap.add_argument("--timeout", type=float, default=10.0, help="seconds to reach --scheduler")
     args = ap.parse_args(argv)
     if args.jobs < 1:
         ap.error("--jobs must be at least 1")
     names = [n for n in STUDIES if (not args.only or n in args.only) and n not in args.skip]
     figures = Path(args.figures)
     figures.mkdir(parents=True, exist_ok=True)
-    print(f"running {', '.join(names)} ({args.jobs} at a time)", flush=True)
+    where = f"on {args.scheduler}" if args.scheduler else f"{args.jobs} at a time"
+    print(f"running {', '.join(names)} ({where})", flush=True)
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda n: run_one(n, args.quick, figures), names))
+    if args.scheduler:
+        try:
+            results = run_on_dask(names, args.quick, figures, args.scheduler, args.timeout)
+        except ValueError as e:
+            ap.error(str(e))
+    else:
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            results = list(pool.map(lambda n: run_one(n, args.quick, figures), names))
     total = time.perf_counter() - t0
     print("\nstudy        status  wall time")
     for name, rc, wall in results:
@@ -95,6 +151,7 @@ def main(argv=None) -> int:
         dict(
             quick=args.quick,
             jobs=args.jobs,
+            scheduler=args.scheduler,
             cpu_count=os.cpu_count(),
             total_wall_time=total,
             studies={n: dict(rc=rc, wall_time=w) for n, rc, w in results},

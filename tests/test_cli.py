@@ -290,11 +290,25 @@ def test_lock_released_when_the_run_is_interrupted(tmp_path, capsys, monkeypatch
     assert not (out / LOCK).exists()
 
 
+def _fake_checkpoint(out, cfg):
+    """A checkpoint holding what the flag check reads (config) and the fields every
+    checkpoint must have; its draws are placeholders."""
+    from bayes_uat.runner import CHECKPOINT_FORMAT
+
+    np.savez(
+        out / CHECKPOINT,
+        config=json.dumps(cfg.to_dict()),
+        format=CHECKPOINT_FORMAT,
+        theta=np.zeros((1, 1, 1)),
+        log_prob=np.zeros((1, 1)),
+    )
+
+
 def test_resume_refuses_flags_that_change_the_run(tmp_path, capsys):
     out = tmp_path / "run"
     out.mkdir()
     cfg = _cfg()
-    np.savez(out / CHECKPOINT, config=json.dumps(cfg.to_dict()))
+    _fake_checkpoint(out, cfg)
     flags = ["--draws", "5", "--sampler", "nuts", "--units", "7"]
     assert main(["run", "--resume", str(out), *flags]) == 2
     err = capsys.readouterr().err
@@ -319,7 +333,7 @@ def test_resume_accepts_flags_equal_to_the_saved_ones(tmp_path):
 
     out = tmp_path / "run"
     out.mkdir()
-    np.savez(out / CHECKPOINT, config=json.dumps(_cfg().to_dict()))
+    _fake_checkpoint(out, _cfg())
     args = build_parser().parse_args(["run", "--resume", str(out), "--draws", "6000", "--quiet"])
     assert run_config(args) == _cfg()
 
@@ -380,7 +394,7 @@ def test_run_help_gives_every_option_a_line_its_default_and_choices(capsys):
             continue
         assert a.help and "(default: " in a.help, a.option_strings
     assert "(default: gaussian)" in text and "(default: 1000)" in text
-    assert "{nuts,ensemble,emcee,aies}" in text and "{sigmoid,tanh," in text
+    assert "{nuts,ensemble,emcee,aies,smc}" in text and "{sigmoid,tanh," in text
     from bayes_uat.posterior import LIKELIHOODS
 
     assert "{" + ",".join(LIKELIHOODS) + "}" in text and "{uniform,gaussian,none}" in text

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from bayes_uat import MLP, Posterior, make_dataset, sample, train_sgd
+from bayes_uat._io import _jsonable
 from bayes_uat.cli import main
 from bayes_uat.compare import Comparison, compare
 from bayes_uat.config import RunConfig
-from bayes_uat.records import _jsonable
 from bayes_uat.runner import execute
 from bayes_uat.symmetry import canonicalize, transform
 

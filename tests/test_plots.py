@@ -94,8 +94,11 @@ def test_core_and_run_plots_never_import_the_studies():
 
 
 def test_moved_study_figures_say_where_they_went():
-    with pytest.raises(AttributeError, match="bayes_uat.studies.plots.sweep"):
-        plots.sweep  # noqa: B018
+    with pytest.raises(AttributeError, match="bayes_uat.studies.plots.loo"):
+        plots.loo  # noqa: B018
+    # plots.sweep now draws a `bayes-uat sweep` directory; study results are sent on
+    with pytest.raises(ValueError, match="bayes_uat.studies.plots.sweep"):
+        plots.sweep([object()])
 
 
 # -- corner -----------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """Models users bring: priors per group, bias-free layers, noise priors, Student-t noise."""
 
+import importlib.util
 import math
+import sys
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -17,18 +20,18 @@ from bayes_uat.symmetry import align, canonicalize, group_size, transform
 
 
 # -- numpyro's examples/bnn.py, written in bayes_uat ----------------------------------------
-def _bnn_data(N=50, D_X=3, sigma_obs=0.05):
-    """numpyro's examples/bnn.py get_data, verbatim but for the test split."""
-    np.random.seed(0)
-    X = np.linspace(-1, 1, N)
-    X = np.power(X[:, np.newaxis], np.arange(D_X))
-    W = 0.5 * np.random.randn(D_X)
-    Y = np.dot(X, W) + 0.5 * np.power(0.5 + X[:, 1], 2.0) * np.sin(4.0 * X[:, 1])
-    Y += sigma_obs * np.random.randn(N)
-    Y = Y[:, np.newaxis]
-    Y -= np.mean(Y)
-    Y /= np.std(Y)
-    return X, Y
+def _bnn_data():
+    """numpyro's examples/bnn.py data, as scripts/numpyro_bnn.py generates them (50 points)."""
+    path = Path(__file__).resolve().parents[1] / "scripts" / "numpyro_bnn.py"
+    spec = importlib.util.spec_from_file_location("numpyro_bnn", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))  # the script imports its start-up helper
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(path.parent))
+    X, Y, _ = mod.get_data(N=50)
+    return X, Y[:, None]
 
 
 def _bnn_model(X, Y, D_H, D_Y=1):

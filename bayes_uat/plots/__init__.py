@@ -20,23 +20,51 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..records import atomic_path
+from ._classify import decision_boundary, laplace_corner, regression2d, reliability
 from ._corner import corner
 from ._diag import mode_map, rank, trace
 from ._fit import fit
+from ._grid import sweep_grid
 from ._style import style
 from ._units import units
 
-__all__ = ["corner", "fit", "mode_map", "rank", "run_figures", "save", "style", "trace", "units"]
+__all__ = [
+    "corner",
+    "decision_boundary",
+    "fit",
+    "laplace_corner",
+    "mode_map",
+    "rank",
+    "regression2d",
+    "reliability",
+    "run_figures",
+    "save",
+    "style",
+    "sweep",
+    "sweep_grid",
+    "trace",
+    "units",
+]
 
 # Study figures that lived here before they moved beside the studies.
 _MOVED = {
     "activations",
     "approximation",
     "loo",
-    "sweep",
     "training_animation",
     "training_snapshots",
 }
+
+
+def sweep(directory, **kwargs):
+    """The standard figure of a ``bayes-uat sweep`` directory (:func:`sweep_grid`). The
+    unit-sweep study's figure is :func:`bayes_uat.studies.plots.sweep`."""
+    if not isinstance(directory, (str, Path)):
+        raise ValueError(
+            "plots.sweep draws a sweep directory (bayes-uat sweep GRID.toml --out DIR); for "
+            "the unit-sweep study's results use bayes_uat.studies.plots.sweep"
+        )
+    return sweep_grid(directory, **kwargs)
 
 
 def __getattr__(name: str):

@@ -70,6 +70,13 @@ RC = {
 }
 
 
+def data_dots(ax, x, y, *, ms: float = 1.0, alpha: float = 0.5, zorder: float = 5):
+    """The observations as small dots in the data colour (one look in every figure)."""
+    return ax.plot(
+        x, y, ls="none", marker="o", ms=ms, color=DATA, mec="none", alpha=alpha, zorder=zorder
+    )
+
+
 @contextmanager
 def style():
     """Apply the package's rcParams for the duration of the block (figure creation and

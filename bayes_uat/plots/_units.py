@@ -60,17 +60,7 @@ def _draw_sum(ax, cu: UnitCurves) -> list:
 
 def _draw_data(ax, data) -> Line2D:
     # on top of the sum curve, which runs through the data, in a colour of its own
-    ax.plot(
-        data.x,
-        data.y,
-        ls="none",
-        marker="o",
-        ms=1.6,
-        color=_style.DATA,
-        mec="none",
-        alpha=0.8,
-        zorder=6,
-    )
+    _style.data_dots(ax, data.x, data.y, ms=1.6, alpha=0.8, zorder=6)
     return Line2D([], [], ls="none", marker="o", ms=3, color=_style.DATA, mec="none", label="data")
 
 

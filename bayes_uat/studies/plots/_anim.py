@@ -42,17 +42,7 @@ def _draw_panels(fig, hs, data, grid, f_true, ylim):
     axes = np.atleast_1d(fig.subplots(1, len(hs), sharey=True))
     lines = []
     for j, ax in enumerate(axes[: len(hs)]):
-        ax.plot(
-            data.x,
-            data.y,
-            ls="none",
-            marker="o",
-            ms=1.0,
-            color=_style.DATA,
-            mec="none",
-            alpha=0.5,
-            zorder=5,
-        )
+        _style.data_dots(ax, data.x, data.y, ms=1.0, alpha=0.5, zorder=5)
         if f_true is not None:  # wide enough to show between the small data dots
             ax.plot(grid, f_true, color=_style.TRUTH, lw=1.3, ls="-.", zorder=4)
         (line,) = ax.plot(grid, np.full_like(grid, np.nan), color=_style.SGD, lw=1.4, zorder=3)

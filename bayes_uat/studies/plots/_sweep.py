@@ -3,6 +3,7 @@ efficiency against parameter count (seed 001): figures from :mod:`bayes_uat.stud
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -128,7 +129,8 @@ def sweep(results, *, residuals: bool = True, truth: bool = False, annotate: boo
 
     Args:
         results: :class:`bayes_uat.studies.SweepPoint` records (one target and activation),
-            as :func:`bayes_uat.studies.unit_sweep` returns them.
+            as :func:`bayes_uat.studies.unit_sweep` returns them; or a ``bayes-uat sweep``
+            directory, drawn by :func:`sweep_grid`.
         residuals: add the residual row.
         truth: draw the noise-free target.
         annotate: write ⟨|Δy|⟩ in each panel.
@@ -138,6 +140,10 @@ def sweep(results, *, residuals: bool = True, truth: bool = False, annotate: boo
         >>> fig = plots.sweep(studies.unit_sweep("x2"))  # doctest: +SKIP
         >>> plots.save(fig, "figures/sweep_x2")  # doctest: +SKIP
     """
+    if isinstance(results, (str, os.PathLike)):  # a bayes-uat sweep directory
+        from ...plots._grid import sweep_grid
+
+        return sweep_grid(results)
     pts = sorted(_points(results), key=lambda p: p.units)
     k = len(pts)
     with _style.style():
@@ -534,17 +540,7 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
 
         ax_f = axes[-1]
         d = result.data
-        ax_f.plot(
-            d.x,
-            d.y,
-            ls="none",
-            marker="o",
-            ms=1.0,
-            color=_style.DATA,
-            mec="none",
-            alpha=0.5,
-            zorder=1,
-        )
+        _style.data_dots(ax_f, d.x, d.y, ms=1.0, alpha=0.5, zorder=1)
         # the truth on top (thin, dash-dot) so that a fit lying on it cannot hide it; the
         # networks' fits above the other families'
         ax_f.plot(
