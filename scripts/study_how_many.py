@@ -1,6 +1,7 @@
 """How many units does sin x on [−10, 10] need?  PSIS-LOO of the posterior and SGD's train
 and held-out errors for N = 3 … 8 and 10 units of sigmoid, softsign, ReLU and tanh (seed 003's
-claim: about 6, one per turn of the curve).
+claim: about 6, one per turn of the curve), and beside it the log evidence log p(D | N,
+activation) ± SE from independent tempered SMC runs (a reduced grid: SMC costs more per network).
 
     python scripts/study_how_many.py [--quick] [--figures figures]
 
@@ -24,6 +25,7 @@ def settings(quick: bool) -> dict:
             grid_units=(2, 3),
             activations=("sigmoid", "tanh"),
             sweep=dict(warmup=30, draws=30, sgd_steps=200, sgd_restarts=2),
+            evidence=dict(units=(2, 3), activations=("tanh",), runs=2, particles=16, steps=2),
         )
     return dict(
         target="sin",
@@ -38,13 +40,17 @@ def settings(quick: bool) -> dict:
             sgd_restarts=8,
             learning_rate=0.1,
         ),
+        # the same model as the sweep (Gaussian likelihood, σ inferred, prior 30), fewer networks
+        evidence=dict(
+            units=(3, 4, 5, 6), activations=("sigmoid", "tanh"), runs=4, particles=64, steps=5
+        ),
     )
 
 
 def main(argv=None) -> int:
     args = parse_args(__doc__, argv, host_devices=2)
 
-    from bayes_uat import plots, studies
+    from bayes_uat import make_dataset, plots, studies
     from bayes_uat.records import versions
     from bayes_uat.studies import plots as study_plots
 
@@ -56,7 +62,10 @@ def main(argv=None) -> int:
         pts += studies.unit_sweep(
             cfg["target"], cfg["units"], activation=act, log=print, **cfg["sweep"]
         )
-    plots.save(study_plots.loo(pts), out / "how_many_loo")
+    ev = studies.evidence_sweep(
+        make_dataset(cfg["target"]), likelihood="gaussian", log=print, **cfg["evidence"]
+    )
+    plots.save(study_plots.loo(pts, evidence=ev), out / "how_many_loo")
     plots.save(study_plots.activations(pts, units=cfg["grid_units"]), out / "how_many_activations")
     claims = {
         a: studies.sweep_claims([p for p in pts if p.activation == a]) for a in cfg["activations"]
@@ -71,6 +80,7 @@ def main(argv=None) -> int:
         quick=args.quick,
         settings=cfg,
         points=[p.numbers() for p in pts],
+        evidence=[p.numbers() for p in ev],
         claims=claims,
         wall_time=time.perf_counter() - t_start,
         versions=versions(),

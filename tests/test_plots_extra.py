@@ -396,3 +396,24 @@ def test_training_snapshots_panels():
     check_figure(fig)
     assert legend_texts(fig.axes[0].get_legend()) == ["step 0", "step 20", "step 40"]
     assert isinstance(fig.legends[0].legend_handles[0], Line2D)
+
+
+def test_loo_with_evidence_adds_a_row():
+    from bayes_uat.studies import EvidencePoint
+
+    pts = [sweep_point(n, a) for a in ("sigmoid", "tanh") for n in (1, 2, 4)]
+    ev = [
+        EvidencePoint(n, a, -100.0 + n, 2.0, (-99.0 + n, -101.0 + n), (10, 11), 1.0)
+        for a in ("sigmoid", "tanh")
+        for n in (1, 2, 4)
+    ]
+    fig = study_plots.loo(pts, evidence=ev)
+    left, right, bottom = fig.axes
+    assert "evidence" in bottom.get_title()
+    assert bottom.get_ylabel() == r"$\log p(D \mid N)$"
+    assert legend_texts(bottom.get_legend()) == ["sigmoid", "tanh"]
+    assert bottom.get_xlim() == left.get_xlim()
+    ys = sorted(
+        float(y) for line in bottom.lines for y in line.get_ydata() if line.get_marker() == "o"
+    )
+    assert ys == sorted(p.log_evidence for p in ev)

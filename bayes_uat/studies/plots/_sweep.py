@@ -272,7 +272,7 @@ def activations(
     return fig
 
 
-def loo(results, *, heldout: bool = True) -> Figure:
+def loo(results, *, heldout: bool = True, evidence=None) -> Figure:
     """How many units: PSIS-LOO and SGD errors against N, one line per activation.
 
     Left: elpd_loo (expected log predictive density, higher is better) ± its standard error,
@@ -282,9 +282,11 @@ def loo(results, *, heldout: bool = True) -> Figure:
 
     Args:
         results: :class:`bayes_uat.studies.SweepPoint` records with ``loo`` computed.
+        evidence: optional :class:`bayes_uat.studies.EvidencePoint` records; a second row
+            shows log p(D | N, activation) ± SE (tempered SMC) against N.
 
     Example:
-        >>> fig = plots.loo(points)  # doctest: +SKIP
+        >>> fig = plots.loo(points, evidence=evidence_sweep(...))  # doctest: +SKIP
     """
     pts = _points(results)
     if any(p.loo is None for p in pts):
@@ -294,12 +296,13 @@ def loo(results, *, heldout: bool = True) -> Figure:
         import matplotlib.pyplot as plt
 
         ncols = 2 if heldout else 1
+        ev = list(evidence or [])
         fig, axes = plt.subplots(
-            1,
+            2 if ev else 1,
             ncols,
             squeeze=False,
             layout="constrained",
-            figsize=(_style.PAGE if heldout else _style.COLUMN * 1.3, 2.6),
+            figsize=(_style.PAGE if heldout else _style.COLUMN * 1.3, 5.2 if ev else 2.6),
         )
         ax = axes[0, 0]
         for a in acts:
@@ -332,7 +335,33 @@ def loo(results, *, heldout: bool = True) -> Figure:
         ax.legend(handles=handles, loc="lower right", fontsize=7)
         if heldout:
             _heldout_panel(axes[0, 1], pts, acts)
+        if ev:
+            _evidence_panel(axes[1, 0], ev, lims=axes[0, 0].get_xlim())
+            for extra in axes[1, 1:]:
+                extra.remove()
     return fig
+
+
+def _evidence_panel(ax, ev, *, lims) -> None:
+    """log p(D | N, activation) ± SE from independent tempered SMC runs, against N."""
+    for a in dict.fromkeys(p.activation for p in ev):
+        sel = sorted((p for p in ev if p.activation == a), key=lambda p: p.units)
+        ax.errorbar(
+            [p.units for p in sel],
+            [p.log_evidence for p in sel],
+            yerr=[p.log_evidence_se for p in sel],
+            color=ACTIVATION_COLORS.get(a, None),
+            lw=1.0,
+            ms=3.5,
+            marker="o",
+            capsize=2,
+            label=a,
+        )
+    ax.set_xlim(lims)
+    ax.set_xlabel("hidden units $N$")
+    ax.set_ylabel(r"$\log p(D \mid N)$")
+    ax.set_title("log evidence, tempered SMC (± SE over runs; higher is better)", fontsize=9)
+    ax.legend(loc="lower right", fontsize=7)
 
 
 def _heldout_panel(ax, pts, acts) -> None:
