@@ -76,7 +76,13 @@ def main(argv=None) -> int:
             runs["cold"].append(one(cache))
             runs["warm"].append(one(cache))
     med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in runs.items()}
-    out = dict(reps=args.reps, median=med, runs=runs, cpus=os.cpu_count())
+    out = dict(
+        reps=args.reps,
+        median=med,
+        runs=runs,
+        cpus=os.cpu_count(),
+        load_avg_1min_at_end=round(os.getloadavg()[0], 2),
+    )
     path = ROOT / "benchmarks" / "first_draw.json"
     path.write_text(json.dumps(out, indent=1) + "\n")
     for k, m in med.items():
