@@ -446,8 +446,8 @@ def first_draw_section() -> list[str]:
         "at the end of the measurement (2 cores shared with other work), so these are upper "
         "bounds. A warm cache removes XLA compilation, not tracing: the first `sample` still "
         "costs about three times the second in the same process. Targets of 3 s cold and 1.5 s "
-        "warm are not reached here; import time (JAX itself about 1 s of it on an idle "
-        "machine), SGD and the first sample's tracing are what is left.",
+        "warm are not reached here; start-up and imports, SGD and the first sample's tracing "
+        "are what is left.",
         "",
     ]
 
