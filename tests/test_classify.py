@@ -318,6 +318,7 @@ def test_sbc_softmax_regression_ranks_are_uniform():
 
 
 # -- the command, end to end ------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_categorical_run_end_to_end(tmp_path, capsys):
     from bayes_uat import load_run
     from bayes_uat.cli import main

@@ -165,6 +165,7 @@ def test_symmetric_copy_of_sgd_compares_the_same(setup):
         np.testing.assert_allclose(list(b["quantiles"].values()), list(a["quantiles"].values()))
 
 
+@pytest.mark.slow
 def test_cli_compare_updates_summary(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XLA_FLAGS", "")  # main() sets it for a fresh process; keep ours
     out = tmp_path / "r"

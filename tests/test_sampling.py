@@ -54,7 +54,8 @@ def test_sampler_matches_conjugate_posterior(linear, method, kw):
 
 # NUTS's chunked run is also checked by the resume test after the last chunk (fast suite)
 @pytest.mark.parametrize(
-    "method", [pytest.param("nuts", marks=pytest.mark.slow), "ensemble", "emcee", "aies"]
+    "method",
+    [pytest.param(m, marks=pytest.mark.slow) for m in ("nuts", "aies")] + ["ensemble", "emcee"],
 )
 def test_same_seed_same_draws_and_chunking_is_invisible(linear, method):
     post, _, _ = linear
@@ -87,8 +88,10 @@ def _same_run(a, b):
     "method, stop",
     [
         pytest.param("nuts", 2, marks=pytest.mark.slow),  # the costliest case: 50 s on 2 cores
+        pytest.param("aies", 2, marks=pytest.mark.slow),
         ("nuts", 4),
-        *((m, k) for m in ("ensemble", "emcee", "aies") for k in (2, 4)),
+        ("aies", 4),
+        *((m, k) for m in ("ensemble", "emcee") for k in (2, 4)),
     ],
 )
 def test_resume_from_callback_state_continues_exactly(linear, method, stop):
@@ -130,7 +133,9 @@ def test_resume_refuses_a_state_of_another_sampler(linear):
         sample(post, "aies", seed=0, resume=saved[0], **kw)
 
 
-@pytest.mark.parametrize("method", ["ensemble", "emcee", "aies"])
+@pytest.mark.parametrize(
+    "method", ["ensemble", "emcee", pytest.param("aies", marks=pytest.mark.slow)]
+)
 def test_ensemble_acceptance_does_not_depend_on_chunking(linear, method):
     """Every draw's acceptance is judged against the draw before it, also across chunks."""
     post, _, _ = linear
