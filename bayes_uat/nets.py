@@ -145,30 +145,78 @@ class MLP:
 
     # -- layout -------------------------------------------------------------------------
     def _build_layout(self) -> dict:
-        names: list[str] = []
-        latex: list[str] = []
-        layers = []  # (W index (n_l, fan_in), b index (n_l,))
-        d, L = self.fan_in, len(self.units)
-        pos = 0
-        has_c = self.biases[-1]
         if self.out_dim > 1:
             return self._build_layout_multi()
-        if L == 0:
-            w_idx = np.arange(d)
+        names: list[str] = []
+        latex: list[str] = []
+        d, has_c = self.fan_in, self.biases[-1]
+        if not self.units:
             names += ["w"] if d == 1 else [f"w{j + 1}" for j in range(d)]
             latex += ["$w$"] if d == 1 else [f"$w_{{{j + 1}}}$" for j in range(d)]
             return dict(
                 names=tuple(names + ["c"] * has_c),
                 latex=tuple(latex + ["$c$"] * has_c),
                 layers=[],
-                a=w_idx,
+                a=np.arange(d),
                 c=d if has_c else -1,
                 dim=d + has_c,
             )
-        fan_in = d
-        a_idx = np.zeros(self.units[-1], dtype=int)
+
+        def output(i: int, pos: int) -> int:
+            names.append(f"a{i + 1}")
+            latex.append(f"$a_{{{i + 1}}}$")
+            return pos
+
+        layers, a_rows, pos = self._hidden_layout(names, latex, output, 1)
+        if has_c:
+            names.append("c")
+            latex.append("$c$")
+        return dict(
+            names=tuple(names),
+            latex=tuple(latex),
+            layers=layers,
+            a=np.asarray(a_rows, dtype=int),
+            c=pos if has_c else -1,
+            dim=pos + has_c,
+        )
+
+    def _build_layout_multi(self) -> dict:
+        """The layout for K = out_dim > 1 outputs: a of shape (n_L, K), c of shape (K,)."""
+        K, d = self.out_dim, self.fan_in
+        names: list[str] = []
+        latex: list[str] = []
+
+        def output(kind: str, i: int, start: int) -> np.ndarray:
+            names.extend(f"{kind}{i + 1}_{k + 1}" for k in range(K))
+            latex.extend(f"${kind}_{{{i + 1},{k + 1}}}$" for k in range(K))
+            return np.arange(start, start + K)
+
+        if not self.units:
+            layers, pos = [], K * d
+            a_idx = np.stack([output("w", j, K * j) for j in range(d)])
+        else:
+            layers, a_rows, pos = self._hidden_layout(
+                names, latex, lambda i, start: output("a", i, start), K
+            )
+            a_idx = np.stack(a_rows)
+        c_idx: np.ndarray | int = -1
+        if self.biases[-1]:
+            c_idx = np.arange(pos, pos + K)
+            names.extend(f"c{k + 1}" for k in range(K))
+            latex.extend(f"$c_{{{k + 1}}}$" for k in range(K))
+            pos += K
+        return dict(
+            names=tuple(names), latex=tuple(latex), layers=layers, a=a_idx, c=c_idx, dim=pos
+        )
+
+    def _hidden_layout(self, names: list, latex: list, output, width: int):
+        """θ positions of the hidden layers, unit by unit (incoming weights, then the bias
+        where the layer has one; in the last layer then the unit's ``width`` output weights,
+        placed by ``output(i, position)``, which also names them). Returns the per-layer
+        (W, b) index arrays (b = −1 where a layer has no bias), the output rows, and the
+        next free position."""
+        layers, rows, pos, fan_in, L = [], [], 0, self.fan_in, len(self.units)
         for l, n in enumerate(self.units):
-            last = l == L - 1
             W = np.zeros((n, fan_in), dtype=int)
             b = np.full(n, -1, dtype=int)  # -1: this layer has no bias
             for i in range(n):
@@ -182,72 +230,12 @@ class MLP:
                     pos += 1
                     names.append(self._pname("b", l, i, None, fan_in))
                     latex.append(self._plabel("b", l, i, None, fan_in))
-                if last:
-                    a_idx[i] = pos
-                    pos += 1
-                    names.append(f"a{i + 1}")
-                    latex.append(f"$a_{{{i + 1}}}$")
+                if l == L - 1:
+                    rows.append(output(i, pos))
+                    pos += width
             layers.append((W, b))
             fan_in = n
-        if has_c:
-            names.append("c")
-            latex.append("$c$")
-        return dict(
-            names=tuple(names),
-            latex=tuple(latex),
-            layers=layers,
-            a=a_idx,
-            c=pos if has_c else -1,
-            dim=pos + has_c,
-        )
-
-    def _build_layout_multi(self) -> dict:
-        """The layout for K = out_dim > 1 outputs: a of shape (n_L, K), c of shape (K,)."""
-        K, d, L = self.out_dim, self.fan_in, len(self.units)
-        names: list[str] = []
-        latex: list[str] = []
-        layers = []
-        pos = 0
-
-        def outputs(i: int, kind: str) -> np.ndarray:
-            nonlocal pos
-            names.extend(f"{kind}{i + 1}_{k + 1}" for k in range(K))
-            latex.extend(f"${kind}_{{{i + 1},{k + 1}}}$" for k in range(K))
-            pos += K
-            return np.arange(pos - K, pos)
-
-        if L == 0:
-            a_idx = np.stack([outputs(j, "w") for j in range(d)])
-        else:
-            fan_in, a_rows = d, []
-            for l, n in enumerate(self.units):
-                W = np.zeros((n, fan_in), dtype=int)
-                b = np.full(n, -1, dtype=int)
-                for i in range(n):
-                    for j in range(fan_in):
-                        W[i, j] = pos
-                        pos += 1
-                        names.append(self._pname("w", l, i, j, fan_in))
-                        latex.append(self._plabel("w", l, i, j, fan_in))
-                    if self.biases[l]:
-                        b[i] = pos
-                        pos += 1
-                        names.append(self._pname("b", l, i, None, fan_in))
-                        latex.append(self._plabel("b", l, i, None, fan_in))
-                    if l == L - 1:
-                        a_rows.append(outputs(i, "a"))
-                layers.append((W, b))
-                fan_in = n
-            a_idx = np.stack(a_rows)
-        c_idx: np.ndarray | int = -1
-        if self.biases[-1]:
-            c_idx = np.arange(pos, pos + K)
-            names.extend(f"c{k + 1}" for k in range(K))
-            latex.extend(f"$c_{{{k + 1}}}$" for k in range(K))
-            pos += K
-        return dict(
-            names=tuple(names), latex=tuple(latex), layers=layers, a=a_idx, c=c_idx, dim=pos
-        )
+        return layers, rows, pos
 
     def _pname(self, kind, l, i, j, fan_in) -> str:
         deep = len(self.units) > 1
