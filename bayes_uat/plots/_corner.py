@@ -184,35 +184,15 @@ def _arrow(ax, x, y, rng_x, rng_y, kw) -> None:
         marker, px = ("<" if x < x0 else ">"), (x0 if x < x0 else x1)
     if y is not None and (y < y0 or y > y1):
         marker, py = ("v" if y < y0 else "^"), (y0 if y < y0 else y1)
+    style = dict(
+        marker=marker, color=kw["color"], mec="white", mew=0.4, ls="none", zorder=6, clip_on=False
+    )
     if y is None:
         if marker == kw["marker"]:
             return  # inside: the vertical line marks it
-        ax.plot(
-            [px],
-            [0.92],
-            transform=ax.get_xaxis_transform(),
-            marker=marker,
-            ms=6,
-            color=kw["color"],
-            mec="white",
-            mew=0.4,
-            ls="none",
-            zorder=6,
-            clip_on=False,
-        )
+        ax.plot([px], [0.92], transform=ax.get_xaxis_transform(), ms=6, **style)
         return
-    ax.plot(
-        [px],
-        [py],
-        marker=marker,
-        ms=kw["ms"] + (2 if marker != kw["marker"] else 0),
-        color=kw["color"],
-        mec="white",
-        mew=0.4,
-        ls="none",
-        zorder=6,
-        clip_on=False,
-    )
+    ax.plot([px], [py], ms=kw["ms"] + (2 if marker != kw["marker"] else 0), **style)
 
 
 def _overplot(fig: Figure, k: int, sel, rng) -> None:

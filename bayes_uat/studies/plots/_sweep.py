@@ -106,6 +106,17 @@ def _suptitle(fig, pts, annotate: bool, what: str) -> None:
     fig.suptitle("; ".join(parts), fontsize=8)
 
 
+def _legend(fig, truth: bool) -> None:
+    """The sweep figures' shared legend, in one row above the panels."""
+    fig.legend(
+        handles=_handles(truth),
+        loc="outside upper center",
+        ncols=6,
+        handlelength=1.8,
+        columnspacing=1.2,
+    )
+
+
 def _handles(truth: bool) -> list:
     h = [
         Line2D([], [], ls="none", marker="o", ms=2.5, color=_style.DATA, mec="none", label="data"),
@@ -185,13 +196,7 @@ def sweep(results, *, residuals: bool = True, truth: bool = False, annotate: boo
             for ax in axes[0]:
                 ax.set_xlabel("$x$")
         _suptitle(fig, pts, annotate, f"{pts[0].activation}, target {pts[0].target}")
-        fig.legend(
-            handles=_handles(truth),
-            loc="outside upper center",
-            ncols=6,
-            handlelength=1.8,
-            columnspacing=1.2,
-        )
+        _legend(fig, truth)
     return fig
 
 
@@ -262,13 +267,7 @@ def activations(
                     ax.set_xlabel("$x$")
             axes[i, 0].set_ylabel(f"{a}: $y$")
         _suptitle(fig, shown, annotate, f"target {shown[0].target}")
-        fig.legend(
-            handles=_handles(truth),
-            loc="outside upper center",
-            ncols=6,
-            handlelength=1.8,
-            columnspacing=1.2,
-        )
+        _legend(fig, truth)
     return fig
 
 
