@@ -51,6 +51,7 @@ import jax.numpy as jnp
 import numpy as np
 
 KERNELS = ("hmc", "nuts")
+_EG = dict(target_ess=0.5, target_accept=0.65, move_prob=0.9)
 MASSES = ("diag", "dense")
 
 
@@ -59,13 +60,17 @@ class SMCSettings(NamedTuple):
 
     Attributes:
         particles: particles P per run (at least 2·dim).
-        steps: mutation transitions per temperature.
+        steps: the fewest mutation transitions per temperature.
         leapfrog: leapfrog steps per HMC transition (NUTS: ignored).
         target_ess: fraction of P the incremental weights' ESS is held at (0 < · < 1).
         target_accept: acceptance the step size is tuned towards.
         kernel: ``"hmc"`` or ``"nuts"``.
         mass: ``"diag"`` or ``"dense"`` inverse mass matrix from the particles.
         max_temperatures: a run stops with an error past this many temperatures.
+        max_steps: the most mutation transitions per temperature (``None``: 10·steps;
+            ``steps``: a fixed count).
+        move_prob: p of the step-count rule 1 + log(1 − p)/log(1 − ā) (every particle
+            moves at least once with probability p at the last acceptance ā).
     """
 
     particles: int = 1000
@@ -76,6 +81,8 @@ class SMCSettings(NamedTuple):
     kernel: str = "hmc"
     mass: str = "diag"
     max_temperatures: int = 1000
+    max_steps: int | None = None
+    move_prob: float = 0.9
 
 
 class SMCState(NamedTuple):
@@ -93,6 +100,9 @@ class SMCState(NamedTuple):
         acceptance: mean mutation acceptance at the last temperature, (R,).
         acceptance_sum: sum over temperatures of that mean, (R,).
         ess: ESS of the weights after the last reweighting (before the final round), (R,).
+        steps_trace: mutation transitions run at each temperature (the last: the final
+            round at λ = 1), (R, max_temperatures + 2); 0 where not reached.
+        accept_trace: mean mutation acceptance at each temperature, same shape.
         keys: one raw PRNG key per run, (R, 2) uint32.
     """
 
@@ -107,6 +117,8 @@ class SMCState(NamedTuple):
     acceptance: jax.Array
     acceptance_sum: jax.Array
     ess: jax.Array
+    steps_trace: jax.Array
+    accept_trace: jax.Array
     keys: jax.Array
 
 
@@ -125,7 +137,8 @@ def _check_int(name: str, v, minimum: int, fix: str) -> int:
 
 
 def check_settings(settings: SMCSettings, dim: int) -> SMCSettings:
-    """Validate the settings for a posterior of dimension ``dim``; return them unchanged."""
+    """Validate the settings for a posterior of dimension ``dim``; return them with
+    ``max_steps = None`` resolved to 10·steps."""
     if not isinstance(settings, SMCSettings):
         raise ValueError(f"settings must be an SMCSettings, got {type(settings).__name__}")
     _check_int(
@@ -138,10 +151,19 @@ def check_settings(settings: SMCSettings, dim: int) -> SMCSettings:
     _check_int("steps", settings.steps, 1, "pass e.g. steps=10 mutations per temperature")
     _check_int("leapfrog", settings.leapfrog, 1, "pass e.g. leapfrog=10")
     _check_int("max_temperatures", settings.max_temperatures, 1, "pass e.g. 1000")
-    for name, lo in (("target_ess", 0.0), ("target_accept", 0.0)):
+    if settings.max_steps is None:
+        settings = settings._replace(max_steps=10 * settings.steps)
+    _check_int(
+        "max_steps",
+        settings.max_steps,
+        settings.steps,
+        f"it caps the mutation transitions per temperature, so it is at least steps = "
+        f"{settings.steps} (equal to it for a fixed count)",
+    )
+    for name, lo in (("target_ess", 0.0), ("target_accept", 0.0), ("move_prob", 0.0)):
         v = getattr(settings, name)
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo < v < 1:
-            raise ValueError(f"{name} must be a number in (0, 1), got {v!r}; e.g. 0.5")
+            raise ValueError(f"{name} must be a number in (0, 1), got {v!r}; e.g. {_EG[name]}")
     if settings.kernel not in KERNELS:
         raise ValueError(f"unknown kernel {settings.kernel!r}: choose one of {', '.join(KERNELS)}")
     if settings.mass not in MASSES:
@@ -193,6 +215,7 @@ def smc_init(posterior, runs: int, settings: SMCSettings, seed: int) -> SMCState
     var = jnp.var(theta, axis=1)
     inv_mass = var if settings.mass == "diag" else jax.vmap(jnp.diag)(var)
     zeros = jnp.zeros(runs, dtype=dt)
+    trace = (runs, settings.max_temperatures + 2)
     return SMCState(
         particles=theta,
         weights=jnp.full((runs, p), 1.0 / p, dtype=dt),
@@ -205,6 +228,8 @@ def smc_init(posterior, runs: int, settings: SMCSettings, seed: int) -> SMCState
         acceptance=zeros,
         acceptance_sum=zeros,
         ess=jnp.full(runs, float(p), dtype=dt),
+        steps_trace=jnp.zeros(trace, dtype=jnp.int32),
+        accept_trace=jnp.zeros(trace, dtype=dt),
         keys=jax.random.split(k_runs, runs),
     )
 
@@ -261,21 +286,26 @@ def _build_step(posterior, settings: SMCSettings):
     import blackjax.smc.adaptive_tempered as adaptive
     from blackjax.smc import resampling
 
+    from .smc_mutation import adaptive_update, step_count
+
+    settings = check_settings(settings, posterior.dim)
     log_prior, log_lik = _densities(posterior)
     mcmc_step, mcmc_init = _mutation(settings)
     kernel = adaptive.build_kernel(
-        log_prior, log_lik, mcmc_step, mcmc_init, resampling.systematic, settings.target_ess
-    )
-    p = settings.particles
+        log_prior, log_lik, mcmc_step, mcmc_init, resampling.systematic, settings.target_ess,
+        update_strategy=adaptive_update,
+    )  # fmt: skip
+    p, lo, hi = settings.particles, settings.steps, settings.max_steps
 
-    def one(particles, weights, lam, step_size, inv_mass, key):
+    def one(particles, weights, lam, step_size, inv_mass, last_acc, key):
         from blackjax.smc.tempered import TemperedSMCState
 
         key, k_jit, k_smc = jax.random.split(key, 3)
         jitter = jax.random.uniform(k_jit, (p,), minval=0.5, maxval=1.5, dtype=particles.dtype)
         params = dict(step_size=step_size * jitter, inverse_mass_matrix=inv_mass[None])
         start = TemperedSMCState(particles, weights, lam)
-        state, info = kernel(k_smc, start, settings.steps, params)
+        n_start = jnp.where(lam > 0, step_count(last_acc, settings.move_prob, lo, hi), lo)
+        state, info = kernel(k_smc, start, (n_start, jnp.int32(hi)), params)
         acc = jnp.mean(info.update_info.acceptance_rate)
         acc = jnp.where(jnp.isfinite(acc), acc, 0.0)
         w = state.weights
@@ -288,14 +318,20 @@ def _build_step(posterior, settings: SMCSettings):
             _weighted_spread(state.particles, w, settings.mass),
             acc,
             1.0 / jnp.sum(w**2),
+            info.update_info.steps,
             key,
         )
 
     def step(s: SMCState) -> SMCState:
-        out = jax.vmap(one)(s.particles, s.weights, s.lam, s.step_size, s.inv_mass, s.keys)
-        parts, w, lam, dlogz, eps, inv_mass, acc, ess, keys = out
+        out = jax.vmap(one)(
+            s.particles, s.weights, s.lam, s.step_size, s.inv_mass, s.acceptance, s.keys
+        )
+        parts, w, lam, dlogz, eps, inv_mass, acc, ess, n_steps, keys = out
         active = ~s.finished
         at_one = s.lam >= 1.0
+        here = active[:, None] & (
+            jnp.arange(s.steps_trace.shape[1])[None, :] == s.temperatures[:, None]
+        )
 
         def pick(new, old):
             m = active.reshape(active.shape + (1,) * (new.ndim - 1))
@@ -313,6 +349,8 @@ def _build_step(posterior, settings: SMCSettings):
             acceptance=pick(acc, s.acceptance),
             acceptance_sum=s.acceptance_sum + jnp.where(active, acc, 0.0),
             ess=jnp.where(active & ~at_one, ess, s.ess),
+            steps_trace=jnp.where(here, n_steps[:, None], s.steps_trace),
+            accept_trace=jnp.where(here, acc[:, None], s.accept_trace),
             keys=pick(keys, s.keys),
         )
 
@@ -325,7 +363,8 @@ def smc_done(state: SMCState) -> bool:
 
 
 def run_info(state: SMCState) -> dict:
-    """The run-level facts: per run log Z, temperatures, final ESS, acceptance; log Z's
+    """The run-level facts: per run log Z, temperatures, final ESS, acceptance, mutation
+    transitions per temperature; log Z's
     standard error from the spread across runs (std/√R; NaN for one run).  The wall time
     is the caller's (``Samples.wall_time``): the runs advance together."""
     logz = np.asarray(state.log_evidence, dtype=float)
@@ -342,7 +381,21 @@ def run_info(state: SMCState) -> dict:
             np.asarray(state.acceptance_sum, dtype=float) / np.maximum(temps + 1, 1)
         ).tolist(),
         step_size=np.asarray(state.step_size, dtype=float).tolist(),
+        **_traces(state),
         independent_runs=True,
+    )
+
+
+def _traces(state: SMCState) -> dict:
+    """Per run, per temperature (the last entry: the final round at λ = 1): mutation
+    transitions and mean acceptance; and each run's total transitions per particle."""
+    steps = np.asarray(state.steps_trace)
+    acc = np.asarray(state.accept_trace, dtype=float)
+    done = np.asarray(state.temperatures) + np.asarray(state.finished, dtype=int)
+    return dict(
+        steps_per_temperature=[steps[r, :n].tolist() for r, n in enumerate(done)],
+        acceptance_per_temperature=[acc[r, :n].tolist() for r, n in enumerate(done)],
+        mutation_steps=steps.sum(axis=1).tolist(),
     )
 
 

@@ -1,0 +1,89 @@
+"""The mutation stage of tempered SMC: HMC (or NUTS) transitions, as many as the particles need.
+
+blackjax's tempered SMC moves the resampled particles with an *update strategy*
+(``blackjax.smc.base.update_and_take_last`` runs a fixed number of transitions per particle).
+:func:`adaptive_update` is a drop-in strategy for ``blackjax.smc.tempered.build_kernel`` that
+runs the same blackjax kernel a number of times chosen per temperature, the same for all
+particles of a run:
+
+* at least ``n_start`` transitions — :func:`step_count`, PyMC's SMC rule from the last
+  temperature's mean acceptance ā: 1 + log(1 − p)/log(1 − ā), so that every particle has
+  moved at least once with probability p, clipped to [``steps``, ``max_steps``];
+* then more, up to ``max_steps``, while the particles are still drifting: the mean change of
+  the tempered log-density over the last transition exceeds ``z`` standard errors (at
+  equilibrium an invariant kernel changes it by zero on average, so a significant rise says
+  the cloud still lags behind the current temperature).
+
+Every transition of every particle is a transition of an invariant kernel; only the count
+adapts to the population, as the temperatures do.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+
+class MoveInfo(NamedTuple):
+    """What one mutation did: each particle's mean acceptance, and the transitions run."""
+
+    acceptance_rate: jax.Array  # (P,)
+    steps: jax.Array  # ()
+
+
+def step_count(acceptance, move_prob: float, lo, hi) -> jax.Array:
+    """Transitions so that a particle accepted with probability ``acceptance`` per transition
+    moves at least once with probability ``move_prob``: ⌈1 + log(1 − p)/log(1 − ā)⌉,
+    clipped to [lo, hi] (ā = 0 gives hi, ā = 1 gives lo).
+
+    >>> int(step_count(0.5, 0.9, 1, 100)), int(step_count(0.05, 0.9, 1, 100))
+    (5, 46)
+    """
+    a = jnp.clip(jnp.asarray(acceptance), 1e-12, 1.0 - 1e-12)
+    n = 1.0 + math.log1p(-move_prob) / jnp.log1p(-a)
+    return jnp.clip(jnp.ceil(n), lo, hi).astype(jnp.int32)
+
+
+def adaptive_update(
+    mcmc_init_fn,
+    logposterior_fn,
+    mcmc_step_fn,
+    num_mcmc_steps,
+    n_particles,
+    z: float = 2.0,
+    **_,
+):
+    """A blackjax update strategy: ``num_mcmc_steps = (n_start, n_max)``; runs at least
+    ``n_start`` transitions of every particle, then more while the mean tempered log-density
+    still rises by more than ``z`` standard errors per transition, at most ``n_max``.
+    Returns ``(update, n_particles)`` as blackjax's strategies do."""
+    n_start, n_max = num_mcmc_steps
+
+    def update(keys, positions, params):
+        states = jax.vmap(mcmc_init_fn, (0, None))(positions, logposterior_fn)
+        move = jax.vmap(lambda k, s, p: mcmc_step_fn(k, s, logposterior_fn, **p))
+        p = positions.shape[0]
+
+        def body(carry):
+            i, states, acc, _ = carry
+            ks = jax.vmap(jax.random.fold_in, (0, None))(keys, i)
+            new, info = move(ks, states, params)
+            d = new.logdensity - states.logdensity
+            drifting = jnp.mean(d) > z * jnp.std(d) / math.sqrt(p)
+            rate = jnp.where(jnp.isfinite(info.acceptance_rate), info.acceptance_rate, 0.0)
+            return i + 1, new, acc + rate, drifting
+
+        def cond(carry):
+            i, _, _, drifting = carry
+            return (i < n_start) | ((i < n_max) & drifting)
+
+        zero = jnp.zeros(p, dtype=positions.dtype)
+        i, states, acc, _ = jax.lax.while_loop(
+            cond, body, (jnp.zeros((), jnp.int32), states, zero, jnp.array(True))
+        )
+        return states.position, MoveInfo(acc / jnp.maximum(i, 1), i)
+
+    return update, n_particles
