@@ -40,7 +40,10 @@ RESULTS = ROOT / "benchmarks" / "smc_results.json"
 
 
 def smc(post, args) -> tuple:
-    settings = SMCSettings(particles=args.particles, steps=args.steps, leapfrog=args.leapfrog)
+    settings = SMCSettings(
+        particles=args.particles, steps=args.steps, leapfrog=args.leapfrog, mass=args.mass,
+        max_steps=args.max_steps, target_ess=args.target_ess,
+    )  # fmt: skip
     t0 = time.perf_counter()
     res = run_smc(post, runs=args.runs, settings=settings, seed=args.seed)
     return res, time.perf_counter() - t0
@@ -51,6 +54,7 @@ def evidence(info) -> dict:
     out = {k: info[k] for k in keys}
     out["mean_acceptance"] = float(np.mean(info["mean_acceptance"]))
     out["final_ess"] = info["final_ess"]
+    out["mutation_steps"] = info["mutation_steps"]  # per particle, all temperatures
     return out
 
 
@@ -163,6 +167,27 @@ def case_blog(args) -> dict:
     return out
 
 
+def case_closeup(args) -> dict:
+    """The blog close-up (x², N = 2 sigmoid, σ inferred, N(0, 30²)): do the runs agree on
+    log Z, and do the particles reach the well-fitting modes (SGD: MSE 0.70; NUTS from the
+    best SGD starts: 0.023, docs/studies.md)?"""
+    post = bu.Posterior(bu.MLP(2, "sigmoid"), bu.make_dataset("x2"), likelihood="gaussian")
+    res, wall = smc(post, args)
+    logz = np.array(res.info["log_evidence"])
+    mse = np.asarray(post.mse(res.theta))
+    out = evidence(res.info)
+    out.update(
+        wall=wall,
+        log_evidence_max_dev_se=float(
+            np.max(np.abs(logz - logz.mean())) / res.info["log_evidence_se"]
+        ),
+        max_log_prob=res.log_prob.max(axis=1).tolist(),
+        mse_median=np.median(mse, axis=1).tolist(),
+        mse_min=mse.min(axis=1).tolist(),
+    )
+    return out
+
+
 def case_sin16(args) -> dict:
     post = bu.Posterior(bu.MLP(16, "sigmoid"), bu.make_dataset("sin"), prior_std=30.0)
     res, wall = smc(post, args)
@@ -184,25 +209,28 @@ def case_sin16(args) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=("linear", "blog", "sin16"))
+    ap.add_argument("case", choices=("linear", "blog", "closeup", "sin16"))
     ap.add_argument("--runs", type=int, default=4)
     ap.add_argument("--particles", type=int, default=1000)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--leapfrog", type=int, default=10)
+    ap.add_argument("--max-steps", type=int, default=None, help="default: 10·steps")
+    ap.add_argument("--mass", default=SMCSettings().mass)
+    ap.add_argument("--target-ess", type=float, default=SMCSettings().target_ess)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-mcmc", action="store_true")
     args = ap.parse_args()
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     out = globals()[f"case_{args.case}"](args)
     out["settings"] = dict(
         runs=args.runs, particles=args.particles, steps=args.steps, leapfrog=args.leapfrog,
-        seed=args.seed,
+        max_steps=args.max_steps, mass=args.mass, target_ess=args.target_ess, seed=args.seed,
     )  # fmt: skip
     out["load_average"] = os.getloadavg()
     out["cpus"] = os.cpu_count()
     out["date"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="minutes")
     print(json.dumps(out, indent=1))
-    results[args.case] = out
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}  # read late: cases
+    results[args.case] = out  # may run side by side
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
 
 

@@ -101,6 +101,47 @@ def test_info_records(linear_run):
     assert all(0.3 * 400 <= e <= 400 for e in info["final_ess"])
     assert all(0.2 < a <= 1 for a in info["mean_acceptance"])
     assert info["wall_time"] > 0
+    for r in range(8):  # one entry per temperature and one for the final round at λ = 1
+        steps = info["steps_per_temperature"][r]
+        assert len(steps) == info["temperatures"][r] + 1
+        assert all(LINEAR.steps <= n <= 10 * LINEAR.steps for n in steps), steps
+        assert info["mutation_steps"][r] == sum(steps)
+        assert len(info["acceptance_per_temperature"][r]) == len(steps)
+        assert info["acceptance_per_temperature"][r][-1] == info["acceptance"][r]
+
+
+def _one_more(linear, linear_states, **change):
+    """The recorded transitions of one more temperature from a mid-run state, changed."""
+    state = linear_states[1][2]._replace(**change)
+    after = make_step(linear[0], LINEAR)(state)
+    t = np.asarray(state.temperatures)
+    return np.asarray(after.steps_trace)[np.arange(len(t)), t]
+
+
+def test_step_count_rises_when_acceptance_is_low(linear, linear_states):
+    """PyMC's rule: after a temperature with acceptance 0.05 every particle needs
+    ⌈1 + log 0.1 / log 0.95⌉ = 46 transitions to move with probability 0.9; after 0.99, the
+    floor of ``steps`` (5) transitions."""
+    r = linear_states[1][2].acceptance.shape[0]
+    low = _one_more(linear, linear_states, acceptance=np.full(r, 0.05))
+    high = _one_more(linear, linear_states, acceptance=np.full(r, 0.99))
+    assert np.all(low >= 46) and np.all(low <= 50), low
+    assert np.all(high >= LINEAR.steps) and np.all(high < 46), high
+
+
+def test_step_count_rises_while_the_cloud_drifts(linear, linear_states):
+    """With a step size 100 times too small, particles displaced 5 particle SDs climb back
+    over many transitions: the mutation keeps going while the mean log-density still rises
+    significantly (up to max_steps = 50); undisplaced particles stop near the floor."""
+    state = linear_states[1][2]
+    r = state.acceptance.shape[0]
+    slow = dict(acceptance=np.full(r, 0.99), step_size=np.asarray(state.step_size) / 100)
+    spread = np.sqrt(np.diagonal(np.asarray(state.inv_mass), axis1=1, axis2=2))[:, None, :]
+    shifted = np.asarray(state.particles) + 5 * spread
+    settled = _one_more(linear, linear_states, **slow)
+    drifting = _one_more(linear, linear_states, particles=shifted, **slow)
+    assert np.all(drifting == 10 * LINEAR.steps), drifting
+    assert settled.mean() < 2 * LINEAR.steps, settled
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +199,8 @@ class _Wrapped:
         (dict(target_ess=1.0), "target_ess must be a number in"),
         (dict(kernel="rwm"), "unknown kernel"),
         (dict(mass="full"), "unknown mass"),
+        (dict(steps=10, max_steps=5), "max_steps must be an integer >= 10"),
+        (dict(move_prob=1.0), "move_prob must be a number in"),
     ],
 )
 def test_bad_settings(linear, kw, match):
@@ -218,9 +261,10 @@ def test_evidence_sweep_matches_runs():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kw", [dict(kernel="nuts"), dict(mass="dense")])
+@pytest.mark.parametrize("kw", [dict(kernel="nuts"), dict(mass="diag"), dict(max_steps=3)])
 def test_other_kernels_linear_evidence(linear, kw):
-    """NUTS mutations and a dense mass matrix reach the same exact evidence."""
+    """NUTS mutations, a diagonal mass matrix and a fixed step count reach the same exact
+    evidence."""
     *_, exact = linear
     res = run_smc(linear[0], runs=4, settings=SMCSettings(particles=200, steps=3, **kw), seed=5)
     logz = np.array(res.info["log_evidence"])

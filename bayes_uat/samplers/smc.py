@@ -79,7 +79,7 @@ class SMCSettings(NamedTuple):
     target_ess: float = 0.5
     target_accept: float = 0.65
     kernel: str = "hmc"
-    mass: str = "diag"
+    mass: str = "dense"
     max_temperatures: int = 1000
     max_steps: int | None = None
     move_prob: float = 0.9
