@@ -474,7 +474,7 @@ def smc_section() -> list[str]:
         logz = ", ".join(f"{v:.2f}" for v in r["log_evidence"])
         out += [
             f"**{name}** — R = {st['runs']} runs × P = {st['particles']} particles, "
-            f"{st['steps']} HMC steps × {st['leapfrog']} leapfrog per temperature, seed "
+            f"{_smc_moves(st)} per temperature, seed "
             f"{st['seed']}; {r['wall']:.0f} s for all runs together "
             f"(load {r['load_average'][0]:.0f} on {r['cpus']} cores, {r['date']}); "
             f"temperatures {r['temperatures']}; mean acceptance {r['mean_acceptance']:.2f}.",
@@ -488,6 +488,17 @@ def smc_section() -> list[str]:
                 f"({r['error'] / r['log_evidence_se']:+.1f} SE)."
             )
         out += _smc_copies(r) if "masses" in r else []
+        if "mutation_steps" in r:
+            out.append(
+                f"- HMC transitions per particle over all temperatures: {r['mutation_steps']}."
+            )
+        if "max_log_prob" in r:
+            lp = ", ".join(f"{v:.1f}" for v in r["max_log_prob"])
+            mse = ", ".join(f"{v:.3f}" for v in r["mse_median"])
+            out.append(
+                f"- log Z runs within {r['log_evidence_max_dev_se']:.1f} SE of their mean; "
+                f"best log p(θ | D) per run {lp}; median MSE of each run's particles {mse}."
+            )
         if "max_rhat_f" in r:
             out.append(
                 f"- f(x) at 41 grid points on [−10, 10]: max split R-hat across runs "
@@ -496,6 +507,18 @@ def smc_section() -> list[str]:
             )
         out.append("")
     return out
+
+
+def _smc_moves(st: dict) -> str:
+    """The mutation settings of an SMC case (older results: fixed steps, diagonal mass)."""
+    lo, hi = st["steps"], st.get("max_steps") or 10 * st["steps"]
+    if "max_steps" not in st:
+        return f"{lo} HMC steps × {st['leapfrog']} leapfrog, diagonal mass"
+    target = st.get("target_ess", 0.5)
+    return (
+        f"{lo}–{hi} HMC steps (adaptive) × {st['leapfrog']} leapfrog, {st['mass']} mass, "
+        f"target ESS {target}"
+    )
 
 
 def _smc_copies(r: dict) -> list[str]:
