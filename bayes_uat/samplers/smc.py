@@ -7,10 +7,11 @@ through the tempered densities
 
 each next λ chosen so that the effective sample size of the incremental weights
 p(D | θ)^(λ' − λ) is ``target_ess``·P (blackjax's ``adaptive_tempered_smc``).  Between
-temperatures the particles are resampled (systematic) and moved by ``steps`` HMC (or NUTS)
-transitions that leave p_λ invariant.  The kernel is tuned from the particles at every
+temperatures the particles are resampled (systematic) and moved by HMC (or NUTS)
+transitions that leave p_λ invariant, as many as :mod:`.smc_mutation` finds they need (at
+least ``steps``, at most ``max_steps``).  The kernel is tuned from the particles at every
 temperature, as blackjax's ``inner_kernel_tuning`` does: the inverse mass matrix is the
-weighted particle variance (or covariance, ``mass="dense"``), and the step size is scaled by
+weighted particle covariance (or variance, ``mass="diag"``), and the step size is scaled by
 exp(2·(ā − target_accept)) from the mean acceptance ā of the last mutation; each particle's
 step size is jittered uniformly in [½ ε, 3/2 ε] so that no single step size is fixed.
 
@@ -65,7 +66,8 @@ class SMCSettings(NamedTuple):
         target_ess: fraction of P the incremental weights' ESS is held at (0 < · < 1).
         target_accept: acceptance the step size is tuned towards.
         kernel: ``"hmc"`` or ``"nuts"``.
-        mass: ``"diag"`` or ``"dense"`` inverse mass matrix from the particles.
+        mass: ``"dense"`` (covariance) or ``"diag"`` (variances) inverse mass matrix from
+            the particles.
         max_temperatures: a run stops with an error past this many temperatures.
         max_steps: the most mutation transitions per temperature (``None``: 10·steps;
             ``steps``: a fixed count).
