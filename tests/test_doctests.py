@@ -23,6 +23,7 @@ MODULES = [
     "records",
     "runtime",
     "samples",
+    "samplers.smc_mutation",
     "summary",
     "symmetry",
     "plots._style",
