@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -173,6 +175,26 @@ def test_nuts_reports_its_statistics(linear):
     depth, steps = s.stats["tree_depth"], s.stats["num_steps"]
     assert np.all((2**depth <= steps + 1) & (steps + 1 < 2 ** (depth + 1)))
     assert depth.min() >= 1 and depth.max() <= 10
+
+
+@pytest.mark.parametrize("method, tty", [("nuts", True), ("ensemble", False)])
+def test_one_progress_display_per_run(linear, capsys, monkeypatch, method, tty):
+    """numpyro's own bar (one per NUTS chunk) is off: three chunks give one bar on a terminal
+    and one plain line per chunk elsewhere, with no escape codes."""
+    post, _, _ = linear
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    kw = dict(chains=2 if method == "nuts" else 4, warmup=20, draws=30, chunk_size=10)
+    sample(post, method, seed=0, init="prior", **kw)
+    err = capsys.readouterr().err
+    shown = [seg.split("\r")[-1] for seg in err.split("\n")]  # what a terminal keeps
+    bars = [s for s in shown if "%|" in s]
+    lines = [s for s in shown if s.startswith(f"{method}: draw")]
+    if tty:
+        assert len(bars) == 1 and not lines, err
+        assert bars[0].startswith(f"{method}: 100%") and bars[0].endswith("draw 30/30"), err
+    else:
+        assert not bars and "\r" not in err and "\x1b" not in err, err
+        assert lines == [f"{method}: draw {k}/30 ({k / 30:.0%})" for k in (10, 20, 30)], err
 
 
 def test_sgd_init_starts_chains_at_restarts():

@@ -259,7 +259,7 @@ class EnsembleBackend:
         opts["stretch_a"] = float(a)
         return opts
 
-    def init(self, posterior, start, seed, warmup, draws, *, progress=False, **opts):
+    def init(self, posterior, start, seed, warmup, draws, **opts):
         setup = (posterior.log_density, jax.random.PRNGKey(seed), opts["moves"], opts["stretch_a"])
         st = init(posterior.log_density, jnp.asarray(start, posterior.dtype))
         state = EnsembleState(st.x, st.log_density, 0, 0, draws, setup)
@@ -298,7 +298,7 @@ class EnsembleBackend:
             kept=np.asarray(state.kept),
         )
 
-    def from_arrays(self, posterior, arrays, seed, warmup, draws, *, progress=False, **opts):
+    def from_arrays(self, posterior, arrays, seed, warmup, draws, **opts):
         require(arrays, ("x", "log_density", "step", "kept"))
         dt = posterior.dtype
         setup = (posterior.log_density, jax.random.PRNGKey(seed), opts["moves"], opts["stretch_a"])
