@@ -494,6 +494,13 @@ def smc_section() -> list[str]:
                 f"{r['max_rhat_f']:.3f}; log Z runs within {r['log_evidence_max_dev_se']:.1f} "
                 f"SE of their mean; median MSE of the particles {r['mse_median']:.4f}."
             )
+        if "held_out_accuracy" in r:
+            acc = ", ".join(f"{a:.3f}" for a in r["held_out_accuracy"])
+            out.append(
+                f"- the digits network of [docs/models.md](models.md) ({r['dim']} parameters, "
+                f"360 training images): held-out accuracy of each run's predictive {acc}; the "
+                f"first temperature ended after {r['trace'][0][0]:.0f} s (compilation included)."
+            )
         out.append("")
     return out
 
