@@ -35,6 +35,21 @@ def x64_enabled() -> bool:
     return bool(jax.config.jax_enable_x64)
 
 
+def release_compiled() -> None:
+    """Drop every compiled XLA program this process holds (``jax.clear_caches()``) and
+    collect the garbage. Each CPU program keeps memory mappings until it is dropped, and
+    Linux allows a process about 65 000 (``vm.max_map_count``): a process that builds
+    hundreds of posteriors one after another (a sweep worker, a study looping over
+    networks) crashes in XLA's compiler once it reaches that. Call this between
+    independent networks; the next call of a dropped program compiles it again."""
+    import gc
+
+    import jax
+
+    jax.clear_caches()
+    gc.collect()
+
+
 def set_host_device_count(n: int) -> int:
     """Ask XLA for ``n`` CPU host devices (one NUTS chain each, ``chain_method="parallel"``),
     unless XLA_FLAGS already names a count. Returns the count in force."""
