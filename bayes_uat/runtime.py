@@ -60,9 +60,9 @@ def default_compilation_cache() -> str | None:
 
 
 def enable_compilation_cache(path: str | Path | None = None) -> str | None:
-    """Keep XLA's compiled programs on disk so a second run of the same shapes skips
-    compilation. Directory: ``path``, else $BAYES_UAT_JAX_CACHE (empty: off), else
-    ~/.cache/bayes_uat/jax. Returns the directory, or None when off."""
+    """Keep XLA's compiled programs on disk (all of them, however small) so a second run
+    of the same shapes skips compilation. Directory: ``path``, else $BAYES_UAT_JAX_CACHE
+    (empty: off), else ~/.cache/bayes_uat/jax. Returns the directory, or None when off."""
     if path is None:
         path = os.environ.get("BAYES_UAT_JAX_CACHE")
         if path is None:
@@ -72,5 +72,8 @@ def enable_compilation_cache(path: str | Path | None = None) -> str | None:
     import jax
 
     jax.config.update("jax_compilation_cache_dir", str(path))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    # every program is kept, however quick to compile: under a threshold (JAX's default is
+    # 1 s) the small ones a first posterior runs (data, keys, the start) were compiled anew
+    # on every run, 0.3 s of a warm start measured on 2 loaded cores (docs/benchmarks.md)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     return str(path)
