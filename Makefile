@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Test files run in parallel worker processes (pytest-xdist), one file per worker at a time so
+# that module fixtures are built once; `make test WORKERS=0` runs them in this process.
+WORKERS ?= auto
+PYTEST  := $(BIN)/python -m pytest -n $(WORKERS) --maxprocesses=4 --dist loadfile
 
 .PHONY: env demo test test-slow test-all lint format figures bench clean
 
@@ -18,13 +22,13 @@ demo: $(STAMP)          ## reproduce the blog's x² study; figures into figures/
 	$(BIN)/python scripts/blog_x2.py
 
 test: $(STAMP)          ## the default (fast) test suite
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-slow: $(STAMP)     ## the heavier statistical tests only
-	$(BIN)/python -m pytest -m slow
+	$(PYTEST) -m slow
 
 test-all: $(STAMP)
-	$(BIN)/python -m pytest -m "slow or not slow"
+	$(PYTEST) -m "slow or not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check bayes_uat tests scripts benchmarks

@@ -181,7 +181,7 @@ def compare(
     # posterior 95 % band of f on the data-range grid, from the analysed draws
     draws = samples.theta[:, modes.draw_index].reshape(-1, samples.dim)
     band = np.quantile(np.asarray(posterior.predict(draws, grid_in)), [0.025, 0.975], axis=0)
-    lp_all = samples.log_prob.ravel()
+    lp_all = samples.log_density.ravel()
 
     def base(name, kind, i):
         return dict(
@@ -204,21 +204,7 @@ def compare(
         row["posterior_level"] = float(np.mean(lp_all > lps[r]))
         row["in_band_95"] = float(np.mean((f_in[r] >= band[0]) & (f_in[r] <= band[1])))
         if len(modes):
-            k = int(
-                np.argmin([_rmse(f_modes[r], f_modes[i_map + 1 + q]) for q in range(len(modes))])
-            )
-            m = modes[k]
-            can = to_canonical(posterior, theta, reference=m.map_canonical)
-            row["nearest_mode"] = k
-            if m.mass is not None:  # independent runs: the posterior mass of that mode
-                row["mode_mass"], row["mode_mass_se"] = m.mass, m.mass_se
-            row["distance"] = float(np.linalg.norm(can - m.map_canonical))
-            cov_inv = np.linalg.pinv(m.cov, rcond=1e-10, hermitian=True)
-            dm = can - m.mean
-            row["mahalanobis"] = float(np.sqrt(max(dm @ cov_inv @ dm, 0.0)))
-            members = modes.canonical[modes.labels == k]
-            row["quantiles"] = dict(zip(names, np.mean(members < can, axis=0).tolist()))
-            row["aligned_theta"] = dict(zip(names, can.tolist()))
+            row.update(_nearest_mode(posterior, modes, theta, f_modes[r], f_modes[i_map + 1 :]))
         rows.append(row)
     rows.append(base("MAP", "map", i_map))
     for q, m in enumerate(modes):
@@ -232,6 +218,28 @@ def compare(
     return Comparison(
         rows=tuple(rows), modes=modes, names=names, grid_in=grid_in, grid_out=grid_out
     )
+
+
+def _nearest_mode(posterior, modes: ModeSet, theta, f: np.ndarray, f_maps: np.ndarray) -> dict:
+    """Where one SGD solution ``theta`` sits relative to the mode whose MAP function
+    (``f_maps``, one row per mode) is nearest in RMSE to its own function ``f``: that mode,
+    its mass, the Euclidean and Mahalanobis distances and the per-parameter quantiles of the
+    solution aligned to the mode's symmetry copy."""
+    names = posterior.names
+    k = int(np.argmin([_rmse(f, f_maps[q]) for q in range(len(modes))]))
+    m = modes[k]
+    can = to_canonical(posterior, theta, reference=m.map_canonical)
+    row = {"nearest_mode": k}
+    if m.mass is not None:  # independent runs: the posterior mass of that mode
+        row["mode_mass"], row["mode_mass_se"] = m.mass, m.mass_se
+    row["distance"] = float(np.linalg.norm(can - m.map_canonical))
+    cov_inv = np.linalg.pinv(m.cov, rcond=1e-10, hermitian=True)
+    dm = can - m.mean
+    row["mahalanobis"] = float(np.sqrt(max(dm @ cov_inv @ dm, 0.0)))
+    members = modes.canonical[modes.labels == k]
+    row["quantiles"] = dict(zip(names, np.mean(members < can, axis=0).tolist()))
+    row["aligned_theta"] = dict(zip(names, can.tolist()))
+    return row
 
 
 def _laplace_rows(posterior, modes: ModeSet, rows: list, sgd_thetas, grid) -> None:

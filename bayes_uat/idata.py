@@ -205,7 +205,7 @@ def _stats_and_data(posterior: Posterior, samples: Samples, max_loglik_values: i
 
     C, D, _ = samples.theta.shape
     cd = {"chain": np.arange(C), "draw": np.arange(D)}
-    stats = {"lp": (("chain", "draw"), samples.log_prob)}
+    stats = {"lp": (("chain", "draw"), samples.log_density)}
     stats.update({k: (("chain", "draw"), v) for k, v in samples.stats.items()})
     x = posterior.data.x
     xdims = ("obs",) if x.ndim == 1 else ("obs", "input")

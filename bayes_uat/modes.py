@@ -424,7 +424,7 @@ def find_modes(
     f = np.asarray(posterior.predict(can.reshape(-1, dim), grid))
     f = f.reshape(f.shape[0], -1)  # K outputs (and grid points) as one function vector
     tol = default_tol(f.reshape(C, len(idx), -1)) if tol is None else tol
-    lp = samples.log_prob[:, idx].ravel()
+    lp = samples.log_density[:, idx].ravel()
     lp = np.where(np.isfinite(lp), lp, -np.inf)
     groups, leaders = _group_by_function(f, lp, tol)
     keep, dropped = _select_groups(groups, leaders, lp, min_share, max_modes)

@@ -65,6 +65,11 @@ def _positive(name: str, v, fix: str) -> float:
     return v
 
 
+def _finite(v):
+    """v where finite, −∞ elsewhere (NaN densities become impossible points)."""
+    return jnp.where(jnp.isfinite(v), v, -jnp.inf)
+
+
 @dataclass(frozen=True, eq=False)
 class Posterior:
     """Bayesian posterior of an :class:`~bayes_uat.MLP` given a :class:`~bayes_uat.Dataset`.
@@ -249,20 +254,42 @@ class Posterior:
 
     # -- densities ------------------------------------------------------------------------
     def _build(self) -> dict:
+        """The jitted densities: single-θ functions and batched wrappers of them."""
         dt = jnp.dtype(self.dtype)
         x = jnp.asarray(self.data.x, dtype=dt)
         y = jnp.asarray(self.data.y, dtype=dt)
-        n, s, net = self.data.n, self.prior_std, self.net
-        d_net = net.dim
+        labels = jnp.asarray(self.data.y).astype(jnp.int32)
+        d_net = self.net.dim
+        pointwise = self._pointwise_fn(dt, x, y, labels)
+        log_prior = self._log_prior_fn(dt)
 
-        df = self.df
+        def log_density(theta):
+            return _finite(log_prior(theta) + jnp.sum(pointwise(theta)))
+
+        batched = self._batched
+        return dict(
+            log_density=log_density,
+            pointwise=pointwise,
+            log_prior=log_prior,
+            log_prob=batched(log_density),
+            log_prior_b=batched(lambda t: _finite(log_prior(t))),
+            log_lik=batched(lambda t: _finite(jnp.sum(pointwise(t)))),
+            pointwise_b=batched(pointwise),
+            mse=batched(lambda t: self._mse(jnp.asarray(t, dt)[:d_net], x, y, labels)),
+            value_and_grad=jax.jit(jax.value_and_grad(log_density)),
+            x=x,
+            y=y,
+        )
+
+    def _pointwise_fn(self, dt, x, y, labels):
+        """θ ↦ the log-likelihood of each data point, shape (n,)."""
+        n, net, df = self.data.n, self.net, self.df
+        d_net = net.dim
         t_const = (
             math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
             if df is not None
             else 0.0
         )
-
-        labels = jnp.asarray(self.data.y).astype(jnp.int32)
 
         def pointwise(theta):
             theta = jnp.asarray(theta, dtype=dt)
@@ -284,6 +311,12 @@ class Posterior:
                 return t_const - 0.5 * (df + 1) * jnp.log1p(z**2 / df) - log_sigma
             return -0.5 * z**2 - log_sigma - 0.5 * _LOG_2PI
 
+        return pointwise
+
+    def _log_prior_fn(self, dt):
+        """θ ↦ log p(θ): the group priors plus, when σ is inferred, the prior on its
+        parameterisation with the Jacobian of u = log(σ, τ or σ²)."""
+        s, d_net = self.prior_std, self.net.dim
         plain = self.prior is None or (
             all(type(g.dist).__name__ == "Normal" for g in self._priors)
             and all(float(g.dist.loc) == 0 and float(g.dist.scale) == s for g in self._priors)
@@ -310,49 +343,33 @@ class Posterior:
                     lp = lp + self.noise_prior.log_prob(jnp.exp(u)) + u
             return lp
 
-        def finite(v):
-            return jnp.where(jnp.isfinite(v), v, -jnp.inf)
+        return log_prior
 
-        def log_density(theta):
-            return finite(log_prior(theta) + jnp.sum(pointwise(theta)))
+    def _batched(self, f):
+        """``f`` over θ of shape (dim,), (k, dim) or (..., dim), jitted and vmapped, with
+        the shape checked."""
+        single = jax.jit(f)
+        many = jax.jit(jax.vmap(f))
 
-        def batched(f, out_ndim=0):
-            single = jax.jit(f)
-            many = jax.jit(jax.vmap(f))
+        # This wrapper sits in emcee's inner loop (two calls per step): it hands arrays
+        # to the compiled function as they are, converting only what is not an array.
+        def call(theta):
+            if not isinstance(theta, (np.ndarray, jax.Array)):
+                theta = np.asarray(theta, dtype=float)
+            shape = theta.shape
+            if len(shape) == 0 or shape[-1] != self.dim:
+                raise ValueError(
+                    f"θ must have last dimension {self.dim} ({', '.join(self.names)}), "
+                    f"got shape {shape}"
+                )
+            if len(shape) == 1:
+                return single(theta)
+            if len(shape) == 2:
+                return many(theta)
+            out = many(theta.reshape(-1, self.dim))
+            return out.reshape(shape[:-1] + out.shape[1:])
 
-            # This wrapper sits in emcee's inner loop (two calls per step): it hands arrays
-            # to the compiled function as they are, converting only what is not an array.
-            def call(theta):
-                if not isinstance(theta, (np.ndarray, jax.Array)):
-                    theta = np.asarray(theta, dtype=float)
-                shape = theta.shape
-                if len(shape) == 0 or shape[-1] != self.dim:
-                    raise ValueError(
-                        f"θ must have last dimension {self.dim} ({', '.join(self.names)}), "
-                        f"got shape {shape}"
-                    )
-                if len(shape) == 1:
-                    return single(theta)
-                if len(shape) == 2:
-                    return many(theta)
-                out = many(theta.reshape(-1, self.dim))
-                return out.reshape(shape[:-1] + out.shape[1:])
-
-            return call
-
-        return dict(
-            log_density=log_density,
-            pointwise=pointwise,
-            log_prior=log_prior,
-            log_prob=batched(log_density),
-            log_prior_b=batched(lambda t: finite(log_prior(t))),
-            log_lik=batched(lambda t: finite(jnp.sum(pointwise(t)))),
-            pointwise_b=batched(pointwise),
-            mse=batched(lambda t: self._mse(jnp.asarray(t, dt)[:d_net], x, y, labels)),
-            value_and_grad=jax.jit(jax.value_and_grad(log_density)),
-            x=x,
-            y=y,
-        )
+        return call
 
     def _mse(self, w, x, y, labels):
         """Mean squared error of f on y; for the categorical likelihood the Brier score,

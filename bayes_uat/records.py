@@ -271,7 +271,7 @@ def _samples(idata, posterior: Posterior, config: dict, version: int) -> Samples
     lp = stats.pop("lp")
     return Samples(
         theta=read_theta(idata, posterior, version),
-        log_prob=lp,
+        log_density=lp,
         sampler=str(post.attrs.get("sampler", post.attrs.get("method"))),
         names=posterior.names,
         stats=stats,

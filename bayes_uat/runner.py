@@ -115,7 +115,7 @@ def write_checkpoint(
                 numpyro_version=_numpyro_version(),
                 sampler=samples.sampler,
                 theta=samples.theta,
-                log_prob=samples.log_prob,
+                log_prob=samples.log_density,  # the checkpoint key keeps its old name
                 wall_time=samples.wall_time,
                 sgd_thetas=sgd.thetas,
                 sgd_losses=sgd.losses,
@@ -201,7 +201,7 @@ def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
         )
         samples = Samples(
             theta=f["theta"],
-            log_prob=f["log_prob"],
+            log_density=f["log_prob"],
             sampler=cfg.sampler,
             names=posterior.names,
             stats={k[len("stats/") :]: v for k, v in f.items() if k.startswith("stats/")},

@@ -4,7 +4,7 @@ Example
 -------
 >>> import numpy as np
 >>> from bayes_uat import Samples
->>> s = Samples(theta=np.zeros((2, 5, 3)), log_prob=np.zeros((2, 5)), sampler="nuts",
+>>> s = Samples(theta=np.zeros((2, 5, 3)), log_density=np.zeros((2, 5)), sampler="nuts",
 ...             names=("w", "b", "c"))
 >>> s.chains, s.draws, s.dim
 (2, 5, 3)
@@ -24,7 +24,9 @@ class Samples:
     Attributes:
         theta: draws, shape (chains, draws, dim).  For ensemble samplers (emcee, AIES) the
             "chains" are walkers, which are not independent chains.
-        log_prob: the log-density log p(θ | D) + const of each draw, shape (chains, draws).
+        log_density: the log-density log p(θ | D) + const of each draw, shape
+            (chains, draws), the quantity :meth:`Posterior.log_density` computes;
+            ``log_prob`` is its old name, still accepted by the constructor and readable.
         sampler: the sampler's name (``"nuts"``, ``"ensemble"``, ``"emcee"``, ``"aies"``);
             ``method`` is its old name, still accepted by the constructor and readable.
         names: parameter names, in θ order.
@@ -39,7 +41,7 @@ class Samples:
     """
 
     theta: np.ndarray
-    log_prob: np.ndarray
+    log_density: np.ndarray
     sampler: str
     names: tuple[str, ...]
     stats: dict = field(default_factory=dict)
@@ -50,15 +52,15 @@ class Samples:
 
     def __post_init__(self):
         theta = np.asarray(self.theta, dtype=float)
-        lp = np.asarray(self.log_prob, dtype=float)
+        lp = np.asarray(self.log_density, dtype=float)
         if theta.ndim != 3:
             raise ValueError(f"theta must have shape (chains, draws, dim), got {theta.shape}")
         if lp.shape != theta.shape[:2]:
-            raise ValueError(f"log_prob must have shape {theta.shape[:2]}, got {lp.shape}")
+            raise ValueError(f"log_density must have shape {theta.shape[:2]}, got {lp.shape}")
         if len(self.names) != theta.shape[2]:
             raise ValueError(f"{len(self.names)} names for {theta.shape[2]} parameters")
         object.__setattr__(self, "theta", theta)
-        object.__setattr__(self, "log_prob", lp)
+        object.__setattr__(self, "log_density", lp)
         object.__setattr__(self, "names", tuple(self.names))
         object.__setattr__(self, "stats", {k: np.asarray(v) for k, v in self.stats.items()})
 
@@ -66,6 +68,11 @@ class Samples:
     def method(self) -> str:
         """The old name of :attr:`sampler`."""
         return self.sampler
+
+    @property
+    def log_prob(self) -> np.ndarray:
+        """The old name of :attr:`log_density`."""
+        return self.log_density
 
     @property
     def chains(self) -> int:
@@ -86,7 +93,7 @@ class Samples:
     @property
     def map_index(self) -> tuple[int, int]:
         """(chain, draw) of the highest-log-probability draw."""
-        lp = np.where(np.isfinite(self.log_prob), self.log_prob, -np.inf)
+        lp = np.where(np.isfinite(self.log_density), self.log_density, -np.inf)
         c, d = np.unravel_index(int(np.argmax(lp)), lp.shape)
         return int(c), int(d)
 
@@ -110,7 +117,7 @@ class Samples:
         return replace(
             self,
             theta=self.theta[:, index],
-            log_prob=self.log_prob[:, index],
+            log_density=self.log_density[:, index],
             stats={k: v[:, index] for k, v in self.stats.items()},
         )
 
@@ -121,7 +128,7 @@ class Samples:
         return replace(
             self,
             theta=np.concatenate([self.theta, other.theta], axis=1),
-            log_prob=np.concatenate([self.log_prob, other.log_prob], axis=1),
+            log_density=np.concatenate([self.log_density, other.log_density], axis=1),
             stats={
                 k: np.concatenate([v, other.stats[k]], axis=1)
                 for k, v in self.stats.items()
@@ -134,10 +141,15 @@ class Samples:
 _init = Samples.__init__
 
 
-def _init_accepting_method(self, *args, method: str | None = None, **kwargs) -> None:
+def _init_accepting_old_names(
+    self, *args, method: str | None = None, log_prob: np.ndarray | None = None, **kwargs
+) -> None:
     if method is not None:
         kwargs.setdefault("sampler", method)
+    if log_prob is not None:  # wins, so dataclasses.replace(s, log_prob=...) replaces
+        kwargs["log_density"] = log_prob
     _init(self, *args, **kwargs)
 
 
-Samples.__init__ = _init_accepting_method  # Samples(..., method="nuts") keeps working
+# Samples(..., method="nuts", log_prob=lp) keeps working
+Samples.__init__ = _init_accepting_old_names

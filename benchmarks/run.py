@@ -158,38 +158,28 @@ def _bookkeeping_sentence(share: dict[int, float]) -> str:
 
 
 def render(res: dict, meta: dict) -> str:
-    r = res
-    floor = r["logprob_floor64"]["median_wall"]
+    """docs/benchmarks.md from the results of every case and the run's metadata."""
+    lines = _blog_section(res, meta)
+    lines += _targets_section(res)
+    lines += _nuts49_section(res)
+    lines += _leapfrog_section(res)
+    lines += _scaling_section(res)
+    lines += _tail_sections(res)
+    return "\n".join(lines)
+
+
+def _reference(r: dict) -> tuple[float, float]:
+    """The log-prob floor (float64) and the blog-style reference's wall per 10 000 steps."""
     ref = r["blog_reference"]
-    ref_10k = ref["median_wall"] * 10_000 / ref["steps"]  # per 10 000 steps
-    em = r["emcee_overhead"]["median_wall"]
-    em_bound = em + 2 * 10_000 * r["logprob_floor64"]["per_python_call_us"] * 1e-6
+    return r["logprob_floor64"]["median_wall"], ref["median_wall"] * 10_000 / ref["steps"]
+
+
+def _blog_section(r: dict, meta: dict) -> list[str]:
+    """How the run was measured, and the blog workload: floor, reference and the table."""
+    floor, ref_10k = _reference(r)
+    ref = r["blog_reference"]
     ref_esss = ref["min_ess_per_s"]
-
-    def nuts_note(key):
-        d = r[key]
-        return (
-            f"{d['mean_leapfrog']:.0f} leapfrog/draw, {d['divergences']} div., "
-            f"{d['depth_hits']} depth hits"
-        )
-
-    def row(name, key, note=""):
-        d = r[key]
-        wall = d["median_wall"]
-        ess = f"{d['min_ess']:.0f} / {d['median_ess']:.0f}"
-        esss = f"{d['min_ess_per_s']:.1f} / {d['median_ess_per_s']:.1f}"
-        speed = ref_10k / wall if key != "blog_reference" else 1.0
-        comp = f"{d['compile_s']:.1f}" if d.get("compile_s") is not None else "–"
-        return (
-            f"| {name} | {wall:.2f} | {comp} | {wall / floor:.2f}× | {speed:.1f}× | {ess} | "
-            f"{esss} | {d['min_ess_per_s'] / ref_esss:.1f}× | {d['peak_rss_mb']:.0f} | {note} |"
-        )
-
-    ens = r["ensemble64"]
-    nd = r["nuts_default"]
-    sin = r["sin16_nuts"]
-    s8, nl = r["sin16_nuts_depth8"], r["nuts_location"]
-    lines = [
+    return [
         "# Benchmarks",
         "",
         f"Measured {meta['date']} on {meta['machine']}, all cases in one run of "
@@ -223,6 +213,34 @@ def render(res: dict, meta: dict) -> str:
         f"{ref['steps']} steps (the last 8 000 kept) in {ref_10k:.1f} s, min ESS per second "
         f"{ref_esss:.1f}.",
         "",
+    ] + _blog_table(r)
+
+
+def _blog_table(r: dict) -> list[str]:
+    """One row per sampler path on the blog workload, against the floor and the reference."""
+    floor, ref_10k = _reference(r)
+    ref_esss = r["blog_reference"]["min_ess_per_s"]
+
+    def nuts_note(key):
+        d = r[key]
+        return (
+            f"{d['mean_leapfrog']:.0f} leapfrog/draw, {d['divergences']} div., "
+            f"{d['depth_hits']} depth hits"
+        )
+
+    def row(name, key, note=""):
+        d = r[key]
+        wall = d["median_wall"]
+        ess = f"{d['min_ess']:.0f} / {d['median_ess']:.0f}"
+        esss = f"{d['min_ess_per_s']:.1f} / {d['median_ess_per_s']:.1f}"
+        speed = ref_10k / wall if key != "blog_reference" else 1.0
+        comp = f"{d['compile_s']:.1f}" if d.get("compile_s") is not None else "–"
+        return (
+            f"| {name} | {wall:.2f} | {comp} | {wall / floor:.2f}× | {speed:.1f}× | {ess} | "
+            f"{esss} | {d['min_ess_per_s'] / ref_esss:.1f}× | {d['peak_rss_mb']:.0f} | {note} |"
+        )
+
+    return [
         "| path | wall (s) | compile (s) | × floor | speed-up vs blog-style | min / median "
         "bulk ESS (canonical) | min / median ESS per s | min ESS/s vs blog-style | peak RSS "
         "(MB) | note |",
@@ -275,6 +293,17 @@ def render(res: dict, meta: dict) -> str:
         "ensemble's walkers counted as chains; per second of the whole sampling call. "
         "Divergences and depth hits are summed over the timed seeds.",
         "",
+    ]
+
+
+def _targets_section(r: dict) -> list[str]:
+    """The speed targets, each against what was measured."""
+    floor, ref_10k = _reference(r)
+    ref_esss = r["blog_reference"]["min_ess_per_s"]
+    em = r["emcee_overhead"]["median_wall"]
+    em_bound = em + 2 * 10_000 * r["logprob_floor64"]["per_python_call_us"] * 1e-6
+    ens, nd = r["ensemble64"], r["nuts_default"]
+    return [
         "### The targets",
         "",
         f"- Ensemble within 1.5× of the log-prob floor: the JAX ensemble runs at "
@@ -299,6 +328,14 @@ def render(res: dict, meta: dict) -> str:
         f"100×, and the ensemble reaches {ens['min_ess_per_s'] / ref_esss:.1f}×. See the "
         "geometry note below.",
         "",
+    ]
+
+
+def _nuts49_section(r: dict) -> list[str]:
+    """NUTS on the 49-parameter posterior and the geometry note."""
+    nd, sin = r["nuts_default"], r["sin16_nuts"]
+    s8, nl = r["sin16_nuts_depth8"], r["nuts_location"]
+    return [
         "## NUTS on the 49-parameter posterior",
         "",
         f"N = 16 sigmoid units, sin on [−10, 10], 1 000 points, the blog's likelihood and "
@@ -339,6 +376,13 @@ def render(res: dict, meta: dict) -> str:
         "float64. For networks of a few units the ensemble is the faster sampler per "
         "effective draw.",
         "",
+    ]
+
+
+def _leapfrog_section(r: dict) -> list[str]:
+    """NUTS's leapfrog rate against the raw gradient rate."""
+    nd = r["nuts_default"]
+    return [
         "## NUTS: leapfrog steps against raw gradient throughput",
         "",
         f"NUTS (defaults, 4 chains on 4 host devices) ran {nd['leapfrog_per_s']:.0f} leapfrog "
@@ -352,6 +396,12 @@ def render(res: dict, meta: dict) -> str:
         "(the batch waits for its longest trajectory). Leapfrog steps, not their cost, are "
         "what NUTS spends its time on here.",
         "",
+    ]
+
+
+def _scaling_section(r: dict) -> list[str]:
+    """The chain-count table and what it shows."""
+    lines = [
         "## Chain-count scaling on the 49-parameter posterior",
         "",
         "Batched `value_and_grad` (one jitted vmapped call over all chains, float64), and "
@@ -389,9 +439,14 @@ def render(res: dict, meta: dict) -> str:
         "CPU the cost is linear in the chain count. " + _bookkeeping_sentence(share) + " Many "
         "chains pay on a GPU, not measured here.",
     ]
+    return lines
+
+
+def _tail_sections(r: dict) -> list[str]:
+    """Chain method, compilation cache, discovery, first draw, SMC and GPU."""
     v, p = r["nuts_vectorized2"], r["nuts_parallel2"]
     c = r["cli_cache"]
-    lines += [
+    return [
         "",
         "## Chain method on CPU",
         "",
@@ -415,7 +470,6 @@ def render(res: dict, meta: dict) -> str:
         "chains are vectorised.",
         "",
     ]
-    return "\n".join(lines)
 
 
 def first_draw_section() -> list[str]:

@@ -16,12 +16,9 @@ TOL = 0.1  # far above the jitter's spread in f, far below A–B's separation (R
 
 
 @pytest.fixture(scope="module")
-def sin_post():
-    from bayes_uat import MLP, Posterior, make_dataset
-
-    return Posterior(
-        MLP(2, "tanh"), make_dataset("sin", n=60, seed=0), likelihood="gaussian", noise_std=0.3
-    )
+def sin_post(sin_tanh2):
+    """N = 2 tanh on sin (tests/conftest.py)."""
+    return sin_tanh2
 
 
 def runs(post, rng, *, flag=True, method="nuts"):

@@ -26,10 +26,9 @@ Z = 4.5  # standard errors allowed for a Monte Carlo mean (false alarm < 1e-4 pe
 
 
 @pytest.fixture(scope="module")
-def sin_post():
-    return Posterior(
-        MLP(2, "tanh"), make_dataset("sin", n=60, seed=0), likelihood="gaussian", noise_std=0.3
-    )
+def sin_post(sin_tanh2):
+    """N = 2 tanh on sin (tests/conftest.py)."""
+    return sin_tanh2
 
 
 def random_copies(net, theta, rng):

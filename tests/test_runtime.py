@@ -1,13 +1,16 @@
 """Process-level JAX settings (bayes_uat.runtime): host device count and compilation cache."""
 
 import os
+from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import pytest
 
 from bayes_uat.runtime import (
     default_compilation_cache,
     enable_compilation_cache,
+    release_compiled,
     set_host_device_count,
 )
 
@@ -64,3 +67,28 @@ def test_default_cache_keeps_one_already_in_force(tmp_path, monkeypatch, restore
     jax.config.update("jax_compilation_cache_dir", None)
     monkeypatch.setenv("BAYES_UAT_JAX_CACHE", "")
     assert default_compilation_cache() is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc")
+def test_release_compiled_returns_the_memory_mappings_of_dropped_programs():
+    """Every compiled CPU program holds memory mappings until dropped; a process that keeps
+    compiling reaches vm.max_map_count and crashes in XLA, so after release_compiled a
+    second batch of new programs must leave the process with no more mappings than the
+    first batch did (the allocator keeps some from the first: compare batch to batch)."""
+
+    def mappings() -> int:
+        return len(Path("/proc/self/maps").read_text().splitlines())
+
+    def compile_batch(offset: int) -> int:
+        before = mappings()
+        for k in range(offset, offset + 40):  # forty programs never compiled before
+            jax.jit(lambda x, k=k: jnp.sin(x) * k + jnp.cos(x) ** 2)(jnp.ones(k + 1))
+        return mappings() - before
+
+    compile_batch(0)
+    release_compiled()
+    after_first = mappings()
+    grown = compile_batch(100)
+    assert grown > 40, grown  # each program added mappings
+    release_compiled()
+    assert mappings() - after_first < grown / 4, (after_first, grown, mappings())

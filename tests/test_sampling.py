@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from bayes_uat import MLP, Dataset, Posterior, Samples, make_dataset, sample, train_sgd
+from bayes_uat import MLP, Posterior, Samples, make_dataset, sample, train_sgd
 from tests.helpers import check_gaussian_moments
-
-SIGMA, PRIOR = 0.3, 2.0
 
 
 @pytest.fixture(scope="module")
-def linear():
-    """y = 1.5 x − 0.5 + N(0, 0.3²), 20 points: a conjugate linear-Gaussian posterior."""
-    rng = np.random.default_rng(3)
-    x = np.linspace(-1, 1, 20)
-    y = 1.5 * x - 0.5 + SIGMA * rng.standard_normal(20)
-    post = Posterior(
-        MLP((), "identity"),
-        Dataset(x=x, y=y),
-        prior_std=PRIOR,
-        likelihood="gaussian",
-        noise_std=SIGMA,
-    )
-    X = np.stack([x, np.ones_like(x)], axis=1)  # θ = [w, c]
-    cov = np.linalg.inv(X.T @ X / SIGMA**2 + np.eye(2) / PRIOR**2)
-    mean = cov @ X.T @ y / SIGMA**2
+def linear(linear_gaussian):
+    """The conjugate linear-Gaussian posterior (tests/conftest.py), its mean and covariance."""
+    post, mean, cov, _ = linear_gaussian
     return post, mean, cov
 
 
@@ -160,6 +148,24 @@ def test_method_keyword_still_works(linear):
     np.testing.assert_array_equal(a.theta, b.theta)
     with pytest.raises(ValueError, match="disagree"):
         sample(post, sampler="nuts", method="aies")
+
+
+def test_log_prob_is_the_old_name_of_log_density(linear):
+    """The draws' log-densities are ``Samples.log_density``, the value of
+    ``Posterior.log_density`` at each draw; ``log_prob`` reads and builds the same array."""
+    post, _, _ = linear
+    kw = dict(chains=6, warmup=5, draws=5, init="prior", progress=False)
+    s = sample(post, sampler="ensemble", seed=1, **kw)
+    assert s.log_prob is s.log_density
+    np.testing.assert_allclose(
+        s.log_density, np.asarray(post.log_prob(s.theta.reshape(-1, 2))).reshape(6, 5), rtol=1e-9
+    )
+    old = Samples(s.theta, sampler="ensemble", names=s.names, log_prob=s.log_prob)
+    np.testing.assert_array_equal(old.log_density, s.log_density)
+    halved = replace(s, log_prob=s.log_density / 2)
+    np.testing.assert_array_equal(halved.log_density, s.log_density / 2)
+    with pytest.raises(ValueError, match="log_density must have shape"):
+        Samples(s.theta, np.zeros(3), "ensemble", s.names)
 
 
 def test_nuts_reports_its_statistics(linear):

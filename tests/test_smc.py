@@ -15,10 +15,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bayes_uat import MLP, Dataset, Posterior, make_dataset
+from bayes_uat import MLP, Posterior, make_dataset
 from bayes_uat.samplers.smc import SMCSettings, make_step, run_smc, smc_result
-
-SIGMA, PRIOR = 0.3, 2.0
 
 
 def t_crit(runs: int, level: float = 1e-3) -> float:
@@ -26,22 +24,9 @@ def t_crit(runs: int, level: float = 1e-3) -> float:
 
 
 @pytest.fixture(scope="module")
-def linear():
-    """y = 1.5 x − 0.5 + N(0, 0.3²), 20 points, θ = [w, c] ~ N(0, 2² I): conjugate, with
-    evidence y ~ N(0, s² X Xᵀ + σ² I)."""
-    rng = np.random.default_rng(3)
-    x = np.linspace(-1, 1, 20)
-    y = 1.5 * x - 0.5 + SIGMA * rng.standard_normal(20)
-    post = Posterior(
-        MLP((), "identity"), Dataset(x=x, y=y), prior_std=PRIOR, likelihood="gaussian",
-        noise_std=SIGMA,
-    )  # fmt: skip
-    X = np.stack([x, np.ones_like(x)], axis=1)
-    cov = np.linalg.inv(X.T @ X / SIGMA**2 + np.eye(2) / PRIOR**2)
-    mean = cov @ X.T @ y / SIGMA**2
-    marginal = PRIOR**2 * X @ X.T + SIGMA**2 * np.eye(len(x))
-    log_z = stats.multivariate_normal(np.zeros(len(x)), marginal).logpdf(y)
-    return post, mean, cov, float(log_z)
+def linear(linear_gaussian):
+    """The conjugate linear-Gaussian posterior (tests/conftest.py): post, mean, cov, log Z."""
+    return linear_gaussian
 
 
 LINEAR = SMCSettings(particles=400, steps=5)

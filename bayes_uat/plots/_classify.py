@@ -117,6 +117,13 @@ def decision_boundary(
         )
     axes[2].set_title("posterior uncertainty")
     fig.colorbar(cu, ax=axes[2], label=lab, shrink=0.9)
+    _class_points(axes, data, K)
+    axes[0].set_ylabel("$x_2$")
+    return fig
+
+
+def _class_points(axes, data, K: int) -> None:
+    """The data on every panel, one open marker shape per class."""
     markers = "os^vD<>ph*"
     for ax in axes:
         for k in range(K):
@@ -131,8 +138,6 @@ def decision_boundary(
                 linewidths=0.5,
             )
         ax.set_xlabel("$x_1$")
-    axes[0].set_ylabel("$x_2$")
-    return fig
 
 
 def reliability(

@@ -147,7 +147,7 @@ def _marks(run, theta, shape3, dim, idx, opts) -> list[tuple[str, np.ndarray, di
     if opts["map"]:
         if opts["map_theta"] is not None:
             m = opts["map_theta"]
-        elif theta is not None and shape3 == samples.log_prob.shape:
+        elif theta is not None and shape3 == samples.log_density.shape:
             m = np.asarray(theta, dtype=float)[samples.map_index]
         else:
             m = samples.map_theta
@@ -348,17 +348,9 @@ def corner(
         >>> fig = plots.corner(run, params=["w1", "b1", "a1", "c"])  # doctest: +SKIP
         >>> plots.save(fig, "figures/corner")  # doctest: +SKIP
     """
-    x, shape3, names, labels = _draws(run, theta, names, labels)
-    if not 0 < range_quantile <= 1:
-        raise ValueError(f"range_quantile must be in (0, 1], got {range_quantile!r}")
-    dim = x.shape[1]
-    idx = _select(params, names, dim)
-    _check_size(idx, params, names, dim, max_params)
-    x = x[np.all(np.isfinite(x), axis=1)]
-    if x.shape[0] < max(2, len(idx)):
-        raise ValueError(
-            f"need at least {max(2, len(idx))} finite draws for this corner plot, got {x.shape[0]}"
-        )
+    x, shape3, dim, idx, labels = _checked_draws(
+        run, theta, params, names, labels, range_quantile, max_params
+    )
     opts = dict(
         sgd=sgd,
         map=map,
@@ -377,32 +369,54 @@ def corner(
     k = len(idx)
     density = xs.shape[0] > max_points
     with _style.style():
-        import corner as _corner
-
         fig = _new_figure(k) if fig is None else fig
-        _corner.corner(
-            xs,
-            bins=bins,
-            range=rng,
-            smooth=smooth,
-            labels=[labels[i] for i in idx],
-            color=color,
-            fig=fig,
-            max_n_ticks=3,
-            use_math_text=True,
-            plot_datapoints=not density,
-            plot_density=True,
-            data_kwargs=dict(alpha=0.3, ms=1.5),
-            label_kwargs=dict(fontsize=10),
-            hist_kwargs=dict(lw=0.9),
-            pcolor_kwargs=dict(rasterized=True, antialiased=False, lw=0),
-        )
+        _draw_panels(fig, xs, rng, [labels[i] for i in idx], color, bins, smooth, density)
         _layout(fig, k)
         _overplot(fig, k, sel, rng)
         _rasterize(fig)
         title = _title(run, canonical, range_quantile, clipped, xs.shape[0], density)
         _annotate(fig, k, sel, title, glossary)
     return fig
+
+
+def _checked_draws(run, theta, params, names, labels, range_quantile: float, max_params: int):
+    """The finite draws to plot, their leading shape, dim, the plotted indices and the labels,
+    with every argument checked before any drawing starts."""
+    x, shape3, names, labels = _draws(run, theta, names, labels)
+    if not 0 < range_quantile <= 1:
+        raise ValueError(f"range_quantile must be in (0, 1], got {range_quantile!r}")
+    dim = x.shape[1]
+    idx = _select(params, names, dim)
+    _check_size(idx, params, names, dim, max_params)
+    x = x[np.all(np.isfinite(x), axis=1)]
+    if x.shape[0] < max(2, len(idx)):
+        raise ValueError(
+            f"need at least {max(2, len(idx))} finite draws for this corner plot, got {x.shape[0]}"
+        )
+    return x, shape3, dim, idx, labels
+
+
+def _draw_panels(fig: Figure, xs, rng, labels, color, bins: int, smooth, density: bool) -> None:
+    """The histograms, contours and (unless ``density``) points, drawn by ``corner.corner``."""
+    import corner as _corner
+
+    _corner.corner(
+        xs,
+        bins=bins,
+        range=rng,
+        smooth=smooth,
+        labels=labels,
+        color=color,
+        fig=fig,
+        max_n_ticks=3,
+        use_math_text=True,
+        plot_datapoints=not density,
+        plot_density=True,
+        data_kwargs=dict(alpha=0.3, ms=1.5),
+        label_kwargs=dict(fontsize=10),
+        hist_kwargs=dict(lw=0.9),
+        pcolor_kwargs=dict(rasterized=True, antialiased=False, lw=0),
+    )
 
 
 def _layout(fig: Figure, k: int) -> None:

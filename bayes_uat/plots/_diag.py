@@ -192,19 +192,10 @@ def mode_map(run, modes, *, pair: tuple[int, int] = (1, 2), ax=None) -> Figure:
         >>> modes = find_modes(run.posterior, run.samples)  # doctest: +SKIP
         >>> fig = plots.mode_map(run, modes)  # doctest: +SKIP
     """
-    import matplotlib as mpl
-
     from ..symmetry import unit_table
 
     net = run.posterior.net
-    if len(net.units) != 1 or net.in_dim != 1:
-        raise ValueError("mode_map needs one hidden layer and 1-D input")
-    n = net.units[0]
-    i, j = pair
-    if not (1 <= i <= n and 1 <= j <= n and i != j):
-        raise ValueError(f"pair must name two different units among 1..{n}, got {pair!r}")
-    if not hasattr(modes, "canonical") or not hasattr(modes, "labels"):
-        raise ValueError(f"modes must be a ModeSet from find_modes, got {type(modes).__name__}")
+    i, j = _check_mode_map(net, modes, pair)
     tab = unit_table(net, modes.canonical)
     ti, tj = tab["t"][..., i - 1].ravel(), tab["t"][..., j - 1].ravel()
     lab = np.asarray(modes.labels).ravel()
@@ -215,41 +206,7 @@ def mode_map(run, modes, *, pair: tuple[int, int] = (1, 2), ax=None) -> Figure:
             fig, ax = plt.subplots(figsize=(_style.COLUMN * 1.2, 2.9), layout="constrained")
         else:
             fig = ax.figure
-        handles = []
-        none = lab < 0
-        if none.any():
-            ax.scatter(ti[none], tj[none], s=3, c=_UNLABELLED, lw=0, rasterized=True, zorder=1)
-            handles.append(
-                Line2D([], [], ls="none", marker="o", ms=3, color=_UNLABELLED, label="in no mode")
-            )
-        cmap = mpl.colormaps[_MODE_CMAP]
-        for m in modes:
-            sel = lab == m.index
-            col = cmap(m.index % 10)
-            ax.scatter(ti[sel], tj[sel], s=4, color=col, lw=0, alpha=0.6, rasterized=True, zorder=2)
-            t_map = unit_table(net, m.map_canonical)["t"]
-            ax.plot(
-                t_map[i - 1],
-                t_map[j - 1],
-                marker="*",
-                ms=9,
-                color=col,
-                mec="k",
-                mew=0.6,
-                ls="none",
-                zorder=4,
-            )
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    ls="none",
-                    marker="o",
-                    ms=3.5,
-                    color=col,
-                    label=f"mode {m.index} ({100 * m.share:.0f}% of draws)",
-                )
-            )
+        handles = _mode_points(ax, net, modes, lab, ti, tj, (i, j))
         handles.append(
             Line2D(
                 [],
@@ -268,3 +225,62 @@ def mode_map(run, modes, *, pair: tuple[int, int] = (1, 2), ax=None) -> Figure:
         ax.legend(handles=handles, loc="best", fontsize=7)
         ax.set_title(f"modes of {len(lab)} canonical draws", fontsize=9)
     return fig
+
+
+def _check_mode_map(net, modes, pair) -> tuple[int, int]:
+    """The pair of 1-based unit numbers, after checking the network, ``pair`` and ``modes``."""
+    if len(net.units) != 1 or net.in_dim != 1:
+        raise ValueError("mode_map needs one hidden layer and 1-D input")
+    n = net.units[0]
+    i, j = pair
+    if not (1 <= i <= n and 1 <= j <= n and i != j):
+        raise ValueError(f"pair must name two different units among 1..{n}, got {pair!r}")
+    if not hasattr(modes, "canonical") or not hasattr(modes, "labels"):
+        raise ValueError(f"modes must be a ModeSet from find_modes, got {type(modes).__name__}")
+    return i, j
+
+
+def _mode_points(ax, net, modes, lab, ti, tj, pair) -> list:
+    """The draws of each mode (and of none) as points and each mode's MAP draw as a star,
+    at transition locations ``ti``, ``tj``; returns their legend handles."""
+    import matplotlib as mpl
+
+    from ..symmetry import unit_table
+
+    i, j = pair
+    handles = []
+    none = lab < 0
+    if none.any():
+        ax.scatter(ti[none], tj[none], s=3, c=_UNLABELLED, lw=0, rasterized=True, zorder=1)
+        handles.append(
+            Line2D([], [], ls="none", marker="o", ms=3, color=_UNLABELLED, label="in no mode")
+        )
+    cmap = mpl.colormaps[_MODE_CMAP]
+    for m in modes:
+        sel = lab == m.index
+        col = cmap(m.index % 10)
+        ax.scatter(ti[sel], tj[sel], s=4, color=col, lw=0, alpha=0.6, rasterized=True, zorder=2)
+        t_map = unit_table(net, m.map_canonical)["t"]
+        ax.plot(
+            t_map[i - 1],
+            t_map[j - 1],
+            marker="*",
+            ms=9,
+            color=col,
+            mec="k",
+            mew=0.6,
+            ls="none",
+            zorder=4,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="o",
+                ms=3.5,
+                color=col,
+                label=f"mode {m.index} ({100 * m.share:.0f}% of draws)",
+            )
+        )
+    return handles

@@ -157,7 +157,7 @@ def run_chunks(posterior, plan: Plan, state, samples, callback, show, setup: flo
         state, d = b.advance(state, plan.chunk)
         part = Samples(
             theta=d.theta,
-            log_prob=d.log_density,
+            log_density=d.log_density,
             sampler=b.name,
             names=posterior.names,
             stats=d.stats,

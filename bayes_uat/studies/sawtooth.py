@@ -51,6 +51,31 @@ def telgarsky_theta(depth: int = 3) -> np.ndarray:
     return np.asarray(net.flatten(dict(W=W, b=b, a=np.array([2.0, -4.0]), c=0.0)))
 
 
+def _train_pair(data, grid, truth, fams: dict, kinds: dict, ts, n_units: int, widths) -> tuple:
+    """Train and record the shallow net of ``n_units`` units (both initialisations) and the
+    deep net of ``widths``; returns their common parameter count and each fitted function
+    by its example label."""
+    shallow, deep = MLP(n_units, "relu"), MLP(tuple(widths), "relu")
+    if shallow.dim != deep.dim:
+        raise ValueError(
+            f"pair {n_units}, {widths}: parameter counts differ ({shallow.dim} vs {deep.dim})"
+        )
+    fits = {}
+    for name, init in kinds.items():
+        net = deep if name == "deep" else shallow
+        label = f"N={n_units}" if net is shallow else "(" + ",".join(map(str, widths)) + ")"
+        fits[f"{name} {label}"] = train_and_record(
+            Posterior(net, data),
+            fams[name],
+            ts,
+            label=label,
+            grid_in=grid,
+            truth_in=truth,
+            init=init,
+        )
+    return shallow.dim, fits
+
+
 def sawtooth_study(
     *,
     pairs: Sequence[tuple[int, tuple[int, ...]]] = SAWTOOTH_PAIRS,
@@ -90,27 +115,11 @@ def sawtooth_study(
     p_example = None
     for i, (n_units, widths) in enumerate(pairs):
         t0 = time.perf_counter()
-        shallow, deep = MLP(n_units, "relu"), MLP(tuple(widths), "relu")
-        if shallow.dim != deep.dim:
-            raise ValueError(
-                f"pair {n_units}, {widths}: parameter counts differ ({shallow.dim} vs {deep.dim})"
-            )
-        for name, init in kinds.items():
-            net = deep if name == "deep" else shallow
-            label = f"N={n_units}" if net is shallow else "(" + ",".join(map(str, widths)) + ")"
-            f = train_and_record(
-                Posterior(net, data),
-                fams[name],
-                ts,
-                label=label,
-                grid_in=grid,
-                truth_in=truth,
-                init=init,
-            )
-            if i == example:
-                p_example = net.dim
-                examples[f"{name} {label}"] = f(grid)
-        _log_families(log, "sawtooth", shallow.dim, fams, t0)
+        dim, fits = _train_pair(data, grid, truth, fams, kinds, ts, n_units, widths)
+        if i == example:
+            p_example = dim
+            examples.update({k: f(grid) for k, f in fits.items()})
+        _log_families(log, "sawtooth", dim, fams, t0)
     exact = telgarsky_theta(3)
     net3 = MLP((2, 2, 2), "relu")
     f_exact = np.asarray(net3.apply(exact, grid), dtype=float)

@@ -537,36 +537,41 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
             columnspacing=1.0,
         )
 
-        ax_f = axes[-1]
-        d = result.data
-        _style.data_dots(ax_f, d.x, d.y, ms=1.0, alpha=0.5, zorder=1)
-        # the truth on top (thin, dash-dot) so that a fit lying on it cannot hide it; the
-        # networks' fits above the other families'
-        ax_f.plot(
-            result.grid, result.truth, color=_style.TRUTH, lw=0.9, ls="-.", zorder=6, label="truth"
-        )
-        for label, f in result.examples.items():
-            fam = _family_of(label)
-            # family curves are named by the shared legend; the rest here
-            if fam:
-                # a network and its spread-init twin often find the same curve: the first
-                # wide underneath, the twin narrow on top, so that both show
-                net = "ReLU" in fam or fam in ("deep", "shallow") or "spread" in fam
-                twin = "spread" in fam
-                z, lw = (5, 1.1) if twin else ((4, 2.4) if net else (3, 1.3))
-                kw = dict(color=FAMILY_COLORS[fam], label="_" + label, lw=lw, zorder=z)
-            else:
-                kw = dict(color="0.45", ls=(0, (1, 1)), label=label, lw=1.6, zorder=2)
-            ax_f.plot(result.grid, f, **kw)
-        lo, hi = d.x_range
-        if result.grid[0] < lo or result.grid[-1] > hi:
-            for edge in (lo, hi):
-                ax_f.axvline(edge, color="0.3", ls=":", lw=0.7)
-        span = float(d.y.max() - d.y.min())
-        ax_f.set_ylim(*(ylim or (d.y.min() - 0.35 * span, d.y.max() + 0.6 * span)))
-        ax_f.set_xlim(result.grid[0], result.grid[-1])
-        ax_f.set_xlabel("$x$")
-        ax_f.set_ylabel("$y$")
-        ax_f.set_title(rf"fits with $P = {result.example_params}$ parameters", fontsize=9)
-        ax_f.legend(loc="upper left", fontsize=6.5, handlelength=1.8)
+        _example_panel(axes[-1], result, ylim)
     return fig
+
+
+def _example_panel(ax_f, result, ylim) -> None:
+    """The fits at ``result.example_params`` parameters over the data, with the truth
+    and (when the grid extends beyond it) the data range."""
+    d = result.data
+    _style.data_dots(ax_f, d.x, d.y, ms=1.0, alpha=0.5, zorder=1)
+    # the truth on top (thin, dash-dot) so that a fit lying on it cannot hide it; the
+    # networks' fits above the other families'
+    ax_f.plot(
+        result.grid, result.truth, color=_style.TRUTH, lw=0.9, ls="-.", zorder=6, label="truth"
+    )
+    for label, f in result.examples.items():
+        fam = _family_of(label)
+        # family curves are named by the shared legend; the rest here
+        if fam:
+            # a network and its spread-init twin often find the same curve: the first
+            # wide underneath, the twin narrow on top, so that both show
+            net = "ReLU" in fam or fam in ("deep", "shallow") or "spread" in fam
+            twin = "spread" in fam
+            z, lw = (5, 1.1) if twin else ((4, 2.4) if net else (3, 1.3))
+            kw = dict(color=FAMILY_COLORS[fam], label="_" + label, lw=lw, zorder=z)
+        else:
+            kw = dict(color="0.45", ls=(0, (1, 1)), label=label, lw=1.6, zorder=2)
+        ax_f.plot(result.grid, f, **kw)
+    lo, hi = d.x_range
+    if result.grid[0] < lo or result.grid[-1] > hi:
+        for edge in (lo, hi):
+            ax_f.axvline(edge, color="0.3", ls=":", lw=0.7)
+    span = float(d.y.max() - d.y.min())
+    ax_f.set_ylim(*(ylim or (d.y.min() - 0.35 * span, d.y.max() + 0.6 * span)))
+    ax_f.set_xlim(result.grid[0], result.grid[-1])
+    ax_f.set_xlabel("$x$")
+    ax_f.set_ylabel("$y$")
+    ax_f.set_title(rf"fits with $P = {result.example_params}$ parameters", fontsize=9)
+    ax_f.legend(loc="upper left", fontsize=6.5, handlelength=1.8)
