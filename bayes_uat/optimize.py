@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import warnings
-import weakref
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -276,14 +275,11 @@ class MapResult(NamedTuple):
         return self.grad_norm <= STATIONARY_GRAD
 
 
-_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _compiled(posterior: Posterior) -> dict:
-    """Per-posterior compiled functions (built on first use, freed with the posterior)."""
-    if posterior not in _COMPILED:
-        _COMPILED[posterior] = {}
-    return _COMPILED[posterior]
+    """Per-posterior compiled functions (built on first use, freed with the posterior).
+    They refer to the posterior, so they live in its own function table: a table outside
+    it, even a weak-keyed one, would keep every posterior ever trained alive."""
+    return posterior._fns.setdefault("compiled", {})
 
 
 def log_prob_hessian(posterior: Posterior):
