@@ -106,7 +106,16 @@ def sample(
         state = b.init(*args, start, *rest, **plan.options)
         samples = None
     setup = time.perf_counter() - t0
-    show = _progress_display(b, progress, progress and sys.stderr.isatty())
+    tty = progress and sys.stderr.isatty()
+    if (
+        tty
+        and plan.chunk >= plan.draws
+        and getattr(b, "live_display", None)
+        and b.live_display(state)
+    ):
+        show = _progress_display(b, False, False)  # the backend's own live bar is the display
+    else:
+        show = _progress_display(b, progress, tty)
     samples, state = run_chunks(posterior, plan, state, samples, callback, show, setup)
     return summarise(plan, samples, state)
 

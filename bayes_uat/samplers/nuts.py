@@ -178,6 +178,13 @@ class NUTSBackend:
     def progress(self, state: NUTSState) -> tuple[float, str]:
         return mcmc_progress(state.kept, state.draws)
 
+    def live_display(self, state: NUTSState) -> bool:
+        """A run of one chunk on a terminal shows numpyro's live bar (warm-up included; one
+        per chain when the chains run in parallel) instead of a display that would move only
+        at the end. The draws do not depend on it."""
+        state.mcmc.progress_bar = True
+        return True
+
 
 def _collect(mcmc) -> Draws:
     z = np.asarray(mcmc.get_samples(group_by_chain=True))
