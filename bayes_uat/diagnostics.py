@@ -3,8 +3,12 @@ times. Below the samplers and the summaries: it imports neither."""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import logging
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -32,17 +36,31 @@ def diagnostics(theta: np.ndarray, names) -> dict:
     )
 
 
+@functools.cache
+def _emcee_autocorr():
+    """emcee's ``autocorr`` module. Importing the emcee package imports scipy.stats (for
+    its KDE move), seconds that the first posterior need not wait for: unless emcee is
+    already imported, its autocorr module (numpy only) is loaded from its file alone."""
+    if "emcee" in sys.modules:
+        return sys.modules["emcee"].autocorr
+    spec = importlib.util.find_spec("emcee")
+    path = Path(spec.submodule_search_locations[0]) / "autocorr.py"
+    one = importlib.util.spec_from_file_location("emcee.autocorr", path)
+    module = importlib.util.module_from_spec(one)
+    one.loader.exec_module(module)  # not entered in sys.modules: `import emcee` stays whole
+    return module
+
+
 def autocorr_times(theta: np.ndarray) -> list[float] | None:
     """Integrated autocorrelation time of each parameter for an ensemble (walkers,
     draws, dim), from emcee's estimator; None when the chain is too short to estimate."""
-    import emcee
-
+    autocorr = _emcee_autocorr()
     log = logging.getLogger("emcee.autocorr")
     level = log.level
     log.setLevel(logging.ERROR)  # its "chain too short" note is reported by us instead
     try:
         with np.errstate(all="ignore"):  # a parameter that never moved has acf[0] = 0
-            tau = emcee.autocorr.integrated_time(np.swapaxes(theta, 0, 1), quiet=True)
+            tau = autocorr.integrated_time(np.swapaxes(theta, 0, 1), quiet=True)
     except Exception:
         return None
     finally:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import warnings
-import weakref
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -97,18 +96,21 @@ def _check_sgd_args(posterior, optimizer, loss, learning_rate, steps, restarts, 
             raise ValueError(f"batch_size={batch_size} exceeds the {posterior.data.n} data points")
 
 
-def _initial_thetas(posterior: Posterior, init, restarts: int, key) -> jax.Array:
-    """θ₀ of shape (restarts, dim): ``init`` as given, or the network's PyTorch-style
-    initialisation (with log σ at the log of its prior scale when σ is inferred)."""
+def _given_thetas(posterior: Posterior, init, restarts: int) -> jax.Array:
+    """The starting θ given as ``init``, checked to have shape (restarts, dim)."""
+    theta0 = jnp.asarray(init, jnp.dtype(posterior.dtype))
+    if theta0.shape != (restarts, posterior.dim):
+        raise ValueError(
+            f"init must have shape (restarts, dim) = ({restarts}, "
+            f"{posterior.dim}), got {theta0.shape}"
+        )
+    return theta0
+
+
+def _initial_thetas(posterior: Posterior, restarts: int, key) -> jax.Array:
+    """θ₀ of shape (restarts, dim): the network's PyTorch-style initialisation (with log σ
+    at the log of its prior scale when σ is inferred)."""
     dt = jnp.dtype(posterior.dtype)
-    if init is not None:
-        theta0 = jnp.asarray(init, dt)
-        if theta0.shape != (restarts, posterior.dim):
-            raise ValueError(
-                f"init must have shape (restarts, dim) = ({restarts}, "
-                f"{posterior.dim}), got {theta0.shape}"
-            )
-        return theta0
     theta0 = posterior.net.init(key, (restarts,)).astype(dt)
     if posterior.infers_sigma:
         log_s = jnp.full((restarts, 1), math.log(posterior.sigma_scale), dt)
@@ -160,7 +162,35 @@ def _optimise(loss_fn, opt, theta0, key, *, steps, n, batch_size):
         return theta, vals, loss_fn(theta, None)
 
     keys = jax.random.split(key, theta0.shape[0])
-    return jax.jit(jax.vmap(run))(theta0, keys)
+    return jax.vmap(run)(theta0, keys)
+
+
+def _sgd_program(posterior, optimizer, learning_rate, loss, batch_size, steps, restarts):
+    """``program(key, θ₀ or None) -> (θ, loss curves, final loss)``: the start (split of the
+    key, initialisation) and the whole optimisation as one compiled call, kept per posterior
+    and settings so that training again does not trace and compile again."""
+    fns = _compiled(posterior)
+    name = ("sgd", optimizer, float(learning_rate), loss, batch_size, int(steps), int(restarts))
+    if name not in fns:
+        opt = (optax.adam if optimizer == "adam" else optax.sgd)(learning_rate)
+        loss_fn = _loss_function(posterior, loss, batch_size)
+
+        def program(key, theta0):
+            k_init, k_batch = jax.random.split(key)
+            if theta0 is None:
+                theta0 = _initial_thetas(posterior, restarts, k_init)
+            return _optimise(
+                loss_fn,
+                opt,
+                theta0,
+                k_batch,
+                steps=steps,
+                n=posterior.data.n,
+                batch_size=batch_size,
+            )
+
+        fns[name] = jax.jit(program)
+    return fns[name]
 
 
 def train_sgd(
@@ -195,13 +225,9 @@ def train_sgd(
         seed: seed for initialisation and minibatches.
     """
     _check_sgd_args(posterior, optimizer, loss, learning_rate, steps, restarts, seed, batch_size)
-    k_init, k_batch = jax.random.split(jax.random.key(seed))
-    theta0 = _initial_thetas(posterior, init, restarts, k_init)
-    opt = (optax.adam if optimizer == "adam" else optax.sgd)(learning_rate)
-    loss_fn = _loss_function(posterior, loss, batch_size)
-    thetas, losses, final = _optimise(
-        loss_fn, opt, theta0, k_batch, steps=steps, n=posterior.data.n, batch_size=batch_size
-    )
+    theta0 = None if init is None else _given_thetas(posterior, init, restarts)
+    program = _sgd_program(posterior, optimizer, learning_rate, loss, batch_size, steps, restarts)
+    thetas, losses, final = program(jax.random.key(seed), theta0)
     final = np.asarray(final)
     final_sel = np.where(np.isfinite(final), final, np.inf)
     return SGDResult(
@@ -249,14 +275,11 @@ class MapResult(NamedTuple):
         return self.grad_norm <= STATIONARY_GRAD
 
 
-_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _compiled(posterior: Posterior) -> dict:
-    """Per-posterior compiled functions (built on first use, freed with the posterior)."""
-    if posterior not in _COMPILED:
-        _COMPILED[posterior] = {}
-    return _COMPILED[posterior]
+    """Per-posterior compiled functions (built on first use, freed with the posterior).
+    They refer to the posterior, so they live in its own function table: a table outside
+    it, even a weak-keyed one, would keep every posterior ever trained alive."""
+    return posterior._fns.setdefault("compiled", {})
 
 
 def log_prob_hessian(posterior: Posterior):

@@ -132,9 +132,12 @@ class Posterior:
             raise ValueError(
                 f"unknown likelihood {self.likelihood!r}: choose one of {', '.join(LIKELIHOODS)}"
             )
-        object.__setattr__(
-            self, "_priors", priors_mod.group_priors(self.net, self.prior, self.prior_std)
-        )
+        # the default prior needs no checking: its numpyro distributions (numpyro's import
+        # is the slowest of the first posterior's) are built when first asked for
+        groups = None
+        if self.prior is not None:
+            groups = priors_mod.group_priors(self.net, self.prior, self.prior_std)
+        object.__setattr__(self, "_priors", groups)
         self._check_noise()
         _check_outputs(self.likelihood, self.net)
         if self.likelihood == "bernoulli":
@@ -229,11 +232,17 @@ class Posterior:
     @property
     def group_priors(self) -> list:
         """The prior of each parameter group (:class:`bayes_uat.priors.GroupPrior`)."""
-        return list(self._priors)
+        return list(self._groups())
+
+    def _groups(self) -> list:
+        if self._priors is None:  # the default N(0, prior_std²), resolved on first use
+            groups = priors_mod.group_priors(self.net, None, self.prior_std)
+            object.__setattr__(self, "_priors", groups)
+        return self._priors
 
     def symmetry_notes(self) -> list[str]:
         """Symmetries of the likelihood that this prior breaks, in words."""
-        return priors_mod.symmetry_notes(self.net, self._priors)
+        return priors_mod.symmetry_notes(self.net, self._groups())
 
     def _log_sigma(self, u):
         """log σ from θ's noise entry u (the log of the scale, precision or variance)."""
@@ -308,8 +317,9 @@ class Posterior:
         """θ ↦ log p(θ): the group priors plus, when σ is inferred, the prior on its
         parameterisation with the Jacobian of u = log(σ, τ or σ²)."""
         s, d_net = self.prior_std, self.net.dim
-        plain = all(type(g.dist).__name__ == "Normal" for g in self._priors) and all(
-            float(g.dist.loc) == 0 and float(g.dist.scale) == s for g in self._priors
+        plain = self.prior is None or (
+            all(type(g.dist).__name__ == "Normal" for g in self._priors)
+            and all(float(g.dist.loc) == 0 and float(g.dist.scale) == s for g in self._priors)
         )
 
         def log_prior(theta):
@@ -318,7 +328,7 @@ class Posterior:
                 w = theta[:d_net]
                 lp = -0.5 * jnp.sum((w / s) ** 2) - d_net * (math.log(s) + 0.5 * _LOG_2PI)
             else:
-                lp = sum(jnp.sum(g.dist.log_prob(theta[g.index])) for g in self._priors)
+                lp = sum(jnp.sum(g.dist.log_prob(theta[g.index])) for g in self._groups())
             if self.infers_sigma:
                 u = theta[d_net]  # log of σ, τ or σ²; the prior on that plus the Jacobian
                 if self.noise_prior is None:  # half-normal on σ
@@ -432,9 +442,9 @@ class Posterior:
     def prior_sample(self, key, shape=()):
         """Draws from the prior, shape (*shape, dim)."""
         k1, k2 = jax.random.split(key)
-        keys = jax.random.split(k1, len(self._priors))
+        keys = jax.random.split(k1, len(self._groups()))
         w = jnp.zeros(shape + (self.net.dim,), dtype=self.dtype)
-        for k, g in zip(keys, self._priors):
+        for k, g in zip(keys, self._groups()):
             draw = g.dist.sample(k, shape + (len(g.index),))
             w = w.at[..., g.index].set(draw.astype(self.dtype))
         if not self.infers_sigma:
@@ -473,7 +483,7 @@ class Posterior:
             sigma_scale=self.sigma_scale,
             dtype=self.dtype,
             bias=list(self.net.biases),
-            prior={g.name: g.spec for g in self._priors},
+            prior={g.name: g.spec for g in self._groups()},
             noise_param=self.noise_param,
             noise_prior=None if self.noise_prior is None else priors_mod.to_spec(self.noise_prior),
             df=self.df,

@@ -22,6 +22,10 @@ Not handled: symmetries that are not in the list above, such as sin's periodicit
 (bᵢ → bᵢ + 2π), the continuous symmetries of the identity activation, or the freedom of a
 degenerate unit (aᵢ = 0 frees wᵢ and bᵢ; wᵢ = 0 makes the unit a constant). Degenerate units
 are reported by :func:`degenerate_units`; their place in the canonical order is arbitrary.
+Nor is the softmax's shift of a K-output classifier: one δ added to every c_k, or one dᵢ to
+every a_{i,k} of unit i, moves all K logits together and leaves the categorical likelihood
+unchanged (the prior alone bounds those directions); a and c are kept as given, not centred
+(docs/models.md, "The softmax's shift").
 
 Example
 -------

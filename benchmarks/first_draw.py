@@ -7,10 +7,12 @@ blog's data (x², 500 points), N = 2 sigmoid units, the blog's likelihood and pr
 restarts × 1000 steps, the ensemble sampler with 28 walkers × (2000 + 8000) steps. Each
 measurement is a fresh process; the wall time includes Python's start and every import.
 
-    python benchmarks/first_draw.py [--reps 3]
+    python benchmarks/first_draw.py [--reps 3] [--out PATH]
 
-Results go to benchmarks/first_draw.json; benchmarks/run.py renders them into
-docs/benchmarks.md.
+Each repetition also times a fresh `python -c "import jax"`: the floor that nothing in
+bayes_uat can remove. Results go to benchmarks/first_draw.json (or PATH); benchmarks/run.py
+renders them into docs/benchmarks.md. The script imports the `bayes_uat` found from the
+current directory, so running it from another checkout measures that checkout's code.
 """
 
 from __future__ import annotations
@@ -66,27 +68,43 @@ def one(cache: str) -> dict:
     )
 
 
+def import_jax() -> float:
+    """Wall time of a fresh `python -c "import jax"`: start-up plus JAX's own import."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import jax"], check=True)
+    return time.perf_counter() - t0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "first_draw.json"))
     args = ap.parse_args(argv)
     runs = {"cold": [], "warm": []}
+    jax_import = []
+    load_start = round(os.getloadavg()[0], 2)
     for _ in range(args.reps):
         with tempfile.TemporaryDirectory(prefix="bu-first-draw-") as cache:
             runs["cold"].append(one(cache))
             runs["warm"].append(one(cache))
+        jax_import.append(import_jax())
     med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in runs.items()}
     out = dict(
         reps=args.reps,
         median=med,
         runs=runs,
+        jax_import_s=statistics.median(jax_import),
         cpus=os.cpu_count(),
+        load_avg_1min_at_start=load_start,
         load_avg_1min_at_end=round(os.getloadavg()[0], 2),
+        date=time.strftime("%Y-%m-%dT%H:%M+00:00", time.gmtime()),
     )
-    path = ROOT / "benchmarks" / "first_draw.json"
-    path.write_text(json.dumps(out, indent=1) + "\n")
+    Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
     for k, m in med.items():
         print(k, {f: round(v, 2) for f, v in m.items()})
+    print(
+        "import jax", round(out["jax_import_s"], 2), "load", load_start, out["load_avg_1min_at_end"]
+    )
     return 0
 
 

@@ -1,6 +1,8 @@
 """K-output networks and the categorical likelihood: layout, log-likelihood against scipy,
 symmetries of a of shape (n, K), label checks, several inputs and the data sets."""
 
+from functools import cache
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -209,6 +211,41 @@ def test_align_recovers_the_reference_with_k_outputs(net, seed):
     ref = 2.0 * rng.normal(size=net.dim)
     moved = transform(net, ref, **_random_g(net, rng))
     np.testing.assert_allclose(align(net, moved, ref), ref, rtol=1e-9, atol=1e-9)
+
+
+SHIFT_NETS = [
+    MLP(3, "tanh", in_dim=2, out_dim=3),
+    MLP((2, 3), "sigmoid", in_dim=2, out_dim=3, bias=(True, True, False)),  # no c
+]
+
+
+@cache
+def _shift_posterior(i: int) -> Posterior:
+    return Posterior(SHIFT_NETS[i], three_class_data(), likelihood="categorical", prior_std=2.0)
+
+
+@pytest.mark.parametrize("i", range(len(SHIFT_NETS)), ids=lambda i: str(SHIFT_NETS[i]))
+@settings(max_examples=15, deadline=None)
+@given(seed=SEEDS)
+def test_softmax_shift_keeps_the_likelihood_and_only_the_prior_sees_it(i, seed):
+    """One δ added to every output bias c_k and one d_j to every output weight a_jk of each
+    last-layer unit j add the same δ + Σⱼ dⱼhⱼ(x) to all K logits: the categorical
+    likelihood and the class probabilities are unchanged, and log p(θ | D) moves by exactly the
+    N(0, s²) prior's change, −(‖θ'‖² − ‖θ‖²)/(2s²), which is not zero."""
+    post, net = _shift_posterior(i), SHIFT_NETS[i]
+    rng = np.random.default_rng(seed)
+    theta = 2.0 * rng.normal(size=net.dim)
+    p = net.unflatten(theta)
+    p["a"] = p["a"] + rng.normal(scale=3.0, size=(p["a"].shape[0], 1))  # d_j, the same for all k
+    p["c"] = p["c"] + rng.normal(scale=3.0)  # δ (dropped by flatten when there is no c)
+    moved = np.asarray(net.flatten(p))
+    assert not np.allclose(moved, theta)
+    ll, ll_moved = (float(post.log_likelihood(t)) for t in (theta, moved))
+    assert ll_moved == pytest.approx(ll, rel=1e-10, abs=1e-10)
+    np.testing.assert_allclose(post.probability(moved), post.probability(theta), atol=1e-12)
+    d_prior = -(moved @ moved - theta @ theta) / (2 * 2.0**2)
+    d_post = float(post.log_prob(moved)) - float(post.log_prob(theta))
+    assert d_post == pytest.approx(d_prior, rel=1e-9, abs=1e-9) and abs(d_prior) > 1e-6
 
 
 def test_group_size_and_degenerate_units_with_k_outputs():

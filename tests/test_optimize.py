@@ -129,3 +129,17 @@ def test_init_is_used_and_checked(x2):
 def test_train_sgd_rejects_bad_settings(x2, kw, match):
     with pytest.raises(ValueError, match=match):
         train_sgd(x2, **kw)
+
+
+def test_training_keeps_its_compiled_program_per_posterior_and_frees_it_with_it():
+    import gc
+    import weakref
+
+    post = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=20))
+    a = train_sgd(post, steps=5, restarts=2, seed=3)
+    b = train_sgd(post, steps=5, restarts=2, seed=3)  # the cached program: same result
+    np.testing.assert_array_equal(a.thetas, b.thetas)
+    alive = weakref.ref(post)
+    del post
+    gc.collect()
+    assert alive() is None

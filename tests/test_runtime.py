@@ -51,7 +51,7 @@ def test_compilation_cache_off_on_empty_env(monkeypatch, restore_cache_config):
 def test_compilation_cache_directory(tmp_path, monkeypatch, restore_cache_config):
     assert enable_compilation_cache(tmp_path / "a") == str(tmp_path / "a")
     assert jax.config.jax_compilation_cache_dir == str(tmp_path / "a")
-    assert jax.config.jax_persistent_cache_min_compile_time_secs == 0.2
+    assert jax.config.jax_persistent_cache_min_compile_time_secs == 0.0
     monkeypatch.setenv("BAYES_UAT_JAX_CACHE", str(tmp_path / "env"))
     assert enable_compilation_cache() == str(tmp_path / "env")
     assert jax.config.jax_compilation_cache_dir == str(tmp_path / "env")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -179,6 +180,41 @@ def test_nuts_reports_its_statistics(linear):
     depth, steps = s.stats["tree_depth"], s.stats["num_steps"]
     assert np.all((2**depth <= steps + 1) & (steps + 1 < 2 ** (depth + 1)))
     assert depth.min() >= 1 and depth.max() <= 10
+
+
+@pytest.mark.parametrize("method, tty", [("nuts", True), ("ensemble", False)])
+def test_one_progress_display_per_run(linear, capsys, monkeypatch, method, tty):
+    """numpyro's own bar (one per NUTS chunk) is off: three chunks give one bar on a terminal
+    and one plain line per chunk elsewhere, with no escape codes."""
+    post, _, _ = linear
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    kw = dict(chains=2 if method == "nuts" else 4, warmup=20, draws=30, chunk_size=10)
+    sample(post, method, seed=0, init="prior", **kw)
+    err = capsys.readouterr().err
+    shown = [seg.split("\r")[-1] for seg in err.split("\n")]  # what a terminal keeps
+    bars = [s for s in shown if "%|" in s]
+    lines = [s for s in shown if s.startswith(f"{method}: draw")]
+    if tty:
+        assert len(bars) == 1 and not lines, err
+        assert bars[0].startswith(f"{method}: 100%") and bars[0].endswith("draw 30/30"), err
+    else:
+        assert not bars and "\r" not in err and "\x1b" not in err, err
+        assert lines == [f"{method}: draw {k}/30 ({k / 30:.0%})" for k in (10, 20, 30)], err
+
+
+def test_one_chunk_nuts_on_a_terminal_shows_numpyros_live_bar(linear, capsys, monkeypatch):
+    """A one-chunk NUTS run would otherwise show a bar that moves only at its end: on a
+    terminal numpyro's live bar (warm-up included) is the run's one display instead, and
+    the draws are the same as without any display."""
+    post, _, _ = linear
+    kw = dict(chains=1, warmup=20, draws=30, seed=0, init="prior")
+    quiet = sample(post, "nuts", progress=False, **kw)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    live = sample(post, "nuts", **kw)
+    err = capsys.readouterr().err
+    assert "warmup" in err and "sample" in err, err  # numpyro's phases, shown as they run
+    assert "nuts:" not in err, err  # and not the chunk loop's bar as well
+    np.testing.assert_array_equal(live.theta, quiet.theta)
 
 
 def test_sgd_init_starts_chains_at_restarts():

@@ -50,7 +50,7 @@ class AIESBackend:
             raise ValueError(f"unknown AIES moves {opts['moves']!r}: choose 'stretch' or 'de'")
         return opts
 
-    def init(self, posterior, start, seed, warmup, draws, *, progress=False, **opts):
+    def init(self, posterior, start, seed, warmup, draws, **opts):
         from numpyro.infer import AIES, MCMC
 
         mv = {"stretch": AIES.StretchMove, "de": AIES.DEMove}[opts["moves"]]()
@@ -62,7 +62,7 @@ class AIESBackend:
             num_samples=1,
             num_chains=len(start),
             chain_method="vectorized",
-            progress_bar=progress,
+            progress_bar=False,  # sample() draws the run's one display
         )
         state = AIESState(mcmc, posterior, start, jax.random.PRNGKey(seed), None, 0, draws)
         if warmup:

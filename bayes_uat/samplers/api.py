@@ -60,7 +60,9 @@ def sample(
         seed: integer seed; the same seed gives identical draws on the same machine.
         init: ``"sgd"`` (SGD restarts; default), ``"prior"``, or an array of start points.
         sgd: an existing :class:`SGDResult` to initialise from.
-        progress: show progress (a bar on a terminal, one line per chunk otherwise).
+        progress: show progress: one display per run for every sampler (a bar on a
+            terminal, one line per chunk otherwise), advanced after each chunk; warm-up
+            is not shown, and ``chunk_size`` sets how often it moves.
         chunk_size: draws per chunk (default: all at once); ``callback`` is called after
             each chunk with the draws so far and the sampler state as named arrays.
         resume: ``(samples_so_far, state_arrays)`` from a callback: continue to ``draws`` in
@@ -82,8 +84,7 @@ def sample(
     plan = validate(
         posterior, sampler, method, chains, warmup, draws, seed, chunk_size, init, options
     )
-    b, tty = plan.backend, progress and sys.stderr.isatty()
-    own_bar = tty and getattr(b, "own_progress", False)
+    b = plan.backend
     args = (posterior,)
     rest = (plan.seed, plan.warmup, plan.draws)
     t0 = time.perf_counter()
@@ -94,7 +95,7 @@ def sample(
                 f"resume: the saved draws have {done.chains} chains of dim {done.dim}, this "
                 f"run {plan.chains} of dim {posterior.dim}; resume with the same settings"
             )
-        state = b.from_arrays(*args, arrays, *rest, progress=own_bar, **plan.options)
+        state = b.from_arrays(*args, arrays, *rest, **plan.options)
         samples = replace(done, sampler=b.name, settings=plan.settings)
     else:
         start = None
@@ -102,10 +103,19 @@ def sample(
             start = initial_points(
                 posterior, plan.chains, init, sgd=sgd, seed=plan.seed, ball=b.start == "ball"
             )
-        state = b.init(*args, start, *rest, progress=own_bar, **plan.options)
+        state = b.init(*args, start, *rest, **plan.options)
         samples = None
     setup = time.perf_counter() - t0
-    show = _progress_display(b, progress and not own_bar, tty)
+    tty = progress and sys.stderr.isatty()
+    if (
+        tty
+        and plan.chunk >= plan.draws
+        and getattr(b, "live_display", None)
+        and b.live_display(state)
+    ):
+        show = _progress_display(b, False, False)  # the backend's own live bar is the display
+    else:
+        show = _progress_display(b, progress, tty)
     samples, state = run_chunks(posterior, plan, state, samples, callback, show, setup)
     return summarise(plan, samples, state)
 

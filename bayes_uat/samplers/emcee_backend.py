@@ -32,7 +32,7 @@ class EmceeBackend:
         check_walkers(self.name, posterior, chains, even=False)
         return {**self.options, **options}
 
-    def init(self, posterior, start, seed, warmup, draws, *, progress=False, **opts):
+    def init(self, posterior, start, seed, warmup, draws, **opts):
         import emcee
 
         lp = posterior.log_prob

@@ -67,10 +67,16 @@ def move_weights(moves) -> tuple[float, float]:
     return float(w[0]), float(w[1])
 
 
+@partial(jax.jit, static_argnames="log_density")
+def _log_densities(log_density, x):
+    return jax.vmap(log_density)(x)
+
+
 def init(log_density: Callable, x0) -> State:
-    """The starting state: positions ``x0`` (walkers, dim) and their log-densities."""
+    """The starting state: positions ``x0`` (walkers, dim) and their log-densities (one
+    compiled call, not one per operation)."""
     x0 = jnp.asarray(x0)
-    return State(x0, jax.vmap(log_density)(x0))
+    return State(x0, _log_densities(log_density, x0))
 
 
 def _half_step(log_density, x, lp, other, u, eps, p_de, a):
@@ -170,7 +176,7 @@ def _block(log_density, key, state, t0, end, size, p_de, a, de_sigma):
     return jax.lax.scan(body, state, (ts, u, eps))
 
 
-def _run(log_density, key, state, start, n_steps, keep, p_de, a, de_sigma):
+def _run(log_density, key, state, start, n_steps, keep, p_de, a, de_sigma, host=False):
     size = _block_size(n_steps)
     end = start + n_steps
     traces = []
@@ -180,6 +186,8 @@ def _run(log_density, key, state, start, n_steps, keep, p_de, a, de_sigma):
             traces.append(tr)
     if not keep:
         return state, None
+    if host:  # numpy arrays, joined on the host: no compiled join per block count
+        return state, tuple(np.concatenate(parts)[:n_steps] for parts in zip(*traces))
     trace = tuple(jnp.concatenate(parts)[:n_steps] for parts in zip(*traces))
     return state, trace
 
@@ -195,6 +203,7 @@ def run(
     a: float = 2.0,
     de_sigma: float = 1e-5,
     keep: bool = True,
+    host: bool = False,
 ):
     """``n_steps`` ensemble steps, in compiled blocks of up to 1024 steps.
 
@@ -212,6 +221,7 @@ def run(
         keep: return every step's positions, log-densities and acceptances
             (shapes (n_steps, walkers, dim), (n_steps, walkers), (n_steps, walkers));
             ``False`` returns ``None`` instead (burn-in).
+        host: return the trace as numpy arrays (the same values).
 
     Returns:
         ``(final_state, trace)``.
@@ -226,7 +236,16 @@ def run(
         raise ValueError(f"the stretch scale a must be > 1 (emcee uses 2), got {a}")
     _, p_de = move_weights(moves)
     return _run(
-        log_density, key, state, start, int(n_steps), bool(keep), p_de, float(a), float(de_sigma)
+        log_density,
+        key,
+        state,
+        start,
+        int(n_steps),
+        bool(keep),
+        p_de,
+        float(a),
+        float(de_sigma),
+        bool(host),
     )
 
 
@@ -259,10 +278,11 @@ class EnsembleBackend:
         opts["stretch_a"] = float(a)
         return opts
 
-    def init(self, posterior, start, seed, warmup, draws, *, progress=False, **opts):
+    def init(self, posterior, start, seed, warmup, draws, **opts):
         setup = (posterior.log_density, jax.random.PRNGKey(seed), opts["moves"], opts["stretch_a"])
-        st = init(posterior.log_density, jnp.asarray(start, posterior.dtype))
-        state = EnsembleState(st.x, st.log_density, 0, 0, draws, setup)
+        x0 = jnp.asarray(start, posterior.dtype)
+        # the posterior's compiled batch log-density: the program that checked the start
+        state = EnsembleState(x0, posterior.log_prob(x0), 0, 0, draws, setup)
         if warmup:
             state, _ = self._steps(state, warmup, keep=False)
         return state
@@ -279,6 +299,7 @@ class EnsembleBackend:
             moves=moves,
             a=a,
             keep=keep,
+            host=True,
         )
         return state._replace(x=st.x, log_density=st.log_density, step=state.step + n), trace
 
@@ -298,7 +319,7 @@ class EnsembleBackend:
             kept=np.asarray(state.kept),
         )
 
-    def from_arrays(self, posterior, arrays, seed, warmup, draws, *, progress=False, **opts):
+    def from_arrays(self, posterior, arrays, seed, warmup, draws, **opts):
         require(arrays, ("x", "log_density", "step", "kept"))
         dt = posterior.dtype
         setup = (posterior.log_density, jax.random.PRNGKey(seed), opts["moves"], opts["stretch_a"])

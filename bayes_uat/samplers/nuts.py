@@ -77,7 +77,6 @@ def _flat_tails_message(activation: str) -> str:
 class NUTSBackend:
     name = "nuts"
     start = "chains"
-    own_progress = True  # numpyro's bar over warm-up and draws
     options = dict(dense_mass=False, max_tree_depth=10, target_accept=0.9, chain_method="auto")
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict:
@@ -107,7 +106,7 @@ class NUTSBackend:
             )
         return opts
 
-    def _mcmc(self, posterior, chains, warmup, progress, opts):
+    def _mcmc(self, posterior, chains, warmup, opts):
         from numpyro.infer import MCMC, NUTS
 
         kernel = NUTS(
@@ -122,12 +121,14 @@ class NUTSBackend:
             num_samples=1,
             num_chains=chains,
             chain_method=opts["chain_method"],
-            progress_bar=progress,
+            # numpyro would draw a bar per chunk (per chain when parallel): sample() draws
+            # the run's one display from its chunk loop instead
+            progress_bar=False,
         )
 
-    def init(self, posterior, start, seed, warmup, draws, *, progress=False, **opts) -> NUTSState:
+    def init(self, posterior, start, seed, warmup, draws, **opts) -> NUTSState:
         start = jnp.asarray(start, float)
-        mcmc = self._mcmc(posterior, len(start), warmup, progress, opts)
+        mcmc = self._mcmc(posterior, len(start), warmup, opts)
         return NUTSState(mcmc, start, jax.random.PRNGKey(seed), None, 0, draws)
 
     def advance(self, state: NUTSState, n: int) -> tuple[NUTSState, Draws]:
@@ -176,6 +177,13 @@ class NUTSBackend:
 
     def progress(self, state: NUTSState) -> tuple[float, str]:
         return mcmc_progress(state.kept, state.draws)
+
+    def live_display(self, state: NUTSState) -> bool:
+        """A run of one chunk on a terminal shows numpyro's live bar (warm-up included; one
+        per chain when the chains run in parallel) instead of a display that would move only
+        at the end. The draws do not depend on it."""
+        state.mcmc.progress_bar = True
+        return True
 
 
 def _collect(mcmc) -> Draws:

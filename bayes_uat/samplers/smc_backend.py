@@ -40,7 +40,6 @@ class SMCBackendState(NamedTuple):
 class SMCBackend:
     name = "smc"
     start = "prior"
-    own_progress = False
     options = {k: v for k, v in SMCSettings()._asdict().items() if k != "particles"}
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict:
@@ -48,7 +47,7 @@ class SMCBackend:
         check_settings(SMCSettings(particles=draws, **opts), posterior.dim)
         return {**opts, "runs": chains}  # init has no start points to count the runs from
 
-    def init(self, posterior, start, seed, warmup, draws, *, runs, progress=False, **opts):
+    def init(self, posterior, start, seed, warmup, draws, *, runs, **opts):
         settings = SMCSettings(particles=draws, **opts)
         state = smc_init(posterior, runs, settings, seed)
         return SMCBackendState(state, make_step(posterior, settings), posterior, settings, False)
