@@ -25,7 +25,7 @@ test: $(STAMP)          ## the default (fast) test suite
 	$(PYTEST)
 
 test-slow: $(STAMP)     ## the heavier statistical tests only
-	$(PYTEST) -m slow
+	$(PYTEST) -m slow --dist load  # a test per worker: one test takes most of the time
 
 test-all: $(STAMP)
 	$(PYTEST) -m "slow or not slow"
