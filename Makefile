@@ -24,8 +24,9 @@ demo: $(STAMP)          ## reproduce the blog's x² study; figures into figures/
 test: $(STAMP)          ## the default (fast) test suite
 	$(PYTEST)
 
+# the slow suite spreads single tests over the workers: one test takes most of its time
 test-slow: $(STAMP)     ## the heavier statistical tests only
-	$(PYTEST) -m slow --dist load  # a test per worker: one test takes most of the time
+	$(PYTEST) -m slow --dist load
 
 test-all: $(STAMP)
 	$(PYTEST) -m "slow or not slow"
