@@ -31,6 +31,15 @@ def _release_compiled_programs():
     release_compiled()
 
 
+@pytest.fixture(autouse=True)
+def _release_after_slow_tests(request):
+    """A slow test may compile tens of thousands of mappings' worth of programs by itself
+    (NUTS's simulation-based calibration: about 37 000): release after each one."""
+    yield
+    if request.node.get_closest_marker("slow") is not None:
+        release_compiled()
+
+
 # -- posteriors shared by several test modules (built and compiled once per session) ----------
 LINEAR_SIGMA, LINEAR_PRIOR = 0.3, 2.0
 
