@@ -61,8 +61,9 @@ def sample(
         init: ``"sgd"`` (SGD restarts; default), ``"prior"``, or an array of start points.
         sgd: an existing :class:`SGDResult` to initialise from.
         progress: show progress: one display per run for every sampler (a bar on a
-            terminal, one line per chunk otherwise), advanced after each chunk; warm-up
-            is not shown, and ``chunk_size`` sets how often it moves.
+            terminal, one line per chunk otherwise), advanced after each chunk, so
+            ``chunk_size`` sets how often it moves; a one-chunk run on a terminal shows the
+            backend's live display where it has one (NUTS: numpyro's bar, warm-up included).
         chunk_size: draws per chunk (default: all at once); ``callback`` is called after
             each chunk with the draws so far and the sampler state as named arrays.
         resume: ``(samples_so_far, state_arrays)`` from a callback: continue to ``draws`` in
@@ -107,15 +108,10 @@ def sample(
         samples = None
     setup = time.perf_counter() - t0
     tty = progress and sys.stderr.isatty()
-    if (
-        tty
-        and plan.chunk >= plan.draws
-        and getattr(b, "live_display", None)
-        and b.live_display(state)
-    ):
-        show = _progress_display(b, False, False)  # the backend's own live bar is the display
-    else:
-        show = _progress_display(b, progress, tty)
+    live = tty and plan.chunk >= plan.draws and hasattr(b, "live_display")
+    if live and b.live_display(state):  # the backend's own live bar is the run's display
+        progress = tty = False
+    show = _progress_display(b, progress, tty)
     samples, state = run_chunks(posterior, plan, state, samples, callback, show, setup)
     return summarise(plan, samples, state)
 
