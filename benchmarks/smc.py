@@ -4,6 +4,7 @@
     python benchmarks/smc.py blog   [...]      # also NUTS and the ensemble, same process
     python benchmarks/smc.py sin16  [...]
     python benchmarks/smc.py digits [...]      # the digits network of docs/models.md
+    python benchmarks/smc.py sin16 --seed 1 --tag seed1   # a second, independent group
 
 Each case prints one JSON object and stores it under its name in
 benchmarks/smc_results.json (with the settings, the machine's load average, and the date);
@@ -31,8 +32,10 @@ from bayes_uat.runtime import set_host_device_count  # noqa: E402
 set_host_device_count(4)  # NUTS's CPU default, one chain per host device, as the command runs it
 
 import bayes_uat as bu  # noqa: E402
+from bayes_uat._io import atomic_path  # noqa: E402
 from bayes_uat.modes import to_canonical  # noqa: E402
 from bayes_uat.samplers.smc import SMCSettings, run_masses, run_smc  # noqa: E402
+from bayes_uat.studies import complement_ratios, copy_index  # noqa: E402
 from bayes_uat.summary import diagnostics  # noqa: E402
 
 bu.enable_x64()
@@ -90,37 +93,13 @@ def case_linear(args) -> dict:
     return out
 
 
-def blog_copies(theta: np.ndarray) -> np.ndarray:
-    """Copy index 0..7 of each blog particle: 4·(unit 0 has the later step) + 2·(the
-    earlier-step unit is flipped, w < 0) + (the later one is flipped)."""
-    w, b = theta[..., [0, 3]], theta[..., [1, 4]]
-    t = -b / w  # the step location is unchanged by a flip
-    later0 = t[..., 0] > t[..., 1]
-    flip_early = np.where(later0, w[..., 1] < 0, w[..., 0] < 0)
-    flip_late = np.where(later0, w[..., 0] < 0, w[..., 1] < 0)
-    return 4 * later0 + 2 * flip_early + flip_late
-
-
-def complement_check(theta: np.ndarray, copies: np.ndarray, s: float = 30.0) -> dict:
+def complement_check(theta: np.ndarray, s: float = 30.0) -> dict:
     """Masses of the complement classes F ⊆ {early, late} relative to ∅, observed (share
     ratios per run) and predicted by mass(F)/mass(∅) = E_q[π(g_F θ)/π(θ)] from each run's
-    particles in the ∅ copies (no unit flipped)."""
+    particles in the ∅ copies (no unit flipped); z of their difference over runs."""
     runs = theta.shape[0]
     out = {}
-    for f, name in ((1, "late"), (2, "early"), (3, "both")):
-        obs, pred = [], []
-        for r in range(runs):
-            cls = copies[r] % 4
-            empty = theta[r][cls == 0]
-            w, a, c = empty[:, [0, 3]], empty[:, [2, 5]], empty[:, 6]
-            t = -empty[:, [1, 4]] / w
-            early = np.argmin(t, axis=1)
-            a_early = a[np.arange(len(a)), early]
-            a_late = a[np.arange(len(a)), 1 - early]
-            shift = {1: a_late, 2: a_early, 3: a_early + a_late}[f]
-            pred.append(np.mean(np.exp(-((c + shift) ** 2 - c**2) / (2 * s**2))))
-            obs.append(np.mean(cls == f) / np.mean(cls == 0))
-        obs, pred = np.array(obs), np.array(pred)
+    for name, (obs, pred) in complement_ratios(theta, s).items():
         d = obs - pred
         out[name] = dict(
             observed=float(obs.mean()),
@@ -142,8 +121,7 @@ def ess_per_s(post, theta, wall) -> dict:
 def case_blog(args) -> dict:
     post = bu.Posterior(bu.MLP(2, "sigmoid"), bu.make_dataset("x2"), prior_std=30.0)
     res, wall = smc(post, args)
-    copies = blog_copies(res.theta)
-    mass, se = run_masses(copies, 8)
+    mass, se = run_masses(copy_index(res.theta), 8)
     pairs = [(k, k + 4) for k in range(4)]  # the same flips, units swapped
     perm_z = [float((mass[i] - mass[j]) / math.hypot(se[i], se[j])) for i, j in pairs]
     can = to_canonical(post, res.theta)
@@ -155,7 +133,7 @@ def case_blog(args) -> dict:
         masses=mass.tolist(),
         masses_se=se.tolist(),
         permutation_z=perm_z,
-        complement=complement_check(res.theta, copies),
+        complement=complement_check(res.theta),
         canonical_rhat_across_runs=d["max_rhat"],
         min_ess_across_runs=float(ess.min()),
         min_ess_per_s=float(ess.min() / wall),
@@ -251,6 +229,7 @@ def main() -> None:
     ap.add_argument("--target-ess", type=float, default=SMCSettings().target_ess)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-mcmc", action="store_true")
+    ap.add_argument("--tag", default="", help="store as 'CASE TAG' beside the plain CASE")
     args = ap.parse_args()
     out = globals()[f"case_{args.case}"](args)
     out["settings"] = dict(
@@ -262,8 +241,9 @@ def main() -> None:
     out["date"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="minutes")
     print(json.dumps(out, indent=1))
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}  # read late: cases
-    results[args.case] = out  # may run side by side
-    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    results[f"{args.case} {args.tag}".strip()] = out  # may run side by side
+    with atomic_path(RESULTS) as tmp:
+        tmp.write_text(json.dumps(results, indent=1) + "\n")
 
 
 if __name__ == "__main__":

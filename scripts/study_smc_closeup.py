@@ -1,8 +1,11 @@
 """The close-up posterior (x², two sigmoid units, σ inferred, prior N(0, 30²)) by tempered SMC:
-the mass ± SE of each of its 2!·2² raw copies, of each functionally distinct mode, the canonical
-means and the log evidence, all from the spread over independent runs.
+the mass ± SE of each of its 2!·2² raw copies and of each functionally distinct mode, the
+permutation pairs' and complement copies' masses against what the symmetries predict, the
+canonical means of two independent halves of the runs, and the log evidence, all from the
+spread over independent runs.
 
-    python scripts/study_smc_closeup.py [--quick] [--figures figures] [--runs R --particles P]
+    python scripts/study_smc_closeup.py [--quick] [--figures figures]
+                                        [--runs R --particles P --steps S]
 
 Writes figures/smc_closeup.json.
 """
@@ -10,6 +13,7 @@ Writes figures/smc_closeup.json.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -18,68 +22,110 @@ import numpy as np
 from _study import ROOT, write_numbers
 
 
-def copies(theta: np.ndarray) -> np.ndarray:
-    """Copy index 0..7 of each particle: 4·(unit 0 has the later step t = −b/w) + 2·(the
-    earlier unit has w < 0) + (the later unit has w < 0)."""
-    w, b = theta[..., [0, 3]], theta[..., [1, 4]]
-    later0 = -b[..., 0] / w[..., 0] > -b[..., 1] / w[..., 1]
-    flip_early = np.where(later0, w[..., 1] < 0, w[..., 0] < 0)
-    flip_late = np.where(later0, w[..., 0] < 0, w[..., 1] < 0)
-    return 4 * later0 + 2 * flip_early + flip_late
-
-
-def main(argv=None) -> int:
+def parse(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--figures", default=str(ROOT / "figures"))
-    ap.add_argument("--runs", type=int, default=4)
-    ap.add_argument("--particles", type=int, default=256)
-    ap.add_argument("--steps", type=int, default=5)
-    args = ap.parse_args(argv)
+    ap.add_argument("--runs", type=int, default=16)
+    ap.add_argument("--particles", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=30, help="least HMC transitions a temperature")
+    return ap.parse_args(argv)
+
+
+def symmetry_checks(theta: np.ndarray, prior_std: float) -> dict:
+    """Copy masses, the permutation pairs' differences in SE, and the complement classes'
+    observed mass ratios against the importance identity, all over runs."""
+    from bayes_uat.samplers.smc import run_masses
+    from bayes_uat.studies import complement_ratios, copy_index
+
+    runs = theta.shape[0]
+    mass, se = run_masses(copy_index(theta), 8)
+    perm_z = [
+        float((mass[k] - mass[k + 4]) / max(math.hypot(se[k], se[k + 4]), 1e-300)) for k in range(4)
+    ]
+    comp = {}
+    for name, (obs, pred) in complement_ratios(theta, prior_std).items():
+        d = obs - pred
+        ok = np.isfinite(d)
+        n = int(ok.sum())
+        comp[name] = dict(
+            observed=float(np.nanmean(obs)),
+            predicted=float(np.nanmean(pred)),
+            z=float(d[ok].mean() / (d[ok].std(ddof=1) / math.sqrt(n))) if n > 1 else None,
+            runs_with_unflipped_draws=n,
+        )
+    return dict(
+        copy_mass=mass.tolist(),
+        copy_mass_se=se.tolist(),
+        permutation_z=perm_z,
+        complement=comp,
+        runs=runs,
+    )
+
+
+def halves(post, theta: np.ndarray) -> dict:
+    """Canonical means of the first and second half of the runs, and their difference in
+    combined SE (each half's SE from its own runs)."""
+    from bayes_uat.modes import to_canonical
+
+    can = to_canonical(post, theta).mean(axis=1)  # (runs, dim): run means
+    h = can.shape[0] // 2
+    a, b = can[:h], can[h : 2 * h]
+    se = np.sqrt(a.var(axis=0, ddof=1) / h + b.var(axis=0, ddof=1) / h)
+    z = (a.mean(axis=0) - b.mean(axis=0)) / se
+    return dict(zip(post.names, z.tolist()))
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
     import bayes_uat as bu
     from bayes_uat import runtime
     from bayes_uat.modes import to_canonical
-    from bayes_uat.samplers.smc import run_masses
 
     runtime.enable_compilation_cache()
     runtime.enable_x64()
-    parts, runs = (32, 2) if args.quick else (args.particles, args.runs)
+    parts, runs, steps = (32, 4, 2) if args.quick else (args.particles, args.runs, args.steps)
     post = bu.Posterior(bu.MLP(2, "sigmoid"), bu.make_dataset("x2"), likelihood="gaussian")
     t0 = time.perf_counter()
-    s = bu.sample(post, "smc", chains=runs, draws=parts, seed=0, steps=args.steps)
+    s = bu.sample(post, "smc", chains=runs, draws=parts, seed=0, steps=steps, progress=False)
     wall = time.perf_counter() - t0
-    mass, se = run_masses(copies(s.theta), 8)
-    can = to_canonical(post, s.theta)
-    run_means = can.mean(axis=1)
+    run_means = to_canonical(post, s.theta).mean(axis=1)
     modes = bu.find_modes(post, s)
+    mse = np.asarray(post.mse(s.theta))
     numbers = dict(
-        settings=dict(runs=runs, particles=parts, steps=args.steps, quick=args.quick),
+        settings=dict(runs=runs, particles=parts, steps=steps, quick=args.quick),
         log_evidence=s.info["log_evidence"],
         log_evidence_mean=s.info["log_evidence_mean"],
         log_evidence_se=s.info["log_evidence_se"],
         temperatures=s.info["temperatures"],
-        copy_mass=mass.tolist(),
-        copy_mass_se=se.tolist(),
+        mutation_steps=s.info["mutation_steps"],
+        mse_median_per_run=np.median(mse, axis=1).tolist(),
+        best_log_density_per_run=s.log_density.max(axis=1).tolist(),
+        **symmetry_checks(s.theta, post.prior_std),
         canonical_mean=dict(zip(post.names, run_means.mean(axis=0).tolist())),
         canonical_mean_se=dict(
             zip(post.names, (run_means.std(axis=0, ddof=1) / np.sqrt(runs)).tolist())
         ),
+        canonical_halves_z=halves(post, s.theta),
         modes=modes.to_dict(post.names),
         wall_time=wall,
     )
     write_numbers(Path(args.figures) / "smc_closeup.json", numbers)
+    report(modes, numbers, wall)
+    return 0
+
+
+def report(modes, numbers: dict, wall: float) -> None:
     print(modes)
     for k in range(8):
-        print(f"copy {k}: mass {mass[k]:.3f} ± {se[k]:.3f}")
+        print(f"copy {k}: mass {numbers['copy_mass'][k]:.3f} ± {numbers['copy_mass_se'][k]:.3f}")
+    print("permutation pairs (SE):", [round(z, 2) for z in numbers["permutation_z"]])
+    print("complement:", numbers["complement"])
     print(f"log Z = {numbers['log_evidence_mean']:.2f} ± {numbers['log_evidence_se']:.2f}")
     print(
-        {
-            k: f"{v:.2f} ± {numbers['canonical_mean_se'][k]:.2f}"
-            for k, v in numbers["canonical_mean"].items()
-        }
+        "canonical halves (SE):", {k: round(v, 2) for k, v in numbers["canonical_halves_z"].items()}
     )
     print(f"smc_closeup: {wall:.0f} s")
-    return 0
 
 
 if __name__ == "__main__":

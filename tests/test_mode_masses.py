@@ -4,10 +4,13 @@
 import numpy as np
 import pytest
 
+from bayes_uat import MLP
 from bayes_uat.compare import compare
 from bayes_uat.modes import ModeWarning, find_modes
 from bayes_uat.optimize import SGDResult
 from bayes_uat.samples import Samples
+from bayes_uat.studies import complement_ratios, copy_index
+from bayes_uat.symmetry import transform
 from tests.test_modes import JITTER, THETA_A, THETA_B, random_copies
 
 RUNS, PARTICLES = 12, 60
@@ -119,3 +122,54 @@ def test_small_mode_behind_many_scattered_draws_is_found(sin_post):
     found = [m for m in modes if m.n_draws == n_cluster]
     assert len(found) == 1 and found[0].share == pytest.approx(0.03)
     assert modes.unlabelled == n_scatter - sum(m.n_draws for m in modes if m is not found[0])
+
+
+SIG_NET = MLP(2, "sigmoid")
+# unit 0 steps at t = −b/w = −1, unit 1 at t = +2: unit 0 is the earlier one
+THETA_STEPS = np.array([2.0, 2.0, 1.5, 1.0, -2.0, -0.8, 2.0])
+
+
+def test_copy_index_names_every_copy_of_a_two_unit_network():
+    """The 2!·2² group elements send one θ to eight different indices; swapping the units
+    adds 4, flipping the earlier unit toggles 2 and flipping the later one toggles 1."""
+    seen = {}
+    for perm in ([0, 1], [1, 0]):
+        for s0 in (1, -1):
+            for s1 in (1, -1):
+                g = transform(SIG_NET, THETA_STEPS, perm, signs=[s0, s1])
+                # new unit j is old unit perm[j], then multiplied by signs[j]
+                early, late = (s0, s1) if perm == [0, 1] else (s1, s0)
+                expect = 4 * (perm == [1, 0]) + 2 * (early < 0) + (late < 0)
+                seen[(tuple(perm), s0, s1)] = int(copy_index(g))
+                assert seen[(tuple(perm), s0, s1)] == expect, (perm, s0, s1)
+    assert sorted(seen.values()) == list(range(8))
+    with pytest.raises(ValueError, match="two-unit"):
+        copy_index(np.zeros(4))
+
+
+def test_complement_ratios_recover_planted_masses():
+    """Draws built so that the flip class F holds mass ∝ E_q[π(g_F θ)/π(θ)] exactly (each
+    unflipped draw's copy g_F θ kept with probability ∝ its prior ratio): the observed ratio
+    of each class to the unflipped one matches the identity's prediction within the Monte
+    Carlo error from the spread of 8 independent runs (t quantile, two-sided 1e-3)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(11)
+    s, runs, n = 1.5, 8, 4000  # ratios about 1.8 (late), 0.16 (early), 0.48 (both)
+    signs = {0: [1, 1], 1: [1, -1], 2: [-1, 1], 3: [-1, -1]}  # flip class → unit signs
+    out = []
+    for _ in range(runs):
+        q = THETA_STEPS + 0.3 * rng.standard_normal((n, 7))
+        log_pi = lambda th: -(th[:, 6] ** 2) / (2 * s**2)  # noqa: E731  (prior of c only)
+        moved = {f: transform(SIG_NET, q, [0, 1], signs=sg) for f, sg in signs.items()}
+        w = {f: np.exp(log_pi(m) - log_pi(q)) for f, m in moved.items()}
+        top = max(v.max() for v in w.values())
+        kept = [m[rng.random(n) < w[f] / top] for f, m in moved.items()]
+        out.append(np.concatenate(kept)[rng.permutation(sum(map(len, kept)))[: n // 2]])
+    ratios = complement_ratios(np.stack(out), s)
+    assert set(ratios) == {"late", "early", "both"}
+    crit = stats.t.ppf(1 - 5e-4, runs - 1)
+    for name, (obs, pred) in ratios.items():
+        d = obs - pred
+        assert abs(d.mean()) < crit * d.std(ddof=1) / np.sqrt(runs), (name, obs, pred)
+        assert abs(obs.mean() - 1) > 0.2, name  # the classes' masses really differ

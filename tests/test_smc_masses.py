@@ -23,6 +23,7 @@ from scipy import stats
 
 from bayes_uat import MLP, Dataset, Posterior
 from bayes_uat.samplers.smc import SMCSettings, run_masses, run_smc
+from bayes_uat.studies import complement_ratios, copy_index
 
 RUNS, PARTICLES, STEPS = 16, 400, 5
 PRIOR = 3.0
@@ -46,21 +47,11 @@ def two_steps(activation: str, prior_std: float, offset: float = 0.0) -> Posteri
     )  # fmt: skip
 
 
-def copies(theta: np.ndarray) -> np.ndarray:
-    """Copy index 0..7 of each particle (layout [w₀, b₀, a₀, w₁, b₁, a₁, c]):
-    4·(unit 0 has the later step) + 2·(the earlier unit has w < 0) + (the later has w < 0)."""
-    w, b = theta[..., [0, 3]], theta[..., [1, 4]]
-    later0 = -b[..., 0] / w[..., 0] > -b[..., 1] / w[..., 1]
-    flip_early = np.where(later0, w[..., 1] < 0, w[..., 0] < 0)
-    flip_late = np.where(later0, w[..., 0] < 0, w[..., 1] < 0)
-    return 4 * later0 + 2 * flip_early + flip_late
-
-
 @pytest.mark.slow
 def test_tanh_copies_have_equal_mass():
     post = two_steps("tanh", PRIOR)
     res = run_smc(post, runs=RUNS, settings=SMCSettings(particles=PARTICLES, steps=STEPS), seed=5)
-    mass, se = run_masses(copies(res.theta), 8)
+    mass, se = run_masses(copy_index(res.theta), 8)
     assert np.all(se > 0) and np.all(se < 0.4 / 8), se  # every copy reached; SE < 40 % of 1/8
     z = (mass - 1 / 8) / se
     assert np.all(np.abs(z) < t_crit(RUNS)), (mass, se, z)
@@ -74,21 +65,9 @@ def test_sigmoid_complement_masses_follow_the_importance_identity():
     post = two_steps("sigmoid", PRIOR, offset=3.0)
     settings = SMCSettings(particles=PARTICLES, steps=STEPS, mass="diag")
     res = run_smc(post, runs=RUNS, settings=settings, seed=6)
-    cls = copies(res.theta) % 4  # flip class: 1 later unit, 2 earlier, 3 both
     rejects_equal = []
-    for f in (1, 2, 3):
-        obs, pred = [], []
-        for r in range(RUNS):
-            q = res.theta[r][cls[r] == 0]  # the unflipped copies (either unit order)
-            t = -q[:, [1, 4]] / q[:, [0, 3]]
-            early = np.argmin(t, axis=1)
-            a = q[:, [2, 5]]
-            a_early, a_late = a[np.arange(len(q)), early], a[np.arange(len(q)), 1 - early]
-            shift = {1: a_late, 2: a_early, 3: a_early + a_late}[f]
-            c = q[:, 6]
-            pred.append(np.mean(np.exp(-((c + shift) ** 2 - c**2) / (2 * PRIOR**2))))
-            obs.append(np.mean(cls[r] == f) / np.mean(cls[r] == 0))
-        d = np.array(obs) - np.array(pred)
+    for f, (obs, pred) in complement_ratios(res.theta, PRIOR).items():
+        d = obs - pred
         z = d.mean() / (d.std(ddof=1) / math.sqrt(RUNS))
         assert abs(z) < t_crit(RUNS), (f, obs, pred, z)
         obs_se = np.std(obs, ddof=1) / math.sqrt(RUNS)

@@ -1,5 +1,8 @@
-"""A close-up of the posterior modes SGD lands in (:func:`mode_run`), for the unit, mode-map,
-trace and rank figures of :mod:`bayes_uat.plots`."""
+"""A close-up of a two-unit posterior: the modes SGD lands in (:func:`mode_run`), for the unit,
+mode-map, trace and rank figures of :mod:`bayes_uat.plots`; and, for draws from independent
+runs (tempered SMC), which of the 2!·2² raw copies each draw sits in (:func:`copy_index`) and
+the sigmoid complement copies' masses against the importance identity
+(:func:`complement_ratios`)."""
 
 from __future__ import annotations
 
@@ -60,3 +63,57 @@ def mode_run(
         summary={},
         idata=None,
     )
+
+
+def copy_index(theta) -> np.ndarray:
+    """Which of the 2!·2² raw copies of a two-unit, one-output network each θ sits in
+    (layout [w₀, b₀, a₀, w₁, b₁, a₁, c, …]), as 4·(unit 0 has the later step t = −b/w)
+    + 2·(the earlier unit has w < 0) + (the later unit has w < 0).
+
+    A unit's flip (w, b) → (−w, −b) leaves its step location t unchanged, so the unit order
+    is read from t and the flips from the signs of w; ``index % 4`` is the flip class (1: the
+    later unit flipped, 2: the earlier, 3: both) and copies ``k`` and ``k + 4`` differ only by
+    the order of the units."""
+    theta = np.asarray(theta, dtype=float)
+    if theta.shape[-1] < 7:
+        raise ValueError(
+            f"copy_index needs θ of a two-unit network (at least 7 entries), got shape "
+            f"{theta.shape}: pass draws of MLP(2, ...)"
+        )
+    w, b = theta[..., [0, 3]], theta[..., [1, 4]]
+    later0 = -b[..., 0] / w[..., 0] > -b[..., 1] / w[..., 1]
+    flip_early = np.where(later0, w[..., 1] < 0, w[..., 0] < 0)
+    flip_late = np.where(later0, w[..., 0] < 0, w[..., 1] < 0)
+    return 4 * later0 + 2 * flip_early + flip_late
+
+
+def complement_ratios(theta, prior_std: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The sigmoid complement copies' masses relative to the unflipped copies, per run.
+
+    ``theta`` has shape (runs, particles, ≥ 7), equally weighted draws of independent runs of a
+    two-unit sigmoid network with an N(0, ``prior_std``²) prior on c. The flip of a unit set F
+    maps (w, b, a, c) → (−w, −b, −a, c + Σ_F a): the likelihood is unchanged and only the prior
+    of c moves, so mass(F)/mass(∅) = E_q[π(g_F θ)/π(θ)] = E_q[exp(−((c + a_F)² − c²)/2s²)]
+    over the unflipped copies q. Returns, for F in "late", "early", "both", the observed
+    ratios (share of class F / share of class ∅) and the ratios the identity predicts from
+    each run's unflipped draws, two arrays of shape (runs,). A run with no unflipped draw gives
+    NaN."""
+    theta = np.asarray(theta, dtype=float)
+    if theta.ndim != 3:
+        raise ValueError(f"theta must have shape (runs, particles, dim), got {theta.shape}")
+    cls = copy_index(theta) % 4
+    out = {}
+    for f, name in ((1, "late"), (2, "early"), (3, "both")):
+        obs, pred = [], []
+        for r in range(theta.shape[0]):
+            q = theta[r][cls[r] == 0]
+            early = np.argmin(-q[:, [1, 4]] / q[:, [0, 3]], axis=1)
+            a = q[:, [2, 5]]
+            a_early, a_late = a[np.arange(len(q)), early], a[np.arange(len(q)), 1 - early]
+            shift = {1: a_late, 2: a_early, 3: a_early + a_late}[f]
+            ratio = np.exp(-((q[:, 6] + shift) ** 2 - q[:, 6] ** 2) / (2 * prior_std**2))
+            pred.append(ratio.mean() if len(q) else np.nan)
+            n0 = np.sum(cls[r] == 0)
+            obs.append(np.sum(cls[r] == f) / n0 if n0 else np.nan)
+        out[name] = (np.array(obs), np.array(pred))
+    return out
