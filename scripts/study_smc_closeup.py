@@ -5,7 +5,7 @@ canonical means of two independent halves of the runs, and the log evidence, all
 spread over independent runs.
 
     python scripts/study_smc_closeup.py [--quick] [--figures figures]
-                                        [--runs R --particles P --steps S]
+                                        [--runs R --particles P --steps S --mass M]
 
 Writes figures/smc_closeup.json.
 """
@@ -29,6 +29,7 @@ def parse(argv):
     ap.add_argument("--runs", type=int, default=16)
     ap.add_argument("--particles", type=int, default=128)
     ap.add_argument("--steps", type=int, default=30, help="least HMC transitions a temperature")
+    ap.add_argument("--mass", default="canonical", choices=("canonical", "dense", "diag"))
     return ap.parse_args(argv)
 
 
@@ -87,13 +88,15 @@ def main(argv=None) -> int:
     parts, runs, steps = (32, 4, 2) if args.quick else (args.particles, args.runs, args.steps)
     post = bu.Posterior(bu.MLP(2, "sigmoid"), bu.make_dataset("x2"), likelihood="gaussian")
     t0 = time.perf_counter()
-    s = bu.sample(post, "smc", chains=runs, draws=parts, seed=0, steps=steps, progress=False)
+    s = bu.sample(
+        post, "smc", chains=runs, draws=parts, seed=0, steps=steps, mass=args.mass, progress=False
+    )
     wall = time.perf_counter() - t0
     run_means = to_canonical(post, s.theta).mean(axis=1)
     modes = bu.find_modes(post, s)
     mse = np.asarray(post.mse(s.theta))
     numbers = dict(
-        settings=dict(runs=runs, particles=parts, steps=steps, quick=args.quick),
+        settings=dict(runs=runs, particles=parts, steps=steps, mass=args.mass, quick=args.quick),
         log_evidence=s.info["log_evidence"],
         log_evidence_mean=s.info["log_evidence_mean"],
         log_evidence_se=s.info["log_evidence_se"],

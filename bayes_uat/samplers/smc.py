@@ -53,7 +53,7 @@ import numpy as np
 
 KERNELS = ("hmc", "nuts")
 _EG = dict(target_ess=0.5, target_accept=0.65, move_prob=0.9)
-MASSES = ("diag", "dense")
+MASSES = ("diag", "dense", "canonical")
 
 
 class SMCSettings(NamedTuple):
@@ -66,8 +66,10 @@ class SMCSettings(NamedTuple):
         target_ess: fraction of P the incremental weights' ESS is held at (0 < · < 1).
         target_accept: acceptance the step size is tuned towards.
         kernel: ``"hmc"`` or ``"nuts"``.
-        mass: ``"dense"`` (covariance) or ``"diag"`` (variances) inverse mass matrix from
-            the particles.
+        mass: the inverse mass matrix from the particles: ``"dense"`` (their covariance),
+            ``"diag"`` (their variances) or ``"canonical"`` (the covariance of their
+            canonical forms, carried into each particle's copy; one hidden layer on a scalar
+            input only, :mod:`.smc_metric`).
         max_temperatures: a run stops with an error past this many temperatures.
         max_steps: the most mutation transitions per temperature (``None``: 10·steps;
             ``steps``: a fixed count).
@@ -202,6 +204,7 @@ def smc_init(posterior, runs: int, settings: SMCSettings, seed: int) -> SMCState
     runs = _check_int("chains", runs, 1, "pass the number of independent SMC runs, e.g. 4")
     dim = posterior.dim
     settings = check_settings(settings, dim)
+    _frame(posterior, settings)  # mass="canonical" on a network without a canonical form
     p = settings.particles
     k_init, k_runs = jax.random.split(jax.random.PRNGKey(int(seed)))
     theta = _prior_draws(posterior, k_init, (runs, p))
@@ -260,8 +263,13 @@ def _mutation(settings: SMCSettings):
     return blackjax.nuts.build_kernel(), blackjax.nuts.init
 
 
-def _weighted_spread(x, w, mass: str):
-    """Weighted variance (diag) or covariance (dense) of particles x (P, dim), floored."""
+def _weighted_spread(x, w, mass: str, frame=None):
+    """Weighted variance (diag) or covariance (dense; canonical: of the canonical forms) of
+    particles x (P, dim), floored."""
+    if mass == "canonical":
+        from .smc_metric import canonical_cov
+
+        return canonical_cov(frame, x, w)
     mean = w @ x
     d = x - mean
     if mass == "diag":
@@ -269,6 +277,22 @@ def _weighted_spread(x, w, mass: str):
         return jnp.maximum(v, 1e-12 * (1.0 + jnp.max(v)))
     cov = (d * w[:, None]).T @ d
     return cov + 1e-10 * (1.0 + jnp.trace(cov)) * jnp.eye(x.shape[1], dtype=x.dtype)
+
+
+def _frame(posterior, settings: SMCSettings):
+    """The copy frame of ``mass="canonical"`` (None for the other masses); a ValueError where
+    the posterior's network has none."""
+    if settings.mass != "canonical":
+        return None
+    from .smc_metric import copy_frame
+
+    frame = copy_frame(posterior)
+    if frame is None:
+        raise ValueError(
+            "mass='canonical' needs a network with one hidden layer on a scalar input and one "
+            "output (its units have a canonical order); use mass='dense' or 'diag' here"
+        )
+    return frame
 
 
 _STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -291,12 +315,17 @@ def _build_step(posterior, settings: SMCSettings):
     from .smc_mutation import adaptive_update, step_count
 
     settings = check_settings(settings, posterior.dim)
+    frame = _frame(posterior, settings)
     log_prior, log_lik = _densities(posterior)
     mcmc_step, mcmc_init = _mutation(settings)
-    kernel = adaptive.build_kernel(
-        log_prior, log_lik, mcmc_step, mcmc_init, resampling.systematic, settings.target_ess,
-        update_strategy=adaptive_update,
-    )  # fmt: skip
+
+    def build(strategy):
+        return adaptive.build_kernel(
+            log_prior, log_lik, mcmc_step, mcmc_init, resampling.systematic,
+            settings.target_ess, update_strategy=strategy,
+        )  # fmt: skip
+
+    kernel = build(adaptive_update)
     p, lo, hi = settings.particles, settings.steps, settings.max_steps
 
     def one(particles, weights, lam, step_size, inv_mass, last_acc, key):
@@ -304,10 +333,14 @@ def _build_step(posterior, settings: SMCSettings):
 
         key, k_jit, k_smc = jax.random.split(key, 3)
         jitter = jax.random.uniform(k_jit, (p,), minval=0.5, maxval=1.5, dtype=particles.dtype)
-        params = dict(step_size=step_size * jitter, inverse_mass_matrix=inv_mass[None])
+        params = dict(step_size=step_size * jitter)
+        if frame is None:
+            params["inverse_mass_matrix"], run_kernel = inv_mass[None], kernel
+        else:  # every particle's mass matrix from its own copy (set in the update)
+            run_kernel = build(partial(adaptive_update, frame=frame, cov=inv_mass))
         start = TemperedSMCState(particles, weights, lam)
         n_start = jnp.where(lam > 0, step_count(last_acc, settings.move_prob, lo, hi), lo)
-        state, info = kernel(k_smc, start, (n_start, jnp.int32(hi)), params)
+        state, info = run_kernel(k_smc, start, (n_start, jnp.int32(hi)), params)
         acc = jnp.mean(info.update_info.acceptance_rate)
         acc = jnp.where(jnp.isfinite(acc), acc, 0.0)
         w = state.weights
@@ -317,7 +350,7 @@ def _build_step(posterior, settings: SMCSettings):
             jnp.where(state.tempering_param > 1.0 - 1e-9, 1.0, state.tempering_param),
             info.log_likelihood_increment,
             step_size * jnp.exp(2.0 * (acc - settings.target_accept)),
-            _weighted_spread(state.particles, w, settings.mass),
+            _weighted_spread(state.particles, w, settings.mass, frame),
             acc,
             1.0 / jnp.sum(w**2),
             info.update_info.steps,

@@ -54,23 +54,41 @@ def adaptive_update(
     num_mcmc_steps,
     n_particles,
     z: float = 2.0,
+    frame=None,
+    cov=None,
     **_,
 ):
     """A blackjax update strategy: ``num_mcmc_steps = (n_start, n_max)``; runs at least
     ``n_start`` transitions of every particle, then more while the mean tempered log-density
     still rises by more than ``z`` standard errors per transition, at most ``n_max``.
+    With ``frame`` and ``cov`` (``mass="canonical"``, :mod:`.smc_metric`) every particle gets
+    the inverse mass matrix Gᵢ·cov·Gᵢᵀ of the copy it starts in and stays in that copy.
     Returns ``(update, n_particles)`` as blackjax's strategies do."""
     n_start, n_max = num_mcmc_steps
 
     def update(keys, positions, params):
-        states = jax.vmap(mcmc_init_fn, (0, None))(positions, logposterior_fn)
-        move = jax.vmap(lambda k, s, p: mcmc_step_fn(k, s, logposterior_fn, **p))
         p = positions.shape[0]
+        if frame is None:
+            cells = jnp.zeros((p, 1), jnp.int32)
+
+            def target(_):
+                return logposterior_fn
+        else:
+            from .smc_metric import local_metrics, restricted
+
+            cells, inv = local_metrics(frame, positions, cov)
+            params = {**params, "inverse_mass_matrix": inv}
+
+            def target(cell):
+                return restricted(logposterior_fn, frame, cell)
+
+        states = jax.vmap(lambda x, c: mcmc_init_fn(x, target(c)))(positions, cells)
+        move = jax.vmap(lambda k, s, q, c: mcmc_step_fn(k, s, target(c), **q))
 
         def body(carry):
             i, states, acc, _ = carry
             ks = jax.vmap(jax.random.fold_in, (0, None))(keys, i)
-            new, info = move(ks, states, params)
+            new, info = move(ks, states, params, cells)
             d = new.logdensity - states.logdensity
             drifting = jnp.mean(d) > z * jnp.std(d) / math.sqrt(p)
             rate = jnp.where(jnp.isfinite(info.acceptance_rate), info.acceptance_rate, 0.0)

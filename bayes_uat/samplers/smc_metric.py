@@ -1,0 +1,117 @@
+"""A mass matrix for tempered SMC that follows the network's symmetries (``mass="canonical"``).
+
+On a posterior whose copies differ by a permutation of the hidden units or a sign flip of
+them, the particles spread over many copies, and their raw covariance mixes the copies: it
+describes where the copies lie, not the shape of any one mode, so HMC tuned with it moves
+badly inside each mode (docs/smc.md, "Measured"). ``mass="canonical"`` instead
+
+1. maps every particle θᵢ to its canonical representative uᵢ = Gᵢ⁻¹θᵢ (each unit oriented,
+   units sorted by their step location t = −b/w, as :func:`bayes_uat.symmetry.canonicalize`
+   does), where Gᵢ is the linear map of that copy — a signed permutation of the unit entries,
+   and for the sigmoid's complement flip also c ← c + Σ_flipped a;
+2. takes the weighted covariance Σ of the uᵢ (the shape of a mode, copies pooled);
+3. moves particle i with the inverse mass matrix Gᵢ Σ Gᵢᵀ: Σ carried into its own copy.
+
+A mass matrix that depends on the particle's position would break HMC's reversibility, so
+every transition of particle i is restricted to the copy (the *cell*: the same flips and the
+same unit order) it started the mutation in: a proposal in another cell is rejected. Each
+transition is then HMC with a fixed mass matrix on the posterior restricted to one cell, which
+leaves the tempered posterior invariant; particles change copies only through resampling,
+which is where separated copies get their masses anyway. Copies related by an exact symmetry
+are moved by kernels that are images of each other under that symmetry.
+
+Available for one hidden layer on a scalar input with one output (the networks
+:func:`~bayes_uat.symmetry.canonicalize` handles); :func:`copy_frame` returns None otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_FLIP = ("odd", "complement", "even")
+
+
+def copy_frame(posterior) -> Callable | None:
+    """``frame(θ) -> (cell, G)`` for one particle θ of shape (dim,): ``cell`` an int32 vector
+    naming the copy (the unit flips, then the unit order), ``G`` the (dim, dim) matrix with
+    θ = G u for the canonical u. None where the posterior's network has no such frame."""
+    net = getattr(posterior, "net", None)
+    if net is None or not _supported(net):
+        return None
+    from ..symmetry import _flips, _index
+
+    ix = _index(net)
+    dim, n = posterior.dim, net.units[0]
+    iw, ib, ia = ix["W"][0][:, 0], ix["b"][0], ix["a"]
+    ic = int(ix["c"])
+    has_b = bool((ib >= 0).all())
+    units = np.concatenate([iw, ib, ia] if has_b else [iw, ia])
+    iw, ib, ia = jnp.asarray(iw), jnp.asarray(ib), jnp.asarray(ia)
+    sym = net.act.symmetry
+    flips = sym in _FLIP and _flips(net, 0)
+    shear = flips and sym == "complement" and ic >= 0
+    base = np.eye(dim)
+    base[units, units] = 0.0
+
+    def frame(theta):
+        w = theta[iw]
+        b = theta[ib] if has_b else jnp.zeros_like(w)
+        flip = ((w < 0) | ((w == 0) & (b < 0))) if flips else jnp.zeros(n, bool)
+        s = jnp.where(flip, -1.0, 1.0).astype(theta.dtype)
+        wo, bo = w * s, b * s
+        flat = jnp.abs(wo) <= 1e-8
+        key = jnp.where(flat, jnp.inf, -bo / jnp.where(flat, 1.0, wo))
+        src = jnp.argsort(key, stable=True)  # canonical unit j is raw unit src[j]
+        G = jnp.asarray(base, dtype=theta.dtype)
+        G = G.at[iw[src], iw].set(s[src])
+        if has_b:
+            G = G.at[ib[src], ib].set(s[src])
+        sa = s if sym in ("odd", "complement") else jnp.ones_like(s)
+        G = G.at[ia[src], ia].set(sa[src])
+        if shear:  # θ_c = u_c + Σ over flipped units of their canonical a
+            G = G.at[ic, ia].add(flip[src].astype(theta.dtype))
+        cell = jnp.concatenate([flip.astype(jnp.int32), src.astype(jnp.int32)])
+        return cell, G
+
+    return frame
+
+
+def _supported(net) -> bool:
+    return (
+        len(getattr(net, "units", ())) == 1
+        and net.in_dim == 1
+        and net.out_dim == 1
+        and net.encoding is None
+    )
+
+
+def canonical_cov(frame: Callable, x, w) -> jax.Array:
+    """Weighted covariance of the canonical particles Gᵢ⁻¹xᵢ (x: (P, dim), w: (P,)), with a
+    small ridge so that it stays positive definite."""
+    _, G = jax.vmap(frame)(x)
+    u = jnp.linalg.solve(G, x[..., None])[..., 0]
+    mean = w @ u
+    d = u - mean
+    cov = (d * w[:, None]).T @ d
+    return cov + 1e-10 * (1.0 + jnp.trace(cov)) * jnp.eye(x.shape[1], dtype=x.dtype)
+
+
+def restricted(logdensity: Callable, frame: Callable, cell) -> Callable:
+    """``logdensity`` on the cell ``cell`` only (−inf elsewhere): HMC proposals that leave
+    the copy they started in are rejected."""
+
+    def logp(theta):
+        inside = jnp.all(frame(theta)[0] == cell)
+        return jnp.where(inside, logdensity(theta), -jnp.inf)
+
+    return logp
+
+
+def local_metrics(frame: Callable, positions, cov) -> tuple[jax.Array, jax.Array]:
+    """Per particle: its cell and the inverse mass matrix Gᵢ Σ Gᵢᵀ (P, dim, dim)."""
+    cells, G = jax.vmap(frame)(positions)
+    return cells, jnp.einsum("pij,jk,plk->pil", G, cov, G)
