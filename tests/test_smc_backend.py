@@ -23,6 +23,7 @@ def test_sample_smc_runs_and_resumes(linear):  # noqa: F811
     assert s.theta.shape == (8, LINEAR.particles, 2)
     assert s.settings["sampler"] == "smc"
     assert len(s.info["log_evidence"]) == 8 and s.info["independent_runs"] is True
+    assert s.info["mass"] == "dense"  # "auto" on a model without hidden units
     assert np.isfinite(s.info["log_evidence_se"])
     assert "log evidence" in evidence_text(s.info)
     # one checkpoint per temperature, no draws until the last
@@ -41,6 +42,24 @@ def test_sample_smc_runs_and_resumes(linear):  # noqa: F811
     )  # fmt: skip
     np.testing.assert_array_equal(done.theta, s.theta)
     assert done.info["log_evidence"] == s.info["log_evidence"]
+
+
+def test_canonical_mass_resumes_bit_for_bit():
+    """The default mass on a network with hidden units is the canonical one (per-particle
+    mass matrices, moves kept in their copy): resumed mid-run it gives the same particles,
+    evidence, traces and settings."""
+    from bayes_uat import MLP, Posterior, make_dataset
+
+    post = Posterior(MLP(2, "tanh"), make_dataset("sin", n=30), prior_std=3.0)
+    saved = []
+    kw = dict(chains=2, draws=32, seed=3, progress=False, steps=2)
+    s = sample(post, "smc", callback=lambda done, arrays: saved.append((done, arrays)), **kw)
+    assert s.info["mass"] == "canonical" and len(saved) > 3
+    again = sample(post, "smc", resume=saved[2], **kw)
+    np.testing.assert_array_equal(s.theta, again.theta)
+    for key in ("log_evidence", "temperatures", "steps_per_temperature", "mass"):
+        assert again.info[key] == s.info[key], key
+    assert again.settings == s.settings
 
 
 def test_sample_smc_bad_options(linear):  # noqa: F811

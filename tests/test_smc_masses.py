@@ -48,9 +48,13 @@ def two_steps(activation: str, prior_std: float, offset: float = 0.0) -> Posteri
 
 
 @pytest.mark.slow
-def test_tanh_copies_have_equal_mass():
+@pytest.mark.parametrize("mass", ["dense", "canonical"])
+def test_tanh_copies_have_equal_mass(mass):
+    """Also with the canonical mass matrix, whose moves never leave their copy: the copies'
+    masses then come from the prior draws and the reweighting alone, and must still be equal."""
     post = two_steps("tanh", PRIOR)
-    res = run_smc(post, runs=RUNS, settings=SMCSettings(particles=PARTICLES, steps=STEPS), seed=5)
+    settings = SMCSettings(particles=PARTICLES, steps=STEPS, mass=mass)
+    res = run_smc(post, runs=RUNS, settings=settings, seed=5)
     mass, se = run_masses(copy_index(res.theta), 8)
     assert np.all(se > 0) and np.all(se < 0.4 / 8), se  # every copy reached; SE < 40 % of 1/8
     z = (mass - 1 / 8) / se

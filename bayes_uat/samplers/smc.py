@@ -53,7 +53,7 @@ import numpy as np
 
 KERNELS = ("hmc", "nuts")
 _EG = dict(target_ess=0.5, target_accept=0.65, move_prob=0.9)
-MASSES = ("diag", "dense", "canonical")
+MASSES = ("auto", "canonical", "dense", "diag")
 
 
 class SMCSettings(NamedTuple):
@@ -66,10 +66,11 @@ class SMCSettings(NamedTuple):
         target_ess: fraction of P the incremental weights' ESS is held at (0 < · < 1).
         target_accept: acceptance the step size is tuned towards.
         kernel: ``"hmc"`` or ``"nuts"``.
-        mass: the inverse mass matrix from the particles: ``"dense"`` (their covariance),
-            ``"diag"`` (their variances) or ``"canonical"`` (the covariance of their
-            canonical forms, carried into each particle's copy; one hidden layer on a scalar
-            input only, :mod:`.smc_metric`).
+        mass: the inverse mass matrix from the particles: ``"canonical"`` (the covariance
+            of their canonical forms, carried into each particle's copy, every move kept in
+            its copy; one hidden layer on a scalar input, one output: :mod:`.smc_metric`),
+            ``"dense"`` (their covariance), ``"diag"`` (their variances); ``"auto"`` (the
+            default): canonical where the network has a canonical form, else dense.
         max_temperatures: a run stops with an error past this many temperatures.
         max_steps: the most mutation transitions per temperature (``None``: 10·steps;
             ``steps``: a fixed count).
@@ -83,7 +84,7 @@ class SMCSettings(NamedTuple):
     target_ess: float = 0.5
     target_accept: float = 0.65
     kernel: str = "hmc"
-    mass: str = "dense"
+    mass: str = "auto"
     max_temperatures: int = 1000
     max_steps: int | None = None
     move_prob: float = 0.9
@@ -264,9 +265,9 @@ def _mutation(settings: SMCSettings):
 
 
 def _weighted_spread(x, w, mass: str, frame=None):
-    """Weighted variance (diag) or covariance (dense; canonical: of the canonical forms) of
-    particles x (P, dim), floored."""
-    if mass == "canonical":
+    """Weighted variance (diag) or covariance (dense; with a copy ``frame``: of the canonical
+    forms) of particles x (P, dim), floored."""
+    if frame is not None:
         from .smc_metric import canonical_cov
 
         return canonical_cov(frame, x, w)
@@ -280,19 +281,26 @@ def _weighted_spread(x, w, mass: str, frame=None):
 
 
 def _frame(posterior, settings: SMCSettings):
-    """The copy frame of ``mass="canonical"`` (None for the other masses); a ValueError where
-    the posterior's network has none."""
-    if settings.mass != "canonical":
+    """The copy frame of ``mass="canonical"`` (and of ``"auto"`` where the network has one);
+    None for the other masses; a ValueError for "canonical" where the network has none."""
+    if settings.mass not in ("auto", "canonical"):
         return None
     from .smc_metric import copy_frame
 
     frame = copy_frame(posterior)
-    if frame is None:
+    if frame is None and settings.mass == "canonical":
         raise ValueError(
             "mass='canonical' needs a network with one hidden layer on a scalar input and one "
             "output (its units have a canonical order); use mass='dense' or 'diag' here"
         )
     return frame
+
+
+def resolved_mass(posterior, settings: SMCSettings) -> str:
+    """The mass matrix a run uses: ``"auto"`` resolved to "canonical" or "dense"."""
+    if settings.mass != "auto":
+        return settings.mass
+    return "dense" if _frame(posterior, settings) is None else "canonical"
 
 
 _STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -434,11 +442,15 @@ def _traces(state: SMCState) -> dict:
     )
 
 
-def smc_result(posterior, state: SMCState, wall_time: float = 0.0) -> SMCResult:
+def smc_result(
+    posterior, state: SMCState, wall_time: float = 0.0, settings: SMCSettings | None = None
+) -> SMCResult:
     """The final particles (R, P, dim), their log p(θ | D) and :func:`run_info` with
-    ``wall_time`` added."""
+    ``wall_time`` (and, given the settings, the mass matrix used) added."""
     theta = np.asarray(state.particles)
     info = dict(run_info(state), wall_time=float(wall_time))
+    if settings is not None:
+        info["mass"] = resolved_mass(posterior, settings)
     return SMCResult(theta, np.asarray(posterior.log_prob(theta)), info)
 
 
@@ -465,7 +477,7 @@ def run_smc(
         check_progress(state, settings)
         if callback is not None:
             callback(state)
-    return smc_result(posterior, state, time.perf_counter() - t0)
+    return smc_result(posterior, state, time.perf_counter() - t0, settings)
 
 
 def check_progress(state: SMCState, settings: SMCSettings) -> None:

@@ -20,6 +20,7 @@ from .smc import (
     check_progress,
     check_settings,
     make_step,
+    resolved_mass,
     run_info,
     smc_done,
     smc_init,
@@ -79,7 +80,7 @@ class SMCBackend:
         return state._replace(smc=smc, emitted=bool(arrays["emitted"]))
 
     def info(self, samples, state: SMCBackendState) -> dict:
-        return run_info(state.smc)
+        return dict(run_info(state.smc), mass=resolved_mass(state.posterior, state.settings))
 
     def progress(self, state: SMCBackendState) -> tuple[float, str]:
         s = state.smc
