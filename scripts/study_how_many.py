@@ -40,9 +40,10 @@ def settings(quick: bool) -> dict:
             sgd_restarts=8,
             learning_rate=0.1,
         ),
-        # the same model as the sweep (Gaussian likelihood, σ inferred, prior 30), fewer networks
+        # the same model as the sweep (Gaussian likelihood, σ inferred, prior 30), fewer
+        # networks; the default (canonical) mass matrix, at least 30 transitions a temperature
         evidence=dict(
-            units=(3, 4, 5, 6), activations=("sigmoid", "tanh"), runs=4, particles=64, steps=5
+            units=(3, 4, 5, 6), activations=("sigmoid", "tanh"), runs=4, particles=128, steps=30
         ),
     )
 

@@ -30,7 +30,7 @@ def test_frame_maps_canonical_forms_onto_each_draw(act, likelihood):
     frame = copy_frame(p)
     rng = np.random.default_rng(1)
     theta = 2.0 * rng.standard_normal((40, p.dim))
-    cells, G = jax.vmap(frame)(jnp.asarray(theta))
+    cells, G = jax.vmap(frame.frame)(jnp.asarray(theta))
     G = np.asarray(G)
     u = np.linalg.solve(G, theta[..., None])[..., 0]
     np.testing.assert_allclose(np.einsum("pij,pj->pi", G, u), theta, atol=1e-12)
@@ -44,7 +44,8 @@ def test_frame_maps_canonical_forms_onto_each_draw(act, likelihood):
     assert np.abs(np.linalg.det(G)).max() == pytest.approx(1.0)
     # a copy of a draw has the same canonical form and (for a non-trivial g) another cell
     g = transform(p.net, theta, [2, 0, 1], signs=[-1, 1, 1] if act != "relu" else None)
-    cells_g, G_g = jax.vmap(frame)(jnp.asarray(g))
+    cells_g, G_g = jax.vmap(frame.frame)(jnp.asarray(g))
+    np.testing.assert_array_equal(jax.vmap(frame.cell)(jnp.asarray(g)), cells_g)
     u_g = np.linalg.solve(np.asarray(G_g), g[..., None])[..., 0]
     if act != "relu":
         np.testing.assert_allclose(u_g, u, atol=1e-10)
@@ -69,7 +70,7 @@ def test_metric_is_the_canonical_covariance_carried_into_each_copy():
     assert np.trace(np.cov(raw.T)) > 100 * np.trace(cov)
     _, inv = local_metrics(frame, jnp.asarray(np.concatenate([cloud[:5], raw[:5]])), cov)
     np.testing.assert_allclose(np.asarray(inv[:5]), np.broadcast_to(cov, (5,) + cov.shape))
-    _, G = jax.vmap(frame)(jnp.asarray(raw[:5]))
+    _, G = jax.vmap(frame.frame)(jnp.asarray(raw[:5]))
     expect = np.einsum("pij,jk,plk->pil", np.asarray(G), cov, np.asarray(G))
     np.testing.assert_allclose(np.asarray(inv[5:]), expect, atol=1e-12)
     assert np.all(np.linalg.eigvalsh(np.asarray(inv)) > 0)
@@ -79,7 +80,7 @@ def test_restricted_density_is_minus_infinity_outside_the_copy():
     p = post("sigmoid")
     frame = copy_frame(p)
     theta = jnp.asarray(canonicalize(p.net, np.random.default_rng(3).standard_normal(p.dim)))
-    cell, _ = frame(theta)
+    cell, _ = frame.frame(theta)
     logp = restricted(p.log_density, frame, cell)
     assert float(logp(theta)) == pytest.approx(float(p.log_density(theta)))
     flipped = jnp.asarray(transform(p.net, np.asarray(theta), [0, 1, 2], signs=[-1, 1, 1]))

@@ -27,6 +27,7 @@ Available for one hidden layer on a scalar input with one output (the networks
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -35,10 +36,17 @@ import numpy as np
 _FLIP = ("odd", "complement", "even")
 
 
-def copy_frame(posterior) -> Callable | None:
+class CopyFrame(NamedTuple):
     """``frame(θ) -> (cell, G)`` for one particle θ of shape (dim,): ``cell`` an int32 vector
     naming the copy (the unit flips, then the unit order), ``G`` the (dim, dim) matrix with
-    θ = G u for the canonical u. None where the posterior's network has no such frame."""
+    θ = G u for the canonical u; ``cell(θ)`` the cell alone (cheap: no matrix)."""
+
+    frame: Callable
+    cell: Callable
+
+
+def copy_frame(posterior) -> CopyFrame | None:
+    """The :class:`CopyFrame` of the posterior's network; None where it has none."""
     net = getattr(posterior, "net", None)
     if net is None or not _supported(net):
         return None
@@ -57,7 +65,7 @@ def copy_frame(posterior) -> Callable | None:
     base = np.eye(dim)
     base[units, units] = 0.0
 
-    def frame(theta):
+    def orient(theta):
         w = theta[iw]
         b = theta[ib] if has_b else jnp.zeros_like(w)
         flip = ((w < 0) | ((w == 0) & (b < 0))) if flips else jnp.zeros(n, bool)
@@ -65,7 +73,14 @@ def copy_frame(posterior) -> Callable | None:
         wo, bo = w * s, b * s
         flat = jnp.abs(wo) <= 1e-8
         key = jnp.where(flat, jnp.inf, -bo / jnp.where(flat, 1.0, wo))
-        src = jnp.argsort(key, stable=True)  # canonical unit j is raw unit src[j]
+        return flip, s, jnp.argsort(key, stable=True)  # canonical unit j is raw unit src[j]
+
+    def cell(theta):
+        flip, _, src = orient(theta)
+        return jnp.concatenate([flip.astype(jnp.int32), src.astype(jnp.int32)])
+
+    def frame(theta):
+        flip, s, src = orient(theta)
         G = jnp.asarray(base, dtype=theta.dtype)
         G = G.at[iw[src], iw].set(s[src])
         if has_b:
@@ -74,10 +89,9 @@ def copy_frame(posterior) -> Callable | None:
         G = G.at[ia[src], ia].set(sa[src])
         if shear:  # θ_c = u_c + Σ over flipped units of their canonical a
             G = G.at[ic, ia].add(flip[src].astype(theta.dtype))
-        cell = jnp.concatenate([flip.astype(jnp.int32), src.astype(jnp.int32)])
-        return cell, G
+        return cell(theta), G
 
-    return frame
+    return CopyFrame(frame, cell)
 
 
 def _supported(net) -> bool:
@@ -89,10 +103,10 @@ def _supported(net) -> bool:
     )
 
 
-def canonical_cov(frame: Callable, x, w) -> jax.Array:
+def canonical_cov(frame: CopyFrame, x, w) -> jax.Array:
     """Weighted covariance of the canonical particles Gᵢ⁻¹xᵢ (x: (P, dim), w: (P,)), with a
     small ridge so that it stays positive definite."""
-    _, G = jax.vmap(frame)(x)
+    _, G = jax.vmap(frame.frame)(x)
     u = jnp.linalg.solve(G, x[..., None])[..., 0]
     mean = w @ u
     d = u - mean
@@ -100,18 +114,18 @@ def canonical_cov(frame: Callable, x, w) -> jax.Array:
     return cov + 1e-10 * (1.0 + jnp.trace(cov)) * jnp.eye(x.shape[1], dtype=x.dtype)
 
 
-def restricted(logdensity: Callable, frame: Callable, cell) -> Callable:
+def restricted(logdensity: Callable, frame: CopyFrame, cell) -> Callable:
     """``logdensity`` on the cell ``cell`` only (−inf elsewhere): HMC proposals that leave
     the copy they started in are rejected."""
 
     def logp(theta):
-        inside = jnp.all(frame(theta)[0] == cell)
+        inside = jnp.all(frame.cell(theta) == cell)
         return jnp.where(inside, logdensity(theta), -jnp.inf)
 
     return logp
 
 
-def local_metrics(frame: Callable, positions, cov) -> tuple[jax.Array, jax.Array]:
+def local_metrics(frame: CopyFrame, positions, cov) -> tuple[jax.Array, jax.Array]:
     """Per particle: its cell and the inverse mass matrix Gᵢ Σ Gᵢᵀ (P, dim, dim)."""
-    cells, G = jax.vmap(frame)(positions)
+    cells, G = jax.vmap(frame.frame)(positions)
     return cells, jnp.einsum("pij,jk,plk->pil", G, cov, G)

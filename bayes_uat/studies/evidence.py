@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from ..activations import ACTIVATIONS
 from ..data import Dataset
 from ..nets import MLP
@@ -39,6 +41,8 @@ class EvidencePoint:
     log_evidence_runs: tuple[float, ...]
     temperatures: tuple[int, ...]
     wall_time: float
+    mass: str = ""  # the SMC mass matrix used (samplers.smc.resolved_mass)
+    mse_median: tuple[float, ...] = ()  # per run: median training MSE of its particles
 
     def numbers(self) -> dict:
         return asdict(self)
@@ -94,6 +98,8 @@ def evidence_sweep(
                 tuple(i["log_evidence"]),
                 tuple(i["temperatures"]),
                 i["wall_time"],
+                i["mass"],
+                tuple(float(v) for v in np.median(np.asarray(post.mse(res.theta)), axis=1)),
             )  # fmt: skip
         )
         _log(log, f"{a} N={n}: log Z = {i['log_evidence_mean']:.2f} ± {i['log_evidence_se']:.2f}")
