@@ -543,9 +543,10 @@ def smc_section() -> list[str]:
         "## Tempered SMC",
         "",
         "Adaptive tempered SMC (blackjax; HMC mutations tuned from the particles; "
-        "[docs/smc.md](smc.md)), R independent runs of P particles. Each case ran alone as "
-        "`python benchmarks/smc.py CASE --runs R --particles P --steps S` on a machine shared "
-        "with other work: the load average (1 min) at its end is given, so times are upper "
+        "[docs/smc.md](smc.md)), R independent runs of P particles. Each case ran as "
+        "`python benchmarks/smc.py CASE --runs R --particles P --steps S [--mass M] "
+        "[--tag T]` on a machine shared with other work (often another case or study at the "
+        "same time): the load average (1 min) at its end is given, so times are upper "
         "bounds for an idle machine. Errors are across-run standard errors.",
         "",
     ]

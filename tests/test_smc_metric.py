@@ -98,3 +98,16 @@ def test_canonical_mass_needs_a_network_with_a_canonical_form(net):
     p = Posterior(net, Dataset(x=x, y=DATA.y))
     with pytest.raises(ValueError, match="mass='canonical'.*use mass='dense'"):
         smc_init(p, 2, SMCSettings(particles=64, mass="canonical"), 0)
+
+
+def test_auto_mass_is_canonical_for_small_networks_only():
+    from bayes_uat.samplers.smc import resolved_mass
+    from bayes_uat.samplers.smc_metric import AUTO_MAX_UNITS
+
+    auto = SMCSettings()
+    assert auto.mass == "auto"
+    assert resolved_mass(post("tanh", units=AUTO_MAX_UNITS), auto) == "canonical"
+    assert resolved_mass(post("tanh", units=AUTO_MAX_UNITS + 1), auto) == "dense"
+    assert resolved_mass(Posterior(MLP((2, 2), "tanh"), DATA), auto) == "dense"
+    big = post("tanh", units=AUTO_MAX_UNITS + 1)
+    assert resolved_mass(big, SMCSettings(mass="canonical")) == "canonical"  # asked for

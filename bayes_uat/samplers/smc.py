@@ -70,7 +70,8 @@ class SMCSettings(NamedTuple):
             of their canonical forms, carried into each particle's copy, every move kept in
             its copy; one hidden layer on a scalar input, one output: :mod:`.smc_metric`),
             ``"dense"`` (their covariance), ``"diag"`` (their variances); ``"auto"`` (the
-            default): canonical where the network has a canonical form, else dense.
+            default): canonical where the network has a canonical form and at most
+            ``smc_metric.AUTO_MAX_UNITS`` (6) hidden units, else dense.
         max_temperatures: a run stops with an error past this many temperatures.
         max_steps: the most mutation transitions per temperature (``None``: 10·steps;
             ``steps``: a fixed count).
@@ -285,9 +286,11 @@ def _frame(posterior, settings: SMCSettings):
     None for the other masses; a ValueError for "canonical" where the network has none."""
     if settings.mass not in ("auto", "canonical"):
         return None
-    from .smc_metric import copy_frame
+    from .smc_metric import AUTO_MAX_UNITS, copy_frame
 
     frame = copy_frame(posterior)
+    if settings.mass == "auto" and frame is not None:
+        return frame if posterior.net.units[0] <= AUTO_MAX_UNITS else None
     if frame is None and settings.mass == "canonical":
         raise ValueError(
             "mass='canonical' needs a network with one hidden layer on a scalar input and one "
