@@ -48,6 +48,7 @@ def settings_of(args) -> SMCSettings:
     return SMCSettings(
         particles=args.particles, steps=args.steps, leapfrog=args.leapfrog, mass=args.mass,
         max_steps=args.max_steps, target_ess=args.target_ess,
+        symmetry_moves=not args.no_symmetry_moves,
     )  # fmt: skip
 
 
@@ -229,12 +230,14 @@ def main() -> None:
     ap.add_argument("--target-ess", type=float, default=SMCSettings().target_ess)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-mcmc", action="store_true")
+    ap.add_argument("--no-symmetry-moves", action="store_true", help="HMC moves only")
     ap.add_argument("--tag", default="", help="store as 'CASE TAG' beside the plain CASE")
     args = ap.parse_args()
     out = globals()[f"case_{args.case}"](args)
     out["settings"] = dict(
         runs=args.runs, particles=args.particles, steps=args.steps, leapfrog=args.leapfrog,
         max_steps=args.max_steps, mass=args.mass, target_ess=args.target_ess, seed=args.seed,
+        symmetry_moves=not args.no_symmetry_moves,
     )  # fmt: skip
     out["load_average"] = os.getloadavg()
     out["cpus"] = os.cpu_count()

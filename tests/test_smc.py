@@ -229,6 +229,12 @@ def test_evidence_sweep_bad_input():
         evidence_sweep(data, units=())
     with pytest.raises(ValueError, match="activations must be a non-empty list"):
         evidence_sweep(data, units=(1,), activations="tanh")
+    with pytest.raises(ValueError, match=r"unknown SMC option\(s\) \['bogus'\]"):
+        evidence_sweep(data, units=(1,), bogus=1)
+    with pytest.raises(ValueError, match="symmetry_moves must be True or False"):
+        evidence_sweep(data, units=(1,), symmetry_moves="yes")
+    with pytest.raises(ValueError, match="leapfrog must be an integer >= 1"):  # before any run
+        evidence_sweep(data, units=(1,), activations=("tanh",), mass="canonical", leapfrog=0)
 
 
 @pytest.mark.slow

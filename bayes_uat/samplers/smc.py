@@ -77,6 +77,9 @@ class SMCSettings(NamedTuple):
             ``steps``: a fixed count).
         move_prob: p of the step-count rule 1 + log(1 − p)/log(1 − ā) (every particle
             moves at least once with probability p at the last acceptance ā).
+        symmetry_moves: after each mutation every particle tries a jump to another copy
+            (a unit flip, then a swap of two units; Metropolis–Hastings, so exact whatever
+            the prior): the copies exchange mass directly. Networks with a canonical form.
     """
 
     particles: int = 1000
@@ -89,6 +92,7 @@ class SMCSettings(NamedTuple):
     max_temperatures: int = 1000
     max_steps: int | None = None
     move_prob: float = 0.9
+    symmetry_moves: bool = True
 
 
 class SMCState(NamedTuple):
@@ -172,6 +176,8 @@ def check_settings(settings: SMCSettings, dim: int) -> SMCSettings:
             raise ValueError(f"{name} must be a number in (0, 1), got {v!r}; e.g. {_EG[name]}")
     if settings.kernel not in KERNELS:
         raise ValueError(f"unknown kernel {settings.kernel!r}: choose one of {', '.join(KERNELS)}")
+    if not isinstance(settings.symmetry_moves, (bool, np.bool_)):
+        raise ValueError(f"symmetry_moves must be True or False, got {settings.symmetry_moves!r}")
     if settings.mass not in MASSES:
         raise ValueError(f"unknown mass {settings.mass!r}: choose one of {', '.join(MASSES)}")
     return settings
@@ -336,7 +342,10 @@ def _build_step(posterior, settings: SMCSettings):
             settings.target_ess, update_strategy=strategy,
         )  # fmt: skip
 
-    kernel = build(adaptive_update)
+    from .smc_metric import symmetry_move
+
+    sym = symmetry_move(posterior) if settings.symmetry_moves else None
+    kernel = build(partial(adaptive_update, sym_move=sym))
     p, lo, hi = settings.particles, settings.steps, settings.max_steps
 
     def one(particles, weights, lam, step_size, inv_mass, last_acc, key):
@@ -348,7 +357,7 @@ def _build_step(posterior, settings: SMCSettings):
         if frame is None:
             params["inverse_mass_matrix"], run_kernel = inv_mass[None], kernel
         else:  # every particle's mass matrix from its own copy (set in the update)
-            run_kernel = build(partial(adaptive_update, frame=frame, cov=inv_mass))
+            run_kernel = build(partial(adaptive_update, frame=frame, cov=inv_mass, sym_move=sym))
         start = TemperedSMCState(particles, weights, lam)
         n_start = jnp.where(lam > 0, step_count(last_acc, settings.move_prob, lo, hi), lo)
         state, info = run_kernel(k_smc, start, (n_start, jnp.int32(hi)), params)

@@ -136,3 +136,67 @@ def local_metrics(frame: CopyFrame, positions, cov) -> tuple[jax.Array, jax.Arra
     """Per particle: its cell and the inverse mass matrix Gᵢ Σ Gᵢᵀ (P, dim, dim)."""
     cells, G = jax.vmap(frame.frame)(positions)
     return cells, jnp.einsum("pij,jk,plk->pil", G, cov, G)
+
+
+def symmetry_move(posterior) -> Callable | None:
+    """``move(key, θ, logdensity) -> (θ', accepted)``: two Metropolis–Hastings steps that jump
+    between copies, for one particle — flip one unit chosen at random (odd: (w, b, a) → −(w,
+    b, a); sigmoid: the same and c ← c + a; even: (w, b) → −(w, b)), then swap two units chosen
+    at random — each accepted with probability min(1, p(θ')/p(θ)) under ``logdensity``.
+
+    Both proposals are involutions with unit Jacobian chosen uniformly, so each step leaves
+    ``logdensity`` invariant whatever the prior; where the likelihood is invariant (always,
+    for these symmetries) only the prior decides, so the sigmoid's complement copies exchange
+    mass at the ratio of their priors. None where the network has no canonical form."""
+    net = getattr(posterior, "net", None)
+    if net is None or not _supported(net) or net.units[0] < 1:
+        return None
+    from ..symmetry import _flips, _index
+
+    ix = _index(net)
+    n = net.units[0]
+    iw, ib, ia = ix["W"][0][:, 0], ix["b"][0], ix["a"]
+    ic = int(ix["c"])
+    has_b = bool((ib >= 0).all())
+    sym = net.act.symmetry
+    flips = sym in _FLIP and _flips(net, 0)
+    rows = [iw, ib, ia] if has_b else [iw, ia]
+    unit_idx = jnp.asarray(np.stack(rows, axis=1))  # (N, 2 or 3): one unit's entries
+    sign_a = sym in ("odd", "complement")
+    shear = flips and sym == "complement" and ic >= 0
+    iw, ib, ia = jnp.asarray(iw), jnp.asarray(ib), jnp.asarray(ia)
+
+    def flip(theta, j):
+        s = jnp.where(jnp.arange(n) == j, -1.0, 1.0).astype(theta.dtype)
+        out = theta.at[iw].multiply(s)
+        if has_b:
+            out = out.at[ib].multiply(s)
+        if sign_a:
+            out = out.at[ia].multiply(s)
+        if shear:
+            out = out.at[ic].add(theta[ia[j]])
+        return out
+
+    def swap(theta, i, j):
+        src = jnp.arange(n).at[i].set(j).at[j].set(i)
+        return theta.at[unit_idx].set(theta[unit_idx[src]])
+
+    def mh(key, theta, lp, proposal, logdensity):
+        lp_new = logdensity(proposal)
+        ok = jnp.log(jax.random.uniform(key, dtype=theta.dtype)) < lp_new - lp
+        return jnp.where(ok, proposal, theta), jnp.where(ok, lp_new, lp), ok
+
+    def move(key, theta, logdensity):
+        k_unit, k_flip, k_pair, k_swap = jax.random.split(key, 4)
+        lp = logdensity(theta)
+        acc = jnp.zeros((), bool)
+        if flips:
+            j = jax.random.randint(k_unit, (), 0, n)
+            theta, lp, acc = mh(k_flip, theta, lp, flip(theta, j), logdensity)
+        if n > 1:
+            i, j = jax.random.choice(k_pair, n, (2,), replace=False)
+            theta, lp, ok = mh(k_swap, theta, lp, swap(theta, i, j), logdensity)
+            acc = acc | ok
+        return theta, acc
+
+    return move

@@ -56,6 +56,7 @@ def adaptive_update(
     z: float = 2.0,
     frame=None,
     cov=None,
+    sym_move=None,
     **_,
 ):
     """A blackjax update strategy: ``num_mcmc_steps = (n_start, n_max)``; runs at least
@@ -63,6 +64,8 @@ def adaptive_update(
     still rises by more than ``z`` standard errors per transition, at most ``n_max``.
     With ``frame`` and ``cov`` (``mass="canonical"``, :mod:`.smc_metric`) every particle gets
     the inverse mass matrix Gᵢ·cov·Gᵢᵀ of the copy it starts in and stays in that copy.
+    With ``sym_move`` (:func:`.smc_metric.symmetry_move`) every particle then tries one jump
+    to another copy (a Metropolis–Hastings step on the unrestricted tempered density).
     Returns ``(update, n_particles)`` as blackjax's strategies do."""
     n_start, n_max = num_mcmc_steps
 
@@ -102,6 +105,10 @@ def adaptive_update(
         i, states, acc, _ = jax.lax.while_loop(
             cond, body, (jnp.zeros((), jnp.int32), states, zero, jnp.array(True))
         )
-        return states.position, MoveInfo(acc / jnp.maximum(i, 1), i)
+        positions = states.position
+        if sym_move is not None:
+            ks = jax.vmap(jax.random.fold_in, (0, None))(keys, 2**31 - 1)  # not a step index
+            positions, _ = jax.vmap(lambda k, x: sym_move(k, x, logposterior_fn))(ks, positions)
+        return positions, MoveInfo(acc / jnp.maximum(i, 1), i)
 
     return update, n_particles

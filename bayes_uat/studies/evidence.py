@@ -26,7 +26,7 @@ from ..data import Dataset
 from ..nets import MLP
 from ..posterior import Posterior
 from ..runtime import release_compiled
-from ..samplers.smc import SMCSettings, run_smc
+from ..samplers.smc import SMCSettings, _frame, check_settings, run_smc
 from ._common import _log, _positive_int, _units
 
 
@@ -61,10 +61,13 @@ def evidence_sweep(
     steps: int = 10,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
+    **smc_options,
 ) -> list[EvidencePoint]:
     """log p(D | N, activation) ± SE for every N in ``units`` and every activation, each
     from ``runs`` independent tempered SMC runs of ``particles`` particles (at least
-    2·dim of the largest network: ``particles`` is raised to that where needed)."""
+    2·dim of the largest network: ``particles`` is raised to that where needed).
+    ``smc_options`` are further :class:`~bayes_uat.samplers.smc.SMCSettings` fields (e.g.
+    ``mass``, ``symmetry_moves``), checked before the first run."""
     units = _units(units)
     runs = _positive_int("runs", runs)
     particles = _positive_int("particles", particles)
@@ -84,9 +87,18 @@ def evidence_sweep(
         for a in activations
         for n in units
     ]  # fmt: skip  (every input checked before the first run)
+    unknown = set(smc_options) - set(SMCSettings._fields) - {"particles", "steps"}
+    if unknown or {"particles", "steps"} & set(smc_options):
+        raise ValueError(
+            f"unknown SMC option(s) {sorted(set(smc_options) - set(SMCSettings._fields))}; "
+            f"pass particles and steps as arguments, others from {list(SMCSettings._fields)}"
+        )
+    for _, _, post in posts:  # every setting checked before the first run
+        _frame(post, check_settings(SMCSettings(particles=max(particles, 2 * post.dim),
+                                                steps=steps, **smc_options), post.dim))  # fmt: skip
     out = []
     for n, a, post in posts:
-        settings = SMCSettings(particles=max(particles, 2 * post.dim), steps=steps)
+        settings = SMCSettings(particles=max(particles, 2 * post.dim), steps=steps, **smc_options)
         res = run_smc(post, runs=runs, settings=settings, seed=seed)
         i = res.info
         out.append(
