@@ -626,9 +626,10 @@ def _smc_moves(st: dict) -> str:
     if "max_steps" not in st:
         return f"{lo} HMC steps × {st['leapfrog']} leapfrog, diagonal mass"
     target = st.get("target_ess", 0.5)
-    jumps = ", a symmetry jump" if st.get("symmetry_moves") else ""
+    jumps = ", symmetry jumps" if st.get("symmetry_moves") else ""
+    mass = "auto (canonical up to 6 units, else dense)" if st["mass"] == "auto" else st["mass"]
     return (
-        f"{lo}–{hi} HMC steps (adaptive) × {st['leapfrog']} leapfrog, {st['mass']} mass"
+        f"{lo}–{hi} HMC steps (adaptive) × {st['leapfrog']} leapfrog, {mass} mass"
         f"{jumps}, target ESS {target}"
     )
 
