@@ -325,27 +325,38 @@ def make_step(posterior, settings: SMCSettings):
     return per_post[settings]
 
 
-def _build_step(posterior, settings: SMCSettings):
+def _kernel_builder(posterior, settings: SMCSettings):
+    """``kernel(inv_mass)``: blackjax's adaptive tempered SMC kernel with this package's
+    mutation (adaptive transition count, symmetry jumps, the canonical mass's per-particle
+    metric from ``inv_mass`` when a copy frame is in use), and the frame (or None)."""
     import blackjax.smc.adaptive_tempered as adaptive
     from blackjax.smc import resampling
 
-    from .smc_mutation import adaptive_update, step_count
+    from .smc_metric import symmetry_move
+    from .smc_mutation import adaptive_update
 
-    settings = check_settings(settings, posterior.dim)
     frame = _frame(posterior, settings)
     log_prior, log_lik = _densities(posterior)
     mcmc_step, mcmc_init = _mutation(settings)
+    sym = symmetry_move(posterior) if settings.symmetry_moves else None
 
-    def build(strategy):
+    def kernel(inv_mass):
+        strategy = partial(adaptive_update, sym_move=sym)
+        if frame is not None:  # every particle's mass matrix from its own copy
+            strategy = partial(strategy, frame=frame, cov=inv_mass)
         return adaptive.build_kernel(
             log_prior, log_lik, mcmc_step, mcmc_init, resampling.systematic,
             settings.target_ess, update_strategy=strategy,
         )  # fmt: skip
 
-    from .smc_metric import symmetry_move
+    return kernel, frame
 
-    sym = symmetry_move(posterior) if settings.symmetry_moves else None
-    kernel = build(partial(adaptive_update, sym_move=sym))
+
+def _build_step(posterior, settings: SMCSettings):
+    from .smc_mutation import step_count
+
+    settings = check_settings(settings, posterior.dim)
+    kernel, frame = _kernel_builder(posterior, settings)
     p, lo, hi = settings.particles, settings.steps, settings.max_steps
 
     def one(particles, weights, lam, step_size, inv_mass, last_acc, key):
@@ -354,13 +365,11 @@ def _build_step(posterior, settings: SMCSettings):
         key, k_jit, k_smc = jax.random.split(key, 3)
         jitter = jax.random.uniform(k_jit, (p,), minval=0.5, maxval=1.5, dtype=particles.dtype)
         params = dict(step_size=step_size * jitter)
-        if frame is None:
-            params["inverse_mass_matrix"], run_kernel = inv_mass[None], kernel
-        else:  # every particle's mass matrix from its own copy (set in the update)
-            run_kernel = build(partial(adaptive_update, frame=frame, cov=inv_mass, sym_move=sym))
+        if frame is None:  # else each particle's mass matrix is set in the update
+            params["inverse_mass_matrix"] = inv_mass[None]
         start = TemperedSMCState(particles, weights, lam)
         n_start = jnp.where(lam > 0, step_count(last_acc, settings.move_prob, lo, hi), lo)
-        state, info = run_kernel(k_smc, start, (n_start, jnp.int32(hi)), params)
+        state, info = kernel(inv_mass)(k_smc, start, (n_start, jnp.int32(hi)), params)
         acc = jnp.mean(info.update_info.acceptance_rate)
         acc = jnp.where(jnp.isfinite(acc), acc, 0.0)
         w = state.weights
