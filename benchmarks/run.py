@@ -586,6 +586,14 @@ def smc_section() -> list[str]:
                 f"{r['max_rhat_f']:.3f}; log Z runs within {r['log_evidence_max_dev_se']:.1f} "
                 f"SE of their mean; median MSE of the particles {r['mse_median']:.4f}."
             )
+        if "kinks_median" in r:
+            kinks = ", ".join(f"{v:.2f}" for v in r["kinks_median"])
+            mse = ", ".join(f"{v:.4f}" for v in r["mse_median"])
+            out.append(
+                f"- seed 000's 5 ReLU units: kinks t = −b/w of the canonical particles (median) "
+                f"{kinks}; median MSE of each run's particles {mse}; `find_modes`: "
+                f"{' '.join(line.strip() for line in r['modes'])}"
+            )
         if "held_out_accuracy" in r:
             acc = ", ".join(f"{a:.3f}" for a in r["held_out_accuracy"])
             out.append(
