@@ -574,11 +574,10 @@ def smc_section() -> list[str]:
                 f"- HMC transitions per particle over all temperatures: {r['mutation_steps']}."
             )
         if "max_log_prob" in r:
-            lp = ", ".join(f"{v:.1f}" for v in r["max_log_prob"])
-            mse = ", ".join(f"{v:.3f}" for v in r["mse_median"])
             out.append(
                 f"- log Z runs within {r['log_evidence_max_dev_se']:.1f} SE of their mean; "
-                f"best log p(θ | D) per run {lp}; median MSE of each run's particles {mse}."
+                f"best log p(θ | D) per run {_join(r['max_log_prob'], '.1f')}; median MSE of "
+                f"each run's particles {_join(r['mse_median'], '.3f')}."
             )
         if "max_rhat_f" in r:
             out.append(
@@ -587,11 +586,10 @@ def smc_section() -> list[str]:
                 f"SE of their mean; median MSE of the particles {r['mse_median']:.4f}."
             )
         if "kinks_median" in r:
-            kinks = ", ".join(f"{v:.2f}" for v in r["kinks_median"])
-            mse = ", ".join(f"{v:.4f}" for v in r["mse_median"])
             out.append(
                 f"- seed 000's 5 ReLU units: kinks t = −b/w of the canonical particles (median) "
-                f"{kinks}; median MSE of each run's particles {mse}; `find_modes`: "
+                f"{_join(r['kinks_median'], '.2f')}; median MSE of each run's particles "
+                f"{_join(r['mse_median'], '.4f')}; `find_modes`: "
                 f"{' '.join(line.strip() for line in r['modes'])}"
             )
         if "held_out_accuracy" in r:
@@ -603,6 +601,10 @@ def smc_section() -> list[str]:
             )
         out.append("")
     return out + _smc_groups(res)
+
+
+def _join(values, fmt: str) -> str:
+    return ", ".join(format(v, fmt) for v in values)
 
 
 def _smc_groups(res: dict) -> list[str]:
