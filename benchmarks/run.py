@@ -658,6 +658,11 @@ def _smc_copies(r: dict) -> list[str]:
             f"{c['observed']:.3f} ± {c['observed_se']:.3f}, importance identity "
             f"{c['predicted']:.3f} ± {c['predicted_se']:.3f} ({c['z']:+.1f} SE)."
         )
+    if "canonical_halves_z" in r:
+        out.append(
+            f"- canonical means of the two halves of the runs, difference in SE per parameter: "
+            f"{_join(r['canonical_halves_z'], '+.1f')}."
+        )
     out.append(
         f"- canonical split R-hat across runs {r['canonical_rhat_across_runs']:.3f}; "
         f"min ESS from the across-run spread {r['min_ess_across_runs']:.0f}, "
