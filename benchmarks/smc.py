@@ -35,7 +35,7 @@ import bayes_uat as bu  # noqa: E402
 from bayes_uat._io import atomic_path  # noqa: E402
 from bayes_uat.modes import to_canonical  # noqa: E402
 from bayes_uat.samplers.smc import SMCSettings, run_masses, run_smc  # noqa: E402
-from bayes_uat.studies import complement_ratios, copy_index  # noqa: E402
+from bayes_uat.studies import complement_ratios, copy_index, halves_z  # noqa: E402
 from bayes_uat.summary import diagnostics  # noqa: E402
 
 bu.enable_x64()
@@ -112,16 +112,6 @@ def complement_check(theta: np.ndarray, s: float = 30.0) -> dict:
     return out
 
 
-def halves_z(can: np.ndarray) -> list[float]:
-    """Per parameter: the canonical means of the first and the second half of the runs (two
-    independent groups), their difference in combined SE (each half's SE from its runs)."""
-    means = can.mean(axis=1)
-    h = means.shape[0] // 2
-    a, b = means[:h], means[h : 2 * h]
-    se = np.sqrt(a.var(axis=0, ddof=1) / h + b.var(axis=0, ddof=1) / h)
-    return ((a.mean(axis=0) - b.mean(axis=0)) / se).tolist()
-
-
 def ess_per_s(post, theta, wall) -> dict:
     d = diagnostics(to_canonical(post, theta), post.names)
     ess = np.array(list(d["ess_bulk"].values()))
@@ -146,7 +136,7 @@ def case_blog(args) -> dict:
         permutation_z=perm_z,
         complement=complement_check(res.theta),
         canonical_rhat_across_runs=d["max_rhat"],
-        canonical_halves_z=halves_z(can),
+        canonical_halves_z=halves_z(can.mean(axis=1)).tolist(),
         min_ess_across_runs=float(ess.min()),
         min_ess_per_s=float(ess.min() / wall),
     )

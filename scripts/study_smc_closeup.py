@@ -64,24 +64,12 @@ def symmetry_checks(theta: np.ndarray, prior_std: float) -> dict:
     )
 
 
-def halves(post, theta: np.ndarray) -> dict:
-    """Canonical means of the first and second half of the runs, and their difference in
-    combined SE (each half's SE from its own runs)."""
-    from bayes_uat.modes import to_canonical
-
-    can = to_canonical(post, theta).mean(axis=1)  # (runs, dim): run means
-    h = can.shape[0] // 2
-    a, b = can[:h], can[h : 2 * h]
-    se = np.sqrt(a.var(axis=0, ddof=1) / h + b.var(axis=0, ddof=1) / h)
-    z = (a.mean(axis=0) - b.mean(axis=0)) / se
-    return dict(zip(post.names, z.tolist()))
-
-
 def main(argv=None) -> int:
     args = parse(argv)
     import bayes_uat as bu
     from bayes_uat import runtime
     from bayes_uat.modes import to_canonical
+    from bayes_uat.studies import halves_z
 
     runtime.enable_compilation_cache()
     runtime.enable_x64()
@@ -109,7 +97,7 @@ def main(argv=None) -> int:
         canonical_mean_se=dict(
             zip(post.names, (run_means.std(axis=0, ddof=1) / np.sqrt(runs)).tolist())
         ),
-        canonical_halves_z=halves(post, s.theta),
+        canonical_halves_z=dict(zip(post.names, halves_z(run_means).tolist())),
         modes=modes.to_dict(post.names),
         wall_time=wall,
     )

@@ -9,7 +9,7 @@ from bayes_uat.compare import compare
 from bayes_uat.modes import ModeWarning, find_modes
 from bayes_uat.optimize import SGDResult
 from bayes_uat.samples import Samples
-from bayes_uat.studies import complement_ratios, copy_index
+from bayes_uat.studies import complement_ratios, copy_index, halves_z
 from bayes_uat.symmetry import transform
 from tests.test_modes import JITTER, THETA_A, THETA_B, random_copies
 
@@ -173,3 +173,10 @@ def test_complement_ratios_recover_planted_masses():
         d = obs - pred
         assert abs(d.mean()) < crit * d.std(ddof=1) / np.sqrt(runs), (name, obs, pred)
         assert abs(obs.mean() - 1) > 0.2, name  # the classes' masses really differ
+
+
+def test_halves_z_compares_two_independent_groups_of_runs():
+    # halves (1, 3) and (5, 7): means 2 and 6, each SE √(2/2), difference −4/√2
+    z = halves_z(np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 0.0], [7.0, 2.0]]))
+    np.testing.assert_allclose(z, [-4 / np.sqrt(2), 0.0])
+    assert np.isnan(halves_z(np.ones((3, 2)))).all()  # one run per half: no SE

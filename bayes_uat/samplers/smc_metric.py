@@ -16,9 +16,9 @@ A mass matrix that depends on the particle's position would break HMC's reversib
 every transition of particle i is restricted to the copy (the *cell*: the same flips and the
 same unit order) it started the mutation in: a proposal in another cell is rejected. Each
 transition is then HMC with a fixed mass matrix on the posterior restricted to one cell, which
-leaves the tempered posterior invariant; particles change copies only through resampling,
-which is where separated copies get their masses anyway. Copies related by an exact symmetry
-are moved by kernels that are images of each other under that symmetry.
+leaves the tempered posterior invariant; particles change copies through resampling and
+through :func:`symmetry_move`'s jumps. Copies related by an exact symmetry are moved by
+kernels that are images of each other under that symmetry.
 
 Available for one hidden layer on a scalar input with one output (the networks
 :func:`~bayes_uat.symmetry.canonicalize` handles); :func:`copy_frame` returns None otherwise.
@@ -52,51 +52,74 @@ class CopyFrame(NamedTuple):
     cell: Callable
 
 
-def copy_frame(posterior) -> CopyFrame | None:
-    """The :class:`CopyFrame` of the posterior's network; None where it has none."""
+class _Units(NamedTuple):
+    """Where a one-hidden-layer network's units sit in θ, and which flips it has."""
+
+    n: int
+    iw: jax.Array
+    ib: jax.Array
+    ia: jax.Array
+    ic: int  # −1: no output bias
+    has_b: bool
+    rows: np.ndarray  # (N, 2 or 3): each unit's entries (w, [b,] a)
+    flips: bool  # units can be sign-flipped
+    sign_a: bool  # a flip also negates a (odd, complement); even keeps it
+    shear: bool  # a flip also moves c (the sigmoid's complement flip)
+
+
+def _units_of(posterior) -> _Units | None:
+    """The unit layout of the posterior's network; None where it has no canonical form."""
     net = getattr(posterior, "net", None)
     if net is None or not _supported(net):
         return None
     from ..symmetry import _flips, _index
 
     ix = _index(net)
-    dim, n = posterior.dim, net.units[0]
     iw, ib, ia = ix["W"][0][:, 0], ix["b"][0], ix["a"]
     ic = int(ix["c"])
     has_b = bool((ib >= 0).all())
-    units = np.concatenate([iw, ib, ia] if has_b else [iw, ia])
-    iw, ib, ia = jnp.asarray(iw), jnp.asarray(ib), jnp.asarray(ia)
     sym = net.act.symmetry
     flips = sym in _FLIP and _flips(net, 0)
-    shear = flips and sym == "complement" and ic >= 0
-    base = np.eye(dim)
-    base[units, units] = 0.0
+    return _Units(
+        n=net.units[0], iw=jnp.asarray(iw), ib=jnp.asarray(ib), ia=jnp.asarray(ia), ic=ic,
+        has_b=has_b, rows=np.stack([iw, ib, ia] if has_b else [iw, ia], axis=1), flips=flips,
+        sign_a=sym in ("odd", "complement"), shear=flips and sym == "complement" and ic >= 0,
+    )  # fmt: skip
+
+
+def copy_frame(posterior) -> CopyFrame | None:
+    """The :class:`CopyFrame` of the posterior's network; None where it has none."""
+    u = _units_of(posterior)
+    if u is None:
+        return None
+    base = np.eye(posterior.dim)
+    base[u.rows.ravel(), u.rows.ravel()] = 0.0
 
     def orient(theta):
-        w = theta[iw]
-        b = theta[ib] if has_b else jnp.zeros_like(w)
-        flip = ((w < 0) | ((w == 0) & (b < 0))) if flips else jnp.zeros(n, bool)
+        w = theta[u.iw]
+        b = theta[u.ib] if u.has_b else jnp.zeros_like(w)
+        flip = ((w < 0) | ((w == 0) & (b < 0))) if u.flips else jnp.zeros(u.n, bool)
         s = jnp.where(flip, -1.0, 1.0).astype(theta.dtype)
         wo, bo = w * s, b * s
         flat = jnp.abs(wo) <= 1e-8
         key = jnp.where(flat, jnp.inf, -bo / jnp.where(flat, 1.0, wo))
-        return flip, s, jnp.argsort(key, stable=True)  # canonical unit j is raw unit src[j]
+        src = jnp.argsort(key, stable=True)  # canonical unit j is raw unit src[j]
+        return flip, s, src, jnp.concatenate([flip.astype(jnp.int32), src.astype(jnp.int32)])
 
     def cell(theta):
-        flip, _, src = orient(theta)
-        return jnp.concatenate([flip.astype(jnp.int32), src.astype(jnp.int32)])
+        return orient(theta)[3]
 
     def frame(theta):
-        flip, s, src = orient(theta)
+        flip, s, src, c = orient(theta)
         G = jnp.asarray(base, dtype=theta.dtype)
-        G = G.at[iw[src], iw].set(s[src])
-        if has_b:
-            G = G.at[ib[src], ib].set(s[src])
-        sa = s if sym in ("odd", "complement") else jnp.ones_like(s)
-        G = G.at[ia[src], ia].set(sa[src])
-        if shear:  # θ_c = u_c + Σ over flipped units of their canonical a
-            G = G.at[ic, ia].add(flip[src].astype(theta.dtype))
-        return cell(theta), G
+        G = G.at[u.iw[src], u.iw].set(s[src])
+        if u.has_b:
+            G = G.at[u.ib[src], u.ib].set(s[src])
+        sa = s if u.sign_a else jnp.ones_like(s)
+        G = G.at[u.ia[src], u.ia].set(sa[src])
+        if u.shear:  # θ_c = u_c + Σ over flipped units of their canonical a
+            G = G.at[u.ic, u.ia].add(flip[src].astype(theta.dtype))
+        return c, G
 
     return CopyFrame(frame, cell)
 
@@ -148,32 +171,20 @@ def symmetry_move(posterior) -> Callable | None:
     ``logdensity`` invariant whatever the prior; where the likelihood is invariant (always,
     for these symmetries) only the prior decides, so the sigmoid's complement copies exchange
     mass at the ratio of their priors. None where the network has no canonical form."""
-    net = getattr(posterior, "net", None)
-    if net is None or not _supported(net) or net.units[0] < 1:
+    u = _units_of(posterior)
+    if u is None or u.n < 1:
         return None
-    from ..symmetry import _flips, _index
-
-    ix = _index(net)
-    n = net.units[0]
-    iw, ib, ia = ix["W"][0][:, 0], ix["b"][0], ix["a"]
-    ic = int(ix["c"])
-    has_b = bool((ib >= 0).all())
-    sym = net.act.symmetry
-    flips = sym in _FLIP and _flips(net, 0)
-    rows = [iw, ib, ia] if has_b else [iw, ia]
-    unit_idx = jnp.asarray(np.stack(rows, axis=1))  # (N, 2 or 3): one unit's entries
-    sign_a = sym in ("odd", "complement")
-    shear = flips and sym == "complement" and ic >= 0
-    iw, ib, ia = jnp.asarray(iw), jnp.asarray(ib), jnp.asarray(ia)
+    n, iw, ib, ia, ic = u.n, u.iw, u.ib, u.ia, u.ic
+    unit_idx = jnp.asarray(u.rows)
 
     def flip(theta, j):
         s = jnp.where(jnp.arange(n) == j, -1.0, 1.0).astype(theta.dtype)
         out = theta.at[iw].multiply(s)
-        if has_b:
+        if u.has_b:
             out = out.at[ib].multiply(s)
-        if sign_a:
+        if u.sign_a:
             out = out.at[ia].multiply(s)
-        if shear:
+        if u.shear:
             out = out.at[ic].add(theta[ia[j]])
         return out
 
@@ -190,7 +201,7 @@ def symmetry_move(posterior) -> Callable | None:
         k_unit, k_flip, k_pair, k_swap = jax.random.split(key, 4)
         lp = logdensity(theta)
         acc = jnp.zeros((), bool)
-        if flips:
+        if u.flips:
             j = jax.random.randint(k_unit, (), 0, n)
             theta, lp, acc = mh(k_flip, theta, lp, flip(theta, j), logdensity)
         if n > 1:

@@ -27,10 +27,10 @@ every public name is re-exported here (``from bayes_uat.studies import unit_swee
 ``spectral`` — :func:`spectral_study`, :func:`spectral_claims`
     seed 001's spectral bias: residual spectra over Adam steps, prior and posterior power
     spectra, for relu, tanh, sigmoid, sin, hat and relu on Fourier features.
-``closeup`` — :func:`mode_run`, :func:`copy_index`, :func:`complement_ratios`
+``closeup`` — :func:`mode_run`, :func:`copy_index`, :func:`complement_ratios`, :func:`halves_z`
     a NUTS run whose chains start from different SGD restarts: the modes SGD lands in; which
     raw copy of a two-unit network a draw sits in, and the sigmoid complement copies' masses
-    against the importance identity.
+    against the importance identity; two halves of independent runs compared.
 ``discovery`` — :func:`discover_modes`, :class:`Discovery`, :func:`chain_visits`
     many short NUTS chains from SGD starts, and how many chains it takes to reach every mode.
 
@@ -47,7 +47,7 @@ Example
 
 from .approximation import ApproxResult, spread_init
 from .bump import bump_relu_theta, bump_study
-from .closeup import complement_ratios, copy_index, mode_run
+from .closeup import complement_ratios, copy_index, halves_z, mode_run
 from .discovery import Discovery, chain_visits, discover_modes
 from .evidence import EvidencePoint, evidence_sweep
 from .sawtooth import SAWTOOTH_PAIRS, sawtooth_study, telgarsky_theta
@@ -89,6 +89,7 @@ __all__ = [
     "mode_run",
     "copy_index",
     "complement_ratios",
+    "halves_z",
     "EvidencePoint",
     "evidence_sweep",
     "SpectralResult",

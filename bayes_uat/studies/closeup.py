@@ -87,6 +87,20 @@ def copy_index(theta) -> np.ndarray:
     return 4 * later0 + 2 * flip_early + flip_late
 
 
+def halves_z(run_values) -> np.ndarray:
+    """Per column of ``run_values`` (shape (runs, k): one value per independent run, e.g. a
+    run's canonical mean): the mean of the first half of the runs minus that of the second
+    half, in their combined standard error (each half's SE from its own runs; NaN with
+    fewer than 4 runs)."""
+    v = np.asarray(run_values, dtype=float)
+    h = v.shape[0] // 2
+    if h < 2:
+        return np.full(v.shape[1:], np.nan)
+    a, b = v[:h], v[h : 2 * h]
+    se = np.sqrt(a.var(axis=0, ddof=1) / h + b.var(axis=0, ddof=1) / h)
+    return (a.mean(axis=0) - b.mean(axis=0)) / se
+
+
 def complement_ratios(theta, prior_std: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The sigmoid complement copies' masses relative to the unflipped copies, per run.
 
@@ -102,18 +116,17 @@ def complement_ratios(theta, prior_std: float) -> dict[str, tuple[np.ndarray, np
     if theta.ndim != 3:
         raise ValueError(f"theta must have shape (runs, particles, dim), got {theta.shape}")
     cls = copy_index(theta) % 4
-    out = {}
-    for f, name in ((1, "late"), (2, "early"), (3, "both")):
-        obs, pred = [], []
-        for r in range(theta.shape[0]):
-            q = theta[r][cls[r] == 0]
-            early = np.argmin(-q[:, [1, 4]] / q[:, [0, 3]], axis=1)
-            a = q[:, [2, 5]]
-            a_early, a_late = a[np.arange(len(q)), early], a[np.arange(len(q)), 1 - early]
-            shift = {1: a_late, 2: a_early, 3: a_early + a_late}[f]
+    names = {1: "late", 2: "early", 3: "both"}
+    obs = {f: [] for f in names}
+    pred = {f: [] for f in names}
+    for r in range(theta.shape[0]):
+        q = theta[r][cls[r] == 0]  # the unflipped draws of run r
+        early = np.argmin(-q[:, [1, 4]] / q[:, [0, 3]], axis=1)
+        a = q[:, [2, 5]]
+        a_early, a_late = a[np.arange(len(q)), early], a[np.arange(len(q)), 1 - early]
+        for f, shift in ((1, a_late), (2, a_early), (3, a_early + a_late)):
             ratio = np.exp(-((q[:, 6] + shift) ** 2 - q[:, 6] ** 2) / (2 * prior_std**2))
-            pred.append(ratio.mean() if len(q) else np.nan)
-            n0 = np.sum(cls[r] == 0)
-            obs.append(np.sum(cls[r] == f) / n0 if n0 else np.nan)
-        out[name] = (np.array(obs), np.array(pred))
+            pred[f].append(ratio.mean() if len(q) else np.nan)
+            obs[f].append(np.sum(cls[r] == f) / len(q) if len(q) else np.nan)
+    out = {name: (np.array(obs[f]), np.array(pred[f])) for f, name in names.items()}
     return out

@@ -26,7 +26,7 @@ from ..data import Dataset
 from ..nets import MLP
 from ..posterior import Posterior
 from ..runtime import release_compiled
-from ..samplers.smc import SMCSettings, _frame, check_settings, run_smc
+from ..samplers.smc import SMCSettings, check_settings, resolved_mass, run_smc
 from ._common import _log, _positive_int, _units
 
 
@@ -87,19 +87,21 @@ def evidence_sweep(
         for a in activations
         for n in units
     ]  # fmt: skip  (every input checked before the first run)
-    unknown = set(smc_options) - set(SMCSettings._fields) - {"particles", "steps"}
-    if unknown or {"particles", "steps"} & set(smc_options):
+    unknown = sorted(set(smc_options) - set(SMCSettings._fields))
+    if unknown:
         raise ValueError(
-            f"unknown SMC option(s) {sorted(set(smc_options) - set(SMCSettings._fields))}; "
-            f"pass particles and steps as arguments, others from {list(SMCSettings._fields)}"
+            f"unknown SMC option(s) {unknown}; pass particles and steps as arguments, others "
+            f"from {list(SMCSettings._fields)}"
         )
-    for _, _, post in posts:  # every setting checked before the first run
-        _frame(post, check_settings(SMCSettings(particles=max(particles, 2 * post.dim),
-                                                steps=steps, **smc_options), post.dim))  # fmt: skip
+    settings = [
+        SMCSettings(particles=max(particles, 2 * post.dim), steps=steps, **smc_options)
+        for _, _, post in posts
+    ]
+    for (_, _, post), st in zip(posts, settings):  # every setting checked before the first run
+        resolved_mass(post, check_settings(st, post.dim))
     out = []
-    for n, a, post in posts:
-        settings = SMCSettings(particles=max(particles, 2 * post.dim), steps=steps, **smc_options)
-        res = run_smc(post, runs=runs, settings=settings, seed=seed)
+    for (n, a, post), st in zip(posts, settings):
+        res = run_smc(post, runs=runs, settings=st, seed=seed)
         i = res.info
         out.append(
             EvidencePoint(
