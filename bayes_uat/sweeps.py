@@ -240,7 +240,7 @@ def run_point(config: dict, run_dir: str, attempts_dir: str, figures: bool = Tru
 
     from .records import is_run_dir
     from .runner import CHECKPOINT, execute
-    from .runtime import enable_compilation_cache, release_compiled
+    from .runtime import enable_compilation_cache
     from .sweep_table import headline_row
 
     t0 = time.perf_counter()
@@ -264,8 +264,6 @@ def run_point(config: dict, run_dir: str, attempts_dir: str, figures: bool = Tru
         error.write_text(traceback.format_exc())
         row = {"status": "failed", "error": f"{type(e).__name__}: {e}"}
         return dict(row, task_time=time.perf_counter() - t0)
-    finally:  # a worker runs many grid points: never let their programs pile up
-        release_compiled()
     return dict(row, status=status, error="", task_time=time.perf_counter() - t0)
 
 
