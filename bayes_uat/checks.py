@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .samplers import capabilities
 from .samples import Samples
 
 RHAT_MAX = 1.05
@@ -58,7 +59,7 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
     if rhat is None or not np.isfinite(rhat) or rhat <= RHAT_MAX:
         return []
     worst = max(can["rhat"], key=lambda k: can["rhat"][k])
-    if samples.sampler in ("nuts", "smc"):  # independent chains / independent SMC runs
+    if capabilities(samples.sampler).independent:  # independent chains or SMC runs
         what = (
             f"split R-hat of canonical θ reaches {rhat:.2f} ({worst}): after removing "
             "symmetric copies the chains still disagree — they sit in different modes or "
@@ -82,7 +83,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
     out = []
     stats = samples.stats
     n = samples.chains * samples.draws
-    if samples.sampler == "nuts":
+    if "diverging" in stats:  # Hamiltonian transitions (NUTS)
         div = int(np.sum(stats.get("diverging", 0)))
         if div:
             out.append(
@@ -125,7 +126,8 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
     can = diagnostics.get("canonical") or diagnostics.get("raw") or {}
     out += _rhat_warning(samples, can)
     ess = can.get("min_ess_bulk")
-    need = max(ESS_MIN, 100 * (samples.chains if samples.sampler in ("nuts", "smc") else 1))
+    caps = capabilities(samples.sampler)
+    need = max(ESS_MIN, 100 * (samples.chains if caps.independent else 1))
     if ess is not None and np.isfinite(ess) and ess < need:
         out.append(
             _w(
@@ -137,7 +139,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
         )
     tau = can.get("autocorr_time") or samples.info.get("autocorr_time")
     known = [v for v in (tau or []) if v is not None]
-    if samples.sampler not in ("nuts", "smc") and known:  # SMC particles have no order
+    if caps.ordered and not caps.independent and known:  # an ensemble's steps in time
         t = max(known)
         if samples.draws < AUTOCORR_MULTIPLE * t:
             out.append(

@@ -39,7 +39,7 @@ from .activations import ACTIVATIONS
 from .data import NOISES
 from .optimize import LOSSES, OPTIMIZERS
 from .posterior import LIKELIHOODS, NOISE_PARAMS
-from .samplers import METHODS, default_chains
+from .samplers import SAMPLERS, default_chains
 from .validate import choice, integer, number, positive_int, positive_number, seed
 
 DTYPES = ("float32", "float64")
@@ -52,7 +52,7 @@ CHOICES = dict(
     activation=ACTIVATIONS,
     likelihood=LIKELIHOODS,
     noise_param=NOISE_PARAMS,
-    sampler=METHODS,
+    sampler=tuple(SAMPLERS),
     optimizer=OPTIMIZERS,
     sgd_loss=LOSSES,
     init=INITS,

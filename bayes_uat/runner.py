@@ -33,10 +33,11 @@ from .posterior import Posterior, n_classes
 from .records import Run, atomic_path, save_run
 from .rundir import acquire, check_out_dir, release
 from .runtime import enable_x64
+from .samplers import check_chains as sampler_chains
 from .samplers import sample
 from .samples import Samples
 from .summary import summarize
-from .validate import check_memory, network_dim, sampler_chains
+from .validate import check_memory, network_dim
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -115,7 +116,7 @@ def write_checkpoint(
                 numpyro_version=_numpyro_version(),
                 sampler=samples.sampler,
                 theta=samples.theta,
-                log_prob=samples.log_density,  # the checkpoint key keeps its old name
+                log_density=samples.log_density,
                 wall_time=samples.wall_time,
                 sgd_thetas=sgd.thetas,
                 sgd_losses=sgd.losses,
@@ -138,7 +139,9 @@ def _load_checkpoint(path: Path) -> dict:
             f"{path}: not a readable checkpoint (empty, truncated or not written by "
             f"bayes_uat: {type(e).__name__}); start the run again with --overwrite"
         ) from None
-    missing = [k for k in ("format", "config", "theta", "log_prob") if k not in out]
+    if "log_prob" in out and "log_density" not in out:  # the key's name in older checkpoints
+        out["log_density"] = out.pop("log_prob")
+    missing = [k for k in ("format", "config", "theta", "log_density") if k not in out]
     if missing:
         raise ValueError(
             f"{path}: incomplete checkpoint (missing {missing}); start the run again with "
@@ -201,7 +204,7 @@ def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
         )
         samples = Samples(
             theta=f["theta"],
-            log_density=f["log_prob"],
+            log_density=f["log_density"],
             sampler=cfg.sampler,
             names=posterior.names,
             stats={k[len("stats/") :]: v for k, v in f.items() if k.startswith("stats/")},

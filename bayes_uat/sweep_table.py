@@ -37,6 +37,8 @@ import numpy as np
 
 from .records import NETCDF, SUMMARY, arviz, atomic_path
 
+SWEEP_FILE = "sweep.json"
+
 TABLE_CSV = "sweep.csv"
 TABLE_NC = "sweep.nc"
 NUMBERS = (
@@ -175,10 +177,16 @@ def read_table(out: str | Path) -> list[dict]:
     return rows
 
 
+def read_description(path: str | Path) -> dict:
+    """DIR/sweep.json of a sweep directory."""
+    meta = Path(path) / SWEEP_FILE
+    if not meta.is_file():
+        raise FileNotFoundError(f"{str(path)!r} is not a sweep directory: it has no {SWEEP_FILE}")
+    return json.loads(meta.read_text())
+
+
 def table_text(out: str | Path) -> str:
     """The sweep table as aligned text, failures listed at the end."""
-    from .sweeps import read_description
-
     axes = list(read_description(out)["grid"])
     rows = read_table(out)
     shown = ("sgd_loss", "map_log_posterior", "elpd_loo", "elpd_loo_se", "log_evidence")

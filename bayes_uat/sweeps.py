@@ -45,9 +45,9 @@ from pathlib import Path
 from .config import RunConfig
 from .records import write_json
 from .rundir import LOCK
+from .sweep_table import SWEEP_FILE, headline_row, write_table
 
 GRID_TABLE = "grid"
-SWEEP_FILE = "sweep.json"
 ERROR_FILE = "error.txt"
 ATTEMPTS_DIR = ".attempts"
 FORMAT_VERSION = 1
@@ -218,14 +218,6 @@ def is_sweep_dir(path: str | Path) -> bool:
     return (Path(path) / SWEEP_FILE).is_file()
 
 
-def read_description(path: str | Path) -> dict:
-    """DIR/sweep.json of a sweep directory."""
-    meta = Path(path) / SWEEP_FILE
-    if not meta.is_file():
-        raise FileNotFoundError(f"{str(path)!r} is not a sweep directory: it has no {SWEEP_FILE}")
-    return json.loads(meta.read_text())
-
-
 # -- one run, as a Dask task ------------------------------------------------------------------
 def run_point(config: dict, run_dir: str, attempts_dir: str, figures: bool = True) -> dict:
     """Run (or resume, or skip) one grid point in this process and return its table row.
@@ -241,7 +233,6 @@ def run_point(config: dict, run_dir: str, attempts_dir: str, figures: bool = Tru
     from .records import is_run_dir
     from .runner import CHECKPOINT, execute
     from .runtime import enable_compilation_cache
-    from .sweep_table import headline_row
 
     t0 = time.perf_counter()
     enable_compilation_cache()
@@ -410,8 +401,6 @@ def run_sweep(
     the results table (``sweep.csv``, ``sweep.nc``); see the module docstring."""
     import time
     import uuid
-
-    from .sweep_table import write_table
 
     plan = plan_sweep(grid, out)
     client, cluster = connect(scheduler, workers, timeout=timeout)
