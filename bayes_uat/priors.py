@@ -54,6 +54,7 @@ _MAX_SPEC = 200
 # 1/scale² ≥ 1e16 swamps the likelihood's in float64, and (θ/scale)² overflows for
 # scales near 1e-154), so start points and modes stop being computable.
 MIN_SCALE = 1e-8
+MIN_DF = 0.01  # the least Student-t df, as for the likelihood's
 
 
 def check_scale(what: str, v: float) -> float:
@@ -135,6 +136,11 @@ def _build(name, cls, params, args, spec, nd):
             raise ValueError(f"prior {spec!r}: {p} must be positive, got {v}")
         if p == "scale":
             check_scale(f"the scale of prior {spec!r}", v)
+        if p == "df" and v < MIN_DF:
+            raise ValueError(
+                f"prior {spec!r}: df must be at least {MIN_DF:g} (below, its density "
+                f"overflows), got {v:g}"
+            )
     return getattr(nd, cls)(*args)
 
 

@@ -320,10 +320,10 @@ def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Po
     if cfg.data is None:  # size the draws before generating the data (biases: upper bound)
         spec = TARGETS.get(cfg.target)
         n = cfg.n or (spec.n if spec else 200)
-        inferred = cfg.likelihood != "mse" and cfg.noise_std is None
+        inferred = cfg.likelihood in ("gaussian", "student_t") and cfg.noise_std is None
         dim = network_dim(cfg.units_tuple(), 1, inferred_sigma=inferred)
-        chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
-        check_memory(chains=chains, draws=cfg.draws, dim=dim, n=n)
+        # memory only: an upper bound of dim must not judge the walker count (--bias false)
+        check_memory(chains=cfg.chains_or_default(dim), draws=cfg.draws, dim=dim, n=n)
     posterior = build_posterior(cfg, build_dataset(cfg))
     dim, data = posterior.dim, posterior.data
     chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
