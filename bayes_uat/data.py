@@ -29,6 +29,7 @@ Example
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -473,22 +474,36 @@ def _csv_columns(path: Path, header, ncols: int, x_cols, y_col) -> tuple[list[in
     return xi, yi
 
 
+_BOOLEAN_CELL = re.compile(r"string '\s*(true|false)\s*'", re.IGNORECASE)
+
+
+def _loadtxt(path: Path, skip: int, cols: list[int], converters) -> np.ndarray:
+    """One ``numpy.loadtxt`` pass over the columns in use (``converters``: None, the fast
+    path, or :func:`_cell` for files with true/false values)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+        return np.loadtxt(
+            path,
+            delimiter=",",
+            comments="#",
+            skiprows=skip,
+            usecols=cols,
+            converters=converters,
+            ndmin=2,
+            encoding="utf-8",
+        )
+
+
 def _load_csv(path: Path, x_cols, y_col) -> tuple[np.ndarray, np.ndarray]:
     skip, header, ncols = _csv_head(path)
     xi, yi = _csv_columns(path, header, ncols, x_cols, y_col)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-            table = np.loadtxt(
-                path,
-                delimiter=",",
-                comments="#",
-                skiprows=skip,
-                usecols=[*xi, yi],
-                converters=_cell,
-                ndmin=2,
-                encoding="utf-8",
-            )
+        try:
+            table = _loadtxt(path, skip, [*xi, yi], None)
+        except ValueError as e:  # numpy names the cell: "could not convert string 'True'"
+            if not _BOOLEAN_CELL.search(str(e)):
+                raise
+            table = _loadtxt(path, skip, [*xi, yi], _cell)  # true/false: cell by cell
     except UnicodeDecodeError as e:
         raise ValueError(f"data file {str(path)!r} is not UTF-8 text ({e.reason})") from None
     except ValueError as e:
