@@ -341,3 +341,58 @@ def test_resume_refuses_changed_settings(tmp_path, capsys, flags, message):
     )
     refused(capsys, ["run", "--resume", str(out), *flags], message)
     assert sorted(os.listdir(out)) == [CHECKPOINT]
+
+
+# -- the samplers' own options (the library; what --option reaches): refused before any work -------
+SAMPLER_OPTIONS = {
+    "ensemble unknown move": ("ensemble", dict(moves="bogus"), "unknown move(s) ['bogus']"),
+    "ensemble negative weight": ("ensemble", dict(moves={"stretch": -1}), "must be >= 0"),
+    "ensemble no moves": ("ensemble", dict(moves={}), "moves must be 'stretch', 'de'"),
+    "ensemble zero weights": ("ensemble", dict(moves={"stretch": 0, "de": 0}), "not all zero"),
+    "ensemble stretch a of 1": ("ensemble", dict(stretch_a=1.0), "stretch_a must be a number > 1"),
+    "ensemble stretch a nan": ("ensemble", dict(stretch_a=float("nan")), "stretch_a must be"),
+    "ensemble moves as a list": ("ensemble", dict(moves=["stretch"]), "moves must be"),
+    "ensemble unknown option": ("ensemble", dict(leapfrog=3), "unknown option(s) ['leapfrog']"),
+    "aies unknown move": ("aies", dict(moves="walk"), "unknown AIES moves 'walk'"),
+    "emcee move by name": ("emcee", dict(moves="stretch"), "emcee's moves must be an emcee move"),
+    "smc no steps": ("smc", dict(steps=0), "steps must be an integer >= 1"),
+    "smc fractional steps": ("smc", dict(steps=2.5), "steps must be an integer >= 1"),
+    "smc boolean steps": ("smc", dict(steps=True), "steps must be an integer >= 1"),
+    "smc no leapfrog": ("smc", dict(leapfrog=0), "leapfrog must be an integer >= 1"),
+    "smc ess above 1": ("smc", dict(target_ess=1.5), "target_ess must be a number in (0, 1)"),
+    "smc ess of 0": ("smc", dict(target_ess=0), "target_ess must be a number in (0, 1)"),
+    "smc unknown kernel": ("smc", dict(kernel="rwm"), "unknown kernel 'rwm'"),
+    "smc unknown mass": ("smc", dict(mass="bogus"), "unknown mass 'bogus'"),
+    "smc no temperatures": ("smc", dict(max_temperatures=0), "max_temperatures must be"),
+    "smc move prob 1": ("smc", dict(move_prob=1.0), "move_prob must be a number in (0, 1)"),
+    "smc symmetry moves yes": ("smc", dict(symmetry_moves="yes"), "must be True or False"),
+    "smc max steps below steps": ("smc", dict(max_steps=3), "max_steps must be an integer >= 10"),
+    "smc accept nan": ("smc", dict(target_accept=float("nan")), "target_accept must be"),
+    "smc particles as option": ("smc", dict(particles=100), "unknown option(s) ['particles']"),
+    "nuts chain method": ("nuts", dict(chain_method="bogus"), "chain_method must be"),
+    "nuts dense mass no": ("nuts", dict(dense_mass="no"), "dense_mass must be True or False"),
+}
+
+
+@pytest.fixture(scope="module")
+def small_posterior():
+    from bayes_uat import MLP, Posterior, make_dataset
+
+    return Posterior(MLP(1, "tanh"), make_dataset("x2", n=20), likelihood="mse")
+
+
+@pytest.mark.parametrize("case", list(SAMPLER_OPTIONS))
+def test_sampler_option_refused_before_any_work(small_posterior, monkeypatch, case):
+    from bayes_uat.samplers import SAMPLERS, sample
+
+    sampler, options, message = SAMPLER_OPTIONS[case]
+    monkeypatch.setattr(SAMPLERS[sampler], "init", lambda *a, **k: pytest.fail("work began"))
+    chains = 2 if sampler == "nuts" else 8
+    with pytest.raises(ValueError, match=_escape(message)):
+        sample(small_posterior, sampler, chains=chains, draws=40, init="prior", **options)
+
+
+def _escape(message: str) -> str:
+    import re
+
+    return re.escape(message)
