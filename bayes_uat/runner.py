@@ -5,6 +5,13 @@ draws the draws so far and the sampler's state are written atomically to
 ``RUN_DIR/checkpoint.npz``; :func:`execute` with ``resume=True`` continues from there to
 the configured total, losing at most the chunk in flight.
 
+After sampling the draws are saved first (``posterior.nc``); the comparison, the summary
+and the figures then run as separate steps. A step that raises is recorded in summary.json
+(``failed_steps``: step → error) and the others go on, so a finished set of draws is never
+lost to an analysis failure; ``bayes-uat show`` / ``compare`` retry the summary and the
+comparison. The checkpoint is removed last, once every step succeeded: a run killed while
+drawing its figures, or one with a failed step, is finished by ``resume=True``.
+
 Example
 -------
 >>> from bayes_uat.config import RunConfig

@@ -396,3 +396,28 @@ def _escape(message: str) -> str:
     import re
 
     return re.escape(message)
+
+
+# -- after sampling: an SMC run killed while drawing its figures -----------------------------------
+def test_smc_run_killed_while_drawing_figures_is_finished_by_resume(tmp_path, capsys, monkeypatch):
+    import bayes_uat.plots as plots
+    from bayes_uat import load_run
+    from bayes_uat.runner import CHECKPOINT
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "smc"
+    args = argv(sampler="smc", chains="2", draws="16")
+    args.remove("--no-figures")
+    monkeypatch.setattr(plots, "run_figures", killed)
+    assert main([*args, "--out", str(out)]) == 130
+    assert load_run(out).samples.theta.shape == (2, 16, 4)  # the particles are saved
+    assert (out / CHECKPOINT).is_file()
+    monkeypatch.undo()
+    assert main(["run", "--resume", str(out), "--quiet"]) == 0
+    assert (out / "figures" / "corner.png").is_file() and not (out / CHECKPOINT).exists()
+    capsys.readouterr()
+    assert main(["show", str(out)]) == 0
+    shown = capsys.readouterr()
+    assert "unfinished" not in shown.err and "log evidence" in shown.out.lower()
