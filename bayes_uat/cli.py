@@ -62,7 +62,7 @@ _HELP = {
     ),
     "chains": (
         "NUTS: chains; ensemble, emcee, aies: walkers; smc: independent runs",
-        "4 chains for NUTS, 4·dim walkers, 4 SMC runs",
+        "4 chains for NUTS; 4·dim walkers, or 4·dim SMC runs",
     ),
     "warmup": (
         "NUTS: warm-up (adaptation) steps; ensembles: burn-in steps (both discarded); "
@@ -115,13 +115,12 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
             )
             p.add_argument(flag, action="append", **kw)
         elif f.name == "options":
-            from .vocabulary import options_help
-
             kw["metavar"] = "KEY=VALUE"
             kw["help"] = (
                 "a sampler option beyond the flags, repeatable; TOML: an [options] table. "
-                "Values are TOML values (20, 0.5, true, dense, '{stretch = 0.8, de = 0.2}'). "
-                f"Options and defaults by sampler: {options_help()} (default: none set)"
+                "VALUE is a TOML value (20, 0.5, true, dense, '{stretch = 0.8, de = 0.2}'); "
+                "each sampler's options and their defaults are listed at the end "
+                "(default: none set)"
             )
             p.add_argument(flag, action="append", **kw)
         elif f.type in ("int", "int | None"):
@@ -418,6 +417,8 @@ def _sweep_parser(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .vocabulary import options_help
+
     p = argparse.ArgumentParser(
         prog="bayes-uat",
         description=(
@@ -430,6 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="train with SGD, sample the posterior, write a run record",
         description="Train with SGD, sample the posterior, write a run record. A value that "
         "starts with '-' may follow its flag (--target -x**2).",
+        epilog=options_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument(
         "--config", help="TOML file of run settings, keys as the flags; flags override it"

@@ -137,8 +137,8 @@ OPTIONS: dict[str, dict[str, Option]] = {
     "nuts": {
         "chain_method": Option(
             "str",
-            "auto, vectorized or parallel: how chains share the CPU (auto: parallel "
-            "when there is one device per chain)",
+            "vectorized, parallel (one device per chain) or auto (parallel where there "
+            "are enough devices)",
         ),
     },
     "ensemble": {
@@ -181,17 +181,35 @@ def option_defaults(sampler: str) -> dict:
     return dict(SAMPLERS[sampler].options) if sampler in SAMPLERS else {}
 
 
-def options_help() -> str:
-    """The ``--option`` help: every settable option per sampler, with its default."""
-    parts = []
+def options_help(width: int = 96) -> str:
+    """The table of every settable option per sampler, with its default (``--help``)."""
+    import textwrap
+
+    lines = ["sampler options (--option KEY=VALUE, repeatable; TOML: an [options] table):"]
+    pad = " " * 35
+
+    def row(sampler: str, head: str, text: str) -> None:
+        lines.extend(
+            textwrap.wrap(
+                text,
+                width,
+                initial_indent=f"  {sampler:<9} {head:<22} ",
+                subsequent_indent=pad,
+                break_on_hyphens=False,
+            )
+        )
+
     for sampler, opts in OPTIONS.items():
         defaults = option_defaults(sampler)
-        items = [f"{k}={_show(defaults.get(k))} ({o.help})" for k, o in opts.items()]
+        for i, (k, o) in enumerate(opts.items()):
+            row(sampler if i == 0 else "", f"{k}={_show(defaults.get(k))}", o.help)
         flagged = FLAGGED.get(sampler)
         if flagged:
-            items.append("; ".join(f"{k}: use {f}" for k, f in flagged.items()))
-        parts.append(f"{sampler}: " + ("; ".join(items) if items else "none"))
-    return " | ".join(parts)
+            text = ", ".join(f"{f}" for f in flagged.values())
+            row("", "", f"its other options have flags: {text}")
+        if not opts:
+            row(sampler, "none", "emcee's moves are emcee objects: set them from Python")
+    return "\n".join(lines)
 
 
 def _show(v) -> str:

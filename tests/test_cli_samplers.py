@@ -155,7 +155,7 @@ def test_help_lists_every_option_with_its_default(capsys):
                 if isinstance(shown, bool)
                 else shown
             )
-            assert f"{key}={shown} (" in text, key
+            assert f"{key}={shown} {opts[key].help}" in text, key
     for words in ("independent runs", "particles per run", "walkers", "smc"):
         assert words in text
 
