@@ -185,7 +185,21 @@ def config_from_args(args) -> object:
         if f.name == "options":
             v = {**(base.get("options") or {}), **_parse_options(v)}
         base[f.name] = _flag_value(f.name, v)
-    return RunConfig.from_dict(base, source=args.config or "command line")
+    cfg = RunConfig.from_dict(base, source=args.config or "command line")
+    _check_flags_apply(args, cfg)
+    return cfg
+
+
+def _check_flags_apply(args, cfg) -> None:
+    """Refuse flags the chosen sampler would ignore, such as --warmup for SMC."""
+    from .config import RunConfig
+    from .vocabulary import inapplicable
+
+    given = [f.name for f in fields(RunConfig) if getattr(args, f.name, None) is not None]
+    bad = inapplicable(cfg.sampler, given)
+    if bad:
+        them = "it" if len(bad) == 1 else "them"
+        raise ValueError(f"{'; '.join(bad)}: drop {them} for --sampler {cfg.sampler}")
 
 
 def _flag_value(name: str, v):

@@ -129,6 +129,10 @@ def no_work(monkeypatch):
         (["--sampler", "nuts", "--option", "target_accept=0.95"], "use --target-accept"),
         (["--sampler", "nuts", "--option", "chain_method=threads"], "chain_method"),
         (["--option", "steps"], "--option takes KEY=VALUE"),
+        (["--sampler", "smc", "--warmup", "100"], "--warmup: tempered SMC has no warm-up"),
+        (["--sampler", "smc", "--init", "prior"], "--init: tempered SMC draws its own start"),
+        (["--sampler", "smc", "--target-accept", "0.7"], "(smc's own: --option target_accept="),
+        (["--sampler", "aies", "--dense-mass"], "--dense-mass applies to NUTS only: drop it"),
     ],
 )  # fmt: skip
 def test_bad_options_refused_before_any_work(tmp_path, capsys, no_work, flags, message):
