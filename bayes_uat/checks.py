@@ -76,6 +76,12 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
         "run longer (--warmup, --draws), more chains, and look at the modes in "
         "`bayes-uat compare`; shares across non-mixing chains are not masses"
     )
+    if samples.sampler == "smc":  # runs of particles: no warm-up, no chain length
+        what = what.replace("the chains still", "the independent SMC runs still")
+        fix = (
+            "more particles per run (--draws) or more mutation steps per temperature "
+            "(--option steps=20), and look at the modes in `bayes-uat compare`"
+        )
     return [_w("rhat", what, fix)]
 
 
@@ -134,20 +140,32 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                 "ess",
                 f"bulk ESS of canonical θ is only {ess:.0f} (want ≥ {need}): "
                 "posterior means and quantiles carry large Monte Carlo error",
-                "draw more samples (--draws) or thin less; for ensembles run more steps",
+                "more particles per run (--draws)"
+                if samples.sampler == "smc"
+                else "draw more samples (--draws) or thin less; for ensembles run more steps",
             )
         )
-    tau = can.get("autocorr_time") or samples.info.get("autocorr_time")
+    tau, of, key = can.get("autocorr_time"), "canonical θ", "diagnostics.canonical.autocorr_time"
+    if not tau:
+        tau, of, key = samples.info.get("autocorr_time"), "raw θ", "sampler.autocorr_time_raw"
     known = [v for v in (tau or []) if v is not None]
     if samples.sampler not in ("nuts", "smc") and known:  # SMC particles have no order
         t = max(known)
+        raw = [v for v in samples.info.get("autocorr_time") or [] if v is not None]
+        also = (
+            f"; raw θ's τ, which also counts moves between symmetric copies, reaches "
+            f"{max(raw):.0f} steps (summary.json: sampler.autocorr_time_raw)"
+            if raw and of == "canonical θ"
+            else ""
+        )
         if samples.draws < AUTOCORR_MULTIPLE * t:
             out.append(
                 _w(
                     "autocorr",
                     f"the ensemble ran {samples.draws} steps, fewer than "
-                    f"{AUTOCORR_MULTIPLE} integrated autocorrelation times ({t:.0f} "
-                    "steps): the estimate of τ and the draws are unreliable",
+                    f"{AUTOCORR_MULTIPLE} integrated autocorrelation times of {of} (τ = "
+                    f"{t:.0f} steps, its slowest parameter; summary.json: {key}{also}): the "
+                    "estimate of τ and the draws are unreliable",
                     f"run at least {int(np.ceil(AUTOCORR_MULTIPLE * t))} steps (--draws)",
                 )
             )

@@ -17,7 +17,7 @@ from pathlib import Path
 from .runtime import enable_compilation_cache, enable_x64, set_host_device_count
 
 # Flags whose CLI name differs from the config key.
-_RENAME = {"sgd_steps": "sgd-steps", "sgd_restarts": "sgd-restarts"}
+_RENAME = {"sgd_steps": "sgd-steps", "sgd_restarts": "sgd-restarts", "options": "option"}
 # XLA host devices are threads: 100 000 of them kept JAX from starting for over 2 minutes
 # (and crashed it later); NUTS runs its chains vectorised when there are fewer devices.
 MAX_HOST_DEVICES = 64
@@ -54,15 +54,35 @@ _HELP = {
     "sgd_restarts": ("independent SGD restarts (the best one is reported)", None),
     "sgd_loss": ("SGD loss: sse (the blog's sum of squares) or map (−log posterior)", None),
     "batch_size": ("SGD minibatch size", "full batch"),
-    "sampler": ("nuts, ensemble (JAX-native stretch move), emcee or aies", None),
-    "chains": ("NUTS chains or ensemble walkers", "4 for NUTS, 4·dim walkers"),
-    "warmup": ("NUTS adaptation steps or ensemble burn-in steps (discarded)", None),
-    "draws": ("kept draws per chain (per walker)", None),
-    "init": ("chain start points: sgd (the SGD restarts) or prior", None),
+    "sampler": (
+        "nuts; ensemble (emcee's stretch move as one compiled JAX loop), emcee or aies "
+        "(walkers of an affine-invariant ensemble); smc (tempered sequential Monte Carlo from "
+        "the prior: independent runs of particles, the log evidence, mode masses)",
+        None,
+    ),
+    "chains": (
+        "NUTS: chains; ensemble, emcee, aies: walkers; smc: independent runs",
+        "4 chains for NUTS; 4·dim walkers, or 4·dim SMC runs",
+    ),
+    "warmup": (
+        "NUTS: warm-up (adaptation) steps; ensembles: burn-in steps (both discarded); "
+        "smc: not used",
+        None,
+    ),
+    "draws": (
+        "NUTS: kept draws per chain; ensembles: kept draws per walker; smc: particles per run",
+        None,
+    ),
+    "init": (
+        "start points of NUTS chains and ensembles: sgd (the SGD restarts) or prior; "
+        "smc starts from the prior",
+        None,
+    ),
     "chunk_size": ("draws per checkpoint", "all draws in one chunk"),
     "dense_mass": ("NUTS: dense mass matrix", None),
     "max_tree_depth": ("NUTS: maximum tree depth (1–25)", None),
     "target_accept": ("NUTS: target acceptance probability, in (0, 1)", None),
+    "options": ("", None),
     "seed": ("seed of SGD and sampling, in [0, 2**32 - 1]", None),
 }
 
@@ -92,6 +112,15 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
                 "prior of one parameter group, GROUP=SPEC, e.g. --prior 'w1=normal(0, 1)' "
                 "(groups w1, b1, …, a, c; families: normal, laplace, student_t, cauchy, "
                 "logistic); repeatable (default: N(0, prior-std²) for every group)"
+            )
+            p.add_argument(flag, action="append", **kw)
+        elif f.name == "options":
+            kw["metavar"] = "KEY=VALUE"
+            kw["help"] = (
+                "a sampler option beyond the flags, repeatable; TOML: an [options] table. "
+                "VALUE is a TOML value (20, 0.5, true, dense, '{stretch = 0.8, de = 0.2}'); "
+                "each sampler's options and their defaults are listed at the end "
+                "(default: none set)"
             )
             p.add_argument(flag, action="append", **kw)
         elif f.type in ("int", "int | None"):
@@ -173,8 +202,24 @@ def config_from_args(args) -> object:
             continue
         if f.name == "prior":
             v = _parse_priors(v, base.get("prior"))
+        if f.name == "options":
+            v = {**(base.get("options") or {}), **_parse_options(v)}
         base[f.name] = _flag_value(f.name, v)
-    return RunConfig.from_dict(base, source=args.config or "command line")
+    cfg = RunConfig.from_dict(base, source=args.config or "command line")
+    _check_flags_apply(args, cfg)
+    return cfg
+
+
+def _check_flags_apply(args, cfg) -> None:
+    """Refuse flags the chosen sampler would ignore, such as --warmup for SMC."""
+    from .config import RunConfig
+    from .vocabulary import inapplicable
+
+    given = [f.name for f in fields(RunConfig) if getattr(args, f.name, None) is not None]
+    bad = inapplicable(cfg.sampler, given)
+    if bad:
+        them = "it" if len(bad) == 1 else "them"
+        raise ValueError(f"{'; '.join(bad)}: drop {them} for --sampler {cfg.sampler}")
 
 
 def _flag_value(name: str, v):
@@ -188,7 +233,15 @@ def _flag_value(name: str, v):
         return _parse_bias(v)
     if name == "prior" and isinstance(v, list):
         return _parse_priors(v, None)
+    if name == "options" and isinstance(v, list):
+        return _parse_options(v)
     return v
+
+
+def _parse_options(items: list[str]) -> dict:
+    from .vocabulary import parse_option
+
+    return dict(parse_option(item) for item in items)
 
 
 def _table(summary: dict) -> str:
@@ -202,21 +255,42 @@ def _table(summary: dict) -> str:
 
 
 def _report(summary: dict) -> str:
+    from .samplers.smc import evidence_text
+    from .vocabulary import size_text, words
+
     s = summary["sampler"]
+    kind = s.get("name", s.get("method"))
     lines = [
-        f"{s.get('name', s.get('method'))}: {s['chains']} chain(s) × {s['draws']} draws "
-        f"in {s['wall_time']:.1f} s"
+        f"{words(kind).title}: {size_text(kind, s['chains'], s['draws'])} in {s['wall_time']:.1f} s"
     ]
+    if evidence_text(s):
+        lines.append(evidence_text(s))
     for key, what in (("raw", "raw θ"), ("canonical", "canonical θ"), ("function", "f(x)")):
         d = summary["diagnostics"].get(key)
         if d:
             lines.append(
                 f"{what:>12}: max R-hat {d['max_rhat']:.2f}, min bulk ESS {d['min_ess_bulk']:.0f}"
             )
+    tau = _tau_line(summary)
+    if tau:
+        lines.append(tau)
     lines += ["", _table(summary)]
     for w in summary.get("warnings", []):
         lines += ["", f"warning: {w['message']}", f"  what to do: {w['fix']}"]
     return "\n".join(lines)
+
+
+def _tau_line(summary: dict) -> str | None:
+    """The ensembles' integrated autocorrelation times, saying which θ each is of."""
+    parts = []
+    for what, values in (
+        ("canonical θ", (summary["diagnostics"].get("canonical") or {}).get("autocorr_time")),
+        ("raw θ", summary["sampler"].get("autocorr_time_raw")),
+    ):
+        known = [v for v in values or [] if v is not None]
+        if known:
+            parts.append(f"{what} up to {max(known):.0f} steps")
+    return f"{'τ':>12}: integrated autocorrelation time, {', '.join(parts)}" if parts else None
 
 
 def compare_text(run) -> str:
@@ -276,13 +350,18 @@ def cmd_run(args) -> int:
     from .runner import execute
 
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
+    figures = not args.no_figures
+    if args.resume:  # the run keeps its own --no-figures
+        from .runner import checkpoint_figures
+
+        figures = figures and checkpoint_figures(args.resume)
     run = execute(
         args.cfg,
         args.resume or args.out,
         overwrite=args.overwrite,
         resume=bool(args.resume),
         progress=not args.quiet,
-        figures=not args.no_figures,
+        figures=figures,
         log=log,
     )
     print(_report(run.summary))
@@ -335,10 +414,6 @@ def cmd_show(args) -> int:
     if note:
         print(note, file=sys.stderr)
     print(_report(summary))
-    from .samplers.smc import evidence_text
-
-    if evidence_text(run.samples.info):
-        print(evidence_text(run.samples.info))
     return 0
 
 
@@ -376,6 +451,8 @@ def cmd_sweep(args) -> int:
     )
     print(table_text(res.out))
     print(f"\n{len(res.rows)} run(s) in {res.wall_time:.1f} s; table in {res.out / 'sweep.csv'}")
+    if (res.out / "sweep.png").is_file() and not args.no_figures:
+        print(f"figure in {res.out / 'sweep.png'} (and .pdf)")
     if res.failed:
         print(
             f"bayes-uat: {len(res.failed)} run(s) failed: {', '.join(res.failed)}", file=sys.stderr
@@ -396,12 +473,18 @@ def _sweep_parser(sub) -> None:
     w.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     w.add_argument("--retries", type=int, default=1, help="Dask retries of a failed task")
     w.add_argument("--timeout", type=float, default=10.0, help="seconds to reach the scheduler")
-    w.add_argument("--no-figures", action="store_true", help="skip each run's figures")
+    w.add_argument(
+        "--no-figures",
+        action="store_true",
+        help="skip the figures: each run's, and the sweep's (OUT/sweep.png, .pdf)",
+    )
     w.add_argument("--quiet", action="store_true", help="no progress bar or log lines")
     w.set_defaults(func=cmd_sweep)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .vocabulary import options_help
+
     p = argparse.ArgumentParser(
         prog="bayes-uat",
         description=(
@@ -414,6 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="train with SGD, sample the posterior, write a run record",
         description="Train with SGD, sample the posterior, write a run record. A value that "
         "starts with '-' may follow its flag (--target -x**2).",
+        epilog=options_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument(
         "--config", help="TOML file of run settings, keys as the flags; flags override it"

@@ -17,6 +17,14 @@ keys, ``prior.w1 = "normal(0, 1)"``)::
     w1 = "normal(0, 1)"
     a = "laplace(0, 2)"
 
+Options of the sampler beyond the flags (``--option KEY=VALUE``; :mod:`bayes_uat.vocabulary`
+lists them with their defaults) go in an ``[options]`` table::
+
+    sampler = "smc"
+    [options]
+    mass = "dense"
+    steps = 20
+
 Unknown keys, values of the wrong type and values out of range are rejected with a message
 naming the key, before any work starts.
 
@@ -42,6 +50,7 @@ from .posterior import DF_RANGE, LIKELIHOODS, NOISE_PARAMS
 from .priors import check_scale
 from .samplers import METHODS, default_chains
 from .validate import choice, integer, number, positive_int, positive_number, seed
+from .vocabulary import check_options
 
 DTYPES = ("float32", "float64")
 INITS = ("sgd", "prior")
@@ -105,6 +114,7 @@ class RunConfig:
     dense_mass: bool = False
     max_tree_depth: int = 10
     target_accept: float = 0.9
+    options: dict | None = None
     seed: int = 0
 
     def __post_init__(self):
@@ -128,6 +138,13 @@ class RunConfig:
                     f"config key 'prior': a table of group = spec, such as w1 = \"normal(0, 1)\" "
                     f"or a = 2.0, got {self.prior!r}"
                 )
+        if self.options is not None:
+            if not all(isinstance(k, str) for k in self.options):
+                raise ValueError(
+                    f"config key 'options': a table of name = value, got {self.options!r}"
+                )
+            opts = check_options(self.sampler, _underscore_keys(self.options, "options"))
+            object.__setattr__(self, "options", opts or None)
         if isinstance(self.bias, list) and not all(isinstance(b, bool) for b in self.bias):
             raise ValueError(
                 f"config key 'bias': true, false or a list of booleans, got {self.bias!r}"

@@ -329,9 +329,14 @@ def _reportable(s: dict) -> bool:
     diag = s.get("diagnostics")
     warns = s.get("warnings", [])
     return (
-        _has(s.get("sampler"), ("method", "chains", "draws"), ("wall_time",))
+        isinstance(s.get("sampler"), dict)
+        and any(k in s["sampler"] for k in ("name", "method"))  # "method": older records
+        and _has(s["sampler"], ("chains", "draws"), ("wall_time",))
         and isinstance(diag, dict)
-        and all(not d or _has(d, (), ("max_rhat", "min_ess_bulk")) for d in diag.values())
+        and all(
+            not diag.get(k) or _has(diag[k], (), ("max_rhat", "min_ess_bulk"))
+            for k in ("raw", "canonical", "function")
+        )
         and all(
             _has(s[k], ("equation",), ("blog_loss", "log_posterior"))
             for k in ("sgd", "map")

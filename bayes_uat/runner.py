@@ -41,10 +41,11 @@ from .posterior import Posterior, n_classes
 from .records import Run, atomic_path, save_run, write_json
 from .rundir import _is_run_file, acquire, check_out_dir, release
 from .runtime import enable_x64
-from .samplers import sample
+from .samplers import SAMPLERS, sample
 from .samples import Samples
 from .summary import summarize
 from .validate import check_memory, network_dim, sampler_chains
+from .vocabulary import header
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -109,10 +110,17 @@ def _numpyro_version() -> str:
 
 
 def write_checkpoint(
-    path: Path, cfg: RunConfig, sgd: SGDResult, samples: Samples, state: dict
+    path: Path,
+    cfg: RunConfig,
+    sgd: SGDResult,
+    samples: Samples,
+    state: dict,
+    *,
+    figures: bool = True,
 ) -> None:
     """Atomically write draws so far, the sampler state (named arrays), SGD result, config,
-    the checkpoint format and the numpyro version that wrote the state."""
+    whether the run makes figures, the checkpoint format and the numpyro version that wrote
+    the state."""
     arrays = {f"state/{k}": np.asarray(v) for k, v in state.items()}
     arrays.update({f"stats/{k}": v for k, v in samples.stats.items()})
     with atomic_path(path) as tmp:
@@ -131,6 +139,7 @@ def write_checkpoint(
                 sgd_best=sgd.best_index,
                 sgd_settings=json.dumps(sgd.settings),
                 config=json.dumps(cfg.to_dict()),
+                figures=figures,
                 **arrays,
             )
 
@@ -165,6 +174,13 @@ def checkpoint_config(run_dir: str | Path) -> RunConfig:
     return RunConfig.from_dict(json.loads(str(f["config"])), source=str(ck))
 
 
+def checkpoint_figures(run_dir: str | Path) -> bool:
+    """Whether the interrupted run in ``run_dir`` was started to make figures
+    (``--no-figures`` is kept on resume like every other setting)."""
+    f = _load_checkpoint(Path(run_dir) / CHECKPOINT)
+    return bool(f["figures"]) if "figures" in f else True
+
+
 def _check_versions(path: Path, f: dict, cfg: RunConfig) -> None:
     fmt = int(f["format"])
     if fmt != CHECKPOINT_FORMAT:
@@ -187,7 +203,7 @@ def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
     version, or written with a different configuration."""
     f = _load_checkpoint(path)
     _check_versions(path, f, cfg)
-    saved = json.loads(str(f["config"]))
+    saved = json.loads(json.dumps(RunConfig.from_dict(json.loads(str(f["config"]))).to_dict()))
     if saved != json.loads(json.dumps(cfg.to_dict())):
         diff = sorted(k for k in saved if saved.get(k) != cfg.to_dict().get(k))
         raise ValueError(
@@ -335,7 +351,9 @@ def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Po
     dim, data = posterior.dim, posterior.data
     chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
     check_memory(chains=chains, draws=cfg.draws, dim=dim, n=data.n, in_dim=data.in_dim)
-    _check_sampling(cfg, posterior)
+    with warnings.catch_warnings():  # the run itself repeats any warning
+        warnings.simplefilter("ignore")
+        _check_sampling(cfg, posterior)
     return posterior
 
 
@@ -369,6 +387,18 @@ def _compare_recording_warnings(posterior: Posterior, samples: Samples, sgd: SGD
     return comparison, found
 
 
+def sampler_options(cfg: RunConfig) -> dict:
+    """The options :func:`~bayes_uat.samplers.sample` gets: NUTS's flags, then ``options``."""
+    flags = {}
+    if cfg.sampler == "nuts":
+        flags = dict(
+            dense_mass=cfg.dense_mass,
+            max_tree_depth=cfg.max_tree_depth,
+            target_accept=cfg.target_accept,
+        )
+    return {**flags, **(cfg.options or {})}
+
+
 def _execute(
     cfg: RunConfig,
     out: Path,
@@ -393,9 +423,9 @@ def _execute(
         sgd = run_sgd(cfg, posterior)
 
     def checkpoint(s: Samples, state: dict) -> None:
-        write_checkpoint(ckpt, cfg, sgd, s, state)
+        write_checkpoint(ckpt, cfg, sgd, s, state, figures=figures)
 
-    log(f"sampling: {cfg.sampler}, {chains} chain(s), {cfg.warmup} warm-up, {cfg.draws} draws")
+    log(header(cfg.sampler, chains, cfg.warmup, cfg.draws, cfg.init))
     samples = sample(
         posterior,
         cfg.sampler,

@@ -39,6 +39,7 @@ import itertools
 import json
 import re
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -398,9 +399,16 @@ def _has_dashboard() -> bool:
 
 
 def dashboard_link(client) -> str | None:
-    """The Dask dashboard's address, or None when the scheduler serves none."""
+    """The Dask dashboard's address, or None when the scheduler serves none. A scheduler
+    always runs an HTTP server (listed as "dashboard"), but serves the dashboard only where
+    bokeh is installed: that is asked of the scheduler's own process."""
     try:
         if "dashboard" not in client.scheduler_info().get("services", {}):
+            return None
+        has_bokeh = client.run_on_scheduler(
+            lambda: __import__("importlib.util").util.find_spec("bokeh") is not None
+        )
+        if not has_bokeh:
             return None
         return client.dashboard_link
     except Exception:  # no dashboard is no error
@@ -464,13 +472,46 @@ def run_sweep(
     finally:
         client.close()
         if cluster is not None:
-            cluster.close()
+            with _quiet_worker_exit():
+                cluster.close()
     rows = [
         dict(point, name=d.name, **r) for point, d, r in zip(plan.points, plan.run_dirs, results)
     ]
     write_table(plan, rows)
+    if figures and any(r["status"] != "failed" for r in rows):
+        write_figure(plan.out)
     failed = [r["name"] for r in rows if r["status"] == "failed"]
     return SweepResult(plan.out, rows, failed, time.perf_counter() - t0)
+
+
+class _SlowExitFilter:
+    """Drops the nanny's "Worker process still alive after 4.0 seconds, killing" at the
+    local cluster's shutdown: every result is in by then, and a JAX worker process on a
+    busy machine can take longer than distributed's 4 s to exit."""
+
+    @staticmethod
+    def filter(record) -> bool:
+        return "still alive after" not in record.getMessage()
+
+
+@contextmanager
+def _quiet_worker_exit():
+    import logging
+
+    log = logging.getLogger("distributed.nanny")
+    log.addFilter(_SlowExitFilter)
+    try:
+        yield
+    finally:
+        log.removeFilter(_SlowExitFilter)
+
+
+def write_figure(out: str | Path) -> list[Path]:
+    """The sweep's figure (:func:`bayes_uat.plots.sweep_grid`) as ``OUT/sweep.png`` and
+    ``OUT/sweep.pdf``, from its results table."""
+    from . import plots
+
+    return plots.save(plots.sweep_grid(out), Path(out) / "sweep")
 
 
 def _collect(client, futures: list, plan: Plan, progress: bool) -> list[dict]:

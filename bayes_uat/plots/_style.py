@@ -101,12 +101,13 @@ def num(v: float) -> str:
 
 
 def sampler_label(run) -> str:
-    """The sampler and the size of the run, e.g. ``"NUTS, 4 chains × 1000 draws"``."""
+    """The sampler and the size of the run, e.g. ``"NUTS, 4 chains × 1000 draws"`` or
+    ``"tempered SMC, 4 independent runs × 200 particles"``."""
     s = run.samples
     kind = getattr(s, "sampler", None) or s.method
-    name = SAMPLER_NAMES.get(kind, kind)
-    chains = "walkers" if kind in ("ensemble", "emcee", "aies") else "chains"
-    return f"{name}, {s.chains} {chains} × {s.draws} draws"
+    from ..vocabulary import size_text  # each sampler's words: walkers, runs × particles
+
+    return f"{SAMPLER_NAMES.get(kind, kind)}, {size_text(kind, s.chains, s.draws)}"
 
 
 def likelihood_label(posterior) -> str:
