@@ -76,6 +76,8 @@ def check_legend_visible(fig) -> None:
                 continue  # a text-only entry
             if isinstance(h, Patch) and (h.get_alpha() or 1.0) < 1.0:
                 continue  # a generic translucent band standing for bands of many colours
+            if h.get_gid() == "style":
+                continue  # a line style drawn in many colours (e.g. "dashed: median restart")
             assert h.get_visible() and (h.get_alpha() is None or h.get_alpha() > 0), label
             c = _colour(h)
             match = [(ax, a) for ax, a in drawn if _same(_colour(a), c)]

@@ -594,7 +594,10 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
         ax.set_title("inside the data range", fontsize=9)
         handles, _ = ax.get_legend_handles_labels()
         if any("rmse_in_median" in f for f in result.families.values()):
-            handles.append(Line2D([], [], color="0.3", lw=0.7, ls="--", label="median restart"))
+            # a line style drawn in every family's colour: marked as such for the checks
+            handles.append(
+                Line2D([], [], color="0.3", lw=0.7, ls="--", label="median restart", gid="style")
+            )
         handles.append(
             Line2D([], [], color="0.5", lw=0.6, ls=":", label=f"RMSE = {result.threshold:g}")
         )
