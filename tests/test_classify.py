@@ -460,3 +460,21 @@ def test_regression2d_figure_and_categorical_boundary():
     assert "predictive entropy (nats)" in [ax.get_ylabel() for ax in fig.axes]
     assert [t.get_text() for t in fig.legends[0].get_texts()][-2] == "class boundaries"
     check_figure(fig, axes=False)
+
+
+def test_laplace_corner_names_its_model():
+    from bayes_uat import make_moons, plots
+
+    post = Posterior(
+        MLP(2, "tanh", in_dim=2), make_moons(40, seed=0), likelihood="bernoulli", prior_std=3.0
+    )
+    fig = plots.laplace_corner(_fake_run(post), max_params=4)
+    (legend,) = [lg for lg in fig.legends if lg.get_texts()]
+    title = legend.get_title().get_text()
+    assert title.startswith("moons: Bernoulli likelihood, 2 tanh units\nNUTS, 2 chains × 30 draws")
+    assert "of the draws" in title
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "posterior draws of mode 0 (canonical)",
+        "Laplace approximation at its MAP",
+    ]
+    check_figure(fig)

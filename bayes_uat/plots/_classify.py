@@ -342,7 +342,10 @@ def laplace_corner(
         fig=fig,
         color="tab:orange",
         max_params=max_params,
+        glossary=False,
     )
+    for lg in list(fig.legends):  # the two corner plots' own titles: one legend says it all
+        lg.remove()
     with _style.style():
         fig.legend(
             handles=[
