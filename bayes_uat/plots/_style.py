@@ -117,7 +117,8 @@ def sampler_label(run) -> str:
     warmup = (getattr(s, "settings", None) or {}).get("warmup")
     if words is not None and words.warmup is not None and warmup:
         burn = "burn-in" if kind in _ENSEMBLES else "warm-up"
-        return f"{name}, {s.chains} {words.chains if s.chains != 1 else words.chain} × ({warmup} {burn} + {s.draws} {words.draws})"
+        chains = words.chains if s.chains != 1 else words.chain
+        return f"{name}, {s.chains} {chains} × ({warmup} {burn} + {s.draws} {words.draws})"
     return f"{name}, {size_text(kind, s.chains, s.draws)}"
 
 
