@@ -41,7 +41,7 @@ from .posterior import Posterior, n_classes
 from .records import Run, atomic_path, save_run, write_json
 from .rundir import _is_run_file, acquire, check_out_dir, release
 from .runtime import enable_x64
-from .samplers import SAMPLERS, sample
+from .samplers import sample
 from .samples import Samples
 from .summary import summarize
 from .validate import check_memory, network_dim, sampler_chains
@@ -289,17 +289,6 @@ def execute(
         raise
     finally:
         release(lock)
-
-
-def sampler_options(cfg: RunConfig) -> dict:
-    """The sampler's own options from the run configuration."""
-    if cfg.sampler == "nuts":
-        return {
-            "dense_mass": cfg.dense_mass,
-            "max_tree_depth": cfg.max_tree_depth,
-            "target_accept": cfg.target_accept,
-        }
-    return {}
 
 
 def _check_sampling(cfg: RunConfig, posterior: Posterior) -> None:
