@@ -13,6 +13,7 @@ float64 on CPU by default; without it, in float32.
 True
 """
 
+from . import wide  # the infinite-width GP (light: numpyro and scipy load on use)
 from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
 from .data import TARGETS, TARGETS_2D, Dataset, load_dataset, make_dataset, make_moons
@@ -79,5 +80,6 @@ __all__ = [
     "SweepResult",
     "load_grid",
     "run_sweep",
+    "wide",
 ]
 __version__ = "0.1.0"

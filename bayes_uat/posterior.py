@@ -56,6 +56,11 @@ def default_dtype() -> str:
     return "float32"
 
 
+# degrees of freedom of the Student-t likelihood that compute: the Hessian of the modes
+# stays finite down to 0.01, and lgamma((df+1)/2) − lgamma(df/2) keeps its digits to 1e6
+DF_RANGE = (0.01, 1e6)
+
+
 def _positive(name: str, v, fix: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
         raise ValueError(f"{name} must be a positive number, got {v!r}; {fix}")
@@ -126,9 +131,8 @@ class Posterior:
                 f"the data have {self.data.in_dim}-dimensional x but the network expects "
                 f"in_dim={self.net.in_dim}; build MLP(..., in_dim={self.data.in_dim})"
             )
-        object.__setattr__(
-            self, "prior_std", _positive("prior_std", self.prior_std, "pass e.g. prior_std=30.0")
-        )
+        std = _positive("prior_std", self.prior_std, "pass e.g. prior_std=30.0")
+        object.__setattr__(self, "prior_std", priors_mod.check_scale("prior_std", std))
         if self.likelihood not in LIKELIHOODS:
             raise ValueError(
                 f"unknown likelihood {self.likelihood!r}: choose one of {', '.join(LIKELIHOODS)}"
@@ -182,8 +186,14 @@ class Posterior:
                 f"unknown noise_param {self.noise_param!r}: choose one of {', '.join(NOISE_PARAMS)}"
             )
         if self.likelihood == "student_t":
-            df = 4.0 if self.df is None else self.df
-            object.__setattr__(self, "df", _positive("df", df, "the Student-t degrees of freedom"))
+            df = _positive("df", 4.0 if self.df is None else self.df, "e.g. df=4")
+            if not DF_RANGE[0] <= df <= DF_RANGE[1]:
+                raise ValueError(
+                    f"df must be in [{DF_RANGE[0]:g}, {DF_RANGE[1]:g}], got {df!r}: below, "
+                    "(1 + r²/df) overflows; above, the Student-t is a Gaussian "
+                    "(--likelihood gaussian) and its normaliser loses its digits"
+                )
+            object.__setattr__(self, "df", df)
         elif self.df is not None:
             raise ValueError("df applies to likelihood='student_t' only")
         touched = self.noise_prior is not None or self.noise_param != "scale"

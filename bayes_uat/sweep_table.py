@@ -182,7 +182,21 @@ def read_description(path: str | Path) -> dict:
     meta = Path(path) / SWEEP_FILE
     if not meta.is_file():
         raise FileNotFoundError(f"{str(path)!r} is not a sweep directory: it has no {SWEEP_FILE}")
-    return json.loads(meta.read_text())
+    try:
+        d = json.loads(meta.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(
+            f"{str(meta)!r} is not a sweep description (not JSON: {e}); rerun the sweep into "
+            "a new --out directory, or restore the file"
+        ) from None
+    if not (
+        isinstance(d, dict) and isinstance(d.get("base"), dict) and isinstance(d.get("grid"), dict)
+    ):
+        raise ValueError(
+            f"{str(meta)!r} is not a sweep description (it needs the objects 'base' and "
+            "'grid'); rerun the sweep into a new --out directory, or restore the file"
+        )
+    return d
 
 
 def table_text(out: str | Path) -> str:

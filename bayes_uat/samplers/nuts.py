@@ -197,6 +197,8 @@ class NUTSBackend:
                 f"default, 0.95–0.99 against divergences), got {ta!r}"
             )
         opts["max_tree_depth"] = check_int("max_tree_depth", opts["max_tree_depth"], 1)
+        if not isinstance(opts["dense_mass"], (bool, np.bool_)):  # bool("no") is True
+            raise ValueError(f"dense_mass must be True or False, got {opts['dense_mass']!r}")
         opts["dense_mass"] = bool(opts["dense_mass"])
         opts["chain_method"] = choose_chain_method(chains, opts["chain_method"])
         if opts["chain_method"] == "parallel" and jax.local_device_count() < chains:
