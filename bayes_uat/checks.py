@@ -77,7 +77,8 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
         "run longer (--warmup, --draws), more chains, and look at the modes in "
         "`bayes-uat compare`; shares across non-mixing chains are not masses"
     )
-    if samples.sampler == "smc":  # runs of particles: no warm-up, no chain length
+    caps = capabilities(samples.sampler)
+    if caps.independent and not caps.ordered:  # runs of particles: no warm-up, no chain length
         what = what.replace("the chains still", "the independent SMC runs still")
         fix = (
             "more particles per run (--draws) or more mutation steps per temperature "
@@ -86,8 +87,9 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
     return [_w("rhat", what, fix)]
 
 
-def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
-    """Warnings for a finished run (see the module docstring for the list)."""
+def _hamiltonian_warnings(samples: Samples) -> list[dict]:
+    """Divergences, tree-depth hits and low E-BFMI, for draws that carry Hamiltonian
+    transition statistics (NUTS)."""
     out = []
     stats = samples.stats
     n = samples.chains * samples.draws
@@ -131,6 +133,12 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                         "reparameterise or tighten the prior; run longer chains",
                     )
                 )
+    return out
+
+
+def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
+    """Warnings for a finished run (see the module docstring for the list)."""
+    out = _hamiltonian_warnings(samples)
     can = diagnostics.get("canonical") or diagnostics.get("raw") or {}
     out += _rhat_warning(samples, can)
     ess = can.get("min_ess_bulk")
@@ -143,7 +151,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                 f"bulk ESS of canonical θ is only {ess:.0f} (want ≥ {need}): "
                 "posterior means and quantiles carry large Monte Carlo error",
                 "more particles per run (--draws)"
-                if samples.sampler == "smc"
+                if not caps.ordered
                 else "draw more samples (--draws) or thin less; for ensembles run more steps",
             )
         )

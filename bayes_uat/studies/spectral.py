@@ -28,6 +28,8 @@ import optax
 from ..data import Dataset
 from ..encoding import FourierFeatures
 from ..nets import MLP
+from ..posterior import Posterior
+from ..samplers import sample
 from ..spectral import (
     amplitudes_at,
     check_frequencies,
@@ -262,9 +264,6 @@ def posterior_spectra(
     fresh points of SGD and of the posterior mean.
     """
     import warnings
-
-    from ..posterior import Posterior
-    from ..sampling import sample
 
     x, y, truth, x_fresh, truth_fresh = data
     noise = float(np.std(y - truth))
