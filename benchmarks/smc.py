@@ -166,7 +166,7 @@ def case_closeup(args) -> dict:
         log_evidence_max_dev_se=float(
             np.max(np.abs(logz - logz.mean())) / res.info["log_evidence_se"]
         ),
-        max_log_prob=res.log_prob.max(axis=1).tolist(),
+        max_log_prob=res.log_density.max(axis=1).tolist(),
         mse_median=np.median(mse, axis=1).tolist(),
         mse_min=mse.min(axis=1).tolist(),
     )

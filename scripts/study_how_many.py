@@ -25,7 +25,7 @@ def settings(quick: bool) -> dict:
             grid_units=(2, 3),
             activations=("sigmoid", "tanh"),
             sweep=dict(warmup=30, draws=30, sgd_steps=200, sgd_restarts=2),
-            evidence=dict(units=(2, 3), activations=("tanh",), runs=2, particles=16, steps=2),
+            evidence=dict(units=(2, 3), activations=("tanh",), runs=2, particles=24, steps=2),
         )
     return dict(
         target="sin",

@@ -194,7 +194,7 @@ def test_bad_settings(linear, kw, match):
 
 
 def test_bad_runs(linear):
-    with pytest.raises(ValueError, match="chains must be an integer >= 1"):
+    with pytest.raises(ValueError, match="runs must be an integer >= 1"):
         run_smc(linear[0], runs=0, settings=SMCSettings(particles=8))
 
 
@@ -235,6 +235,8 @@ def test_evidence_sweep_bad_input():
         evidence_sweep(data, units=(1,), symmetry_moves="yes")
     with pytest.raises(ValueError, match="leapfrog must be an integer >= 1"):  # before any run
         evidence_sweep(data, units=(1,), activations=("tanh",), mass="canonical", leapfrog=0)
+    with pytest.raises(ValueError, match="particles must be an integer >= 26"):  # N = 4: dim 13
+        evidence_sweep(data, units=(1, 4), activations=("tanh",), particles=20)
 
 
 @pytest.mark.slow

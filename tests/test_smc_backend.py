@@ -64,7 +64,7 @@ def test_canonical_mass_resumes_bit_for_bit():
 
 def test_sample_smc_bad_options(linear):  # noqa: F811
     post = linear[0]
-    with pytest.raises(ValueError, match="particles must be an integer >= 4"):
+    with pytest.raises(ValueError, match="draws must be an integer >= 4"):  # what was typed
         sample(post, "smc", chains=2, draws=3, progress=False)
     with pytest.raises(ValueError, match="unknown kernel"):
         sample(post, "smc", chains=2, draws=8, kernel="mala", progress=False)

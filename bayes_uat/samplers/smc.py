@@ -30,13 +30,11 @@ driver can checkpoint after any temperature and resume bit for bit.
 
 Example
 -------
->>> import jax
->>> from bayes_uat import MLP, Posterior, make_dataset
->>> from bayes_uat.samplers.smc import SMCSettings, run_smc
+>>> from bayes_uat import MLP, Posterior, make_dataset, sample
 >>> post = Posterior(MLP(1, "tanh"), make_dataset("sin", n=30), prior_std=3.0)
->>> res = run_smc(post, runs=2, settings=SMCSettings(particles=64, steps=2), seed=0)
->>> res.theta.shape
-(2, 64, 4)
+>>> s = sample(post, "smc", chains=2, draws=64, steps=2, seed=0, progress=False)
+>>> s.theta.shape, len(s.info["log_evidence"])
+((2, 64, 4), 2)
 """
 
 from __future__ import annotations
@@ -49,6 +47,9 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from ..samples import Samples
+from ..validate import integer
 
 KERNELS = ("hmc", "nuts")
 _EG = dict(target_ess=0.5, target_accept=0.65, move_prob=0.9)
@@ -131,27 +132,18 @@ class SMCState(NamedTuple):
     keys: jax.Array
 
 
-class SMCResult(NamedTuple):
-    """Equally weighted particles of every run and what the runs reported."""
-
-    theta: np.ndarray  # (R, P, dim)
-    log_prob: np.ndarray  # (R, P)
-    info: dict
-
-
 def _check_int(name: str, v, minimum: int, fix: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}; {fix}")
-    return int(v)
+    return integer(name, v, minimum=minimum, fix=fix)
 
 
-def check_settings(settings: SMCSettings, dim: int) -> SMCSettings:
+def check_settings(settings: SMCSettings, dim: int, particles: str = "particles") -> SMCSettings:
     """Validate the settings for a posterior of dimension ``dim``; return them with
-    ``max_steps = None`` resolved to 10·steps."""
+    ``max_steps = None`` resolved to 10·steps. ``particles`` is the name the caller's user
+    gave the particle count (``sample()``: ``draws``)."""
     if not isinstance(settings, SMCSettings):
         raise ValueError(f"settings must be an SMCSettings, got {type(settings).__name__}")
     _check_int(
-        "particles",
+        particles,
         settings.particles,
         2 * dim,
         f"the particle spread sets the mass matrix of this {dim}-parameter posterior, "
@@ -205,12 +197,15 @@ def _prior_draws(posterior, key, shape) -> jax.Array:
     return theta
 
 
-def smc_init(posterior, runs: int, settings: SMCSettings, seed: int) -> SMCState:
+def smc_init(
+    posterior, runs: int, settings: SMCSettings, seed: int, names: tuple = ("runs", "particles")
+) -> SMCState:
     """R runs of P prior draws at λ = 0, checked: prior draws must be finite and the
-    log-likelihood finite at some particle of every run."""
-    runs = _check_int("chains", runs, 1, "pass the number of independent SMC runs, e.g. 4")
+    log-likelihood finite at some particle of every run. ``names``: what the caller's user
+    calls the runs and the particles (``sample()``: chains and draws)."""
+    runs = _check_int(names[0], runs, 1, "pass the number of independent SMC runs, e.g. 4")
     dim = posterior.dim
-    settings = check_settings(settings, dim)
+    settings = check_settings(settings, dim, names[1])
     _frame(posterior, settings)  # mass="canonical" on a network without a canonical form
     p = settings.particles
     k_init, k_runs = jax.random.split(jax.random.PRNGKey(int(seed)))
@@ -339,8 +334,8 @@ def _kernel_builder(posterior, settings: SMCSettings):
     mcmc_step, mcmc_init = _mutation(settings)
     sym = symmetry_move(posterior) if settings.symmetry_moves else None
 
-    def kernel(inv_mass):
-        strategy = partial(adaptive_update, sym_move=sym)
+    def kernel(inv_mass, min_steps):
+        strategy = partial(adaptive_update, sym_move=sym, min_steps=min_steps)
         if frame is not None:  # every particle's mass matrix from its own copy
             strategy = partial(strategy, frame=frame, cov=inv_mass)
         return adaptive.build_kernel(
@@ -351,13 +346,30 @@ def _kernel_builder(posterior, settings: SMCSettings):
     return kernel, frame
 
 
+class RunStep(NamedTuple):
+    """What one temperature did to one run: the tempered state blackjax returns
+    (``particles``, ``weights``, ``lam``), the log-evidence increment, the tuning for the
+    next temperature (``step_size``, ``inv_mass``) and what the mutation reported."""
+
+    particles: jax.Array
+    weights: jax.Array
+    lam: jax.Array
+    log_evidence_increment: jax.Array
+    step_size: jax.Array
+    inv_mass: jax.Array
+    acceptance: jax.Array
+    ess: jax.Array
+    steps: jax.Array
+    key: jax.Array
+
+
 def _build_step(posterior, settings: SMCSettings):
     from .smc_mutation import step_count
 
     kernel, frame = _kernel_builder(posterior, settings)
     p, lo, hi = settings.particles, settings.steps, settings.max_steps
 
-    def one(particles, weights, lam, step_size, inv_mass, last_acc, key):
+    def one(particles, weights, lam, step_size, inv_mass, last_acc, key) -> RunStep:
         from blackjax.smc.tempered import TemperedSMCState
 
         key, k_jit, k_smc = jax.random.split(key, 3)
@@ -367,28 +379,27 @@ def _build_step(posterior, settings: SMCSettings):
             params["inverse_mass_matrix"] = inv_mass[None]
         start = TemperedSMCState(particles, weights, lam)
         n_start = jnp.where(lam > 0, step_count(last_acc, settings.move_prob, lo, hi), lo)
-        state, info = kernel(inv_mass)(k_smc, start, (n_start, jnp.int32(hi)), params)
+        state, info = kernel(inv_mass, n_start)(k_smc, start, jnp.int32(hi), params)
         acc = jnp.mean(info.update_info.acceptance_rate)
         acc = jnp.where(jnp.isfinite(acc), acc, 0.0)
         w = state.weights
-        return (
-            state.particles,
-            w,
-            jnp.where(state.tempering_param > 1.0 - 1e-9, 1.0, state.tempering_param),
-            info.log_likelihood_increment,
-            step_size * jnp.exp(2.0 * (acc - settings.target_accept)),
-            _weighted_spread(state.particles, w, settings.mass, frame),
-            acc,
-            1.0 / jnp.sum(w**2),
-            info.update_info.steps,
-            key,
+        return RunStep(
+            particles=state.particles,
+            weights=w,
+            lam=jnp.where(state.tempering_param > 1.0 - 1e-9, 1.0, state.tempering_param),
+            log_evidence_increment=info.log_likelihood_increment,
+            step_size=step_size * jnp.exp(2.0 * (acc - settings.target_accept)),
+            inv_mass=_weighted_spread(state.particles, w, settings.mass, frame),
+            acceptance=acc,
+            ess=1.0 / jnp.sum(w**2),
+            steps=info.update_info.steps,
+            key=key,
         )
 
     def step(s: SMCState) -> SMCState:
-        out = jax.vmap(one)(
+        r = jax.vmap(one)(
             s.particles, s.weights, s.lam, s.step_size, s.inv_mass, s.acceptance, s.keys
         )
-        parts, w, lam, dlogz, eps, inv_mass, acc, ess, n_steps, keys = out
         active = ~s.finished
         at_one = s.lam >= 1.0
         here = active[:, None] & (
@@ -400,20 +411,20 @@ def _build_step(posterior, settings: SMCSettings):
             return jnp.where(m, new, old)
 
         return SMCState(
-            particles=pick(parts, s.particles),
-            weights=pick(w, s.weights),
-            lam=pick(lam, s.lam),
-            log_evidence=s.log_evidence + jnp.where(active, dlogz, 0.0),
-            step_size=pick(eps, s.step_size),
-            inv_mass=pick(inv_mass, s.inv_mass),
+            particles=pick(r.particles, s.particles),
+            weights=pick(r.weights, s.weights),
+            lam=pick(r.lam, s.lam),
+            log_evidence=s.log_evidence + jnp.where(active, r.log_evidence_increment, 0.0),
+            step_size=pick(r.step_size, s.step_size),
+            inv_mass=pick(r.inv_mass, s.inv_mass),
             temperatures=s.temperatures + (active & ~at_one).astype(s.temperatures.dtype),
             finished=s.finished | at_one,
-            acceptance=pick(acc, s.acceptance),
-            acceptance_sum=s.acceptance_sum + jnp.where(active, acc, 0.0),
-            ess=jnp.where(active & ~at_one, ess, s.ess),
-            steps_trace=jnp.where(here, n_steps[:, None], s.steps_trace),
-            accept_trace=jnp.where(here, acc[:, None], s.accept_trace),
-            keys=pick(keys, s.keys),
+            acceptance=pick(r.acceptance, s.acceptance),
+            acceptance_sum=s.acceptance_sum + jnp.where(active, r.acceptance, 0.0),
+            ess=jnp.where(active & ~at_one, r.ess, s.ess),
+            steps_trace=jnp.where(here, r.steps[:, None], s.steps_trace),
+            accept_trace=jnp.where(here, r.acceptance[:, None], s.accept_trace),
+            keys=pick(r.key, s.keys),
         )
 
     return step
@@ -462,15 +473,30 @@ def _traces(state: SMCState) -> dict:
 
 
 def smc_result(
-    posterior, state: SMCState, wall_time: float = 0.0, settings: SMCSettings | None = None
-) -> SMCResult:
-    """The final particles (R, P, dim), their log p(θ | D) and :func:`run_info` with
-    ``wall_time`` (and, given the settings, the mass matrix used) added."""
+    posterior,
+    state: SMCState,
+    wall_time: float = 0.0,
+    settings: SMCSettings | None = None,
+    seed: int = 0,
+) -> Samples:
+    """The final particles as :class:`~bayes_uat.Samples` (R runs × P particles), their
+    log p(θ | D) and :func:`run_info` with ``wall_time`` (and, given the settings, the mass
+    matrix used) added: what ``sample(posterior, "smc", ...)`` returns."""
     theta = np.asarray(state.particles)
     info = dict(run_info(state), wall_time=float(wall_time))
     if settings is not None:
         info["mass"] = resolved_mass(posterior, settings)
-    return SMCResult(theta, np.asarray(posterior.log_prob(theta)), info)
+    r, p, _ = theta.shape
+    return Samples(
+        theta=theta,
+        log_density=np.asarray(posterior.log_prob(theta)),
+        sampler="smc",
+        names=posterior.names,
+        info=info,
+        settings=dict(sampler="smc", chains=r, draws=p, seed=seed),
+        wall_time=float(wall_time),
+        seed=seed,
+    )
 
 
 def run_smc(
@@ -480,10 +506,12 @@ def run_smc(
     *,
     seed: int = 0,
     callback=None,
-) -> SMCResult:
-    """Run R independent adaptive tempered SMC runs to the posterior.
+) -> Samples:
+    """Run R independent adaptive tempered SMC runs to the posterior: the loop
+    ``sample(posterior, "smc", chains=runs, draws=particles, ...)`` runs, with every
+    setting in one :class:`SMCSettings` and the state itself handed to ``callback``.
 
-    ``callback(state)`` is called after every temperature (e.g. to checkpoint or report λ).
+    ``callback(state)`` is called after every temperature (e.g. to report λ).
     Raises ValueError for bad settings, a prior that cannot be sampled, a log-likelihood
     that is non-finite at every prior draw, or a run past ``max_temperatures``.
     """
@@ -496,7 +524,7 @@ def run_smc(
         check_progress(state, settings)
         if callback is not None:
             callback(state)
-    return smc_result(posterior, state, time.perf_counter() - t0, settings)
+    return smc_result(posterior, state, time.perf_counter() - t0, settings, seed)
 
 
 def check_progress(state: SMCState, settings: SMCSettings) -> None:

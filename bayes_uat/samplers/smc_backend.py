@@ -53,12 +53,12 @@ class SMCBackend:
                 "activation has zero gradient almost everywhere; use sampler='ensemble', "
                 "'emcee' or 'aies', or a smooth activation"
             )
-        check_settings(SMCSettings(particles=draws, **opts), posterior.dim)
+        check_settings(SMCSettings(particles=draws, **opts), posterior.dim, "draws")
         return {**opts, "runs": chains}  # init has no start points to count the runs from
 
     def init(self, posterior, start, seed, warmup, draws, *, runs, **opts):
         settings = SMCSettings(particles=draws, **opts)
-        state = smc_init(posterior, runs, settings, seed)
+        state = smc_init(posterior, runs, settings, seed, ("chains", "draws"))
         return SMCBackendState(state, make_step(posterior, settings), posterior, settings, False)
 
     def advance(self, state: SMCBackendState, n: int) -> tuple[SMCBackendState, Draws]:
