@@ -132,33 +132,29 @@ class SMCState(NamedTuple):
     keys: jax.Array
 
 
-def _check_int(name: str, v, minimum: int, fix: str) -> int:
-    return integer(name, v, minimum=minimum, fix=fix)
-
-
 def check_settings(settings: SMCSettings, dim: int, particles: str = "particles") -> SMCSettings:
     """Validate the settings for a posterior of dimension ``dim``; return them with
     ``max_steps = None`` resolved to 10·steps. ``particles`` is the name the caller's user
     gave the particle count (``sample()``: ``draws``)."""
     if not isinstance(settings, SMCSettings):
         raise ValueError(f"settings must be an SMCSettings, got {type(settings).__name__}")
-    _check_int(
+    integer(
         particles,
         settings.particles,
-        2 * dim,
-        f"the particle spread sets the mass matrix of this {dim}-parameter posterior, "
+        minimum=2 * dim,
+        fix=f"the particle spread sets the mass matrix of this {dim}-parameter posterior, "
         f"so use at least 2·dim = {2 * dim} (more for multimodal posteriors)",
     )
-    _check_int("steps", settings.steps, 1, "pass e.g. steps=10 mutations per temperature")
-    _check_int("leapfrog", settings.leapfrog, 1, "pass e.g. leapfrog=10")
-    _check_int("max_temperatures", settings.max_temperatures, 1, "pass e.g. 1000")
+    integer("steps", settings.steps, minimum=1, fix="pass e.g. steps=10 mutations per temperature")
+    integer("leapfrog", settings.leapfrog, minimum=1, fix="pass e.g. leapfrog=10")
+    integer("max_temperatures", settings.max_temperatures, minimum=1, fix="pass e.g. 1000")
     if settings.max_steps is None:
         settings = settings._replace(max_steps=10 * settings.steps)
-    _check_int(
+    integer(
         "max_steps",
         settings.max_steps,
-        settings.steps,
-        f"it caps the mutation transitions per temperature, so it is at least steps = "
+        minimum=settings.steps,
+        fix=f"it caps the mutation transitions per temperature, so it is at least steps = "
         f"{settings.steps} (equal to it for a fixed count)",
     )
     for name, lo in (("target_ess", 0.0), ("target_accept", 0.0), ("move_prob", 0.0)):
@@ -203,7 +199,7 @@ def smc_init(
     """R runs of P prior draws at λ = 0, checked: prior draws must be finite and the
     log-likelihood finite at some particle of every run. ``names``: what the caller's user
     calls the runs and the particles (``sample()``: chains and draws)."""
-    runs = _check_int(names[0], runs, 1, "pass the number of independent SMC runs, e.g. 4")
+    runs = integer(names[0], runs, minimum=1, fix="pass the number of independent SMC runs, e.g. 4")
     dim = posterior.dim
     settings = check_settings(settings, dim, names[1])
     _frame(posterior, settings)  # mass="canonical" on a network without a canonical form
