@@ -95,5 +95,5 @@ def test_cli_smc_too_few_particles(tmp_path, capsys):
 
     assert main([*CLI, "--draws", "3", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
-    assert "bayes-uat: error: particles must be an integer >= " in err and "2·dim" in err
+    assert "bayes-uat: error: draws must be an integer >= " in err and "2·dim" in err
     assert "Traceback" not in err
