@@ -37,7 +37,7 @@ from .samplers import SAMPLERS, sample
 from .samples import Samples
 from .summary import summarize
 from .validate import check_memory, network_dim, sampler_chains
-from .vocabulary import header
+from .vocabulary import header, words
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -396,6 +396,8 @@ def _execute(
     summary = summarize(posterior, samples, sgd, comparison=comparison)
     summary["warnings"] += found
     summary["config"] = cfg.to_dict()
+    w = words(cfg.sampler)  # what its chains and draws are, in the sampler's own words
+    summary["sampler"].update(chains_are=w.chains, draws_are=f"{w.draws} per {w.chain}")
     config = dict(run=cfg.to_dict(), sampler_info=samples.info)
     run = save_run(out, posterior, samples, sgd=sgd, config=config, summary=summary, overwrite=True)
     ckpt.unlink(missing_ok=True)
