@@ -46,7 +46,7 @@ from .samplers import sample
 from .samples import Samples
 from .summary import summarize
 from .validate import check_memory, network_dim
-from .vocabulary import header
+from .vocabulary import header, words
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -517,6 +517,8 @@ def _finish(cfg, out, posterior, samples, sgd, *, figures, log) -> Run:
         summary = dict(summary, comparison=comparison.to_dict(), warnings=found)
     summary.pop("pending_steps", None)
     summary["failed_steps"] = dict(failed)
+    w = words(cfg.sampler)  # what its chains and draws are, in the sampler's own words
+    summary["sampler"].update(chains_are=w.chains, draws_are=f"{w.draws} per {w.chain}")
     if figures:
         summary["pending_steps"] = ["figures"]
     run = replace(run, summary=summary)
