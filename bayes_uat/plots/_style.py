@@ -107,18 +107,19 @@ _ENSEMBLES = ("ensemble", "emcee", "aies")
 def sampler_label(run) -> str:
     """The sampler and the size of the run in the sampler's own words, e.g. ``"NUTS, 4
     chains × (1000 warm-up + 1000 draws)"``, ``"ensemble (stretch move), 28 walkers ×
-    (2000 burn-in + 8000 draws)"``, ``"tempered SMC, 4 runs × 128 particles"``."""
+    (2000 burn-in + 8000 draws)"``, ``"tempered SMC, 4 independent runs × 128 particles"``."""
+    from ..vocabulary import WORDS, size_text  # each sampler's words: walkers, runs × particles
+
     s = run.samples
     kind = getattr(s, "sampler", None) or s.method
     name = SAMPLER_NAMES.get(kind, kind)
-    if kind == "smc":
-        return f"{name}, {s.chains} runs × {s.draws} particles"
-    chains = "walkers" if kind in _ENSEMBLES else "chains"
+    words = WORDS.get(kind)
     warmup = (getattr(s, "settings", None) or {}).get("warmup")
-    if warmup:
+    if words is not None and words.warmup is not None and warmup:
         burn = "burn-in" if kind in _ENSEMBLES else "warm-up"
-        return f"{name}, {s.chains} {chains} × ({warmup} {burn} + {s.draws} draws)"
-    return f"{name}, {s.chains} {chains} × {s.draws} draws"
+        chains = words.chains if s.chains != 1 else words.chain
+        return f"{name}, {s.chains} {chains} × ({warmup} {burn} + {s.draws} {words.draws})"
+    return f"{name}, {size_text(kind, s.chains, s.draws)}"
 
 
 def run_label(run) -> str:
