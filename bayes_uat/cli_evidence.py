@@ -37,7 +37,7 @@ OPTIONS = (
 )  # fmt: skip
 COLUMNS = (
     "activation", "units", "dim", "runs", "log_evidence_mean", "log_evidence_se",
-    "log_evidence_sd", "max_log_likelihood", "best_mse", "modes_seen", "chao1_unseen",
+    "log_evidence_sd", "max_log_likelihood", "best_mse", "median_mse", "modes_seen", "chao1_unseen",
     "share_outside", "wall_time", "warnings", "log_evidence_runs",
 )  # fmt: skip
 
@@ -200,50 +200,6 @@ def _own_temp(name: str) -> bool:
     return name.endswith(".tmp") and any(name.startswith(f".{f}.") for f in OUT_FILES)
 
 
-# -- one network -----------------------------------------------------------------------------
-def row_of(post, ev, activation: str, units: int, wall: float) -> dict:
-    """One table row from a :class:`bayes_uat.evidence.Evidence`."""
-    import numpy as np
-
-    runs = [float(v) for v in np.asarray(ev.log_evidence)]
-    theta = np.asarray(ev.samples.theta).reshape(-1, post.dim)
-    return dict(
-        activation=activation,
-        units=units,
-        dim=post.dim,
-        runs=len(runs),
-        log_evidence_mean=float(ev.log_evidence_mean),
-        log_evidence_se=float(ev.log_evidence_se),
-        log_evidence_sd=float(np.std(runs, ddof=1)) if len(runs) > 1 else math.nan,
-        max_log_likelihood=float(ev.max_log_likelihood),
-        best_mse=float(np.min(np.asarray(post.mse(theta)))),
-        modes_seen=int(ev.modes_seen),
-        chao1_unseen=float(ev.chao1) - int(ev.modes_seen),
-        share_outside=float(np.max(np.asarray(ev.outside_share))),
-        wall_time=wall,
-        warnings=list(ev.warnings),
-        log_evidence_runs=runs,
-    )
-
-
-def mode_rows(post, ev, activation: str, units: int) -> list[dict]:
-    """The mode table of one network as CSV rows (the canonical centre one column per
-    parameter)."""
-    rows = []
-    for m in ev.modes:
-        d = m.to_dict(post.names)
-        centre = d.pop("centre")
-        rows.append(
-            dict(
-                activation=activation,
-                units=units,
-                **d,
-                **{f"centre_{k}": v for k, v in centre.items()},
-            )
-        )
-    return rows
-
-
 # -- output ----------------------------------------------------------------------------------
 def _cell(v):
     if isinstance(v, (list, tuple)):
@@ -325,13 +281,11 @@ def table_text(rows: list[dict]) -> str:
 
 
 def cmd_evidence(args) -> int:
-    import time
-
     from .data import make_dataset
-    from .evidence import evidence
     from .nets import MLP
     from .posterior import Posterior
     from .runtime import release_compiled
+    from .studies.evidence import network_evidence
 
     settings = settings_of(args)
     out = Path(args.out)
@@ -343,7 +297,7 @@ def cmd_evidence(args) -> int:
         for a in settings["activations"]
         for n in settings["units"]
     ]  # every network built (and so checked) before the first run
-    rows = [r for r in done]
+    rows = list(done)
     modes = json.loads((out / SETTINGS).read_text()).get("modes", []) if done else []
     have = {(r["activation"], r["units"]) for r in rows}
     for a, n, post in posts:
@@ -351,14 +305,14 @@ def cmd_evidence(args) -> int:
             log(f"{a} N={n}: done before, kept")
             continue
         log(f"{a} N={n}: {settings['runs']} runs …")
-        t0 = time.perf_counter()
         ckpt = out / f".checkpoint-{a}-{n}.npz"
-        ev = evidence(
+        out.mkdir(parents=True, exist_ok=True)
+        row = network_evidence(
             post, runs=settings["runs"], seed=settings["seed"], checkpoint=ckpt,
             **settings["options"],
-        )  # fmt: skip
-        rows.append(row_of(post, ev, a, n, time.perf_counter() - t0))
-        modes += mode_rows(post, ev, a, n)
+        ).numbers()  # fmt: skip
+        modes += [dict(activation=a, units=n, **m) for m in row.pop("modes")]
+        rows.append(row)
         write_outputs(out, settings, rows, modes)
         ckpt.unlink(missing_ok=True)  # the row is written: the network is done
         r = rows[-1]

@@ -277,21 +277,25 @@ def run_evidence(post, seed: int, args) -> dict:
     wall = time.perf_counter() - t0
     theta = np.asarray(ev.samples.theta)
     per_run = [draw_summary(post, theta[r]) for r in range(theta.shape[0])]
-    out = dict(
+    return dict(
         log_z_runs=[float(v) for v in ev.log_evidence],
         log_z=float(ev.log_evidence_mean),
         stated_error=float(ev.log_evidence_se),
+        likelihood_evals=int(np.sum(ev.evaluations) + np.sum(ev.census_evaluations)),
+        census_evals=int(np.sum(ev.census_evaluations)),
         wall=wall,
         capped=None,
         per_run=per_run,
+        bound=float(ev.max_log_likelihood),
+        modes_seen=int(ev.modes_seen),
+        chao1=float(ev.chao1),
+        share_outside=float(np.max(ev.outside_share)),
+        is_log_z=[float(v) for v in ev.is_log_evidence],
+        warnings=list(ev.warnings),
+        modes=[m.to_dict(post.names) for m in ev.modes],
         **draw_summary(post, theta),
-        settings=dict(runs=args.runs, seed=seed, defaults=True),
+        settings=dict(runs=args.runs, seed=seed, defaults=True, **ev.settings),
     )
-    for k in ("likelihood_evals", "n_modes", "chao1", "share_outside"):
-        v = getattr(ev, k, None)
-        if v is not None:
-            out[k] = v if isinstance(v, (int, float, str)) else float(np.asarray(v).mean())
-    return out
 
 
 RUNNERS = dict(

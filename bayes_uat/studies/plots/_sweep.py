@@ -106,11 +106,11 @@ def _suptitle(fig, pts, annotate: bool, what: str) -> None:
     fig.suptitle("; ".join(parts), fontsize=8)
 
 
-def _legend(fig, truth: bool) -> None:
-    """The sweep figures' shared legend, in one row above the panels."""
+def _legend(fig, truth: bool, loc: str = "outside upper center") -> None:
+    """The sweep figures' shared legend, in one row above (or ``loc``) the panels."""
     fig.legend(
         handles=_handles(truth),
-        loc="outside upper center",
+        loc=loc,
         ncols=6,
         handlelength=1.8,
         columnspacing=1.2,
@@ -267,7 +267,7 @@ def activations(
                     ax.set_xlabel("$x$")
             axes[i, 0].set_ylabel(f"{a}: $y$")
         _suptitle(fig, shown, annotate, f"target {shown[0].target}")
-        _legend(fig, truth)
+        _legend(fig, truth, loc="outside lower center")  # the title holds the top
     return fig
 
 
@@ -294,16 +294,15 @@ def loo(results, *, heldout: bool = True, evidence=None) -> Figure:
     with _style.style():
         import matplotlib.pyplot as plt
 
-        ncols = 2 if heldout else 1
-        ev = list(evidence or [])
-        fig, axes = plt.subplots(
-            2 if ev else 1,
-            ncols,
-            squeeze=False,
+        ev = [_evidence_record(p) for p in (evidence or [])]
+        top = ["loo", "heldout"] if heldout else ["loo"]
+        mosaic = [top, ["evidence"] * len(top)] if ev else [top]
+        fig, axd = plt.subplot_mosaic(
+            mosaic,
             layout="constrained",
-            figsize=(_style.PAGE if heldout else _style.COLUMN * 1.3, 5.2 if ev else 2.6),
+            figsize=(_style.PAGE if heldout else _style.COLUMN * 1.3, 5.4 if ev else 2.6),
         )
-        ax = axes[0, 0]
+        ax = axd["loo"]
         for a in acts:
             sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
             n = np.array([p.units for p in sel])
@@ -333,34 +332,58 @@ def loo(results, *, heldout: bool = True, evidence=None) -> Figure:
             )
         ax.legend(handles=handles, loc="lower right", fontsize=7)
         if heldout:
-            _heldout_panel(axes[0, 1], pts, acts)
+            _heldout_panel(axd["heldout"], pts, acts)
         if ev:
-            _evidence_panel(axes[1, 0], ev, lims=axes[0, 0].get_xlim())
-            for extra in axes[1, 1:]:
-                extra.remove()
+            _evidence_panel(axd["evidence"], ev)
+            # one N axis for every panel, so that the evidence sits beside LOO
+            ns = [p.units for p in pts] + [p["units"] for p in ev]
+            for a in axd.values():
+                a.set_xlim(min(ns) - 0.5, max(ns) + 0.5)
     return fig
 
 
-def _evidence_panel(ax, ev, *, lims) -> None:
-    """log p(D | N, activation) ± SE from independent tempered SMC runs, against N."""
-    for a in dict.fromkeys(p.activation for p in ev):
-        sel = sorted((p for p in ev if p.activation == a), key=lambda p: p.units)
+def _evidence_record(p) -> dict:
+    """An evidence point as a dict: a :class:`~bayes_uat.studies.NetworkEvidence` (or its
+    ``numbers()``), or an :class:`~bayes_uat.studies.EvidencePoint` of tempered SMC from
+    the prior (no likelihood bound)."""
+    d = p if isinstance(p, dict) else p.numbers()
+    if "log_evidence_mean" not in d:  # EvidencePoint: log_evidence is the mean
+        d = dict(d, log_evidence_mean=d["log_evidence"])
+    return d
+
+
+def _evidence_panel(ax, ev) -> None:
+    """log p(D | N, activation) ± SE across independent runs against N, with the largest
+    log-likelihood found (dashed) where known: log Z can never exceed sup log L."""
+    bound = False
+    for a in dict.fromkeys(p["activation"] for p in ev):
+        sel = sorted((p for p in ev if p["activation"] == a), key=lambda p: p["units"])
+        c = ACTIVATION_COLORS.get(a, None)
+        n = [p["units"] for p in sel]
         ax.errorbar(
-            [p.units for p in sel],
-            [p.log_evidence for p in sel],
-            yerr=[p.log_evidence_se for p in sel],
-            color=ACTIVATION_COLORS.get(a, None),
+            n,
+            [p["log_evidence_mean"] for p in sel],
+            yerr=[p["log_evidence_se"] for p in sel],
+            color=c,
             lw=1.0,
             ms=3.5,
             marker="o",
             capsize=2,
             label=a,
         )
-    ax.set_xlim(lims)
+        if all("max_log_likelihood" in p for p in sel):
+            bound = True
+            ax.plot(n, [p["max_log_likelihood"] for p in sel], color=c, lw=0.8, ls="--")
+    handles, _ = ax.get_legend_handles_labels()
+    if bound:
+        handles.append(
+            Line2D([], [], color="0.3", lw=0.8, ls="--", label="largest log-likelihood found")
+        )
+    ax.set_xticks(sorted({p["units"] for p in ev}))
     ax.set_xlabel("hidden units $N$")
     ax.set_ylabel(r"$\log p(D \mid N)$")
-    ax.set_title("log evidence, tempered SMC (± SE over runs; higher is better)", fontsize=9)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.set_title("log evidence (± SE over independent runs; higher is better)", fontsize=9)
+    ax.legend(handles=handles, loc="lower right", fontsize=7)
 
 
 def _heldout_panel(ax, pts, acts) -> None:
@@ -417,25 +440,28 @@ def _heldout_panel(ax, pts, acts) -> None:
 
 
 def _mark_below(ax, pts, acts) -> bool:
-    """Points under the lower y-limit: a ▼ on the bottom edge, with the value beside it."""
+    """Points under the lower y-limit: a ▼ on the bottom edge, with the value beside it;
+    several at one N sit side by side (one per activation) so that none hides another."""
     lo = ax.get_ylim()[0]
-    any_below = False
-    for a in acts:
-        c = ACTIVATION_COLORS.get(a, "0.3")
-        for p in (p for p in pts if p.activation == a and p.loo["elpd"] < lo):
-            any_below = True
-            ax.plot([p.units], [lo], marker="v", ms=5, color=c, ls="none", clip_on=False, zorder=5)
+    below = [p for a in acts for p in pts if p.activation == a and p.loo["elpd"] < lo]
+    for n in sorted({p.units for p in below}):
+        here = [p for p in below if p.units == n]
+        for k, p in enumerate(here):
+            x = n + 0.22 * (k - (len(here) - 1) / 2)
+            c = ACTIVATION_COLORS.get(p.activation, "0.3")
+            ax.plot([x], [lo], marker="v", ms=5, color=c, ls="none", clip_on=False, zorder=5)
             ax.annotate(
                 f"{p.loo['elpd']:.0f}",
-                (p.units, lo),
-                xytext=(3, 2),
+                (x, lo),
+                xytext=(0, 4),
                 textcoords="offset points",
                 fontsize=5.5,
                 color=c,
                 rotation=90,
+                ha="center",
                 va="bottom",
             )
-    return any_below
+    return bool(below)
 
 
 def _tick(v, _pos) -> str:
