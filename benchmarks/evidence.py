@@ -35,6 +35,7 @@ import fcntl
 import json
 import math
 import os
+import re
 import sys
 import time
 from contextlib import contextmanager
@@ -298,6 +299,71 @@ def run_evidence(post, seed: int, args) -> dict:
     )
 
 
+# posteriors of other studies, for bu.evidence against their SMC numbers and for speed
+def model_posterior(model: str):
+    import bayes_uat as bu
+
+    bu.enable_x64()
+    if model == "sin16":  # the 49-parameter posterior of docs/smc.md (the blog's −MSE)
+        return bu.Posterior(bu.MLP(16, "sigmoid"), bu.make_dataset("sin"), prior_std=30.0)
+    if model == "blog":  # x², N = 2 sigmoid, −MSE (docs/smc.md)
+        return bu.Posterior(bu.MLP(2, "sigmoid"), bu.make_dataset("x2"), prior_std=30.0)
+    if model == "closeup":  # x², N = 2 sigmoid, σ inferred (docs/studies.md §2)
+        return bu.Posterior(bu.MLP(2, "sigmoid"), bu.make_dataset("x2"), likelihood="gaussian")
+    if model == "seed000":  # 5 ReLU units (docs/studies.md §6)
+        from bayes_uat.studies import SEED000_TARGET
+
+        data = bu.make_dataset(SEED000_TARGET, n=200, seed=0)
+        return bu.Posterior(bu.MLP(5, "relu"), data, likelihood="gaussian")
+    m = re.fullmatch(r"sin-([a-z_]+)(\d+)", model)
+    if m:  # sin-tanh3: §3's model
+        return posterior(m.group(1), int(m.group(2)))
+    raise ValueError(f"unknown model {model!r}: sin16, blog, closeup, seed000 or sin-<act><N>")
+
+
+MODELS = ("sin16", "blog", "closeup", "seed000")
+
+
+def cmd_check(args) -> int:
+    """bu.evidence on one named posterior, recorded under check/<model>/<tag>."""
+    import bayes_uat as bu
+
+    post = model_posterior(args.model)
+    opts = {k: getattr(args, k) for k in ("particles", "restarts", "sgd_steps", "steps")}
+    opts = {k: v for k, v in opts.items() if v is not None}
+    t0 = time.perf_counter()
+    ev = bu.evidence(post, runs=args.runs, seed=args.seed, **opts)
+    wall = time.perf_counter() - t0
+    theta = np.asarray(ev.samples.theta)
+    rec = dict(
+        model=args.model,
+        dim=post.dim,
+        log_z_runs=[float(v) for v in ev.log_evidence],
+        log_z=float(ev.log_evidence_mean),
+        stated_error=float(ev.log_evidence_se),
+        sd=float(np.std(ev.log_evidence, ddof=1)),
+        bound=float(ev.max_log_likelihood),
+        modes_seen=int(ev.modes_seen),
+        chao1=float(ev.chao1),
+        share_outside=float(np.max(ev.outside_share)),
+        is_log_z=[float(v) for v in ev.is_log_evidence],
+        warnings=list(ev.warnings),
+        modes=[m.to_dict(post.names) for m in ev.modes],
+        evaluations=int(np.sum(ev.evaluations)),
+        census_evaluations=int(np.sum(ev.census_evaluations)),
+        wall=wall,
+        settings=dict(runs=args.runs, seed=args.seed, **ev.settings),
+        per_run=[draw_summary(post, theta[r]) for r in range(theta.shape[0])],
+        date=datetime.datetime.now(datetime.UTC).isoformat(timespec="minutes"),
+        load_average=list(os.getloadavg()),
+        cpus=os.cpu_count(),
+    )
+    with locked_results() as res:
+        res.setdefault("checks", {})[f"{args.model}/{args.tag or args.seed}"] = rec
+    print(json.dumps({k: v for k, v in rec.items() if k not in ("modes", "per_run")}))
+    return 0
+
+
 RUNNERS = dict(
     sgd=run_sgd, dynesty=run_dynesty, nautilus=run_nautilus, smc=run_smc, evidence=run_evidence
 )
@@ -369,7 +435,9 @@ def _f(v, fmt=".1f") -> str:
 def _groups(res: dict) -> dict:
     """(activation, units) → method → list of records."""
     out: dict = {}
-    for r in res.values():
+    for k, r in res.items():
+        if k == "checks":
+            continue
         out.setdefault((r["activation"], r["units"]), {}).setdefault(r["method"], []).append(r)
     return out
 
@@ -411,6 +479,7 @@ def render(res: dict | None = None) -> list[str]:
             return []
         res = json.loads(RESULTS.read_text())
     groups = _groups(res)
+    checks = res.get("checks", {})
     out = [
         "## Evidence against outside references",
         "",
@@ -461,6 +530,68 @@ def render(res: dict | None = None) -> list[str]:
         notes = _disagreement(g, sgd_best, bound)
         if notes:
             out += [notes, ""]
+    if checks:
+        out += render_checks(checks)
+    return out
+
+
+# the SMC-from-the-prior number each check is compared with: (file, key, where it is quoted)
+REFERENCES = {
+    "sin16": ("smc_results.json", "sin16 P256 jumps", "docs/smc.md, default row"),
+    "blog": ("smc_results.json", "blog R16", "docs/smc.md, 16 runs"),
+    "closeup": ("../figures/smc_closeup.json", None, "docs/studies.md §2"),
+    "seed000": ("smc_results.json", "seed000", "docs/studies.md §6"),
+}
+
+
+def _reference(model: str) -> tuple[str, str] | None:
+    if model not in REFERENCES:
+        return None
+    name, key, where = REFERENCES[model]
+    path = ROOT / "benchmarks" / name
+    if not path.exists():
+        return None
+    d = json.loads(path.read_text())
+    d = d[key] if key else d
+    runs = d["log_evidence"]
+    return (
+        f"{d['log_evidence_mean']:.2f} ± {d['log_evidence_se']:.2f} "
+        f"({min(runs):.1f} … {max(runs):.1f})",
+        where,
+    )
+
+
+def render_checks(checks: dict) -> list[str]:
+    """bu.evidence on the posteriors of other studies, beside their SMC-from-the-prior
+    numbers, and the speed on the 49-parameter posterior."""
+    out = [
+        "### `bu.evidence` on the posteriors of other studies",
+        "",
+        "`python benchmarks/evidence.py check MODEL --runs R [--seed S]` — `bu.evidence` with "
+        "its default settings unless a column says otherwise. SMC from the prior: the "
+        "number quoted for the same posterior in the docs (tempered SMC, `bu.sample(post, "
+        '"smc")`). Bound: the largest log-likelihood found; log Z can never exceed sup '
+        "log L.",
+        "",
+        "| posterior | dim | runs | log Z ± SE | run SD (range) | SMC from the prior | bound "
+        "| modes (Chao1) | outside q | wall |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for k in sorted(checks):
+        r = checks[k]
+        ref = _reference(r["model"])
+        z = r["log_z_runs"]
+        out.append(
+            f"| {k} | {r['dim']} | {len(z)} | {r['log_z']:.2f} ± {r['stated_error']:.2f} | "
+            f"{r['sd']:.2f} ({min(z):.1f} … {max(z):.1f}) | "
+            f"{ref[0] + ' (' + ref[1] + ')' if ref else '–'} | {r['bound']:.1f} | "
+            f"{r['modes_seen']} ({r['chao1']:.1f}) | {r['share_outside']:.3f} | "
+            f"{r['wall']:.0f} s |"
+        )
+    out.append("")
+    warn = [f"{k}: {'; '.join(r['warnings'])}" for k, r in sorted(checks.items()) if r["warnings"]]
+    if warn:
+        out += ["Warnings: " + " — ".join(warn), ""]
     return out
 
 
@@ -504,13 +635,20 @@ def main(argv=None) -> int:
     r.add_argument("--nautilus-neff", type=int, default=10_000)
     r.add_argument("--max-calls", type=int, default=5_000_000)
     r.add_argument("--max-wall", type=float, default=600.0, help="seconds per outside run")
+    c = sub.add_parser("check", help="bu.evidence on one named posterior")
+    c.add_argument("model", help=f"{', '.join(MODELS)} or sin-<activation><N>")
+    c.add_argument("--runs", type=int, default=4)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--tag", help="key of the record (default: the seed)")
+    for k in ("particles", "restarts", "sgd_steps", "steps"):
+        c.add_argument(f"--{k.replace('_', '-')}", type=int, help="bu.evidence setting")
     sub.add_parser("render")
     args = ap.parse_args(argv)
     if args.cmd == "render":
         print("\n".join(render()))
         return 0
     sys.path.insert(0, str(ROOT))
-    return cmd_run(args)
+    return cmd_check(args) if args.cmd == "check" else cmd_run(args)
 
 
 if __name__ == "__main__":
