@@ -147,8 +147,9 @@ class Evidence:
         for m in self.modes:
             se = "" if not math.isfinite(m.mass_se) else f" ± {m.mass_se:.3f}"
             lines.append(
-                f"  mode {m.index}: mass {m.mass:.3f}{se}, MSE {m.mse:.4g}, log p {m.log_density:.2f}, "
-                f"{m.restarts} restart(s), found by {m.runs_found} run(s)"
+                f"  mode {m.index}: mass {m.mass:.3f}{se}, MSE {m.mse:.4g}, "
+                f"log p {m.log_density:.2f}, {m.restarts} restart(s), "
+                f"found by {m.runs_found} run(s)"
             )
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
