@@ -4,13 +4,15 @@ claim: about 6, one per turn of the curve), and beside it the log evidence log p
 activation) ± SE across independent runs of :func:`bayes_uat.evidence` (each run its own SGD
 census, a reference over the modes found, tempered SMC from it) for N = 1 … 10.
 
-    python scripts/study_how_many.py [--quick] [--figures figures] [--evidence-only]
+    python scripts/study_how_many.py [--quick] [--figures figures]
+                                     [--evidence-only | --cached-evidence]
 
 Writes figures/how_many_*.png/.pdf and the numbers into figures/how_many.json. Each
 network's evidence is kept, as soon as it is done, in figures/timings/how_many_evidence.json
 (ignored by git) under its settings, so an interrupted run loses at most the network it was
 on, and a second run with the same settings reuses what is there; ``--evidence-only`` fills
-that file and stops (no LOO sweep, no figures).
+that file and stops (no LOO sweep, no figures); ``--cached-evidence`` draws the figures with
+the networks whose evidence is in that file and lists the others in how_many.json as not run.
 """
 
 from __future__ import annotations
@@ -58,9 +60,11 @@ def settings(quick: bool) -> dict:
     )
 
 
-def evidence_rows(cfg: dict, cache: Path, log) -> list:
+def evidence_rows(cfg: dict, cache: Path, log, compute: bool = True) -> tuple[list, list]:
     """Every network's :class:`~bayes_uat.studies.NetworkEvidence` (as a dict), computed or
-    read from ``cache`` (written atomically after each network) when its settings match."""
+    read from ``cache`` (written atomically after each network) when its settings match,
+    N by N (both activations of one N before the next N); with ``compute`` False only those
+    in the cache. Returns the rows and the names of the networks left out."""
     from bayes_uat import MLP, Posterior, make_dataset
     from bayes_uat.records import write_json
     from bayes_uat.runtime import release_compiled
@@ -71,10 +75,13 @@ def evidence_rows(cfg: dict, cache: Path, log) -> list:
     store = json.loads(cache.read_text()) if cache.exists() else {}
     done = store.get(key, {})
     data = make_dataset(cfg["target"])
-    rows = []
-    for a in ev["activations"]:
-        for n in ev["units"]:
+    rows, missing = [], []
+    for n in ev["units"]:
+        for a in ev["activations"]:
             name = f"{a}/{n}"
+            if name not in done and not compute:
+                missing.append(name)
+                continue
             if name not in done:
                 post = Posterior(MLP(n, a), data, prior_std=30.0, likelihood="gaussian")
                 row = network_evidence(post, runs=ev["runs"], seed=0, **ev["options"])
@@ -89,13 +96,14 @@ def evidence_rows(cfg: dict, cache: Path, log) -> list:
                 f" {r['modes_seen']} modes; {r['wall_time']:.0f} s)"
             )
             rows.append(r)
-    return rows
+    return rows, missing
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    only = "--evidence-only" in argv
-    args = parse_args(__doc__, [a for a in argv if a != "--evidence-only"], host_devices=2)
+    only, cached = "--evidence-only" in argv, "--cached-evidence" in argv
+    rest = [a for a in argv if a not in ("--evidence-only", "--cached-evidence")]
+    args = parse_args(__doc__, rest, host_devices=2)
 
     from bayes_uat import plots, studies
     from bayes_uat.records import versions
@@ -104,14 +112,16 @@ def main(argv=None) -> int:
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)
-    ev = evidence_rows(cfg, out / "timings" / "how_many_evidence.json", print)
+    cache = out / "timings" / "how_many_evidence.json"
     if only:
+        evidence_rows(cfg, cache, print)
         return 0
     pts = []
     for act in cfg["activations"]:
         pts += studies.unit_sweep(
             cfg["target"], cfg["units"], activation=act, log=print, **cfg["sweep"]
         )
+    ev, missing = evidence_rows(cfg, cache, print, compute=not cached)
     plots.save(study_plots.loo(pts, evidence=ev), out / "how_many_loo")
     plots.save(study_plots.activations(pts, units=cfg["grid_units"]), out / "how_many_activations")
     claims = {
@@ -119,6 +129,8 @@ def main(argv=None) -> int:
     }
     for a in cfg["evidence"]["activations"]:
         sel = [r for r in ev if r["activation"] == a]
+        if not sel:
+            continue
         best = max(sel, key=lambda r: r["log_evidence_mean"])
         claims.setdefault(a, {})["best_evidence_units"] = best["units"]
         claims[a]["evidence_within_2se_of_best"] = [
@@ -139,6 +151,7 @@ def main(argv=None) -> int:
         settings=cfg,
         points=[p.numbers() for p in pts],
         evidence=ev,
+        evidence_not_run=missing,
         claims=claims,
         wall_time=time.perf_counter() - t_start,
         versions=versions(),
