@@ -24,7 +24,7 @@ from .nets import MLP
 from .optimize import MapResult, NotStationaryWarning, SGDResult, find_map, train_sgd
 from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
-from .runtime import enable_x64, release_compiled
+from .runtime import enable_x64
 from .samplers import METHODS, SAMPLERS, initial_points, sample
 from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
@@ -61,7 +61,6 @@ __all__ = [
     "load_run",
     "save_run",
     "enable_x64",
-    "release_compiled",
     "canonicalize",
     "align",
     "find_modes",

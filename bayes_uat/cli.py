@@ -17,7 +17,7 @@ from pathlib import Path
 from .runtime import enable_compilation_cache, enable_x64, set_host_device_count
 
 # Flags whose CLI name differs from the config key.
-_RENAME = {"sgd_steps": "sgd-steps", "sgd_restarts": "sgd-restarts"}
+_RENAME = {"sgd_steps": "sgd-steps", "sgd_restarts": "sgd-restarts", "options": "option"}
 # XLA host devices are threads: 100 000 of them kept JAX from starting for over 2 minutes
 # (and crashed it later); NUTS runs its chains vectorised when there are fewer devices.
 MAX_HOST_DEVICES = 64
@@ -59,15 +59,35 @@ _HELP = {
     "sgd_restarts": ("independent SGD restarts (the best one is reported)", None),
     "sgd_loss": ("SGD loss: sse (the blog's sum of squares) or map (−log posterior)", None),
     "batch_size": ("SGD minibatch size", "full batch"),
-    "sampler": ("nuts, ensemble (JAX-native stretch move), emcee or aies", None),
-    "chains": ("NUTS chains or ensemble walkers", "4 for NUTS, 4·dim walkers"),
-    "warmup": ("NUTS adaptation steps or ensemble burn-in steps (discarded)", None),
-    "draws": ("kept draws per chain (per walker)", None),
-    "init": ("chain start points: sgd (the SGD restarts) or prior", None),
+    "sampler": (
+        "nuts; ensemble (emcee's stretch move as one compiled JAX loop), emcee or aies "
+        "(walkers of an affine-invariant ensemble); smc (tempered sequential Monte Carlo from "
+        "the prior: independent runs of particles, the log evidence, mode masses)",
+        None,
+    ),
+    "chains": (
+        "NUTS: chains; ensemble, emcee, aies: walkers; smc: independent runs",
+        "4 chains for NUTS; 4·dim walkers, or 4·dim SMC runs",
+    ),
+    "warmup": (
+        "NUTS: warm-up (adaptation) steps; ensembles: burn-in steps (both discarded); "
+        "smc: not used",
+        None,
+    ),
+    "draws": (
+        "NUTS: kept draws per chain; ensembles: kept draws per walker; smc: particles per run",
+        None,
+    ),
+    "init": (
+        "start points of NUTS chains and ensembles: sgd (the SGD restarts) or prior; "
+        "smc starts from the prior",
+        None,
+    ),
     "chunk_size": ("draws per checkpoint", "all draws in one chunk"),
     "dense_mass": ("NUTS: dense mass matrix", None),
     "max_tree_depth": ("NUTS: maximum tree depth (1–25)", None),
     "target_accept": ("NUTS: target acceptance probability, in (0, 1)", None),
+    "options": ("", None),
     "seed": ("seed of SGD and sampling, in [0, 2**32 - 1]", None),
 }
 
@@ -99,6 +119,15 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
                 "logistic); repeatable (default: N(0, prior-std²) for every group)"
             )
             p.add_argument(flag, action="append", **kw)
+        elif f.name == "options":
+            kw["metavar"] = "KEY=VALUE"
+            kw["help"] = (
+                "a sampler option beyond the flags, repeatable; TOML: an [options] table. "
+                "VALUE is a TOML value (20, 0.5, true, dense, '{stretch = 0.8, de = 0.2}'); "
+                "each sampler's options and their defaults are listed at the end "
+                "(default: none set)"
+            )
+            p.add_argument(flag, action="append", **kw)
         elif f.type in ("int", "int | None"):
             p.add_argument(flag, type=int, **kw)
         elif f.type in ("float", "float | None"):
@@ -107,12 +136,25 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, type=str, **kw)
 
 
+def _items(flag: str, s: str) -> list[str]:
+    """The comma-separated items of a list flag, refusing empty ones (``2,,2``, ``2,``)."""
+    parts = [p.strip() for p in s.split(",")]
+    if not all(parts):
+        raise ValueError(
+            f"{flag} {s!r} has an empty item; separate the values by single commas, e.g. 8,8"
+        )
+    return parts
+
+
 def _parse_units(s: str):
     if s.strip().lower() in ("linear", "none", "()"):
         return []
     try:
-        parts = [int(u) for u in s.replace(" ", "").split(",") if u]
-    except ValueError:
+        parts = [int(u) for u in _items("--units", s)]
+    except ValueError as e:
+        if "empty item" in str(e):
+            raise
+
         raise ValueError(
             f"--units must be an integer or comma-separated integers, got {s!r}"
         ) from None
@@ -120,19 +162,26 @@ def _parse_units(s: str):
 
 
 def _parse_priors(items: list[str], base: dict | None) -> dict:
-    out = dict(base or {})
+    """--prior GROUP=SPEC flags over the config file's priors (a flag overrides the file's
+    entry for its group); one group given twice on the command line is refused."""
+    out, given = dict(base or {}), {}
     for item in items:
         group, sep, spec = item.partition("=")
         if not sep or not group.strip() or not spec.strip():
             raise ValueError(f"--prior takes GROUP=SPEC such as 'w1=normal(0, 1)', got {item!r}")
-        out[group.strip()] = spec.strip()
+        group, spec = group.strip(), spec.strip()
+        if group in given:
+            raise ValueError(
+                f"--prior gives group {group!r} twice ({given[group]!r} and {spec!r}); keep one"
+            )
+        given[group] = out[group] = spec
     return out
 
 
 def _parse_bias(s: str):
     words = {"true": True, "false": False, "yes": True, "no": False}
     try:
-        vals = [words[w.strip().lower()] for w in s.split(",")]
+        vals = [words[w.lower()] for w in _items("--bias", s)]
     except KeyError:
         raise ValueError(
             f"--bias takes true, false or one per layer and output such as 'false,true', got {s!r}"
@@ -142,7 +191,7 @@ def _parse_bias(s: str):
 
 def _parse_range(s: str):
     try:
-        lo, hi = (float(v) for v in s.split(","))
+        lo, hi = (float(v) for v in _items("--x-range", s))
     except ValueError:
         raise ValueError(f"--x-range must be two numbers 'lo,hi', got {s!r}") from None
     return [lo, hi]
@@ -158,8 +207,24 @@ def config_from_args(args) -> object:
             continue
         if f.name == "prior":
             v = _parse_priors(v, base.get("prior"))
+        if f.name == "options":
+            v = {**(base.get("options") or {}), **_parse_options(v)}
         base[f.name] = _flag_value(f.name, v)
-    return RunConfig.from_dict(base, source=args.config or "command line")
+    cfg = RunConfig.from_dict(base, source=args.config or "command line")
+    _check_flags_apply(args, cfg)
+    return cfg
+
+
+def _check_flags_apply(args, cfg) -> None:
+    """Refuse flags the chosen sampler would ignore, such as --warmup for SMC."""
+    from .config import RunConfig
+    from .vocabulary import inapplicable
+
+    given = [f.name for f in fields(RunConfig) if getattr(args, f.name, None) is not None]
+    bad = inapplicable(cfg.sampler, given)
+    if bad:
+        them = "it" if len(bad) == 1 else "them"
+        raise ValueError(f"{'; '.join(bad)}: drop {them} for --sampler {cfg.sampler}")
 
 
 def _flag_value(name: str, v):
@@ -168,12 +233,20 @@ def _flag_value(name: str, v):
     if name == "x_range":
         return _parse_range(v)
     if name == "x_col":
-        return [c.strip() for c in v.split(",") if c.strip()]
+        return _items("--x-col", v)
     if name == "bias":
         return _parse_bias(v)
     if name == "prior" and isinstance(v, list):
         return _parse_priors(v, None)
+    if name == "options" and isinstance(v, list):
+        return _parse_options(v)
     return v
+
+
+def _parse_options(items: list[str]) -> dict:
+    from .vocabulary import parse_option
+
+    return dict(parse_option(item) for item in items)
 
 
 def _table(summary: dict) -> str:
@@ -187,21 +260,42 @@ def _table(summary: dict) -> str:
 
 
 def _report(summary: dict) -> str:
+    from .samplers.smc import evidence_text
+    from .vocabulary import size_text, words
+
     s = summary["sampler"]
+    kind = s.get("name", s.get("method"))
     lines = [
-        f"{s.get('name', s.get('method'))}: {s['chains']} chain(s) × {s['draws']} draws "
-        f"in {s['wall_time']:.1f} s"
+        f"{words(kind).title}: {size_text(kind, s['chains'], s['draws'])} in {s['wall_time']:.1f} s"
     ]
+    if evidence_text(s):
+        lines.append(evidence_text(s))
     for key, what in (("raw", "raw θ"), ("canonical", "canonical θ"), ("function", "f(x)")):
         d = summary["diagnostics"].get(key)
         if d:
             lines.append(
                 f"{what:>12}: max R-hat {d['max_rhat']:.2f}, min bulk ESS {d['min_ess_bulk']:.0f}"
             )
+    tau = _tau_line(summary)
+    if tau:
+        lines.append(tau)
     lines += ["", _table(summary)]
     for w in summary.get("warnings", []):
         lines += ["", f"warning: {w['message']}", f"  what to do: {w['fix']}"]
     return "\n".join(lines)
+
+
+def _tau_line(summary: dict) -> str | None:
+    """The ensembles' integrated autocorrelation times, saying which θ each is of."""
+    parts = []
+    for what, values in (
+        ("canonical θ", (summary["diagnostics"].get("canonical") or {}).get("autocorr_time")),
+        ("raw θ", summary["sampler"].get("autocorr_time_raw")),
+    ):
+        known = [v for v in values or [] if v is not None]
+        if known:
+            parts.append(f"{what} up to {max(known):.0f} steps")
+    return f"{'τ':>12}: integrated autocorrelation time, {', '.join(parts)}" if parts else None
 
 
 def compare_text(run) -> str:
@@ -261,20 +355,51 @@ def cmd_run(args) -> int:
     from .runner import execute
 
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
+    figures = not args.no_figures
+    if args.resume:  # the run keeps its own --no-figures
+        from .runner import checkpoint_figures
+
+        figures = figures and checkpoint_figures(args.resume)
     run = execute(
         args.cfg,
         args.resume or args.out,
         overwrite=args.overwrite,
         resume=bool(args.resume),
         progress=not args.quiet,
-        figures=not args.no_figures,
+        figures=figures,
         log=log,
     )
     print(_report(run.summary))
     print()
     print(compare_text(run))
     print(f"\nrecord written to {run.path}")
-    return 0
+    return _step_failures(run.path, run.summary)
+
+
+def _step_failures(path, summary: dict) -> int:
+    """Print each analysis step the run recorded as failed (an internal failure, with where
+    the draws are and how to retry); 1 when there was one, else 0."""
+    from .runner import failed_steps, step_failure_text
+
+    failed = failed_steps(summary)
+    for step, error in failed.items():
+        print(f"bayes-uat: {step_failure_text(Path(path), step, error)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _unfinished_note(path, summary: dict) -> str | None:
+    from .runner import failed_steps
+
+    pending = summary.get("pending_steps") or []
+    failed = failed_steps(summary)
+    if not pending and not failed:
+        return None
+    parts = [f"'{s}' failed ({e})" for s, e in failed.items()]
+    parts += [f"'{s}' was not done (interrupted)" for s in pending if s not in failed]
+    return (
+        f"note: this run is unfinished: step {', step '.join(parts)}; the draws are "
+        f"complete. Finish it with `bayes-uat run --resume {path}`"
+    )
 
 
 def cmd_show(args) -> int:
@@ -287,14 +412,13 @@ def cmd_show(args) -> int:
         print(table_text(args.run_dir))
         return 0
     run = load_run(args.run_dir)
+    unfinished = _unfinished_note(run.path, run.summary)
+    if unfinished:
+        print(unfinished, file=sys.stderr)
     summary, note = report_summary(run)
     if note:
         print(note, file=sys.stderr)
     print(_report(summary))
-    from .samplers.smc import evidence_text
-
-    if evidence_text(run.samples.info):
-        print(evidence_text(run.samples.info))
     return 0
 
 
@@ -307,6 +431,9 @@ def cmd_compare(args) -> int:
     print(table)
     if not args.no_save:
         summary = dict(run.summary, comparison=table.to_dict())
+        failed = {k: v for k, v in (summary.get("failed_steps") or {}).items()}
+        if failed.pop("comparison", None) is not None:  # retried here, and it worked
+            summary["failed_steps"] = failed
         write_json(run.path / "summary.json", summary)
     return 0
 
@@ -329,6 +456,8 @@ def cmd_sweep(args) -> int:
     )
     print(table_text(res.out))
     print(f"\n{len(res.rows)} run(s) in {res.wall_time:.1f} s; table in {res.out / 'sweep.csv'}")
+    if (res.out / "sweep.png").is_file() and not args.no_figures:
+        print(f"figure in {res.out / 'sweep.png'} (and .pdf)")
     if res.failed:
         print(
             f"bayes-uat: {len(res.failed)} run(s) failed: {', '.join(res.failed)}", file=sys.stderr
@@ -349,12 +478,18 @@ def _sweep_parser(sub) -> None:
     w.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     w.add_argument("--retries", type=int, default=1, help="Dask retries of a failed task")
     w.add_argument("--timeout", type=float, default=10.0, help="seconds to reach the scheduler")
-    w.add_argument("--no-figures", action="store_true", help="skip each run's figures")
+    w.add_argument(
+        "--no-figures",
+        action="store_true",
+        help="skip the figures: each run's, and the sweep's (OUT/sweep.png, .pdf)",
+    )
     w.add_argument("--quiet", action="store_true", help="no progress bar or log lines")
     w.set_defaults(func=cmd_sweep)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .vocabulary import options_help
+
     p = argparse.ArgumentParser(
         prog="bayes-uat",
         description=(
@@ -367,6 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="train with SGD, sample the posterior, write a run record",
         description="Train with SGD, sample the posterior, write a run record. A value that "
         "starts with '-' may follow its flag (--target -x**2).",
+        epilog=options_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument(
         "--config", help="TOML file of run settings, keys as the flags; flags override it"
@@ -426,6 +563,28 @@ def _join_dash_values(argv: list[str], parser: argparse.ArgumentParser) -> list[
     return out
 
 
+def _is_numerical(e: BaseException) -> bool:
+    """numpy's LinAlgError (a ValueError) and the like: a failure of the computation, not
+    of the user's input."""
+    import numpy as np
+
+    return isinstance(e, (np.linalg.LinAlgError, FloatingPointError))
+
+
+def _internal_failure(e: BaseException, args) -> int:
+    """Exit 1 with a message that calls a numerical failure what it is (exit 2 is for
+    refused input)."""
+    text = (
+        f"bayes-uat: internal numerical failure ({type(e).__name__}: {e}); this is not a "
+        "problem with your input"
+    )
+    run_dir = getattr(args, "resume", None) or getattr(args, "out", None)
+    if args.func is cmd_run and run_dir:
+        text += f". Checkpoints written so far are kept: `bayes-uat run --resume {run_dir}`"
+    print(text, file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -440,7 +599,11 @@ def main(argv: list[str] | None = None) -> int:
         enable_compilation_cache()
         enable_x64()
         return args.func(args)
+    except ArithmeticError as e:
+        return _internal_failure(e, args)
     except (ValueError, OSError) as e:
+        if _is_numerical(e):
+            return _internal_failure(e, args)
         print(f"bayes-uat: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

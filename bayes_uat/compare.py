@@ -36,6 +36,7 @@ Example
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from dataclasses import dataclass
 
@@ -82,7 +83,9 @@ class Comparison:
         cols = _COLUMNS + [c for c in _MASS_COLUMNS if any(c[0] in r for r in d["rows"])]
         table = [[c[1] for c in cols]]
         for r in d["rows"]:
-            table.append([_fmt(r.get(k), f) for k, _, f in cols])
+            row = [_fmt(r.get(k), f) for k, _, f in cols]
+            row[0] = _ROW_NAMES.get(r.get("kind"), r["name"])
+            table.append(row)
         w = [max(len(row[i]) for row in table) for i in range(len(cols))]
         lines = [
             "  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(row))
@@ -93,6 +96,7 @@ class Comparison:
         for mode in m["modes"]:
             lines.append(f"  {mode_line(mode)}\n    {mode['equation_with_uncertainty']}")
         lines += [f"  warning: {w}" for w in m.get("warnings", ())]
+        lines += _legend(cols, d["rows"])
         return "\n".join(lines)
 
 
@@ -112,6 +116,49 @@ _COLUMNS = [
     ("laplace_band_coverage", "Lap. 95%", "{:.2f}"),
 ]
 _MASS_COLUMNS = [("mode_mass", "mode mass", "{:.2f}"), ("mode_mass_se", "± SE", "{:.2f}")]
+
+
+# the MAP row is the best draw optimised to its maximum; summaries' "MAP sample" is the draw
+_ROW_NAMES = {"map": "MAP (optimised)"}
+_LEGEND = {
+    "log_posterior": "log posterior, log p(θ|D) up to a constant",
+    "mse": "mean squared error on the data",
+    "rmse_map_in": "RMS distance of f(x) from the MAP's f(x) inside the data range",
+    "rmse_map_out": "the same outside it (the widened extrapolation grid)",
+    "rmse_true_in": "RMS distance of f(x) from the true target inside the data range",
+    "nearest_mode": "the mode whose MAP function is nearest (RMSE of f(x))",
+    "distance": "Euclidean distance to that mode's MAP, both in canonical form",
+    "mahalanobis": "Mahalanobis distance √(δᵀ Σ⁻¹ δ) from the mode's mean, Σ its covariance",
+    "posterior_level": "share of posterior draws with higher log posterior than this point",
+    "in_band_95": "share of the data range where f(x) lies inside the posterior's 95 % band",
+    "laplace_var_ratio": (
+        "Laplace approximation at this point against the mode's draws: median over "
+        "parameters of variance Laplace / posterior (1: the Laplace width is right)"
+    ),
+    "laplace_band_coverage": (
+        "share of posterior f(x) values inside the Laplace 95 % predictive band (0.95: right)"
+    ),
+    "mode_mass": "posterior mass of the nearest mode ± its SE over independent runs",
+}
+
+
+def _legend(cols, rows) -> list[str]:
+    """What the table's columns and rows are, for the reader of the printed table."""
+    out = ["columns:"]
+    for key, head, _ in cols:
+        if key in _LEGEND and any(r.get(key) is not None for r in rows):
+            out += textwrap.wrap(
+                _LEGEND[key], 96, initial_indent=f"  {head:<14} ", subsequent_indent=" " * 17
+            )
+    out += textwrap.wrap(
+        "rows: SGD k = restart k as trained; MAP (optimised) = the highest log posterior of "
+        "the best draw and the modes' MAPs, each draw optimised to its maximum (the run "
+        "summary's 'MAP sample' is the best draw itself, not optimised); mode k = the draws "
+        "whose f(x) is that mode's, at the mode's MAP",
+        96,
+        subsequent_indent="  ",
+    )
+    return out
 
 
 def _fmt(v, f) -> str:

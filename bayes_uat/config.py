@@ -21,6 +21,14 @@ keys, ``prior.w1 = "normal(0, 1)"``)::
 N the last hidden width (Neal 1996; :func:`bayes_uat.wide.neal_scaled`): with N → ∞ the
 prior over functions tends to a Gaussian process.
 
+Options of the sampler beyond the flags (``--option KEY=VALUE``; :mod:`bayes_uat.vocabulary`
+lists them with their defaults) go in an ``[options]`` table::
+
+    sampler = "smc"
+    [options]
+    mass = "dense"
+    steps = 20
+
 Unknown keys, values of the wrong type and values out of range are rejected with a message
 naming the key, before any work starts.
 
@@ -42,9 +50,11 @@ from pathlib import Path
 from .activations import ACTIVATIONS
 from .data import NOISES
 from .optimize import LOSSES, OPTIMIZERS
-from .posterior import LIKELIHOODS, NOISE_PARAMS
+from .posterior import DF_RANGE, LIKELIHOODS, NOISE_PARAMS
+from .priors import check_scale
 from .samplers import METHODS, default_chains
 from .validate import choice, integer, number, positive_int, positive_number, seed
+from .vocabulary import check_options
 
 DTYPES = ("float32", "float64")
 INITS = ("sgd", "prior")
@@ -111,6 +121,7 @@ class RunConfig:
     dense_mass: bool = False
     max_tree_depth: int = 10
     target_accept: float = 0.9
+    options: dict | None = None
     seed: int = 0
 
     def __post_init__(self):
@@ -134,6 +145,13 @@ class RunConfig:
                     f"config key 'prior': a table of group = spec, such as w1 = \"normal(0, 1)\" "
                     f"or a = 2.0, got {self.prior!r}"
                 )
+        if self.options is not None:
+            if not all(isinstance(k, str) for k in self.options):
+                raise ValueError(
+                    f"config key 'options': a table of name = value, got {self.options!r}"
+                )
+            opts = check_options(self.sampler, _underscore_keys(self.options, "options"))
+            object.__setattr__(self, "options", opts or None)
         if isinstance(self.bias, list) and not all(isinstance(b, bool) for b in self.bias):
             raise ValueError(
                 f"config key 'bias': true, false or a list of booleans, got {self.bias!r}"
@@ -152,6 +170,7 @@ class RunConfig:
         seed("seed", self.seed)
         seed("data_seed", self.data_seed)
         positive_number("prior_std", self.prior_std, fix="e.g. --prior-std 30")
+        check_scale("prior_std", self.prior_std)
         positive_number("learning_rate", self.learning_rate, fix="e.g. --learning-rate 0.1")
         for k in ("noise_std", "noise_scale"):
             if getattr(self, k) is not None:
@@ -169,7 +188,7 @@ class RunConfig:
                 "hidden layer (e.g. --units 500) or drop --prior-scaling"
             )
         if self.df is not None:
-            positive_number("df", self.df, fix="the Student-t degrees of freedom, e.g. --df 4")
+            number("df", self.df, minimum=DF_RANGE[0], maximum=DF_RANGE[1], fix="e.g. --df 4")
         if self.x_range is not None:
             if len(self.x_range) != 2:
                 raise ValueError(f"x_range must be two numbers lo,hi, got {self.x_range!r}")

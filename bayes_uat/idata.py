@@ -25,7 +25,10 @@ first where it has draws:
 
 Root attributes: ``format_version``, ``config`` (the full configuration as JSON) and the key
 settings as plain attributes (``sampler``, ``chains``, ``draws``, ``warmup``, ``seed``,
-``units``, ``activation``, ``likelihood``, ``prior_std``, ``n``, ``target``, …).
+``units``, ``activation``, ``likelihood``, ``prior_std``, ``n``, ``target``, …, the sampler's
+options, and ``chains_are`` / ``draws_are``: what the ``chain`` and ``draw`` dimensions are for
+this sampler, e.g. "independent runs" and "particles per independent run" for tempered SMC,
+which records neither ``warmup`` nor ``init``).
 
 Format 1 stored θ as one variable ``theta`` (chain, draw, param) and no canonical group;
 :func:`read_theta` reads both.
@@ -50,6 +53,7 @@ from .optimize import SGDResult
 from .posterior import Posterior
 from .samples import Samples
 from .variables import coords, join, posterior_variables, split
+from .vocabulary import applies, option_names, words
 
 FORMAT_VERSION = 2
 
@@ -122,9 +126,9 @@ def readable_attrs(posterior: Posterior, samples: Samples, sgd, vars_, thin: int
         sampler=samples.method,
         chains=samples.chains,
         draws=samples.draws,
-        warmup=st.get("warmup"),
+        warmup=st.get("warmup") if applies(samples.sampler, "warmup") else None,
         seed=samples.seed,
-        init=st.get("init"),
+        init=st.get("init") if applies(samples.sampler, "init") else None,
         units=",".join(str(u) for u in net.units) or "linear",
         activation=net.activation,
         in_dim=net.in_dim,
@@ -145,8 +149,10 @@ def readable_attrs(posterior: Posterior, samples: Samples, sgd, vars_, thin: int
         prior=_prior_text(posterior),
         variables=" ".join(v.name for v in vars_),
         log_likelihood_thin=thin,
-        **{k: st[k] for k in ("target_accept", "max_tree_depth", "dense_mass") if k in st},
+        **{k: st[k] for k in option_names(samples.sampler) if k in st},
     )
+    w = words(samples.sampler)
+    out.update(chains_are=w.chains, draws_are=f"{w.draws} per {w.chain}")
     if sgd is not None:
         out.update(sgd_restarts=sgd.restarts, sgd_steps=int(sgd.losses.shape[-1]))
         out.update({f"sgd_{k}": sgd.settings.get(k) for k in ("optimizer", "learning_rate")})

@@ -329,9 +329,14 @@ def _reportable(s: dict) -> bool:
     diag = s.get("diagnostics")
     warns = s.get("warnings", [])
     return (
-        _has(s.get("sampler"), ("method", "chains", "draws"), ("wall_time",))
+        isinstance(s.get("sampler"), dict)
+        and any(k in s["sampler"] for k in ("name", "method"))  # "method": older records
+        and _has(s["sampler"], ("chains", "draws"), ("wall_time",))
         and isinstance(diag, dict)
-        and all(not d or _has(d, (), ("max_rhat", "min_ess_bulk")) for d in diag.values())
+        and all(
+            not diag.get(k) or _has(diag[k], (), ("max_rhat", "min_ess_bulk"))
+            for k in ("raw", "canonical", "function")
+        )
         and all(
             _has(s[k], ("equation",), ("blog_loss", "log_posterior"))
             for k in ("sgd", "map")
@@ -350,11 +355,16 @@ def report_summary(run: Run) -> tuple[dict, str | None]:
     diagnostics, SGD and MAP rows are recomputed from ``posterior.nc`` (not saved).
     """
     s = run.summary
-    if _reportable(s):
+    unsummarised = "summary" in (s.get("failed_steps") or {}) or "summary" in (
+        s.get("pending_steps") or []
+    )
+    if _reportable(s) and not unsummarised:
         return s, None
     file = None if run.path is None else run.path / SUMMARY
     if file is not None and not file.exists():
         what = "is missing"
+    elif unsummarised:
+        what = "lacks the diagnostics (the run's summary step did not finish)"
     else:
         what = "is empty" if not s else "lacks parts of the report"
     name = str(file) if file is not None else SUMMARY

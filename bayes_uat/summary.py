@@ -69,6 +69,9 @@ def summarize(
 ) -> dict:
     """The summary.json of a run; ``comparison`` (a :class:`~bayes_uat.compare.Comparison`)
     adds the symmetry-aware SGD-vs-posterior table."""
+    info = dict(samples.info)
+    if "autocorr_time" in info:  # the ensembles' τ of raw θ; canonical θ's is in diagnostics
+        info["autocorr_time_raw"] = info.pop("autocorr_time")
     out = dict(
         sampler=dict(
             name=samples.sampler,
@@ -76,7 +79,7 @@ def summarize(
             draws=samples.draws,
             wall_time=samples.wall_time,
             seed=samples.seed,
-            **samples.info,
+            **info,
         ),
         map=point_summary(posterior, samples.map_theta),
         diagnostics=symmetry_diagnostics(posterior, samples),

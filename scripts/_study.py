@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,12 +51,29 @@ def split_timings(obj):
     return obj, {}
 
 
+# Significant digits of the committed numbers: a run repeated on the same machine differs in
+# the last digits of a float (the order of threaded sums), which would rewrite the file.
+DIGITS = 8
+
+
+def rounded(obj, digits: int = DIGITS):
+    """``obj`` with every float rounded to ``digits`` significant digits, recursively."""
+    if isinstance(obj, float):
+        return float(f"{obj:.{digits}g}") if math.isfinite(obj) else obj
+    if isinstance(obj, dict):
+        return {k: rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [rounded(v, digits) for v in obj]
+    return obj
+
+
 def write_numbers(path, numbers: dict) -> None:
-    """Write a study's numbers to ``path`` (committed: the same on every run) and its wall
-    times to ``timings/<name>`` beside it (ignored by git)."""
+    """Write a study's numbers to ``path`` (committed: the same on every run, floats to
+    :data:`DIGITS` significant digits) and its wall times to ``timings/<name>`` beside it
+    (ignored by git)."""
     from bayes_uat.records import write_json
 
     path = Path(path)
     keep, times = split_timings(numbers)
-    write_json(path, keep)
+    write_json(path, rounded(keep))
     write_json(path.parent / "timings" / path.name, times)

@@ -411,7 +411,7 @@ def test_show_reports_a_record_saved_from_python(saved, tmp_path, capsys, change
     assert main(["show", str(run_dir)]) == 0
     out, err = capsys.readouterr()
     assert note in err and "not saved" in err
-    assert out.startswith("aies: 16 chain(s) × 60 draws")
+    assert out.startswith("AIES: 16 walkers × 60 draws")
     assert "canonical θ: max R-hat" in out and "MAP sample" in out and "SGD (Adam)" in out
     summary = run_dir / records.SUMMARY  # show writes nothing
     if change == "delete":

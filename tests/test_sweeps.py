@@ -207,6 +207,7 @@ def _fake_sweep(tmp_path):
         r = dict(point, name=point_name(point), status="done", error="")
         r.update({k: float(i + j) for j, k in enumerate(NUMBERS)})
         r["log_evidence"] = math.nan
+        r["sgd_loss"] = 350.0 * 10**i  # losses span decades: a log axis
         rows.append(r)
     rows[-1] = dict(plan.points[-1], name=point_name(plan.points[-1]), status="failed")
     rows[-1]["error"] = "ValueError: boom"
@@ -234,24 +235,86 @@ def test_table_csv_netcdf_and_show(tmp_path, capsys):
 
 def test_sweep_figure_has_a_line_per_other_axis_and_the_numbers(tmp_path):
     from bayes_uat import plots
+    from bayes_uat.checks import RHAT_MAX
+    from bayes_uat.sweeps import write_figure
 
     out, rows = _fake_sweep(tmp_path)
     fig = plots.sweep(out)
     axes = fig.axes
     titles = [ax.get_title() for ax in axes]
-    assert titles[:2] == ["best SGD loss", "MAP log-posterior"]
+    # no SMC in this sweep: no log-evidence panel, and no empty one
+    assert titles == [
+        "best SGD loss (log scale)",
+        "MAP log-posterior",
+        "elpd$_{\\mathrm{LOO}}$ ± SE",
+        "max $\\hat{R}$ (canonical θ)",
+        "sampling wall time (s)",
+    ]
+    assert not any(t.get_text() == "not in this sweep" for ax in axes for t in ax.texts)
+    assert axes[0].get_yscale() == "log"
     ax = axes[1]
     assert len(ax.lines) == 2  # one per activation
     x, y = ax.lines[0].get_data()
     assert list(x) == [1, 2, 4]
     assert list(y) == [r["map_log_posterior"] for r in rows if r["activation"] == "tanh"]
-    assert axes[3].texts[0].get_text() == "not in this sweep"  # no SMC evidence
-    assert axes[-1].get_xlabel() == "units"
+    fig.canvas.draw()
+    for a in axes:  # a tick at each grid value and nowhere else: no 1.25 units
+        assert list(a.get_xticks()) == [1, 2, 4]
+        if a.get_xlabel():
+            assert [t.get_text() for t in a.get_xticklabels()] == ["1", "2", "4"]
+    rhat_lines = [ln for ln in axes[3].lines if len(set(ln.get_ydata())) == 1]
+    assert [ln.get_ydata()[0] for ln in rhat_lines] == [RHAT_MAX]  # the warnings' threshold
+    assert [a.get_xlabel() for a in axes] == ["", "", "units", "units", "units"]
     assert "(1 failed)" in fig._suptitle.get_text()
-    paths = plots.save(fig, tmp_path / "sweep", formats=("png",))
+    plt_close(fig)
+    paths = write_figure(out)  # what `bayes-uat sweep` writes
+    assert [p.name for p in paths] == ["sweep.png", "sweep.pdf"]
     assert paths[0].stat().st_size > 10_000
     with pytest.raises(FileNotFoundError, match="pass a sweep directory"):
         plots.sweep_grid(tmp_path)
+
+
+def plt_close(fig) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def test_no_dashboard_link_without_bokeh_on_the_scheduler(monkeypatch):
+    """A scheduler lists its HTTP server as "dashboard" even without bokeh, which serves
+    no dashboard: no link is printed then."""
+    from bayes_uat.sweeps import dashboard_link
+
+    class Client:
+        dashboard_link = "http://127.0.0.1:8787/status"
+
+        def scheduler_info(self):
+            return {"services": {"dashboard": 8787}}
+
+        def run_on_scheduler(self, f):
+            return f()  # this process stands in for the scheduler's
+
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
+    assert dashboard_link(Client()) is None
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: object())
+    assert dashboard_link(Client()) == Client.dashboard_link
+
+
+def test_worker_slow_exit_at_shutdown_is_not_reported(caplog):
+    import logging
+
+    from bayes_uat.sweeps import _quiet_worker_exit
+
+    log = logging.getLogger("distributed.nanny")
+    with caplog.at_level(logging.WARNING, logger="distributed.nanny"):
+        with _quiet_worker_exit():
+            log.warning("Worker process still alive after 4.0 seconds, killing")
+            log.warning("something else")
+        log.warning("Worker process still alive after 4.0 seconds, killing")
+    assert [r.getMessage() for r in caplog.records] == [
+        "something else",
+        "Worker process still alive after 4.0 seconds, killing",
+    ]
 
 
 # -- a real cluster -------------------------------------------------------------------------
@@ -339,11 +402,12 @@ def test_killed_worker_sweep_completes_with_identical_draws(tmp_path, capsys):
             "--workers",
             "1",
             "--quiet",
-            "--no-figures",
         ]
     )
     captured = capsys.readouterr()
     assert rc == 1
+    assert (out / "sweep.png").is_file() and (out / "sweep.pdf").is_file()
+    assert "distributed.nanny" not in captured.err and "dashboard" not in captured.err
     assert f"1 run(s) failed: {broken.name}" in captured.err
     rows = read_table(out)
     assert [r["status"] for r in rows] == ["skipped", "failed"]

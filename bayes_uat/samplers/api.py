@@ -109,7 +109,8 @@ def sample(
     setup = time.perf_counter() - t0
     tty = progress and sys.stderr.isatty()
     live = tty and plan.chunk >= plan.draws and hasattr(b, "live_display")
-    if live and b.live_display(state):  # the backend's own live bar is the run's display
+    if live:  # the backend's own live bar is the run's display
+        state = b.live_display(state)
         progress = tty = False
     show = _progress_display(b, progress, tty)
     samples, state = run_chunks(posterior, plan, state, samples, callback, show, setup)
@@ -139,13 +140,14 @@ def validate(posterior, sampler, method, chains, warmup, draws, seed, chunk_size
             f"allowed: {sorted(backend.options)}"
         )
     options = backend.validate(posterior, chains, draws, dict(options))
+    own_start = backend.start == "prior"  # tempered SMC: no warm-up, no start points
     settings = dict(
         sampler=name,
         chains=chains,
-        warmup=warmup,
+        **({} if own_start else dict(warmup=warmup)),
         draws=draws,
         seed=seed,
-        init=init if isinstance(init, str) else "given",
+        **({} if own_start else dict(init=init if isinstance(init, str) else "given")),
         chunk_size=chunk,
         dtype=posterior.dtype,
         **{k: v for k, v in options.items() if isinstance(v, (str, int, float, bool))},
@@ -184,7 +186,8 @@ def summarise(plan: Plan, samples: Samples, state) -> Samples:
     """Cut to ``draws`` (MCMC chunks may overshoot) and merge the backend's run info."""
     if samples.draws > plan.draws and plan.backend.start != "prior":
         samples = samples.head(plan.draws)
-    info = dict(warmup=plan.warmup, **plan.backend.info(samples, state))
+    warmup = {} if plan.backend.start == "prior" else dict(warmup=plan.warmup)
+    info = dict(**warmup, **plan.backend.info(samples, state))
     return replace(samples, info={**samples.info, **info})
 
 
@@ -194,11 +197,14 @@ def _progress_display(backend, on: bool, tty: bool) -> Callable:
     if not on:
         return lambda state: None
     if not tty:
+        last = [None]
 
         def line(state):
             if state is not None:
                 frac, label = backend.progress(state)
-                print(f"{backend.name}: {label} ({frac:.0%})", file=sys.stderr, flush=True)
+                if label != last[0]:  # SMC's final mutation at λ = 1 changes no label
+                    print(f"{backend.name}: {label} ({frac:.0%})", file=sys.stderr, flush=True)
+                last[0] = label
 
         return line
     from tqdm.auto import tqdm
