@@ -35,6 +35,29 @@ def wide_data(n: int = 120, seed: int = 0) -> Dataset:
     )
 
 
+def gp_starts(post, chains: int, seed: int = 0) -> np.ndarray:
+    """Start points near the GP's posterior: hidden units drawn from the prior, the output
+    layer (a, c) at its exact posterior mean given them (a Bayesian linear regression on the
+    units' outputs), so that f starts at the random-feature approximation of the GP's mean;
+    shape (chains, dim)."""
+    from ..wide import neal_scales
+
+    s = neal_scales(post)
+    N = s.units
+    rng = np.random.default_rng(seed + 101)
+    x, y = np.asarray(post.data.x, float), np.asarray(post.data.y, float)
+    rows = []
+    for _ in range(chains):
+        w, b = rng.normal(0, s.weight, N), rng.normal(0, s.bias, N)
+        phi = np.concatenate([np.maximum(np.outer(x, w) + b, 0.0), np.ones((len(x), 1))], 1)
+        pv = np.concatenate([np.full(N, s.output**2 / N), [s.output_bias**2]])
+        C = (phi * pv) @ phi.T + s.noise**2 * np.eye(len(x))
+        ac = pv * (phi.T @ np.linalg.solve(C, y))
+        p = dict(W=[jnp.asarray(w)[:, None]], b=[jnp.asarray(b)], a=jnp.asarray(ac[:N]), c=ac[N])
+        rows.append(np.asarray(post.net.flatten(p)))
+    return np.stack(rows)
+
+
 def function_distance(post, f, grid) -> dict:
     """How far draws ``f`` (chains, draws, len(grid)) of f(grid) are from ``post``'s GP
     limit: max and mean |mean difference| / mean GP 90 % band width, the band-width ratio
@@ -100,6 +123,8 @@ def wide_point(
     band = float(np.mean(hi - lo))
     sgd_f = np.asarray(post.predict(sgd.best, jnp.asarray(grid)))
     start = sgd.thetas if init == "sgd" else None
+    if init == "gp":
+        start = gp_starts(post, chains, seed)
     t0 = time.perf_counter()
     samples = sample(
         post,
@@ -124,6 +149,9 @@ def wide_point(
         divergences=int(samples.stats["diverging"].sum()),
     )
     dist = function_distance(post, f, grid)
+    # are the chains still moving? the pooled mean's distance over successive quarters
+    q = np.array_split(np.arange(f.shape[1]), 4)
+    dist["by_quarter"] = [function_distance(post, f[:, i], grid)["mean"] for i in q]
     edge = nngp_band(post, np.array([3.5]))
     f35 = np.asarray(post.predict(samples.theta, jnp.array([3.5])))
     out = dict(
