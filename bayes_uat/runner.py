@@ -73,6 +73,11 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
     bias = tuple(cfg.bias) if isinstance(cfg.bias, list) else cfg.bias
     k = n_classes(data.y) if cfg.likelihood == "categorical" else 1  # one logit per class
     net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias, out_dim=k)
+    prior = cfg.prior
+    if cfg.prior_scaling == "neal":
+        from .wide import neal_scaled
+
+        prior = neal_scaled(net, cfg.prior, cfg.prior_std)
     return Posterior(
         net,
         data,
@@ -80,7 +85,7 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
         likelihood=cfg.likelihood,
         noise_std=cfg.noise_std,
         dtype=cfg.dtype,
-        prior=cfg.prior,
+        prior=prior,
         noise_param=cfg.noise_param,
         noise_prior=cfg.noise_prior,
         df=cfg.df,
