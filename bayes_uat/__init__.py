@@ -19,6 +19,7 @@ from .compare import Comparison, compare
 from .data import TARGETS, TARGETS_2D, Dataset, load_dataset, make_dataset, make_moons
 from .digits import load_digits
 from .encoding import FourierFeatures
+from .evidence import Evidence, evidence
 from .modes import Mode, ModeSet, ModeWarning, find_modes, to_canonical
 from .nets import MLP
 from .optimize import MapResult, NotStationaryWarning, SGDResult, find_map, train_sgd
@@ -70,6 +71,8 @@ __all__ = [
     "compare",
     "Comparison",
     "SMCSettings",
+    "evidence",
+    "Evidence",
     "run_masses",
     "amplitude_spectrum",
     "amplitudes_at",

@@ -44,7 +44,7 @@ import numpy as np
 
 from .optimize import MapResult, find_map, log_prob_hessian
 from .posterior import Posterior
-from .samplers import capabilities
+from .samplers import capabilities_of
 from .samples import Samples
 from .symmetry import align, canonicalize
 from .validate import integer
@@ -78,7 +78,7 @@ def independent_runs(samples: Samples) -> bool:
     (tempered SMC), so that per-run shares of a mode estimate its posterior mass."""
     if samples.info.get("independent_runs"):
         return True
-    caps = capabilities(samples.sampler)
+    caps = capabilities_of(samples)
     return caps.independent and not caps.ordered
 
 

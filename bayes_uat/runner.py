@@ -46,7 +46,7 @@ from .samplers import sample
 from .samples import Samples
 from .summary import summarize
 from .validate import check_memory, network_dim
-from .vocabulary import header
+from .vocabulary import header, words
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -73,6 +73,11 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
     bias = tuple(cfg.bias) if isinstance(cfg.bias, list) else cfg.bias
     k = n_classes(data.y) if cfg.likelihood == "categorical" else 1  # one logit per class
     net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias, out_dim=k)
+    prior = cfg.prior
+    if cfg.prior_scaling == "neal":
+        from .wide import neal_scaled
+
+        prior = neal_scaled(net, cfg.prior, cfg.prior_std)
     return Posterior(
         net,
         data,
@@ -80,7 +85,7 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
         likelihood=cfg.likelihood,
         noise_std=cfg.noise_std,
         dtype=cfg.dtype,
-        prior=cfg.prior,
+        prior=prior,
         noise_param=cfg.noise_param,
         noise_prior=cfg.noise_prior,
         df=cfg.df,
@@ -517,6 +522,8 @@ def _finish(cfg, out, posterior, samples, sgd, *, figures, log) -> Run:
         summary = dict(summary, comparison=comparison.to_dict(), warnings=found)
     summary.pop("pending_steps", None)
     summary["failed_steps"] = dict(failed)
+    w = words(cfg.sampler)  # what its chains and draws are, in the sampler's own words
+    summary["sampler"].update(chains_are=w.chains, draws_are=f"{w.draws} per {w.chain}")
     if figures:
         summary["pending_steps"] = ["figures"]
     run = replace(run, summary=summary)
