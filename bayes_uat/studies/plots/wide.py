@@ -88,6 +88,9 @@ def wide_figure(results: dict, *, bands=(5, 50, 512), importance: dict | None = 
             )
         a1.axhline(0.1, color="k", lw=0.6, ls=":")
         a1.text(Ns[0] if Ns else 5, 0.105, "0.1 band", fontsize=6, va="bottom")
+        for ax in (a1, a2):
+            ax.set_xticks(Ns, [str(N) for N in Ns])
+            ax.minorticks_off()
         a1.set_xlabel("hidden units $N$")
         a1.set_ylabel("distance to the GP (bands)")
         a1.legend(fontsize=6)
