@@ -4,6 +4,7 @@ bayes-uat run --target x2 --units 2 --sampler emcee --draws 10000 --out runs/x2
 bayes-uat run --config run.toml --out runs/x2
 bayes-uat run --resume runs/x2
 bayes-uat show runs/x2
+bayes-uat evidence --units 1,2,4,8 --activation tanh,sigmoid --target sin --out ev/sin
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from .cli_evidence import add_parser as add_evidence_parser
 from .runtime import enable_compilation_cache, enable_x64, set_host_device_count
 
 # Flags whose CLI name differs from the config key.
@@ -535,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-save", action="store_true", help="do not update summary.json")
     c.set_defaults(func=cmd_compare)
     _sweep_parser(sub)
+    add_evidence_parser(sub)
     return p
 
 

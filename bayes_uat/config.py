@@ -52,7 +52,7 @@ from .data import NOISES
 from .optimize import LOSSES, OPTIMIZERS
 from .posterior import DF_RANGE, LIKELIHOODS, NOISE_PARAMS
 from .priors import check_scale
-from .samplers import METHODS, default_chains
+from .samplers import SAMPLERS, default_chains
 from .validate import choice, integer, number, positive_int, positive_number, seed
 from .vocabulary import check_options
 
@@ -67,7 +67,7 @@ CHOICES = dict(
     activation=ACTIVATIONS,
     likelihood=LIKELIHOODS,
     noise_param=NOISE_PARAMS,
-    sampler=METHODS,
+    sampler=tuple(SAMPLERS),
     optimizer=OPTIMIZERS,
     sgd_loss=LOSSES,
     init=INITS,

@@ -462,6 +462,7 @@ def _tail_sections(r: dict) -> list[str]:
         *discovery_section(),
         *first_draw_section(),
         *smc_section(),
+        *evidence_section(),
         *wide_section(),
         "## GPU",
         "",
@@ -532,6 +533,19 @@ def first_draw_notes(d: dict) -> list[str]:
         "the SGD loop (all restarts in one program) and the ensemble's block of steps."
     )
     return ["".join(notes)]
+
+
+def evidence_section() -> list[str]:
+    """The evidence against outside references (benchmarks/evidence.py renders it from
+    benchmarks/evidence.json, when that exists)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_evidence", ROOT / "benchmarks" / "evidence.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.render()
 
 
 def wide_section() -> list[str]:
