@@ -13,6 +13,7 @@ float64 on CPU by default; without it, in float32.
 True
 """
 
+from . import wide  # the infinite-width GP (light: numpyro and scipy load on use)
 from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
 from .data import TARGETS, TARGETS_2D, Dataset, load_dataset, make_dataset, make_moons
@@ -23,7 +24,7 @@ from .nets import MLP
 from .optimize import MapResult, NotStationaryWarning, SGDResult, find_map, train_sgd
 from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
-from .runtime import enable_x64, release_compiled
+from .runtime import enable_x64
 from .samplers import METHODS, SAMPLERS, initial_points, sample
 from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
@@ -60,7 +61,6 @@ __all__ = [
     "load_run",
     "save_run",
     "enable_x64",
-    "release_compiled",
     "canonicalize",
     "align",
     "find_modes",
@@ -81,5 +81,6 @@ __all__ = [
     "SweepResult",
     "load_grid",
     "run_sweep",
+    "wide",
 ]
 __version__ = "0.1.0"

@@ -4,7 +4,7 @@ Every activation declares which transformation of a hidden unit's weights leaves
 the network's function unchanged (see docs/architecture.md, "Symmetries"):
 
 ``"odd"``
-    φ(−z) = −φ(z): (w, b, a) → (−w, −b, −a).  tanh, softsign, sin, identity.
+    φ(−z) = −φ(z): (w, b, a) → (−w, −b, −a).  tanh, erf, softsign, sin, identity.
 ``"complement"``
     φ(−z) = 1 − φ(z) (the logistic sigmoid): (w, b, a, c) → (−w, −b, −a, c + a).
 ``"homogeneous"``
@@ -30,6 +30,7 @@ from typing import Literal
 
 import jax
 import jax.numpy as jnp
+from jax.scipy.special import erf as _erf
 
 Symmetry = Literal["odd", "complement", "homogeneous", "even", "none"]
 
@@ -95,6 +96,8 @@ _ACTIVATIONS: dict[str, Activation] = {
     for a in [
         Activation("sigmoid", jax.nn.sigmoid, "complement", "σ", r"\sigma", "sigmoid"),
         Activation("tanh", jnp.tanh, "odd", "tanh", r"\tanh", "tanh"),
+        # erf: odd like tanh, and its infinite-width kernel is closed form (bayes_uat.wide)
+        Activation("erf", _erf, "odd", "erf", r"\mathrm{erf}", "erf"),
         Activation("relu", jax.nn.relu, "homogeneous", "relu", r"\mathrm{ReLU}", "relu"),
         Activation(
             "leaky_relu", _leaky_relu, "homogeneous", "lrelu", r"\mathrm{LReLU}", "leaky_relu"

@@ -15,6 +15,8 @@ rhat           split R-hat of canonical θ above 1.05, for every sampler (ensemb
                raw θ is not checked: label switching inflates it harmlessly)
 ess            bulk ESS of canonical θ below 100 per chain-equivalent (min 400)
 autocorr       an ensemble run shorter than 50 integrated autocorrelation times
+degenerate_    σ inferred with the default prior but y gives it no scale (one point,
+data           constant y): the prior's scale falls back to 1e-3 (:func:`fit_warnings`)
 ============== ==========================================================================
 
 Example
@@ -226,10 +228,47 @@ def prior_dominated_warning(posterior, samples) -> dict | None:
     )
 
 
+SIGMA_SCALE_FLOOR = 1e-3  # Posterior's σ-prior scale when std(y) is below it
+
+
+def degenerate_data_warning(posterior) -> dict | None:
+    """A warning when σ is inferred with the default prior but y gives it no scale (one
+    point, constant y, or std(y) below the floor): the half-normal prior on σ then has the
+    absolute scale 1e-3 whatever y's size, which sets the log-posterior."""
+    if posterior.likelihood not in ("gaussian", "student_t") or posterior.noise_std is not None:
+        return None
+    if getattr(posterior, "noise_prior", None) is not None:
+        return None
+    y = np.asarray(posterior.data.y, dtype=float)
+    spread = float(np.std(y))
+    if spread >= SIGMA_SCALE_FLOOR or posterior.sigma_scale != SIGMA_SCALE_FLOOR:
+        return None  # y gave the scale, or it was set (API: sigma_scale=)
+    if y.size == 1:
+        what = "the data hold one point"
+    elif spread == 0:
+        what = f"y is constant ({y[0]:.4g} at all {y.size} points)"
+    else:
+        what = f"std(y) is only {spread:.2g}"
+    return _w(
+        "degenerate_data",
+        f"{what}, so the half-normal prior on the noise σ takes no scale from y and falls "
+        f"back to {SIGMA_SCALE_FLOOR:g}, whatever y's size; that choice sets σ and the "
+        "log-posterior",
+        "set the noise yourself: --noise-std S (a known σ) or --noise-prior "
+        "'half_normal(S)' with S the noise scale you expect (API: noise_std=, "
+        "noise_prior=, or sigma_scale=)",
+    )
+
+
 def fit_warnings(posterior, samples: Samples, sgd=None) -> list[dict]:
-    """:func:`sgd_fit_warning` and :func:`prior_dominated_warning`, those that apply (none
-    for K-class labels, where var(y) of the class numbers measures nothing)."""
+    """:func:`degenerate_data_warning`, :func:`sgd_fit_warning` and
+    :func:`prior_dominated_warning`, those that apply (the last two none for K-class labels,
+    where var(y) of the class numbers measures nothing)."""
     if posterior.likelihood == "categorical":
         return []
-    found = [sgd_fit_warning(posterior, sgd), prior_dominated_warning(posterior, samples)]
+    found = [
+        degenerate_data_warning(posterior),
+        sgd_fit_warning(posterior, sgd),
+        prior_dominated_warning(posterior, samples),
+    ]
     return [w for w in found if w is not None]

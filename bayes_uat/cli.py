@@ -131,12 +131,25 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, type=str, **kw)
 
 
+def _items(flag: str, s: str) -> list[str]:
+    """The comma-separated items of a list flag, refusing empty ones (``2,,2``, ``2,``)."""
+    parts = [p.strip() for p in s.split(",")]
+    if not all(parts):
+        raise ValueError(
+            f"{flag} {s!r} has an empty item; separate the values by single commas, e.g. 8,8"
+        )
+    return parts
+
+
 def _parse_units(s: str):
     if s.strip().lower() in ("linear", "none", "()"):
         return []
     try:
-        parts = [int(u) for u in s.replace(" ", "").split(",") if u]
-    except ValueError:
+        parts = [int(u) for u in _items("--units", s)]
+    except ValueError as e:
+        if "empty item" in str(e):
+            raise
+
         raise ValueError(
             f"--units must be an integer or comma-separated integers, got {s!r}"
         ) from None
@@ -144,19 +157,26 @@ def _parse_units(s: str):
 
 
 def _parse_priors(items: list[str], base: dict | None) -> dict:
-    out = dict(base or {})
+    """--prior GROUP=SPEC flags over the config file's priors (a flag overrides the file's
+    entry for its group); one group given twice on the command line is refused."""
+    out, given = dict(base or {}), {}
     for item in items:
         group, sep, spec = item.partition("=")
         if not sep or not group.strip() or not spec.strip():
             raise ValueError(f"--prior takes GROUP=SPEC such as 'w1=normal(0, 1)', got {item!r}")
-        out[group.strip()] = spec.strip()
+        group, spec = group.strip(), spec.strip()
+        if group in given:
+            raise ValueError(
+                f"--prior gives group {group!r} twice ({given[group]!r} and {spec!r}); keep one"
+            )
+        given[group] = out[group] = spec
     return out
 
 
 def _parse_bias(s: str):
     words = {"true": True, "false": False, "yes": True, "no": False}
     try:
-        vals = [words[w.strip().lower()] for w in s.split(",")]
+        vals = [words[w.lower()] for w in _items("--bias", s)]
     except KeyError:
         raise ValueError(
             f"--bias takes true, false or one per layer and output such as 'false,true', got {s!r}"
@@ -166,7 +186,7 @@ def _parse_bias(s: str):
 
 def _parse_range(s: str):
     try:
-        lo, hi = (float(v) for v in s.split(","))
+        lo, hi = (float(v) for v in _items("--x-range", s))
     except ValueError:
         raise ValueError(f"--x-range must be two numbers 'lo,hi', got {s!r}") from None
     return [lo, hi]
@@ -191,15 +211,20 @@ def config_from_args(args) -> object:
 
 
 def _check_flags_apply(args, cfg) -> None:
-    """Refuse flags the chosen sampler would ignore, such as --warmup for SMC."""
+    """Flags the chosen sampler would ignore: NUTS's own flags with another sampler are
+    refused (a setting the user meant to change); --warmup and --init with SMC, which
+    starts from the prior, get a note that they are ignored."""
     from .config import RunConfig
     from .vocabulary import inapplicable
 
     given = [f.name for f in fields(RunConfig) if getattr(args, f.name, None) is not None]
-    bad = inapplicable(cfg.sampler, given)
-    if bad:
-        them = "it" if len(bad) == 1 else "them"
-        raise ValueError(f"{'; '.join(bad)}: drop {them} for --sampler {cfg.sampler}")
+    found = inapplicable(cfg.sampler, given)
+    for key in ("warmup", "init"):
+        if key in found:
+            print(f"bayes-uat: note: {found.pop(key)}: ignored", file=sys.stderr)
+    if found:
+        them = "it" if len(found) == 1 else "them"
+        raise ValueError(f"{'; '.join(found.values())}: drop {them} for --sampler {cfg.sampler}")
 
 
 def _flag_value(name: str, v):
@@ -208,7 +233,7 @@ def _flag_value(name: str, v):
     if name == "x_range":
         return _parse_range(v)
     if name == "x_col":
-        return [c.strip() for c in v.split(",") if c.strip()]
+        return _items("--x-col", v)
     if name == "bias":
         return _parse_bias(v)
     if name == "prior" and isinstance(v, list):
@@ -348,7 +373,33 @@ def cmd_run(args) -> int:
     print()
     print(compare_text(run))
     print(f"\nrecord written to {run.path}")
-    return 0
+    return _step_failures(run.path, run.summary)
+
+
+def _step_failures(path, summary: dict) -> int:
+    """Print each analysis step the run recorded as failed (an internal failure, with where
+    the draws are and how to retry); 1 when there was one, else 0."""
+    from .runner import failed_steps, step_failure_text
+
+    failed = failed_steps(summary)
+    for step, error in failed.items():
+        print(f"bayes-uat: {step_failure_text(Path(path), step, error)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _unfinished_note(path, summary: dict) -> str | None:
+    from .runner import failed_steps
+
+    pending = summary.get("pending_steps") or []
+    failed = failed_steps(summary)
+    if not pending and not failed:
+        return None
+    parts = [f"'{s}' failed ({e})" for s, e in failed.items()]
+    parts += [f"'{s}' was not done (interrupted)" for s in pending if s not in failed]
+    return (
+        f"note: this run is unfinished: step {', step '.join(parts)}; the draws are "
+        f"complete. Finish it with `bayes-uat run --resume {path}`"
+    )
 
 
 def cmd_show(args) -> int:
@@ -361,6 +412,9 @@ def cmd_show(args) -> int:
         print(table_text(args.run_dir))
         return 0
     run = load_run(args.run_dir)
+    unfinished = _unfinished_note(run.path, run.summary)
+    if unfinished:
+        print(unfinished, file=sys.stderr)
     summary, note = report_summary(run)
     if note:
         print(note, file=sys.stderr)
@@ -377,6 +431,9 @@ def cmd_compare(args) -> int:
     print(table)
     if not args.no_save:
         summary = dict(run.summary, comparison=table.to_dict())
+        failed = {k: v for k, v in (summary.get("failed_steps") or {}).items()}
+        if failed.pop("comparison", None) is not None:  # retried here, and it worked
+            summary["failed_steps"] = failed
         write_json(run.path / "summary.json", summary)
     return 0
 
@@ -506,6 +563,28 @@ def _join_dash_values(argv: list[str], parser: argparse.ArgumentParser) -> list[
     return out
 
 
+def _is_numerical(e: BaseException) -> bool:
+    """numpy's LinAlgError (a ValueError) and the like: a failure of the computation, not
+    of the user's input."""
+    import numpy as np
+
+    return isinstance(e, (np.linalg.LinAlgError, FloatingPointError))
+
+
+def _internal_failure(e: BaseException, args) -> int:
+    """Exit 1 with a message that calls a numerical failure what it is (exit 2 is for
+    refused input)."""
+    text = (
+        f"bayes-uat: internal numerical failure ({type(e).__name__}: {e}); this is not a "
+        "problem with your input"
+    )
+    run_dir = getattr(args, "resume", None) or getattr(args, "out", None)
+    if args.func is cmd_run and run_dir:
+        text += f". Checkpoints written so far are kept: `bayes-uat run --resume {run_dir}`"
+    print(text, file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -520,7 +599,11 @@ def main(argv: list[str] | None = None) -> int:
         enable_compilation_cache()
         enable_x64()
         return args.func(args)
+    except ArithmeticError as e:
+        return _internal_failure(e, args)
     except (ValueError, OSError) as e:
+        if _is_numerical(e):
+            return _internal_failure(e, args)
         print(f"bayes-uat: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

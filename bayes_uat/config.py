@@ -46,7 +46,8 @@ from pathlib import Path
 from .activations import ACTIVATIONS
 from .data import NOISES
 from .optimize import LOSSES, OPTIMIZERS
-from .posterior import LIKELIHOODS, NOISE_PARAMS
+from .posterior import DF_RANGE, LIKELIHOODS, NOISE_PARAMS
+from .priors import check_scale
 from .samplers import METHODS, default_chains
 from .validate import choice, integer, number, positive_int, positive_number, seed
 from .vocabulary import check_options
@@ -162,6 +163,7 @@ class RunConfig:
         seed("seed", self.seed)
         seed("data_seed", self.data_seed)
         positive_number("prior_std", self.prior_std, fix="e.g. --prior-std 30")
+        check_scale("prior_std", self.prior_std)
         positive_number("learning_rate", self.learning_rate, fix="e.g. --learning-rate 0.1")
         for k in ("noise_std", "noise_scale"):
             if getattr(self, k) is not None:
@@ -173,7 +175,7 @@ class RunConfig:
                 "--noise-std or pass --likelihood gaussian"
             )
         if self.df is not None:
-            positive_number("df", self.df, fix="the Student-t degrees of freedom, e.g. --df 4")
+            number("df", self.df, minimum=DF_RANGE[0], maximum=DF_RANGE[1], fix="e.g. --df 4")
         if self.x_range is not None:
             if len(self.x_range) != 2:
                 raise ValueError(f"x_range must be two numbers lo,hi, got {self.x_range!r}")

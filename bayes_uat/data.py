@@ -29,6 +29,7 @@ Example
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -96,11 +97,25 @@ def target_function(target: str) -> Callable:
     return parse_expression(target)
 
 
-def _check_finite_array(name: str, v, ndim: tuple[int, ...]) -> np.ndarray:
+# Values whose square overflows float64 (|v| > 1e154) make every sum of squares infinite;
+# refused with a margin so that sums over many points stay finite too.
+MAX_ABS_VALUE = 1e150
+
+
+def _check_finite_array(name: str, v, ndim: tuple[int, ...], source: str = "") -> np.ndarray:
+    """``v`` as a float array: booleans read as 1.0/0.0 (labels True/False are 1/0);
+    complex, object and non-numeric arrays, non-finite values and values too large to
+    square are refused, naming ``name`` (and the file, when ``source`` is one)."""
+    where = f"{source}: " if source and source != "generated" else ""
+    if np.iscomplexobj(v):
+        raise ValueError(
+            f"{where}{name} holds complex numbers; a data set takes real values only: pass "
+            "the real part (or the modulus) explicitly"
+        )
     try:
         arr = np.asarray(v, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numeric, got {type(v).__name__}") from None
+        raise ValueError(f"{where}{name} must be numeric, got {type(v).__name__}") from None
     if arr.ndim not in ndim:
         raise ValueError(
             f"{name} must have {' or '.join(map(str, ndim))} dimensions, got shape {arr.shape}"
@@ -111,8 +126,16 @@ def _check_finite_array(name: str, v, ndim: tuple[int, ...]) -> np.ndarray:
     if bad.any():
         i = int(np.argwhere(bad)[0][0])
         raise ValueError(
-            f"{name} has {int(bad.sum())} non-finite value(s) (NaN or inf), first at index {i}; "
-            "drop or impute those rows before building the data set"
+            f"{where}{name} has {int(bad.sum())} non-finite value(s) (NaN or inf), first at "
+            f"index {i}; drop or impute those rows before building the data set"
+        )
+    big = np.abs(arr) > MAX_ABS_VALUE
+    if big.any():
+        i = int(np.argwhere(big)[0][0])
+        raise ValueError(
+            f"{where}{name} has {int(big.sum())} value(s) beyond ±{MAX_ABS_VALUE:.0e} (first "
+            f"at index {i}: {arr.flat[int(np.argmax(big))]:.3g}), too large to compute with "
+            f"(their squares overflow); rescale the data, e.g. divide {name} by its scale"
         )
     return arr
 
@@ -123,7 +146,7 @@ class Dataset:
 
     Attributes:
         x: inputs, shape (n,) for 1-D input or (n, d).
-        y: outputs, shape (n,).
+        y: outputs, shape (n,); booleans are read as 1.0/0.0 (labels True/False are 1/0).
         target: target name or expression, or None for loaded data.
         noise, noise_scale, seed: how y was drawn (for the record).
         source: where the data came from (a file path, or "generated").
@@ -139,8 +162,8 @@ class Dataset:
     _fn: Callable | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        x = _check_finite_array("x", self.x, (1, 2))
-        y = _check_finite_array("y", self.y, (1,))
+        x = _check_finite_array("x", self.x, (1, 2), self.source)
+        y = _check_finite_array("y", self.y, (1,), self.source)
         if x.shape[0] != y.shape[0]:
             raise ValueError(
                 f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}"
@@ -290,6 +313,9 @@ def load_dataset(
     ``x_cols`` (a column name or 0-based position, a list of them for d-dimensional input,
     or a comma-separated string) and ``y_col``. Lines starting with ``#`` are comments.
     NPZ: arrays ``x`` and ``y``, or those named by ``x_cols`` / ``y_col``.
+    Values are real numbers; booleans (``True``/``False`` in a CSV, any case, or a bool
+    array) read as 1/0, so that binary labels may be given either way. Complex numbers,
+    Python objects and values beyond ±1e150 are refused, naming the file and column.
     ``target`` optionally names the true curve, when known.
 
     >>> load_dataset("data.csv", x_cols="x1,x2", y_col="price")  # doctest: +SKIP
@@ -339,8 +365,34 @@ def _load_npz(path: Path, x_cols: list | None, y_col) -> tuple[np.ndarray, np.nd
                 f"(or choose them with "
                 f"x_cols/y_col, --x-col/--y-col), found {names}"
             )
-        x = f[xs[0]] if len(xs) == 1 else np.column_stack([f[k] for k in xs])
-        return x, f[ys]
+        if len(xs) == 1:
+            x = _npz_array(path, f, xs[0])
+        else:
+            x = np.column_stack([_npz_array(path, f, k) for k in xs])
+        return x, _npz_array(path, f, ys)
+
+
+def _npz_array(path: Path, f, name: str) -> np.ndarray:
+    """Array ``name`` of an open .npz: refused (naming the file and array) when it holds
+    Python objects or complex numbers; booleans are kept (read as 1/0 later)."""
+    try:
+        a = f[name]
+    except ValueError:  # numpy: "Object arrays cannot be loaded when allow_pickle=False"
+        raise ValueError(
+            f"{path}: array {name!r} holds Python objects (dtype object), which are not "
+            "read (no pickle); save it as numbers, e.g. numpy.savez(path, "
+            f"{name}=numpy.asarray({name}, dtype=float))"
+        ) from None
+    if np.iscomplexobj(a):
+        raise ValueError(
+            f"{path}: array {name!r} holds complex numbers; a data set takes real values "
+            "only: save the real part (or the modulus)"
+        )
+    if a.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{path}: array {name!r} has dtype {a.dtype}, not numbers; save it as numbers"
+        )
+    return a
 
 
 def _csv_head(path: Path) -> tuple[int, list[str] | None, int]:
@@ -361,10 +413,21 @@ def _csv_head(path: Path) -> tuple[int, list[str] | None, int]:
         ) from None
     cells = [c.strip() for c in line.split(",")]
     try:
-        [float(c) for c in cells]
+        [_cell(c) for c in cells]
     except ValueError:
         return skip, [c.lower() for c in cells], len(cells)
     return skip - 1, None, len(cells)
+
+
+_BOOLEANS = {"true": 1.0, "false": 0.0}
+
+
+def _cell(text) -> float:
+    """One CSV value: a number, or true/false (any case) read as 1/0."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    word = text.strip().lower()
+    return _BOOLEANS[word] if word in _BOOLEANS else float(text)
 
 
 def _column_index(path: Path, spec, header: list[str] | None, ncols: int, what: str) -> int:
@@ -411,21 +474,36 @@ def _csv_columns(path: Path, header, ncols: int, x_cols, y_col) -> tuple[list[in
     return xi, yi
 
 
+_BOOLEAN_CELL = re.compile(r"string '\s*(true|false)\s*'", re.IGNORECASE)
+
+
+def _loadtxt(path: Path, skip: int, cols: list[int], converters) -> np.ndarray:
+    """One ``numpy.loadtxt`` pass over the columns in use (``converters``: None, the fast
+    path, or :func:`_cell` for files with true/false values)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+        return np.loadtxt(
+            path,
+            delimiter=",",
+            comments="#",
+            skiprows=skip,
+            usecols=cols,
+            converters=converters,
+            ndmin=2,
+            encoding="utf-8",
+        )
+
+
 def _load_csv(path: Path, x_cols, y_col) -> tuple[np.ndarray, np.ndarray]:
     skip, header, ncols = _csv_head(path)
     xi, yi = _csv_columns(path, header, ncols, x_cols, y_col)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-            table = np.loadtxt(
-                path,
-                delimiter=",",
-                comments="#",
-                skiprows=skip,
-                usecols=[*xi, yi],
-                ndmin=2,
-                encoding="utf-8",
-            )
+        try:
+            table = _loadtxt(path, skip, [*xi, yi], None)
+        except ValueError as e:  # numpy names the cell: "could not convert string 'True'"
+            if not _BOOLEAN_CELL.search(str(e)):
+                raise
+            table = _loadtxt(path, skip, [*xi, yi], _cell)  # true/false: cell by cell
     except UnicodeDecodeError as e:
         raise ValueError(f"data file {str(path)!r} is not UTF-8 text ({e.reason})") from None
     except ValueError as e:

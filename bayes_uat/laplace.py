@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import jax
 import numpy as np
 
 from .posterior import Posterior
@@ -74,9 +73,7 @@ def laplace(posterior: Posterior, theta) -> Laplace:
             f"laplace needs one θ of shape ({posterior.dim},) ({', '.join(posterior.names)}), "
             f"got shape {theta.shape}"
         )
-    if "hessian" not in posterior._fns:  # compiled once per posterior
-        posterior._fns["hessian"] = jax.jit(jax.hessian(posterior.log_density))
-    H = np.asarray(posterior._fns["hessian"](theta.astype(posterior.dtype)), float)
+    H = np.asarray(posterior.hessian(theta), float)
     lp, g = posterior.value_and_grad(theta)
     lp, gnorm = float(lp), float(np.linalg.norm(np.asarray(g)))
     if not (np.isfinite(H).all() and math.isfinite(lp)):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -32,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .posterior import Posterior
+from .posterior import Posterior, log_density_at, log_prior_at, pointwise_at
 
 OPTIMIZERS = ("adam", "sgd")
 LOSSES = ("sse", "map")
@@ -113,7 +114,7 @@ def _initial_thetas(posterior: Posterior, restarts: int, key) -> jax.Array:
     dt = jnp.dtype(posterior.dtype)
     theta0 = posterior.net.init(key, (restarts,)).astype(dt)
     if posterior.infers_sigma:
-        log_s = jnp.full((restarts, 1), math.log(posterior.sigma_scale), dt)
+        log_s = jnp.full((restarts, 1), posterior.data_arrays["log_sigma_scale"], dt)
         theta0 = jnp.concatenate([theta0, log_s], axis=1)
     return theta0
 
@@ -121,26 +122,24 @@ def _initial_thetas(posterior: Posterior, restarts: int, key) -> jax.Array:
 def _loss_function(posterior: Posterior, loss: str, batch_size: int | None):
     """``loss_fn(θ, idx)``: the training loss on the points ``idx`` (None: all), scaled to
     the full data so minibatch losses are unbiased estimates of the full one."""
-    dt = jnp.dtype(posterior.dtype)
-    x = jnp.asarray(posterior.data.x, dt)
-    y = jnp.asarray(posterior.data.y, dt)
-    net, d_net, n = posterior.net, posterior.net.dim, posterior.data.n
+    x, y = posterior.data_arrays["x"], posterior.data_arrays["y"]
+    net, d_net, n = posterior.net, posterior.net.dim, posterior.n_data
     scale = n / (batch_size or n)
 
     classifier = posterior.likelihood in ("bernoulli", "categorical")
 
     def loss_fn(theta, idx):
         if loss == "sse" and classifier:  # cross-entropy: the classifier's training loss
-            nll = -posterior.pointwise_log_likelihood(theta)
+            nll = -pointwise_at(posterior, theta)
             return (jnp.sum(nll) if idx is None else jnp.sum(nll[idx])) * scale
         if loss == "sse":
             xb, yb = (x, y) if idx is None else (x[idx], y[idx])
             return jnp.sum((yb - net.apply(theta[:d_net], xb)) ** 2) * scale
         if idx is None:
-            return -posterior.log_density(theta)
+            return -log_density_at(posterior, theta)
         # unbiased minibatch estimate of −log posterior
-        lik = jnp.sum(posterior.pointwise_log_likelihood(theta)[idx]) * scale
-        return -posterior.log_prior(theta) - lik
+        lik = jnp.sum(pointwise_at(posterior, theta)[idx]) * scale
+        return -log_prior_at(posterior, theta) - lik
 
     return loss_fn
 
@@ -165,32 +164,23 @@ def _optimise(loss_fn, opt, theta0, key, *, steps, n, batch_size):
     return jax.vmap(run)(theta0, keys)
 
 
-def _sgd_program(posterior, optimizer, learning_rate, loss, batch_size, steps, restarts):
-    """``program(key, θ₀ or None) -> (θ, loss curves, final loss)``: the start (split of the
-    key, initialisation) and the whole optimisation as one compiled call, kept per posterior
-    and settings so that training again does not trace and compile again."""
-    fns = _compiled(posterior)
-    name = ("sgd", optimizer, float(learning_rate), loss, batch_size, int(steps), int(restarts))
-    if name not in fns:
-        opt = (optax.adam if optimizer == "adam" else optax.sgd)(learning_rate)
-        loss_fn = _loss_function(posterior, loss, batch_size)
-
-        def program(key, theta0):
-            k_init, k_batch = jax.random.split(key)
-            if theta0 is None:
-                theta0 = _initial_thetas(posterior, restarts, k_init)
-            return _optimise(
-                loss_fn,
-                opt,
-                theta0,
-                k_batch,
-                steps=steps,
-                n=posterior.data.n,
-                batch_size=batch_size,
-            )
-
-        fns[name] = jax.jit(program)
-    return fns[name]
+@partial(
+    jax.jit,
+    static_argnames=("optimizer", "learning_rate", "loss", "batch_size", "steps", "restarts"),
+)
+def _sgd_program(posterior, key, theta0, *, optimizer, learning_rate, loss, batch_size, steps,
+                 restarts):  # fmt: skip
+    """The start (split of the key, initialisation) and the whole optimisation as one
+    compiled call ``-> (θ, loss curves, final loss)``, with the posterior an argument: one
+    program for every posterior of the same shapes and settings."""
+    opt = (optax.adam if optimizer == "adam" else optax.sgd)(learning_rate)
+    loss_fn = _loss_function(posterior, loss, batch_size)
+    k_init, k_batch = jax.random.split(key)
+    if theta0 is None:
+        theta0 = _initial_thetas(posterior, restarts, k_init)
+    return _optimise(
+        loss_fn, opt, theta0, k_batch, steps=steps, n=posterior.n_data, batch_size=batch_size
+    )
 
 
 def train_sgd(
@@ -226,8 +216,17 @@ def train_sgd(
     """
     _check_sgd_args(posterior, optimizer, loss, learning_rate, steps, restarts, seed, batch_size)
     theta0 = None if init is None else _given_thetas(posterior, init, restarts)
-    program = _sgd_program(posterior, optimizer, learning_rate, loss, batch_size, steps, restarts)
-    thetas, losses, final = program(jax.random.key(seed), theta0)
+    thetas, losses, final = _sgd_program(
+        posterior,
+        jax.random.key(seed),
+        theta0,
+        optimizer=optimizer,
+        learning_rate=float(learning_rate),
+        loss=loss,
+        batch_size=batch_size,
+        steps=int(steps),
+        restarts=int(restarts),
+    )
     final = np.asarray(final)
     final_sel = np.where(np.isfinite(final), final, np.inf)
     return SGDResult(
@@ -275,54 +274,39 @@ class MapResult(NamedTuple):
         return self.grad_norm <= STATIONARY_GRAD
 
 
-def _compiled(posterior: Posterior) -> dict:
-    """Per-posterior compiled functions (built on first use, freed with the posterior).
-    They refer to the posterior, so they live in its own function table: a table outside
-    it, even a weak-keyed one, would keep every posterior ever trained alive."""
-    return posterior._fns.setdefault("compiled", {})
-
-
 def log_prob_hessian(posterior: Posterior):
-    """The jitted Hessian of log p(θ | D) for one θ, compiled once per posterior."""
-    fns = _compiled(posterior)
-    if "hessian" not in fns:
-        fns["hessian"] = jax.jit(jax.hessian(posterior.log_density))
-    return fns["hessian"]
+    """The Hessian of log p(θ | D) at one θ (one compiled program for every posterior of the
+    same shapes)."""
+    return posterior.hessian
 
 
-def _lbfgs_solver(posterior: Posterior):
-    """``solve(θ₀, max_iter, gtol) -> (θ, iterations)``: optax's L-BFGS with its zoom line
-    search on −log p(θ | D), iterated inside one compiled loop until |∇| < gtol."""
-    fns = _compiled(posterior)
-    if "lbfgs" in fns:
-        return fns["lbfgs"]
+@jax.jit
+def _lbfgs(posterior, theta0, max_iter, gtol):
+    """optax's L-BFGS with its zoom line search on −log p(θ | D), iterated inside one
+    compiled loop until |∇| < gtol: ``-> (θ, iterations)``."""
 
     def neg(theta):
-        return -posterior.log_density(theta)
+        return -log_density_at(posterior, theta)
 
     opt = optax.lbfgs(memory_size=20)
     value_and_grad = optax.value_and_grad_from_state(neg)
 
-    def solve(theta0, max_iter, gtol):
-        def step(carry):
-            theta, state = carry
-            v, g = value_and_grad(theta, state=state)
-            upd, state = opt.update(g, state, theta, value=v, grad=g, value_fn=neg)
-            return optax.apply_updates(theta, upd), state
+    def step(carry):
+        theta, state = carry
+        v, g = value_and_grad(theta, state=state)
+        upd, state = opt.update(g, state, theta, value=v, grad=g, value_fn=neg)
+        return optax.apply_updates(theta, upd), state
 
-        def go_on(carry):
-            _, state = carry
-            it = optax.tree_utils.tree_get(state, "count")
-            g = optax.tree_utils.tree_get(state, "grad")
-            v = optax.tree_utils.tree_get(state, "value")
-            small = optax.tree_utils.tree_norm(g) < gtol
-            return (it == 0) | ((it < max_iter) & ~small & jnp.isfinite(v))
+    def go_on(carry):
+        _, state = carry
+        it = optax.tree_utils.tree_get(state, "count")
+        g = optax.tree_utils.tree_get(state, "grad")
+        v = optax.tree_utils.tree_get(state, "value")
+        small = optax.tree_utils.tree_norm(g) < gtol
+        return (it == 0) | ((it < max_iter) & ~small & jnp.isfinite(v))
 
-        theta, state = jax.lax.while_loop(go_on, step, (theta0, opt.init(theta0)))
-        return theta, optax.tree_utils.tree_get(state, "count")
-
-    fns["lbfgs"] = jax.jit(solve)
-    return fns["lbfgs"]
+    theta, state = jax.lax.while_loop(go_on, step, (theta0, opt.init(theta0)))
+    return theta, optax.tree_utils.tree_get(state, "count")
 
 
 def _newton_polish(posterior: Posterior, theta: np.ndarray, steps: int) -> np.ndarray:
@@ -373,7 +357,7 @@ def find_map(
         )
     posterior.check_point(starts, "find_map start")
     thetas = []
-    solve = _lbfgs_solver(posterior)
+    solve = partial(_lbfgs, posterior)
     gtol = 1e-9 if posterior.dtype == "float64" else 1e-4
     for start in starts:
         theta, _ = solve(jnp.asarray(start, posterior.dtype), max_iter, gtol)

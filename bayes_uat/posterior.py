@@ -56,6 +56,11 @@ def default_dtype() -> str:
     return "float32"
 
 
+# degrees of freedom of the Student-t likelihood that compute: the Hessian of the modes
+# stays finite down to 0.01, and lgamma((df+1)/2) − lgamma(df/2) keeps its digits to 1e6
+DF_RANGE = (0.01, 1e6)
+
+
 def _positive(name: str, v, fix: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
         raise ValueError(f"{name} must be a positive number, got {v!r}; {fix}")
@@ -70,6 +75,7 @@ def _finite(v):
     return jnp.where(jnp.isfinite(v), v, -jnp.inf)
 
 
+@jax.tree_util.register_pytree_node_class
 @dataclass(frozen=True, eq=False)
 class Posterior:
     """Bayesian posterior of an :class:`~bayes_uat.MLP` given a :class:`~bayes_uat.Dataset`.
@@ -125,9 +131,8 @@ class Posterior:
                 f"the data have {self.data.in_dim}-dimensional x but the network expects "
                 f"in_dim={self.net.in_dim}; build MLP(..., in_dim={self.data.in_dim})"
             )
-        object.__setattr__(
-            self, "prior_std", _positive("prior_std", self.prior_std, "pass e.g. prior_std=30.0")
-        )
+        std = _positive("prior_std", self.prior_std, "pass e.g. prior_std=30.0")
+        object.__setattr__(self, "prior_std", priors_mod.check_scale("prior_std", std))
         if self.likelihood not in LIKELIHOODS:
             raise ValueError(
                 f"unknown likelihood {self.likelihood!r}: choose one of {', '.join(LIKELIHOODS)}"
@@ -172,7 +177,8 @@ class Posterior:
             )
         object.__setattr__(self, "dtype", dtype)
         default_compilation_cache()
-        object.__setattr__(self, "_fns", self._build())
+        object.__setattr__(self, "_fns", {})
+        self._fns.update(leaves=self._leaves(), static=self._static())
 
     def _check_noise(self) -> None:
         if self.noise_param not in NOISE_PARAMS:
@@ -180,8 +186,14 @@ class Posterior:
                 f"unknown noise_param {self.noise_param!r}: choose one of {', '.join(NOISE_PARAMS)}"
             )
         if self.likelihood == "student_t":
-            df = 4.0 if self.df is None else self.df
-            object.__setattr__(self, "df", _positive("df", df, "the Student-t degrees of freedom"))
+            df = _positive("df", 4.0 if self.df is None else self.df, "e.g. df=4")
+            if not DF_RANGE[0] <= df <= DF_RANGE[1]:
+                raise ValueError(
+                    f"df must be in [{DF_RANGE[0]:g}, {DF_RANGE[1]:g}], got {df!r}: below, "
+                    "(1 + r²/df) overflows; above, the Student-t is a Gaussian "
+                    "(--likelihood gaussian) and its normaliser loses its digits"
+                )
+            object.__setattr__(self, "df", df)
         elif self.df is not None:
             raise ValueError("df applies to likelihood='student_t' only")
         touched = self.noise_prior is not None or self.noise_param != "scale"
@@ -253,168 +265,221 @@ class Posterior:
         return jnp.asarray(theta)[..., : self.net.dim]
 
     # -- densities ------------------------------------------------------------------------
-    def _build(self) -> dict:
-        """The jitted densities: single-θ functions and batched wrappers of them."""
+    # The posterior is a JAX pytree: its data and numeric settings are the leaves, the network,
+    # likelihood kind, dtype and prior structure the static part.  Every density below is a
+    # module-level jitted function of (posterior, θ), so one compiled program serves every
+    # posterior with the same network and data shapes (a sweep over seeds or data sets
+    # compiles once).
+
+    def _leaves(self) -> dict:
+        """The array and number leaves, computed once from the data and settings; the derived
+        constants are the Python floats the densities add, so their values do not change."""
         dt = jnp.dtype(self.dtype)
-        x = jnp.asarray(self.data.x, dtype=dt)
-        y = jnp.asarray(self.data.y, dtype=dt)
-        labels = jnp.asarray(self.data.y).astype(jnp.int32)
-        d_net = self.net.dim
-        pointwise = self._pointwise_fn(dt, x, y, labels)
-        log_prior = self._log_prior_fn(dt)
-
-        def log_density(theta):
-            return _finite(log_prior(theta) + jnp.sum(pointwise(theta)))
-
-        batched = self._batched
+        s, df = self.prior_std, self.df
         return dict(
-            log_density=log_density,
-            pointwise=pointwise,
-            log_prior=log_prior,
-            log_prob=batched(log_density),
-            log_prior_b=batched(lambda t: _finite(log_prior(t))),
-            log_lik=batched(lambda t: _finite(jnp.sum(pointwise(t)))),
-            pointwise_b=batched(pointwise),
-            mse=batched(lambda t: self._mse(jnp.asarray(t, dt)[:d_net], x, y, labels)),
-            value_and_grad=jax.jit(jax.value_and_grad(log_density)),
-            x=x,
-            y=y,
+            x=jnp.asarray(self.data.x, dtype=dt),
+            y=jnp.asarray(self.data.y, dtype=dt),
+            labels=jnp.asarray(self.data.y).astype(jnp.int32),
+            prior_std=s,
+            prior_norm=self.net.dim * (math.log(s) + 0.5 * _LOG_2PI),
+            sigma_scale=self.sigma_scale,
+            log_sigma_scale=math.log(self.sigma_scale),
+            half_normal=0.5 * math.log(2 / math.pi) - math.log(self.sigma_scale),
+            noise_std=self.noise_std,
+            log_noise=None if self.noise_std is None else math.log(self.noise_std),
+            t_const=(
+                math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+                if df is not None
+                else None
+            ),
         )
 
-    def _pointwise_fn(self, dt, x, y, labels):
-        """θ ↦ the log-likelihood of each data point, shape (n,)."""
-        n, net, df = self.data.n, self.net, self.df
-        d_net = net.dim
-        t_const = (
-            math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
-            if df is not None
-            else 0.0
+    def _static(self) -> tuple:
+        """What a compiled program depends on besides array shapes: compared by value for the
+        network and settings, by identity for user-given prior distributions."""
+        plain = self._plain_prior()
+        return (
+            self.net,
+            self.likelihood,
+            self.dtype,
+            self.noise_param,
+            self.df,
+            self.data.n,
+            plain,
+            None if plain else _Same(self._priors),
+            _Same(self.noise_prior),
+            _Same(self.prior),
         )
 
-        def pointwise(theta):
-            theta = jnp.asarray(theta, dtype=dt)
-            if self.likelihood == "categorical":  # log softmax(f)_y
-                logp = jax.nn.log_softmax(net.apply(theta[:d_net], x), axis=-1)
-                return jnp.take_along_axis(logp, labels[:, None], axis=-1)[:, 0]
-            r = y - net.apply(theta[:d_net], x)
-            if self.likelihood == "mse":
-                return -(r**2) / n - 0.5 * math.log(math.pi * n)
-            if self.likelihood == "bernoulli":  # f is the logit: y f − log(1 + eᶠ)
-                f = y - r
-                return y * f - jnp.logaddexp(0.0, f)
-            if self.infers_sigma:
-                log_sigma = self._log_sigma(theta[d_net])
-            else:
-                log_sigma = jnp.asarray(math.log(self.noise_std), dt)
-            z = r * jnp.exp(-log_sigma)
-            if self.likelihood == "student_t":
-                return t_const - 0.5 * (df + 1) * jnp.log1p(z**2 / df) - log_sigma
-            return -0.5 * z**2 - log_sigma - 0.5 * _LOG_2PI
-
-        return pointwise
-
-    def _log_prior_fn(self, dt):
-        """θ ↦ log p(θ): the group priors plus, when σ is inferred, the prior on its
-        parameterisation with the Jacobian of u = log(σ, τ or σ²)."""
-        s, d_net = self.prior_std, self.net.dim
-        plain = self.prior is None or (
+    def _plain_prior(self) -> bool:
+        """Whether the prior is N(0, prior_std²) on every weight (computed in closed form)."""
+        s = self.prior_std
+        return self.prior is None or (
             all(type(g.dist).__name__ == "Normal" for g in self._priors)
             and all(float(g.dist.loc) == 0 and float(g.dist.scale) == s for g in self._priors)
         )
 
-        def log_prior(theta):
-            theta = jnp.asarray(theta, dtype=dt)
-            if plain:  # the default N(0, s²) on everything, in closed form
-                w = theta[:d_net]
-                lp = -0.5 * jnp.sum((w / s) ** 2) - d_net * (math.log(s) + 0.5 * _LOG_2PI)
+    @property
+    def data_arrays(self) -> dict:
+        """The data as arrays in the posterior's dtype (``x``, ``y``, integer ``labels``)
+        and the numeric settings, traced inside compiled functions."""
+        return self._fns["leaves"]
+
+    @property
+    def n_data(self) -> int:
+        """The number of data points."""
+        return self._fns["static"][5]
+
+    def tree_flatten(self):
+        return (self._fns["leaves"],), self._fns["static"]
+
+    @classmethod
+    def tree_unflatten(cls, static, children):
+        """A posterior of traced leaves, for use inside compiled functions only (no data
+        object, no validation)."""
+        (leaves,) = children
+        net, lik, dtype, noise_param, df, n, plain, priors, noise_prior, prior = static
+        obj = object.__new__(cls)
+        for k, v in dict(
+            net=net,
+            data=None,
+            prior_std=leaves["prior_std"],
+            likelihood=lik,
+            noise_std=leaves["noise_std"],
+            sigma_scale=leaves["sigma_scale"],
+            dtype=dtype,
+            prior=prior.obj,
+            noise_param=noise_param,
+            noise_prior=noise_prior.obj,
+            df=df,
+            _fns=dict(leaves=leaves, static=static),
+            _priors=None if priors is None else priors.obj,
+        ).items():
+            object.__setattr__(obj, k, v)
+        return obj
+
+    def _pointwise_one(self, theta):
+        """θ ↦ the log-likelihood of each data point, shape (n,)."""
+        lv = self._fns["leaves"]
+        dt = jnp.dtype(self.dtype)
+        x, y, labels = lv["x"], lv["y"], lv["labels"]
+        n, net, df = self._fns["static"][5], self.net, self.df
+        d_net = net.dim
+        theta = jnp.asarray(theta, dtype=dt)
+        if self.likelihood == "categorical":  # log softmax(f)_y
+            logp = jax.nn.log_softmax(net.apply(theta[:d_net], x), axis=-1)
+            return jnp.take_along_axis(logp, labels[:, None], axis=-1)[:, 0]
+        r = y - net.apply(theta[:d_net], x)
+        if self.likelihood == "mse":
+            return -(r**2) / n - 0.5 * math.log(math.pi * n)
+        if self.likelihood == "bernoulli":  # f is the logit: y f − log(1 + eᶠ)
+            f = y - r
+            return y * f - jnp.logaddexp(0.0, f)
+        if self.infers_sigma:
+            log_sigma = self._log_sigma(theta[d_net])
+        else:
+            log_sigma = jnp.asarray(lv["log_noise"], dt)
+        z = r * jnp.exp(-log_sigma)
+        if self.likelihood == "student_t":
+            return lv["t_const"] - 0.5 * (df + 1) * jnp.log1p(z**2 / df) - log_sigma
+        return -0.5 * z**2 - log_sigma - 0.5 * _LOG_2PI
+
+    def _log_prior_one(self, theta):
+        """θ ↦ log p(θ): the group priors plus, when σ is inferred, the prior on its
+        parameterisation with the Jacobian of u = log(σ, τ or σ²)."""
+        lv = self._fns["leaves"]
+        theta = jnp.asarray(theta, dtype=jnp.dtype(self.dtype))
+        d_net = self.net.dim
+        if self._fns["static"][6]:  # the default N(0, s²) on everything, in closed form
+            w = theta[:d_net]
+            lp = -0.5 * jnp.sum((w / lv["prior_std"]) ** 2) - lv["prior_norm"]
+        else:
+            lp = sum(jnp.sum(g.dist.log_prob(theta[g.index])) for g in self._priors)
+        if self.infers_sigma:
+            u = theta[d_net]  # log of σ, τ or σ²; the prior on that plus the Jacobian
+            if self.noise_prior is None:  # half-normal on σ
+                sc = lv["sigma_scale"]
+                lp = lp + (lv["half_normal"] - 0.5 * (jnp.exp(u) / sc) ** 2 + u)
             else:
-                lp = sum(jnp.sum(g.dist.log_prob(theta[g.index])) for g in self._groups())
-            if self.infers_sigma:
-                u = theta[d_net]  # log of σ, τ or σ²; the prior on that plus the Jacobian
-                if self.noise_prior is None:  # half-normal on σ
-                    sc = self.sigma_scale
-                    lp = lp + (
-                        0.5 * math.log(2 / math.pi)
-                        - math.log(sc)
-                        - 0.5 * (jnp.exp(u) / sc) ** 2
-                        + u
-                    )
-                else:
-                    lp = lp + self.noise_prior.log_prob(jnp.exp(u)) + u
-            return lp
+                lp = lp + self.noise_prior.log_prob(jnp.exp(u)) + u
+        return lp
 
-        return log_prior
+    def _log_density_one(self, theta):
+        return _finite(self._log_prior_one(theta) + jnp.sum(self._pointwise_one(theta)))
 
-    def _batched(self, f):
-        """``f`` over θ of shape (dim,), (k, dim) or (..., dim), jitted and vmapped, with
-        the shape checked."""
-        single = jax.jit(f)
-        many = jax.jit(jax.vmap(f))
-
-        # This wrapper sits in emcee's inner loop (two calls per step): it hands arrays
-        # to the compiled function as they are, converting only what is not an array.
-        def call(theta):
-            if not isinstance(theta, (np.ndarray, jax.Array)):
-                theta = np.asarray(theta, dtype=float)
-            shape = theta.shape
-            if len(shape) == 0 or shape[-1] != self.dim:
-                raise ValueError(
-                    f"θ must have last dimension {self.dim} ({', '.join(self.names)}), "
-                    f"got shape {shape}"
-                )
-            if len(shape) == 1:
-                return single(theta)
-            if len(shape) == 2:
-                return many(theta)
-            out = many(theta.reshape(-1, self.dim))
-            return out.reshape(shape[:-1] + out.shape[1:])
-
-        return call
-
-    def _mse(self, w, x, y, labels):
+    def _mse_one(self, theta):
         """Mean squared error of f on y; for the categorical likelihood the Brier score,
         mean over points of Σ_k (softmax(f)_k − [y = k])²."""
-        f = self.net.apply(w, x)
+        lv = self._fns["leaves"]
+        w = jnp.asarray(theta, jnp.dtype(self.dtype))[: self.net.dim]
+        f = self.net.apply(w, lv["x"])
         if self.likelihood != "categorical":
-            return jnp.mean((y - f) ** 2)
-        onehot = jax.nn.one_hot(labels, self.net.out_dim, dtype=f.dtype)
+            return jnp.mean((lv["y"] - f) ** 2)
+        onehot = jax.nn.one_hot(lv["labels"], self.net.out_dim, dtype=f.dtype)
         return jnp.mean(jnp.sum((jax.nn.softmax(f, axis=-1) - onehot) ** 2, axis=-1))
+
+    def _call(self, fns, theta):
+        """A (single, batched) pair of compiled functions at θ of shape (dim,), (k, dim) or
+        (..., dim), with the shape checked."""
+        # This sits in emcee's inner loop (two calls per step): arrays go to the compiled
+        # function as they are, only what is not an array is converted.
+        if not isinstance(theta, (np.ndarray, jax.Array)):
+            theta = np.asarray(theta, dtype=float)
+        shape = theta.shape
+        if len(shape) == 0 or shape[-1] != self.dim:
+            raise ValueError(
+                f"θ must have last dimension {self.dim} ({', '.join(self.names)}), "
+                f"got shape {shape}"
+            )
+        single, many = fns
+        if len(shape) == 1:
+            return single(self, theta)
+        if len(shape) == 2:
+            return many(self, theta)
+        out = many(self, theta.reshape(-1, self.dim))
+        return out.reshape(shape[:-1] + out.shape[1:])
 
     @property
     def log_density(self):
-        """The pure single-θ log-density ``θ ↦ log p(θ | D) + const`` (not jitted): the
-        one interface every sampler uses (NUTS: its negative as potential_fn)."""
-        return self._fns["log_density"]
+        """The single-θ log-density ``θ ↦ log p(θ | D) + const`` as a
+        :class:`jax.tree_util.Partial` over this posterior: a pure function and a pytree, so
+        a compiled function that takes it as an argument serves every posterior of the same
+        shapes (NUTS: its negative as potential_fn)."""
+        return jax.tree_util.Partial(log_density_at, self)
 
     def log_prob(self, theta):
         """The log-density log p(θ | D) + const for θ of shape (..., dim): the batched,
         jitted :attr:`log_density` (the name ``log_prob`` is kept for emcee and users)."""
-        return self._fns["log_prob"](theta)
+        return self._call(_LOG_DENSITY, theta)
 
     def log_prior(self, theta):
         """log p(θ), for θ of shape (..., dim)."""
-        return self._fns["log_prior_b"](theta)
+        return self._call(_LOG_PRIOR, theta)
 
     def log_likelihood(self, theta):
         """log p(D | θ) summed over points, for θ of shape (..., dim)."""
-        return self._fns["log_lik"](theta)
+        return self._call(_LOG_LIK, theta)
 
     def pointwise_log_likelihood(self, theta):
         """log p(yₖ | θ) for each point, shape (..., n) (for PSIS-LOO / WAIC)."""
-        return self._fns["pointwise_b"](theta)
+        return self._call(_POINTWISE, theta)
 
     def mse(self, theta):
         """Mean squared error of f_θ on the data; the blog's 'LOSS' is ``-mse``; for the
         categorical likelihood the Brier score of the class probabilities."""
-        return self._fns["mse"](theta)
+        return self._call(_MSE, theta)
 
     def value_and_grad(self, theta):
         """(log p(θ | D), ∇θ log p(θ | D)) for one θ."""
-        return self._fns["value_and_grad"](jnp.asarray(theta, dtype=self.dtype))
+        return _VALUE_AND_GRAD(self, jnp.asarray(theta, dtype=self.dtype))
+
+    def hessian(self, theta):
+        """The Hessian of log p(θ | D) at one θ, shape (dim, dim)."""
+        return _HESSIAN(self, jnp.asarray(theta, dtype=self.dtype))
 
     def predict(self, theta, x=None):
         """f_θ(x) for θ of shape (..., dim); x defaults to the data's x."""
-        x = self._fns["x"] if x is None else jnp.asarray(x, dtype=self.dtype)
+        x = self._fns["leaves"]["x"] if x is None else jnp.asarray(x, dtype=self.dtype)
         return self.net.apply(self.net_params(jnp.asarray(theta, dtype=self.dtype)), x)
 
     def sigma(self, theta):
@@ -488,6 +553,51 @@ class Posterior:
             noise_prior=None if self.noise_prior is None else priors_mod.to_spec(self.noise_prior),
             df=self.df,
         )
+
+
+class _Same:
+    """Static data compared by identity (user-given distributions): equal only to itself."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __eq__(self, other):
+        return isinstance(other, _Same) and other.obj is self.obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+
+def log_density_at(posterior: Posterior, theta):
+    """log p(θ | D) + const for one θ: the pure function behind :attr:`Posterior.log_density`
+    (a posterior of traced leaves inside a compiled function)."""
+    return posterior._log_density_one(theta)
+
+
+def log_prior_at(posterior: Posterior, theta):
+    """log p(θ) for one θ (not floored: −inf and NaN pass through)."""
+    return posterior._log_prior_one(theta)
+
+
+def pointwise_at(posterior: Posterior, theta):
+    """log p(yₖ | θ) of each point for one θ, shape (n,)."""
+    return posterior._pointwise_one(theta)
+
+
+def _pair(f):
+    """(single-θ, batched) compiled versions of ``f(posterior, θ)``."""
+    return jax.jit(f), jax.jit(jax.vmap(f, in_axes=(None, 0)))
+
+
+_LOG_DENSITY = _pair(log_density_at)
+_LOG_PRIOR = _pair(lambda p, t: _finite(log_prior_at(p, t)))
+_LOG_LIK = _pair(lambda p, t: _finite(jnp.sum(pointwise_at(p, t))))
+_POINTWISE = _pair(pointwise_at)
+_MSE = _pair(lambda p, t: p._mse_one(t))
+_VALUE_AND_GRAD = jax.jit(jax.value_and_grad(log_density_at, argnums=1))
+_HESSIAN = jax.jit(jax.hessian(log_density_at, argnums=1))
 
 
 def _check_labels(y: np.ndarray) -> None:

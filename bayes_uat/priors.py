@@ -50,6 +50,22 @@ POSITIVE = {
 }
 _FAMILIES = {**REAL, **POSITIVE}
 _MAX_SPEC = 200
+# The smallest prior scale: below it a prior pins its group at the location (its curvature
+# 1/scale² ≥ 1e16 swamps the likelihood's in float64, and (θ/scale)² overflows for
+# scales near 1e-154), so start points and modes stop being computable.
+MIN_SCALE = 1e-8
+MIN_DF = 0.01  # the least Student-t df, as for the likelihood's
+
+
+def check_scale(what: str, v: float) -> float:
+    """A prior scale, refused below :data:`MIN_SCALE`."""
+    if v < MIN_SCALE:
+        raise ValueError(
+            f"{what} is {v:g}, below {MIN_SCALE:g}: such a prior pins the parameters at its "
+            f"location and its curvature swamps the data in floating point; use a scale "
+            f">= {MIN_SCALE:g}, or drop those parameters (e.g. --bias false)"
+        )
+    return v
 
 
 class GroupPrior(NamedTuple):
@@ -118,6 +134,13 @@ def _build(name, cls, params, args, spec, nd):
             raise ValueError(f"prior {spec!r}: {p} must be finite, got {v}")
         if p in ("scale", "rate", "concentration", "df") and v <= 0:
             raise ValueError(f"prior {spec!r}: {p} must be positive, got {v}")
+        if p == "scale":
+            check_scale(f"the scale of prior {spec!r}", v)
+        if p == "df" and v < MIN_DF:
+            raise ValueError(
+                f"prior {spec!r}: df must be at least {MIN_DF:g} (below, its density "
+                f"overflows), got {v:g}"
+            )
     return getattr(nd, cls)(*args)
 
 
@@ -145,7 +168,7 @@ def _as_dist(value, group: str, support: str):
             raise ValueError(f"prior scale for {group} must be a positive number, got {value!r}")
         if support != "real":
             raise ValueError(f"the prior for {group} needs a distribution, not a number")
-        return nd.Normal(0.0, s)
+        return nd.Normal(0.0, check_scale(f"the prior scale for {group}", s))
     if isinstance(value, nd.Distribution):
         if value.batch_shape or value.event_shape:
             raise ValueError(
@@ -190,7 +213,7 @@ def group_priors(net, prior, prior_std: float) -> list[GroupPrior]:
     import numpyro.distributions as nd
 
     gs = groups(net)
-    default = nd.Normal(0.0, float(prior_std))
+    default = nd.Normal(0.0, check_scale("prior_std", float(prior_std)))
     if prior is None:
         chosen = {}
     elif isinstance(prior, Mapping):

@@ -355,11 +355,16 @@ def report_summary(run: Run) -> tuple[dict, str | None]:
     diagnostics, SGD and MAP rows are recomputed from ``posterior.nc`` (not saved).
     """
     s = run.summary
-    if _reportable(s):
+    unsummarised = "summary" in (s.get("failed_steps") or {}) or "summary" in (
+        s.get("pending_steps") or []
+    )
+    if _reportable(s) and not unsummarised:
         return s, None
     file = None if run.path is None else run.path / SUMMARY
     if file is not None and not file.exists():
         what = "is missing"
+    elif unsummarised:
+        what = "lacks the diagnostics (the run's summary step did not finish)"
     else:
         what = "is empty" if not s else "lacks parts of the report"
     name = str(file) if file is not None else SUMMARY

@@ -56,9 +56,13 @@ def check_out_dir(out: str | Path, *, overwrite: bool, resume: bool) -> None:
         if not out.is_dir():
             raise FileNotFoundError(f"cannot resume: run directory {str(out)!r} does not exist")
         if not (out / "checkpoint.npz").is_file():
-            done = (out / "posterior.nc").is_file()
-            what = "is already complete" if done else "has no checkpoint"
-            raise ValueError(f"cannot resume {str(out)!r}: it {what}")
+            if (out / "posterior.nc").is_file():
+                raise ValueError(f"cannot resume {str(out)!r}: it is already complete")
+            raise ValueError(
+                f"cannot resume {str(out)!r}: nothing was saved there (a run stopped before "
+                "its first checkpoint keeps neither draws nor settings); start it afresh: "
+                f"rerun the command that started it, with --out {str(out)} instead of --resume"
+            )
     elif out.is_dir():
         names = sorted(os.listdir(out))
         is_run = any(n in ("posterior.nc", "checkpoint.npz") for n in names)

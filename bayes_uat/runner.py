@@ -5,6 +5,13 @@ draws the draws so far and the sampler's state are written atomically to
 ``RUN_DIR/checkpoint.npz``; :func:`execute` with ``resume=True`` continues from there to
 the configured total, losing at most the chunk in flight.
 
+After sampling the draws are saved first (``posterior.nc``); the comparison, the summary
+and the figures then run as separate steps. A step that raises is recorded in summary.json
+(``failed_steps``: step → error) and the others go on, so a finished set of draws is never
+lost to an analysis failure; ``bayes-uat show`` / ``compare`` retry the summary and the
+comparison. The checkpoint is removed last, once every step succeeded: a run killed while
+drawing its figures, or one with a failed step, is finished by ``resume=True``.
+
 Example
 -------
 >>> from bayes_uat.config import RunConfig
@@ -18,6 +25,7 @@ import json
 import warnings
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +38,10 @@ from .modes import ModeWarning
 from .nets import MLP
 from .optimize import NotStationaryWarning, SGDResult, train_sgd
 from .posterior import Posterior, n_classes
-from .records import Run, atomic_path, save_run
-from .rundir import acquire, check_out_dir, release
+from .records import Run, atomic_path, save_run, write_json
+from .rundir import _is_run_file, acquire, check_out_dir, release
 from .runtime import enable_x64
-from .samplers import SAMPLERS, sample
+from .samplers import sample
 from .samples import Samples
 from .summary import summarize
 from .validate import check_memory, network_dim, sampler_chains
@@ -160,6 +168,7 @@ def checkpoint_config(run_dir: str | Path) -> RunConfig:
     """The configuration an interrupted run in ``run_dir`` was started with."""
     ck = Path(run_dir) / CHECKPOINT
     if not ck.is_file():
+        check_out_dir(run_dir, overwrite=False, resume=True)  # says why, naming the case
         raise ValueError(f"cannot resume {str(run_dir)!r}: no {CHECKPOINT} there")
     f = _load_checkpoint(ck)
     return RunConfig.from_dict(json.loads(str(f["config"])), source=str(ck))
@@ -232,9 +241,15 @@ def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
 
 
 def remove_stale_temporaries(run_dir: Path) -> None:
-    """Delete temporaries a killed run left behind (``.checkpoint.npz.*.tmp``)."""
-    for tmp in run_dir.glob(f".{CHECKPOINT}.*.tmp"):
-        tmp.unlink(missing_ok=True)
+    """Delete the temporaries a killed run left behind: the atomic writes' ``.NAME.*.tmp``
+    of the checkpoint, the record, the summary and the figures. Called under the run's lock,
+    so no live writer owns them."""
+    run_dir = Path(run_dir)
+    for folder in (run_dir, run_dir / "figures"):
+        if folder.is_dir():
+            for tmp in folder.glob(".*.tmp"):
+                if tmp.is_file() and (folder != run_dir or _is_run_file(tmp.name)):
+                    tmp.unlink(missing_ok=True)
 
 
 def execute(
@@ -265,8 +280,39 @@ def execute(
         return _execute(
             cfg, out, posterior, resume=resume, progress=progress, figures=figures, log=log
         )
+    except ValueError:
+        # refused once work began (e.g. SGD's start points: non-finite log-density) before
+        # anything was saved: leave no directory behind that this call created
+        release(lock)
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        raise
     finally:
         release(lock)
+
+
+def _check_sampling(cfg: RunConfig, posterior: Posterior) -> None:
+    """The sampler's checks of its settings (e.g. SMC's particles against the posterior's
+    size) and, for prior start points, the start points themselves: before any work."""
+    from .samplers import SAMPLERS, initial_points
+    from .samplers.api import validate
+
+    chains = cfg.chains_or_default(posterior.dim)
+    validate(
+        posterior,
+        cfg.sampler,
+        None,
+        chains,
+        cfg.warmup,
+        cfg.draws,
+        cfg.seed,
+        cfg.chunk_size,
+        cfg.init,
+        sampler_options(cfg),
+    )
+    backend = SAMPLERS[cfg.sampler]
+    if cfg.init == "prior" and backend.start != "prior":
+        initial_points(posterior, chains, "prior", seed=cfg.seed, ball=backend.start == "ball")
 
 
 def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Posterior:
@@ -286,15 +332,17 @@ def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Po
     if cfg.data is None:  # size the draws before generating the data (biases: upper bound)
         spec = TARGETS.get(cfg.target)
         n = cfg.n or (spec.n if spec else 200)
-        inferred = cfg.likelihood != "mse" and cfg.noise_std is None
+        inferred = cfg.likelihood in ("gaussian", "student_t") and cfg.noise_std is None
         dim = network_dim(cfg.units_tuple(), 1, inferred_sigma=inferred)
-        chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
-        check_memory(chains=chains, draws=cfg.draws, dim=dim, n=n)
+        # memory only: an upper bound of dim must not judge the walker count (--bias false)
+        check_memory(chains=cfg.chains_or_default(dim), draws=cfg.draws, dim=dim, n=n)
     posterior = build_posterior(cfg, build_dataset(cfg))
     dim, data = posterior.dim, posterior.data
     chains = sampler_chains(cfg.sampler, cfg.chains_or_default(dim), dim)
     check_memory(chains=chains, draws=cfg.draws, dim=dim, n=data.n, in_dim=data.in_dim)
-    _check_sampler(cfg, posterior)
+    with warnings.catch_warnings():  # the run itself repeats any warning
+        warnings.simplefilter("ignore")
+        _check_sampling(cfg, posterior)
     return posterior
 
 
@@ -340,15 +388,6 @@ def sampler_options(cfg: RunConfig) -> dict:
     return {**flags, **(cfg.options or {})}
 
 
-def _check_sampler(cfg: RunConfig, posterior: Posterior) -> None:
-    """The sampler's own check of its chains, draws and option values, before any work."""
-    backend = SAMPLERS[cfg.sampler]
-    chains = cfg.chains_or_default(posterior.dim)
-    with warnings.catch_warnings():  # the run itself repeats any warning
-        warnings.simplefilter("ignore")
-        backend.validate(posterior, chains, cfg.draws, sampler_options(cfg))
-
-
 def _execute(
     cfg: RunConfig,
     out: Path,
@@ -363,8 +402,8 @@ def _execute(
     chains = cfg.chains_or_default(posterior.dim)
     options = sampler_options(cfg)
     prior = None
+    remove_stale_temporaries(out)  # a killed run's half-written files (under our lock)
     if resume:
-        remove_stale_temporaries(out)
         sgd, done, state = read_checkpoint(ckpt, posterior, cfg)
         prior = (done, state)
         log(f"resuming {out}: {done.draws} of {cfg.draws} draws done")
@@ -391,19 +430,113 @@ def _execute(
         resume=prior,
         **options,
     )
-    log("comparing SGD with the posterior (canonical form, modes, function space)")
-    comparison, found = _compare_recording_warnings(posterior, samples, sgd)
-    summary = summarize(posterior, samples, sgd, comparison=comparison)
-    summary["warnings"] += found
-    summary["config"] = cfg.to_dict()
-    w = words(cfg.sampler)  # what its chains and draws are, in the sampler's own words
-    summary["sampler"].update(chains_are=w.chains, draws_are=f"{w.draws} per {w.chain}")
+    return _finish(cfg, out, posterior, samples, sgd, figures=figures, log=log)
+
+
+# -- after sampling: the draws first, then each analysis step on its own ----------------------
+STEPS = ("comparison", "summary", "figures")
+_RETRY = {
+    "comparison": "bayes-uat compare {out}",
+    "summary": "bayes-uat show {out}",
+    "figures": "bayes-uat run --resume {out}",
+}
+
+
+def failed_steps(summary: dict) -> dict:
+    """The analysis steps a run recorded as failed: {step: "Error: message"}."""
+    f = summary.get("failed_steps") if isinstance(summary, dict) else None
+    return f if isinstance(f, dict) else {}
+
+
+def step_failure_text(out: Path, step: str, error: str) -> str:
+    """What the command says of a failed analysis step: an internal failure, not the user's
+    input, with where the draws are and how to retry."""
+    retry = _RETRY.get(step, "bayes-uat run --resume {out}").format(out=out)
+    return (
+        f"internal failure in step '{step}' after sampling ({error}); this is not a problem "
+        f"with your input. The run's draws are saved in {out / 'posterior.nc'}; retry the "
+        f"step with `{retry}` (or every step with `bayes-uat run --resume {out}`)"
+    )
+
+
+def sampler_words(sampler: str) -> dict:
+    """What the run's chains and draws are, in the sampler's own words (summary.json)."""
+    w = words(sampler)
+    return dict(chains_are=w.chains, draws_are=f"{w.draws} per {w.chain}")
+
+
+def _base_summary(cfg: RunConfig, samples: Samples, pending: list[str]) -> dict:
+    """What summary.json holds before the analysis: the sampler's facts, the settings and
+    the steps still to do (a kill from here on leaves a readable record)."""
+    from ._io import versions
+
+    return dict(
+        sampler=dict(
+            name=samples.sampler,
+            chains=samples.chains,
+            draws=samples.draws,
+            wall_time=samples.wall_time,
+            seed=samples.seed,
+            **{
+                ("autocorr_time_raw" if k == "autocorr_time" else k): v
+                for k, v in samples.info.items()
+            },
+            **sampler_words(samples.sampler),
+        ),
+        diagnostics={},
+        warnings=[],
+        versions=versions(),
+        config=cfg.to_dict(),
+        pending_steps=list(pending),
+    )
+
+
+def _finish(cfg, out, posterior, samples, sgd, *, figures, log) -> Run:
+    """Save the draws, then run the comparison, the summary and the figures one by one.
+
+    A step that raises is recorded in summary.json (``failed_steps``) and logged, and the
+    others go on: a finished set of draws never becomes unreachable. The checkpoint is
+    removed last, only when every step succeeded, so that a kill at any point, or a failed
+    step, is finished by ``--resume``."""
+    ckpt = out / CHECKPOINT
+    steps = ["comparison", "summary"] + (["figures"] if figures else [])
+    summary = _base_summary(cfg, samples, steps)
     config = dict(run=cfg.to_dict(), sampler_info=samples.info)
     run = save_run(out, posterior, samples, sgd=sgd, config=config, summary=summary, overwrite=True)
-    ckpt.unlink(missing_ok=True)
-    remove_stale_temporaries(out)
+    failed: dict = {}
+
+    def attempt(step: str, fn):
+        try:
+            return fn()
+        except Exception as e:  # recorded and reported: the draws stay saved
+            failed[step] = f"{type(e).__name__}: {e}"
+            log(f"step '{step}' failed: {failed[step]}")
+            return None
+
+    log("comparing SGD with the posterior (canonical form, modes, function space)")
+    compared = attempt("comparison", lambda: _compare_recording_warnings(posterior, samples, sgd))
+    comparison, found = compared if compared is not None else (None, [])
+    full = attempt("summary", lambda: summarize(posterior, samples, sgd, comparison=comparison))
+    if full is not None:
+        summary = dict(full, config=cfg.to_dict())
+        summary["warnings"] = summary["warnings"] + found
+        summary["sampler"].update(sampler_words(samples.sampler))
+    elif comparison is not None:
+        summary = dict(summary, comparison=comparison.to_dict(), warnings=found)
+    summary.pop("pending_steps", None)
+    summary["failed_steps"] = dict(failed)
+    if figures:
+        summary["pending_steps"] = ["figures"]
+    run = replace(run, summary=summary)
+    write_json(out / "summary.json", summary)
     if figures:
         from . import plots
 
-        plots.run_figures(run, out / "figures")
+        attempt("figures", lambda: plots.run_figures(run, out / "figures"))
+        summary.pop("pending_steps", None)
+        summary["failed_steps"] = dict(failed)
+        write_json(out / "summary.json", summary)
+    if not failed:
+        ckpt.unlink(missing_ok=True)
+    remove_stale_temporaries(out)
     return run

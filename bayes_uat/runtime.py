@@ -37,11 +37,11 @@ def x64_enabled() -> bool:
 
 def release_compiled() -> None:
     """Drop every compiled XLA program this process holds (``jax.clear_caches()``) and
-    collect the garbage. Each CPU program keeps memory mappings until it is dropped, and
-    Linux allows a process about 65 000 (``vm.max_map_count``): a process that builds
-    hundreds of posteriors one after another (a sweep worker, a study looping over
-    networks) crashes in XLA's compiler once it reaches that. Call this between
-    independent networks; the next call of a dropped program compiles it again."""
+    collect the garbage. Library code never needs it: its programs take the posterior as
+    an argument, so a process holds one set per network and data shape, not per posterior.
+    It exists for the test suite, which builds hundreds of networks of different shapes in
+    one process: each CPU program keeps memory mappings until it is dropped, and Linux
+    allows a process about 65 000 (``vm.max_map_count``)."""
     import gc
 
     import jax

@@ -65,6 +65,11 @@ class Grid:
 
     def __post_init__(self):
         known = {f.name for f in fields(RunConfig)}
+        unknown = sorted({str(k).replace("-", "_") for k in self.base} - known)
+        if unknown:
+            raise ValueError(
+                f"unknown base setting(s) {unknown}; valid keys are {', '.join(sorted(known))}"
+            )
         if not self.axes:
             raise ValueError(
                 "the grid is empty: add a [grid] table of lists, e.g. [grid] units = [1, 2]"
@@ -157,8 +162,9 @@ def plan_sweep(grid: Grid, out: str | Path) -> Plan:
     for p, name in zip(points, names):
         try:
             configs.append(grid.config(p))
-        except ValueError as e:
-            raise ValueError(f"grid point {name}: {e}") from None
+        except ValueError as e:  # name the grid point once
+            prefix = f"grid point {name}: "
+            raise ValueError(str(e) if str(e).startswith(prefix) else prefix + str(e)) from None
         _check_point(configs[-1], name, out / name)
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -184,10 +190,7 @@ def _check_directory(grid: Grid, out: Path) -> None:
         raise ValueError(f"--out {str(out)!r} exists and is not a directory")
     meta = out / SWEEP_FILE
     if meta.is_file():
-        try:
-            saved = json.loads(meta.read_text())["base"]
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise ValueError(f"{str(meta)!r} is not a sweep description ({e})") from None
+        saved = read_description(out)["base"]
         mine = grid.base_config()
         if saved != mine:
             diff = sorted(k for k in set(saved) | set(mine) if saved.get(k) != mine.get(k))
@@ -224,7 +227,21 @@ def read_description(path: str | Path) -> dict:
     meta = Path(path) / SWEEP_FILE
     if not meta.is_file():
         raise FileNotFoundError(f"{str(path)!r} is not a sweep directory: it has no {SWEEP_FILE}")
-    return json.loads(meta.read_text())
+    try:
+        d = json.loads(meta.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(
+            f"{str(meta)!r} is not a sweep description (not JSON: {e}); rerun the sweep into "
+            "a new --out directory, or restore the file"
+        ) from None
+    if not (
+        isinstance(d, dict) and isinstance(d.get("base"), dict) and isinstance(d.get("grid"), dict)
+    ):
+        raise ValueError(
+            f"{str(meta)!r} is not a sweep description (it needs the objects 'base' and "
+            "'grid'); rerun the sweep into a new --out directory, or restore the file"
+        )
+    return d
 
 
 # -- one run, as a Dask task ------------------------------------------------------------------
@@ -240,8 +257,8 @@ def run_point(config: dict, run_dir: str, attempts_dir: str, figures: bool = Tru
     import traceback
 
     from .records import is_run_dir
-    from .runner import CHECKPOINT, execute
-    from .runtime import enable_compilation_cache, release_compiled
+    from .runner import CHECKPOINT, execute, failed_steps, step_failure_text
+    from .runtime import enable_compilation_cache
     from .sweep_table import headline_row
 
     t0 = time.perf_counter()
@@ -258,15 +275,20 @@ def run_point(config: dict, run_dir: str, attempts_dir: str, figures: bool = Tru
         else:
             resume = (out / CHECKPOINT).is_file()
             status = "resumed" if resume else "done"
-            execute(cfg, out, resume=resume, progress=False, figures=figures)
+            run = execute(cfg, out, resume=resume, progress=False, figures=figures)
+            failed = failed_steps(run.summary)
+            if failed:  # the draws are saved; the checkpoint stays, so a rerun retries
+                step, err = next(iter(failed.items()))
+                text = f"step '{step}' failed after sampling ({err}); draws saved"
+                error.write_text(step_failure_text(out, step, err) + "\n")
+                row = dict(headline_row(out), status="failed", error=text)
+                return dict(row, task_time=time.perf_counter() - t0)
         row = headline_row(out)
     except Exception as e:  # recorded, not raised: the other runs go on
         out.mkdir(parents=True, exist_ok=True)
         error.write_text(traceback.format_exc())
         row = {"status": "failed", "error": f"{type(e).__name__}: {e}"}
         return dict(row, task_time=time.perf_counter() - t0)
-    finally:  # a worker runs many grid points: never let their programs pile up
-        release_compiled()
     return dict(row, status=status, error="", task_time=time.perf_counter() - t0)
 
 

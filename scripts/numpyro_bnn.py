@@ -74,16 +74,32 @@ def main(argv=None) -> int:
 
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.fill_between(X_test[:, 1], lo, hi, color="tab:blue", alpha=0.3, label="90 % band")
-    ax.plot(X_test[:, 1], mid, color="tab:blue", lw=1.5, label="posterior median")
-    ax.plot(X[:, 1], Y, "o", color="black", ms=3, label="data (numpyro's generator)")
-    ax.set(
-        xlabel="x",
-        ylabel="y (standardised)",
-        title="numpyro's BNN example in bayes_uat: 2 × 5 tanh, no biases",
-    )
-    ax.legend(loc="lower left")
+    from bayes_uat.plots import _style
+
+    with _style.style():
+        fig, ax = plt.subplots(figsize=(_style.COLUMN * 1.6, 3.2), layout="constrained")
+        ax.fill_between(X_test[:, 1], lo, hi, color=_style.BAND_95, lw=0, label="90 % band of f(x)")
+        ax.plot(X_test[:, 1], mid, color=_style.POSTERIOR, lw=1.2, label="posterior median of f(x)")
+        ax.plot(
+            X[:, 1],
+            Y,
+            ls="none",
+            marker="o",
+            ms=2.5,
+            color=_style.DATA,
+            mec="none",
+            zorder=5,
+            label="data (numpyro's generator)",
+        )
+        ax.set_xlabel("$x$")
+        ax.set_ylabel("$y$ (standardised)")
+        ax.set_xlim(X_test[0, 1], X_test[-1, 1])
+        ax.set_title(
+            "numpyro's BNN example in bayes_uat: inputs $[1, x, x^2]$, 2 × 5 tanh units, no"
+            f" biases\nNUTS, {samples.chains} chains × ({warmup} warm-up + {draws} draws)",
+            fontsize=9,
+        )
+        fig.legend(loc="outside lower center", ncols=3, fontsize=7)
     out = plots.save(fig, f"{args.figures}/numpyro_bnn")
     print("wrote", ", ".join(str(p) for p in out))
     return 0

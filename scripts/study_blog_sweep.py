@@ -1,6 +1,7 @@
 """The blog's sweeps (seed 003): x² and sin x fitted with N = 1, 2, 4, 8, 16 units of
 sigmoid, softsign and ReLU, SGD against the posterior; plus a close-up of the x² N = 2
-sigmoid posterior (units, modes, trace and rank plots).
+sigmoid posterior (units, modes, trace and rank plots; the units of each mode's MAP draw
+when there are several modes).
 
     python scripts/study_blog_sweep.py [--quick] [--figures figures]
 
@@ -83,7 +84,10 @@ def main(argv=None) -> int:
     modes = find_modes(run.posterior, run.samples)
     print(modes)
     plots.save(plots.units(run), out / "blog_sweep_x2_N2_units")
-    plots.save(plots.units(run, mode=0, modes=modes), out / "blog_sweep_x2_N2_units_mode0")
+    if len(modes) > 1:  # with one mode its MAP draw's units repeat the posterior's
+        for m in modes:
+            fig = plots.units(run, mode=m.index, modes=modes)
+            plots.save(fig, out / f"blog_sweep_x2_N2_units_mode{m.index}")
     plots.save(plots.mode_map(run, modes), out / "blog_sweep_x2_N2_modes")
     plots.save(plots.trace(run), out / "blog_sweep_x2_N2_trace")
     plots.save(plots.trace(run, canonical=False), out / "blog_sweep_x2_N2_trace_raw")

@@ -3,9 +3,10 @@ bump (regression), each fitted by SGD and sampled, with the figures that compare
 
     python scripts/study_classify.py [--quick] [--figures figures]
 
-Writes figures/classify_moons.*, classify_digits_reliability.*, classify_bump2d.*,
-classify_laplace_corner.* and the numbers (wall times of NUTS and the ensemble sampler on the
-digits network, accuracies, calibration errors) into figures/classify.json.
+Writes figures/classify_moons.*, classify_digits_reliability.*, classify_laplace_corner.*,
+bump2d_regression.* (the regression on two inputs) and the numbers (the digits network's
+size and the raw-θ diagnostics of NUTS and of the ensemble sampler on it) into
+figures/classify.json; the wall times go to figures/timings/classify.json.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from _study import parse_args
+from _study import parse_args, write_numbers
 
 
 def settings(quick: bool) -> dict:
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
 
     import bayes_uat as bu
     from bayes_uat import plots
-    from bayes_uat.records import versions, write_json
+    from bayes_uat.records import versions
 
     bu.enable_x64()
     t_start = time.perf_counter()
@@ -80,22 +81,26 @@ def main(argv=None) -> int:
 
         d = diagnostics(r.samples.theta, r.samples.names)
         numbers["digits"][name] = dict(
-            seconds=t,
+            wall_time=t,
             draws=int(r.samples.theta.shape[0] * r.samples.theta.shape[1]),
             **{k: v for k, v in d.items() if isinstance(v, float)},
         )
-    fig = plots.reliability(run, x=digits.x[1::2], y=digits.y[1::2])
-    fig.axes[0].set_title(f"digits 0–3, {digits.n - train.n} held-out images", fontsize="small")
+    title = (
+        f"digits 0–3, {digits.n - train.n} held-out images; {k} principal components, "
+        f"{cfg['digits_units']} tanh units\nNUTS, {cfg['chains']} chains × "
+        f"({cfg['warmup']} warm-up + {cfg['draws']} draws)"
+    )
+    fig = plots.reliability(run, x=digits.x[1::2], y=digits.y[1::2], title=title)
     plots.save(fig, out / "classify_digits_reliability")
 
     print("bump2d, gaussian, 6 tanh units")
     bump = bu.make_dataset("bump2d", n=225, seed=0)
     post = bu.Posterior(bu.MLP(6, "tanh", in_dim=2), bump, likelihood="gaussian", prior_std=3.0)
     run, _ = fit(post, cfg)
-    plots.save(plots.regression2d(run), out / "classify_bump2d")
+    plots.save(plots.regression2d(run), out / "bump2d_regression")
 
     numbers.update(wall_time=time.perf_counter() - t_start, versions=versions())
-    write_json(out / "classify.json", numbers)
+    write_numbers(out / "classify.json", numbers)
     print(f"classify: {numbers['wall_time']:.0f} s; figures in {out}/classify_*")
     return 0
 

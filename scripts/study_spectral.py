@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from _study import parse_args
+from _study import parse_args, write_numbers
 
 
 def settings(quick: bool) -> dict:
@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     args = parse_args(__doc__, argv)
 
     from bayes_uat import studies
-    from bayes_uat.records import versions, write_json
+    from bayes_uat.records import versions
     from bayes_uat.studies import plots
 
     t_start = time.perf_counter()
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
         wall_time=time.perf_counter() - t_start,
         versions=versions(),
     )
-    write_json(out / "spectral.json", numbers)
+    write_numbers(out / "spectral.json", numbers)
     print(f"spectral: {numbers['wall_time']:.0f} s; figures in {out}/spectral_*")
     return 0
 

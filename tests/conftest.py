@@ -17,7 +17,8 @@ else:
 
 # The package leaves JAX's 64-bit mode to its user; the tests compute in float64 on CPU, as
 # the command and the scripts do.
-from bayes_uat import enable_x64, release_compiled  # noqa: E402
+from bayes_uat import enable_x64  # noqa: E402
+from bayes_uat.runtime import release_compiled  # noqa: E402
 
 enable_x64()
 

@@ -13,6 +13,7 @@ from bayes_uat import MLP, Dataset, Posterior, load_dataset, load_digits, make_d
 from bayes_uat.priors import groups
 from bayes_uat.symmetry import align, canonicalize, degenerate_units, group_size, transform
 from bayes_uat.variables import join, split, variables
+from tests.figure_checks import check_figure
 
 SEEDS = st.integers(0, 2**32 - 1)
 X1 = np.linspace(-3.0, 3.0, 25)
@@ -413,10 +414,28 @@ def test_classifier_figures_show_what_they_claim():
     labels = [ax.get_ylabel() for ax in fig.axes]
     assert "P(y = 1)" in labels and "95 % band width of P(y = 1)" in labels
     assert len(fig.axes[0].collections) >= 3  # filled contours, boundary, data
+    # the model and the sampler in the title; a legend for the classes and the boundaries
+    assert (
+        fig.get_suptitle() == "moons: Bernoulli likelihood, 2 tanh units; NUTS, 2 chains × 30 draws"
+    )
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "class 0 (data)",
+        "class 1 (data)",
+        "boundary, P(y = 1) = 0.5",
+        "SGD's boundary (right panel)",
+    ]
+    assert all(t.get_fontname() == "STIXGeneral" for t in fig.legends[0].get_texts())
+    check_figure(fig, axes=False)
     fig = plots.reliability(run, bins=5, max_draws=20)
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert texts[0] == "perfect calibration" and texts[1].startswith("SGD\nECE ")
     assert texts[2].startswith("posterior predictive\nECE ")
+    # the counts of points per bin, SGD's and the posterior's, under the diagram
+    counts = fig.axes[1]
+    heights = [p.get_height() for p in counts.patches]
+    assert sum(heights) == 2 * data.n and counts.get_yscale() == "log"
+    assert fig.axes[0].get_title().startswith("moons: Bernoulli likelihood")
+    check_figure(fig)
     with pytest.raises(ValueError, match="regression run"):
         plots.regression2d(run)
 
@@ -432,8 +451,30 @@ def test_regression2d_figure_and_categorical_boundary():
         "95 % band width",
         "SGD − posterior mean",
     ]
+    assert fig.get_suptitle().startswith("regression on two inputs, bump2d: Gaussian likelihood")
+    check_figure(fig, axes=False)
     post = Posterior(
         MLP(1, "tanh", in_dim=2, out_dim=3), three_class_data(), likelihood="categorical"
     )
     fig = plots.decision_boundary(_fake_run(post), n_grid=15, max_draws=20)
     assert "predictive entropy (nats)" in [ax.get_ylabel() for ax in fig.axes]
+    assert [t.get_text() for t in fig.legends[0].get_texts()][-2] == "class boundaries"
+    check_figure(fig, axes=False)
+
+
+def test_laplace_corner_names_its_model():
+    from bayes_uat import make_moons, plots
+
+    post = Posterior(
+        MLP(2, "tanh", in_dim=2), make_moons(40, seed=0), likelihood="bernoulli", prior_std=3.0
+    )
+    fig = plots.laplace_corner(_fake_run(post), max_params=4)
+    (legend,) = [lg for lg in fig.legends if lg.get_texts()]
+    title = legend.get_title().get_text()
+    assert title.startswith("moons: Bernoulli likelihood, 2 tanh units\nNUTS, 2 chains × 30 draws")
+    assert "of the draws" in title
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "posterior draws of mode 0 (canonical)",
+        "Laplace approximation at its MAP",
+    ]
+    check_figure(fig)

@@ -137,7 +137,7 @@ def test_ensemble_run_in_chunks(tmp_path, capsys):
 
 def test_resume_errors(tmp_path, capsys):
     assert main(["run", "--resume", str(tmp_path / "nope")]) == 2
-    assert "no checkpoint" in capsys.readouterr().err
+    assert "does not exist" in capsys.readouterr().err
 
 
 def _cfg(**kw):

@@ -27,6 +27,8 @@ MODULES = [
     "summary",
     "symmetry",
     "plots._style",
+    "vocabulary",
+    "wide",
 ]
 
 

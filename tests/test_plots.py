@@ -20,7 +20,7 @@ from bayes_uat import MLP, Posterior, make_dataset, plots, sample, train_sgd  # 
 from bayes_uat.predictive import predictive_bands  # noqa: E402
 from bayes_uat.records import Run  # noqa: E402
 from bayes_uat.symmetry import canonicalize  # noqa: E402
-from tests.figure_checks import check_figure  # noqa: E402
+from tests.figure_checks import check_figure, check_legend_clear, check_text_apart  # noqa: E402
 
 SGD_COLOR, MAP_COLOR, TRUTH_COLOR = "tab:red", "tab:blue", "tab:brown"
 
@@ -114,7 +114,7 @@ def test_corner_legend_has_exactly_sgd_and_map(corner_fig):
     (legend,) = corner_fig.legends
     assert [t.get_text() for t in legend.get_texts()] == ["SGD (Adam)", "MAP sample"]
     title = legend.get_title().get_text()
-    assert title.startswith("AIES, 28 walkers × 300 draws")
+    assert title.startswith("AIES, 28 walkers × (300 burn-in + 300 draws)")
     assert "axes: 0.5–99.5 % of the draws" in title
     check_figure(corner_fig)
     handles = legend.legend_handles
@@ -259,7 +259,7 @@ def test_fit_axes_and_labels(fit_fig, run):
     # plain tick labels whatever the scale (no mixed "0.0"/"2.5" and "0"/"2" formats)
     ticks = [t.get_text() for t in bottom.get_yticklabels() if t.get_text()]
     assert ticks and all(t == f"{float(t.replace('−', '-')):g}" for t in ticks)
-    assert fit_fig.get_suptitle().startswith("AIES, 28 walkers × 300 draws")
+    assert fit_fig.get_suptitle().startswith("AIES, 28 walkers × (300 burn-in + 300 draws)")
     check_figure(fit_fig)
     fig = plots.fit(run, residuals=False, max_draws=200)
     (ax,) = fig.axes
@@ -320,6 +320,68 @@ def test_fit_takes_precomputed_bands(run):
         plots.fit(run, bands=predictive_bands(run.posterior, run.samples, grid, levels=(50,)))
 
 
+# -- the figure checks themselves -------------------------------------------------------
+def _clean_figure():
+    fig, (a, b) = plt.subplots(1, 2, figsize=(6, 2.5), layout="constrained")
+    x = np.linspace(0, 1, 50)
+    a.plot(x, x**2, color="tab:blue", label="$x^2$")
+    b.plot(x, 1 - x, color="tab:red", label="$1 - x$")
+    a.set_title("left")
+    b.set_title("right")
+    fig.legend(loc="outside upper center", ncols=2)
+    return fig
+
+
+def test_figure_checks_pass_a_clean_figure():
+    check_figure(_clean_figure())
+
+
+def test_figure_checks_catch_overlapping_titles():
+    fig = _clean_figure()
+    fig.axes[0].set_title("")
+    fig.axes[0].set_title("a title too long for its panel, running into the next", loc="left")
+    fig.canvas.draw()
+    with pytest.raises(AssertionError, match="overlapping text"):
+        check_text_apart(fig)
+
+
+def test_figure_checks_catch_colliding_tick_labels():
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2), gridspec_kw=dict(wspace=0))
+    fig.subplots_adjust(left=0.25, right=0.75, bottom=0.25)
+    for ax in axes:
+        ax.plot([0, 1e5], [0, 1])
+        ax.set_xlim(0, 1e5)
+        ax.set_xticks([0, 1e5], ["0", "100000"])
+    axes[0].set_title("two panels")
+    fig.canvas.draw()
+    with pytest.raises(AssertionError, match="x-tick '100000'.*x-tick '0'"):
+        check_text_apart(fig)
+
+
+def test_figure_checks_catch_text_over_the_edge():
+    fig = _clean_figure()
+    fig.text(0.9, 0.5, "a note that runs off the page")
+    fig.canvas.draw()
+    with pytest.raises(AssertionError, match="over the figure's edge"):
+        check_text_apart(fig)
+
+
+def test_figure_checks_catch_a_legend_over_the_data():
+    fig, ax = plt.subplots(figsize=(3, 2.5))
+    x = np.linspace(0, 1, 100)
+    ax.plot(x, x, label="the diagonal")
+    ax.plot(x, 0.5 + 0 * x, label="a flat line")
+    ax.set_title("legend inside")
+    ax.legend(loc="center")
+    fig.canvas.draw()
+    with pytest.raises(AssertionError, match="covers .* data point"):
+        check_legend_clear(fig)
+    ax.get_legend().remove()
+    ax.legend(loc="upper left")  # the upper left triangle is empty
+    fig.canvas.draw()
+    check_legend_clear(fig)
+
+
 # -- saving -----------------------------------------------------------------------------
 def test_save_writes_png_and_pdf_atomically(run, tmp_path):
     fig = plots.fit(run, residuals=False, max_draws=100)
@@ -334,6 +396,23 @@ def test_save_writes_png_and_pdf_atomically(run, tmp_path):
     assert not plt.fignum_exists(fig.number)
     with pytest.raises(ValueError, match="unsupported figure format"):
         plots.save(plt.figure(), tmp_path / "x", formats=("docx",))
+
+
+def test_saving_the_same_figure_twice_gives_the_same_bytes(run, tmp_path):
+    """Fixed metadata: no creation date, no library version, fixed SVG ids; the second save
+    comes a second later, so a date in the file would show."""
+    import time
+
+    written = []
+    for name in ("a", "b"):
+        fig = plots.fit(run, residuals=False, max_draws=100)
+        written.append(plots.save(fig, tmp_path / name, formats=("png", "pdf", "svg"), dpi=40))
+        time.sleep(1.1)
+    for first, second in zip(*written):
+        assert first.read_bytes() == second.read_bytes(), first.suffix
+    pdf = written[0][1].read_bytes()
+    assert b"CreationDate" not in pdf and matplotlib.__version__.encode() not in pdf
+    assert matplotlib.__version__.encode() not in written[0][0].read_bytes()
 
 
 def test_run_figures(run, tmp_path, monkeypatch):

@@ -202,9 +202,9 @@ def test_one_progress_display_per_run(linear, capsys, monkeypatch, method, tty):
         assert lines == [f"{method}: draw {k}/30 ({k / 30:.0%})" for k in (10, 20, 30)], err
 
 
-def test_one_chunk_nuts_on_a_terminal_shows_numpyros_live_bar(linear, capsys, monkeypatch):
+def test_one_chunk_nuts_on_a_terminal_shows_a_live_bar(linear, capsys, monkeypatch):
     """A one-chunk NUTS run would otherwise show a bar that moves only at its end: on a
-    terminal numpyro's live bar (warm-up included) is the run's one display instead, and
+    terminal a live bar (warm-up included) is the run's one display instead, and
     the draws are the same as without any display."""
     post, _, _ = linear
     kw = dict(chains=1, warmup=20, draws=30, seed=0, init="prior")
@@ -212,7 +212,7 @@ def test_one_chunk_nuts_on_a_terminal_shows_numpyros_live_bar(linear, capsys, mo
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     live = sample(post, "nuts", **kw)
     err = capsys.readouterr().err
-    assert "warmup" in err and "sample" in err, err  # numpyro's phases, shown as they run
+    assert "warmup" in err and "sample" in err, err  # both phases, shown as they run
     assert "nuts:" not in err, err  # and not the chunk loop's bar as well
     np.testing.assert_array_equal(live.theta, quiet.theta)
 

@@ -124,6 +124,7 @@ def test_tiny_study_and_its_figures(tmp_path):
     """The study end to end without its posterior part, at tiny size, and figures with the
     expected panels, titles and legends (posterior panels from stand-in spectra)."""
     from bayes_uat.studies import plots
+    from tests.figure_checks import check_figure
 
     res = S.spectral_study(
         networks=("hat",),
@@ -141,12 +142,18 @@ def test_tiny_study_and_its_figures(tmp_path):
     assert res.numbers["settings"]["width"] == 8
     assert [c["network"] for c in res.claims] == ["hat", "hat", "all"]
     fig = plots.spectral_dynamics(res)
+    check_figure(fig)
     assert [ax.get_title() for ax in fig.axes][0] == "hat"
     assert any("residual amplitude" in ax.get_ylabel() for ax in fig.axes)  # the colour bar
     plots.save(fig, tmp_path / "dyn", formats=("png",))
     fig = plots.spectral_prior(res)
-    leg = fig.axes[0].get_legend()
-    assert [t.get_text() for t in leg.get_texts()] == ["$s = 1$", "$s = 10$"]
+    (leg,) = fig.legends
+    assert [t.get_text() for t in leg.get_texts()] == [
+        "prior sd $s = 1$",
+        "prior sd $s = 10$",
+        "frequencies of the training target: 1, 5",
+    ]
+    check_figure(fig)
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
     plots.save(fig, tmp_path / "prior", formats=("png",))
     k = np.full(17, 1e-3)
@@ -155,13 +162,20 @@ def test_tiny_study_and_its_figures(tmp_path):
     )
     fig = plots.spectral_posterior(replace(res, posterior={"hat": fake}))
     assert "SGD 0.500, post. mean 0.250" in fig.axes[0].get_title()
-    assert [t.get_text() for t in fig.legends[0].get_texts()][:3] == [
-        "noise band",
-        "data",
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "noise band, $k$ = 25–50",
         "SGD fit",
+        "posterior draws $f$",
+        "$f$ − posterior mean (the band's content)",
+        "width of the 95 % band, as a function of $x$",
+        "data $y$",
     ]
+    # the title says what the RMSE is measured against, as docs/studies.md does
+    assert "against the noise-free truth at the 32 grid midpoints" in fig.get_suptitle()
+    check_figure(fig)
     plots.save(fig, tmp_path / "post", formats=("png",))
     fig = plots.spectral_fits(res)
+    check_figure(fig)
     assert len(fig.axes[0].get_lines()) == 4  # target + steps 0, 10 and 20
     assert fig.legends[0].get_texts()[0].get_text() == "target"
     plots.save(fig, tmp_path / "fits", formats=("png",))

@@ -76,9 +76,20 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'bayes_uat.plots' has no attribute {name!r}")
 
 
+# Fixed metadata, so that a regenerated figure is byte-identical to the one before it: no
+# creation date, and no matplotlib version (which would rewrite every file on an upgrade).
+_METADATA = {
+    "pdf": {"CreationDate": None, "Creator": "bayes_uat", "Producer": "matplotlib"},
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": "bayes_uat"},
+}
+
+
 def save(fig, path: str | Path, *, formats=("png", "pdf"), dpi: int = 200) -> list[Path]:
     """Write ``fig`` as ``path`` with each suffix in ``formats`` (replacing any suffix
-    ``path`` has), each file atomically, then close the figure.
+    ``path`` has), each file atomically, then close the figure.  The files carry fixed
+    metadata (no creation date, no library version), so saving the same figure again gives
+    the same bytes.
 
     Returns the written paths, in the order of ``formats``.
 
@@ -106,8 +117,7 @@ def save(fig, path: str | Path, *, formats=("png", "pdf"), dpi: int = 200) -> li
         with style():
             for f in formats:
                 target = path.with_suffix("." + f)
-                # a fixed date keeps PDFs byte-identical from run to run
-                meta = {"CreationDate": None} if f == "pdf" else None
+                meta = _METADATA.get(f)
                 with atomic_path(target) as tmp:
                     # the temporary name ends in .tmp: the format must be given explicitly
                     fig.savefig(tmp, format=f, dpi=dpi, metadata=meta)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from . import _style
 
@@ -26,6 +27,30 @@ _GLOSSARY = (
 _MARGIN_LB = 0.75  # left and bottom: rotated tick labels plus the axis label
 _MARGIN_TR = 0.12
 _GAP = 0.05  # between panels, as a fraction of a panel
+
+
+class _InnerLocator(MaxNLocator):
+    """At most 3 round ticks, none within ``EDGE`` of either end of the axis: the tick labels
+    of neighbouring panels then cannot run into each other (corner.py's own locator keeps
+    ticks at the upper edge, next to the neighbour's first label)."""
+
+    EDGE = 0.12
+
+    def __init__(self):
+        super().__init__(nbins=3, steps=[1, 2, 2.5, 5, 10])
+
+    def tick_values(self, vmin, vmax):
+        lo, hi = min(vmin, vmax), max(vmin, vmax)
+        margin = self.EDGE * (hi - lo)
+        inner = []
+        for nbins in (3, 4, 6):  # finer steps until two ticks fall inside
+            self.set_params(nbins=nbins)
+            ticks = super().tick_values(vmin, vmax)
+            inner = [t for t in ticks if lo + margin <= t <= hi - margin]
+            if len(inner) >= 2:
+                break
+        self.set_params(nbins=3)
+        return np.asarray(inner)
 
 
 def _panel_size(k: int) -> float:
@@ -417,6 +442,10 @@ def _draw_panels(fig: Figure, xs, rng, labels, color, bins: int, smooth, density
         hist_kwargs=dict(lw=0.9),
         pcolor_kwargs=dict(rasterized=True, antialiased=False, lw=0),
     )
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_locator(), MaxNLocator):
+                axis.set_major_locator(_InnerLocator())
 
 
 def _layout(fig: Figure, k: int) -> None:

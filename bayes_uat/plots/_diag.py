@@ -104,10 +104,15 @@ def trace(
             row[0].set_ylabel(labels[n])
         axes[-1, 0].set_xlabel("value")
         axes[-1, 1].set_xlabel("draw")
-        form = "canonical" if canonical else "raw"
+        form = "canonical" if canonical else "raw (as sampled)"
         colors = [line.get_color() for line in axes[0, 1].get_lines()][: run.samples.chains]
-        _chain_legend(fig, colors, f"trace of {run.samples.chains} chains ({form} θ)")
+        _chain_legend(fig, colors, _diag_title("trace", run, form))
     return fig
+
+
+def _diag_title(what: str, run, form: str) -> str:
+    """``what`` of the draws in canonical or raw form, then the sampler and its settings."""
+    return f"{what} of {form} θ\n{_style.run_label(run)}"
 
 
 def _chain_legend(fig: Figure, colors: list, title: str) -> None:
@@ -171,9 +176,9 @@ def rank(
             ax.set_ylabel("chain")
         for ax in flat[k:]:
             ax.set_visible(False)
-        form = "canonical" if canonical else "raw"
+        form = "canonical" if canonical else "raw (as sampled)"
         colors = [f"C{i % 10}" for i in range(run.samples.chains)]
-        _chain_legend(fig, colors, f"rank plots of {run.samples.chains} chains ({form} θ)")
+        _chain_legend(fig, colors, _diag_title("rank plots", run, form))
     return fig
 
 

@@ -136,8 +136,10 @@ def _draw_residuals(ax, run, rows: list) -> None:
         top = max(top, float(np.max(r)))
         mean = _style.num(float(np.mean(r)))
         ax.plot(xd, r, label=rf"{lab}: mean $|\Delta y| = {mean}$", **kw)
-    # headroom above the curves holds the legend in one row
-    ax.set_ylim(0, 1.45 * top if top > 0 else 1.0)
+    # headroom above the curves holds the legend in one row; the floor a little below 0
+    # keeps the 0 tick label clear of the x tick labels
+    top = top if top > 0 else 1.0
+    ax.set_ylim(-0.08 * top, 1.45 * top)
     # one tick format whatever the scale: plain numbers, at most 4 ticks
     ax.yaxis.set_major_locator(MaxNLocator(nbins=3, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))

@@ -13,6 +13,7 @@ from ..predictive import UnitCurves, unit_decomposition
 from . import _style
 
 _UNIT_CMAP = "tab10"
+_SUM_LW = 3.0
 _SUM_LABEL = r"sum $f(x) = c + \sum_i a_i\,\phi(w_i x + b_i)$"
 
 
@@ -48,10 +49,11 @@ def _draw_sum(ax, cu: UnitCurves) -> list:
     ax.axhline(cu.c, color="0.35", ls="--", lw=0.9, zorder=3)
     if cu.bands:
         ax.fill_between(cu.grid, *cu.bands["sum"], color="k", alpha=0.2, lw=0, zorder=4)
-    ax.plot(cu.grid, cu.sum, color="k", lw=1.4, zorder=5)
+    # wider than the data dots drawn over it, so that it shows on both sides of them
+    ax.plot(cu.grid, cu.sum, color="k", lw=_SUM_LW, zorder=5)
     handles = [
         Line2D([], [], color="0.35", ls="--", lw=0.9, label="$c$"),
-        Line2D([], [], color="k", lw=1.4, label=_SUM_LABEL),
+        Line2D([], [], color="k", lw=_SUM_LW, label=_SUM_LABEL),
     ]
     if cu.bands:
         handles.append(Patch(color="0.6", alpha=0.5, lw=0, label=band))
@@ -59,8 +61,9 @@ def _draw_sum(ax, cu: UnitCurves) -> list:
 
 
 def _draw_data(ax, data) -> Line2D:
-    # on top of the sum curve, which runs through the data, in a colour of its own
-    _style.data_dots(ax, data.x, data.y, ms=1.6, alpha=0.8, zorder=6)
+    # on top of the sum curve, which runs through the data, in a colour of its own, and
+    # smaller than that curve is wide, so that the curve shows around them
+    _style.data_dots(ax, data.x, data.y, ms=1.2, alpha=0.7, zorder=6)
     return Line2D([], [], ls="none", marker="o", ms=3, color=_style.DATA, mec="none", label="data")
 
 

@@ -27,15 +27,33 @@ AIES_MOVES = ("stretch", "de")
 class AIESState(NamedTuple):
     """``ens``: numpyro's ensemble state after the last run (None before the first: with
     no warm-up the first chunk starts from ``start``); ``kept``: draws kept so far;
-    ``mcmc``, ``posterior``, ``start``, ``key``, ``draws``: the run's setup."""
+    ``posterior``, ``moves``, ``start``, ``key``, ``draws``: the run's setup."""
 
-    mcmc: Any
     posterior: Posterior
+    moves: str
     start: Any
     key: Any
     ens: Any
     kept: int
     draws: int
+
+
+def _mcmc(posterior: Posterior, moves: str, walkers: int, warmup: int, draws: int):
+    """numpyro's MCMC over its AIES kernel, built for one call (warm-up or one chunk): its
+    draw count is fixed when it is built, and the state between calls is numpyro's
+    ``post_warmup_state`` (public API), so no object is changed in place."""
+    from numpyro.infer import AIES, MCMC
+
+    mv = {"stretch": AIES.StretchMove, "de": AIES.DEMove}[moves]()
+    kernel = AIES(potential_fn=potential(posterior), moves={mv: 1.0})
+    return MCMC(
+        kernel,
+        num_warmup=warmup,
+        num_samples=draws,
+        num_chains=walkers,
+        chain_method="vectorized",
+        progress_bar=False,  # sample() draws the run's one display
+    )
 
 
 class AIESBackend:
@@ -51,36 +69,23 @@ class AIESBackend:
         return opts
 
     def init(self, posterior, start, seed, warmup, draws, **opts):
-        from numpyro.infer import AIES, MCMC
-
-        mv = {"stretch": AIES.StretchMove, "de": AIES.DEMove}[opts["moves"]]()
-        kernel = AIES(potential_fn=potential(posterior), moves={mv: 1.0})
         start = jnp.asarray(start, float)
-        mcmc = MCMC(
-            kernel,
-            num_warmup=warmup,
-            num_samples=1,
-            num_chains=len(start),
-            chain_method="vectorized",
-            progress_bar=False,  # sample() draws the run's one display
-        )
-        state = AIESState(mcmc, posterior, start, jax.random.PRNGKey(seed), None, 0, draws)
+        key = jax.random.PRNGKey(seed)
+        state = AIESState(posterior, opts["moves"], start, key, None, 0, draws)
         if warmup:
-            mcmc.warmup(state.key, init_params=start)
+            mcmc = _mcmc(posterior, state.moves, len(start), warmup, 1)
+            mcmc.warmup(key, init_params=start)
             state = state._replace(ens=mcmc.post_warmup_state)
         return state
 
     def advance(self, state: AIESState, n: int) -> tuple[AIESState, Draws]:
-        mcmc = state.mcmc
-        if mcmc.num_samples != n:  # numpyro reads the draw count when it is set
-            mcmc.num_samples = n
-            mcmc._set_collection_params()
+        mcmc = _mcmc(state.posterior, state.moves, len(state.start), 0, n)
         if state.ens is None:
             previous = state.start
             mcmc.run(state.key, init_params=state.start)
         else:
-            # numpyro re-runs an ensemble kernel's init on every run (its result is
-            # discarded when a post-warm-up state is set), and that init needs positions.
+            # numpyro runs an ensemble kernel's init on every run (its result is discarded
+            # when a post-warm-up state is set), and that init needs positions.
             previous = state.ens.z
             mcmc.post_warmup_state = state.ens
             mcmc.run(state.ens.rng_key, init_params=state.ens.z)
@@ -99,7 +104,8 @@ class AIESBackend:
         require(arrays, ("ens.z", "kept"))
         state = self.init(posterior, arrays["ens.z"], seed, 0, draws, **opts)
         keys = jax.random.split(jax.random.PRNGKey(0), len(state.start))
-        template = state.mcmc.sampler.init(keys, warmup, state.start)
+        kernel = _mcmc(posterior, state.moves, len(state.start), warmup, 1).sampler
+        template = kernel.init(keys, warmup, state.start)
         ens = unflatten_named(template, arrays, "ens")
         return state._replace(ens=ens, kept=int(arrays["kept"]))
 

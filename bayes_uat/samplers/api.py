@@ -109,7 +109,8 @@ def sample(
     setup = time.perf_counter() - t0
     tty = progress and sys.stderr.isatty()
     live = tty and plan.chunk >= plan.draws and hasattr(b, "live_display")
-    if live and b.live_display(state):  # the backend's own live bar is the run's display
+    if live:  # the backend's own live bar is the run's display
+        state = b.live_display(state)
         progress = tty = False
     show = _progress_display(b, progress, tty)
     samples, state = run_chunks(posterior, plan, state, samples, callback, show, setup)

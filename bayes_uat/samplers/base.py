@@ -53,9 +53,9 @@ A backend has:
     checkpoint resumes straight to the summary).
 ``progress(state) -> (fraction, label)``
     fraction done in [0, 1] and a short label such as ``"draw 300/1000"`` or ``"β = 0.13"``.
-``live_display(state) -> bool`` (optional)
-    on a terminal, for a run of one chunk: turn on a live display of the backend's own
-    (NUTS: numpyro's bar, warm-up included) and return True; ``sample()`` then shows none.
+``live_display(state) -> State`` (optional)
+    on a terminal, for a run of one chunk: the state with a live display of the backend's
+    own turned on (NUTS: a bar through warm-up and sampling); ``sample()`` then shows none.
     Without it a one-chunk run's display moves only when the chunk ends.
 """
 

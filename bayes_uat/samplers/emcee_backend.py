@@ -30,7 +30,9 @@ class EmceeBackend:
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict:
         check_walkers(self.name, posterior, chains, even=False)
-        return {**self.options, **options}
+        opts = {**self.options, **options}
+        _check_moves(opts["moves"])
+        return opts
 
     def init(self, posterior, start, seed, warmup, draws, **opts):
         import emcee
@@ -115,3 +117,31 @@ class EmceeBackend:
 
 
 BACKEND = EmceeBackend()
+
+
+def _check_moves(moves) -> None:
+    """emcee's ``moves``: None, an emcee move, or a list of (move, weight) pairs (what
+    emcee.EnsembleSampler takes); anything else would fail inside emcee mid-run."""
+    import emcee
+
+    def is_move(m) -> bool:
+        return isinstance(m, emcee.moves.Move)
+
+    def is_pair(m) -> bool:
+        return (
+            isinstance(m, tuple)
+            and len(m) == 2
+            and is_move(m[0])
+            and isinstance(m[1], (int, float))
+            and not isinstance(m[1], bool)
+            and m[1] > 0
+        )
+
+    ok = moves is None or is_move(moves)
+    ok = ok or (isinstance(moves, list) and moves and all(is_pair(m) for m in moves))
+    if not ok:
+        raise ValueError(
+            "emcee's moves must be an emcee move such as emcee.moves.StretchMove(), or a list "
+            f"of (move, weight) pairs, got {moves!r}; for named moves use "
+            "sampler='ensemble' with moves='stretch', 'de' or {'stretch': 0.8, 'de': 0.2}"
+        )

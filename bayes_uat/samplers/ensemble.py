@@ -67,16 +67,26 @@ def move_weights(moves) -> tuple[float, float]:
     return float(w[0]), float(w[1])
 
 
-@partial(jax.jit, static_argnames="log_density")
+@jax.jit
 def _log_densities(log_density, x):
     return jax.vmap(log_density)(x)
+
+
+def _as_pytree(log_density: Callable) -> jax.tree_util.Partial:
+    """The log-density as a compiled-function argument: a :class:`jax.tree_util.Partial`
+    (``Posterior.log_density`` is one, its data the arguments) is passed as it is, so one
+    program serves every posterior of the same shapes; a plain function is static, its
+    programs reused while it is the same object."""
+    if isinstance(log_density, jax.tree_util.Partial):
+        return log_density
+    return jax.tree_util.Partial(log_density)
 
 
 def init(log_density: Callable, x0) -> State:
     """The starting state: positions ``x0`` (walkers, dim) and their log-densities (one
     compiled call, not one per operation)."""
     x0 = jnp.asarray(x0)
-    return State(x0, _log_densities(log_density, x0))
+    return State(x0, _log_densities(_as_pytree(log_density), x0))
 
 
 def _half_step(log_density, x, lp, other, u, eps, p_de, a):
@@ -157,7 +167,7 @@ def _block_size(n_steps: int) -> int:
     return min(_BLOCK, 1 << max(0, int(n_steps) - 1).bit_length())
 
 
-@partial(jax.jit, static_argnames=("log_density", "size", "p_de", "a", "de_sigma"))
+@partial(jax.jit, static_argnames=("size", "p_de", "a", "de_sigma"))
 def _block(log_density, key, state, t0, end, size, p_de, a, de_sigma):
     # One block of ``size`` steps from step t0; steps at or past ``end`` are computed and
     # masked out (the state stays). Random numbers for the block are drawn in one vectorised
@@ -208,8 +218,9 @@ def run(
     """``n_steps`` ensemble steps, in compiled blocks of up to 1024 steps.
 
     Args:
-        log_density: θ ↦ log p(θ) for one θ (vmapped inside); a function that is the same
-            object across calls reuses the compiled loop.
+        log_density: θ ↦ log p(θ) for one θ (vmapped inside): ``Posterior.log_density``
+            (one compiled loop for every posterior of the same shapes) or a function (the
+            loop reused while it is the same object).
         key: a JAX PRNG key; step ``t`` draws its random numbers from ``fold_in(key, t)``.
         state: from :func:`init` or a previous run.
         n_steps: number of steps.
@@ -236,7 +247,7 @@ def run(
         raise ValueError(f"the stretch scale a must be > 1 (emcee uses 2), got {a}")
     _, p_de = move_weights(moves)
     return _run(
-        log_density,
+        _as_pytree(log_density),
         key,
         state,
         start,

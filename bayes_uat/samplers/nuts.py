@@ -1,16 +1,26 @@
 """NUTS (numpyro) on the posterior's log-density: ``potential_fn = −log p(θ | D)``, no
-per-weight ``sample`` sites; several chains vectorised on one device or one per device."""
+per-weight ``sample`` sites; several chains vectorised on one device or one per device.
+
+The run uses numpyro's functional NUTS (``numpyro.infer.hmc.hmc``) with the posterior as the
+potential's model argument, in loops compiled once per settings and shapes: a second run,
+on the same or another posterior of the same network and data shapes, traces and compiles
+nothing. numpyro's ``MCMC`` driver is not used: it builds a new loop for every ``run``
+(about 1.3 s of tracing per call on the blog posterior) and changes its draw count only
+through a private method. The keys, the initialisation and the kernel are numpyro's own, as
+``MCMC`` calls them."""
 
 from __future__ import annotations
 
+import operator
 import warnings
+from functools import partial
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..posterior import Posterior
+from ..posterior import Posterior, log_density_at
 from .base import Draws, check_int, flatten_named, mcmc_progress, require, unflatten_named
 
 CHAIN_METHODS = ("auto", "vectorized", "parallel")
@@ -22,6 +32,7 @@ _EXTRA = (
     "adapt_state.step_size",
     "energy",
 )
+_GET = tuple(operator.attrgetter(f) for f in _EXTRA)
 
 
 def choose_chain_method(chains: int, requested: str = "auto") -> str:
@@ -44,23 +55,105 @@ def choose_chain_method(chains: int, requested: str = "auto") -> str:
 
 
 def potential(posterior: Posterior):
-    """−log p(θ | D) for numpyro. The sampler's own state stays in float64 (numpyro mixes
-    dtypes when 64-bit floats are on); a float32 posterior computes its log-density in
-    float32 and hands the result back in the state's dtype."""
-    logd = posterior.log_density
-    return lambda z: -logd(z).astype(z.dtype)
+    """−log p(θ | D) for numpyro, as a function of θ (a pytree over the posterior). The
+    sampler's own state stays in float64 (numpyro mixes dtypes when 64-bit floats are on); a
+    float32 posterior computes its log-density in float32 and hands the result back in the
+    state's dtype."""
+    return jax.tree_util.Partial(_potential_at, posterior)
+
+
+def _potential_at(posterior, z):
+    return -log_density_at(posterior, z).astype(z.dtype)
+
+
+class Kernel(NamedTuple):
+    """The static settings of a NUTS run, and how its chains are laid out: ``"single"`` (one
+    chain), ``"vectorized"`` or ``"parallel"``."""
+
+    dense_mass: bool
+    max_tree_depth: int
+    target_accept: float
+    warmup: int
+    layout: str
+
+
+_PROGRAMS: dict = {}
+
+
+def programs(k: Kernel):
+    """``(init(posterior, z, keys), run(posterior, hmc_state, skip, keep))`` for ``k``,
+    compiled once per settings and shapes. ``init`` is numpyro's ``HMC.init``; ``run`` takes
+    ``skip`` steps, then ``keep`` steps whose fields it returns (chains, keep, ...)."""
+    if k not in _PROGRAMS:
+        _PROGRAMS[k] = _build(k)
+    return _PROGRAMS[k]
+
+
+def _build(k: Kernel):
+    from numpyro.infer.hmc import hmc
+
+    # the kernel pair keeps settings from init_kernel (warm-up length, tree depth) in its
+    # closure, so each Kernel has its own pair
+    init_kernel, sample_kernel = hmc(potential_fn_gen=potential_gen, algo="NUTS")
+
+    def init(posterior, z, key):
+        key, _ = jax.random.split(key)  # numpyro's HMC.init: the second key seeds the model
+        return init_kernel(
+            z,
+            num_warmup=k.warmup,
+            dense_mass=k.dense_mass,
+            target_accept_prob=k.target_accept,
+            max_tree_depth=k.max_tree_depth,
+            model_args=(posterior,),
+            rng_key=key,
+        )
+
+    def run(posterior, state, skip, keep, vectorized=False):
+        kernel = jax.vmap(sample_kernel, in_axes=(0, None)) if vectorized else sample_kernel
+
+        def body(s, _):
+            s = kernel(s, (posterior,))
+            return s, tuple(g(s) for g in _GET) + (s.z,)
+
+        state = jax.lax.fori_loop(0, skip, lambda i, s: kernel(s, (posterior,)), state)
+        return jax.lax.scan(body, state, None, length=keep)
+
+    # ``skip`` is an argument (the same program warms up for any length), ``keep`` a shape
+    if k.layout == "single":
+        run1 = jax.jit(run, static_argnums=3)
+        return jax.jit(init), lambda *a: _chains_first(run1(*a), add=True)
+    if k.layout == "vectorized":
+        runv = jax.jit(partial(run, vectorized=True), static_argnums=3)
+        return jax.jit(jax.vmap(init, in_axes=(None, 0, 0))), lambda *a: _chains_first(runv(*a))
+    runp = jax.pmap(run, in_axes=(None, 0, None, None), static_broadcasted_argnums=3)
+    return jax.pmap(init, in_axes=(None, 0, 0)), runp
+
+
+def potential_gen(posterior):
+    """numpyro's ``potential_fn_gen``: the posterior (the model argument) ↦ its potential."""
+    return potential(posterior)
+
+
+def _chains_first(out, add=False):
+    last, fields = out
+    if add:
+        return last, tuple(f[None] for f in fields)
+    return last, tuple(jnp.swapaxes(f, 0, 1) for f in fields)
 
 
 class NUTSState(NamedTuple):
-    """``hmc``: numpyro's HMCState after the last chunk (None before the first);
-    ``kept``: draws kept so far; ``mcmc``, ``start``, ``key``, ``draws``: the run's setup."""
+    """``hmc``: numpyro's HMCState after the last chunk (None before the first); ``kept``:
+    draws kept so far; ``posterior``, ``kernel``, ``start``, ``key``, ``draws``: the run's
+    setup (arrays and settings; the compiled programs are looked up by ``kernel``)."""
 
-    mcmc: Any
+    posterior: Any
+    kernel: Kernel
     start: Any
     key: Any
     hmc: Any
     kept: int
     draws: int
+    live: bool = False
 
 
 def _flat_tails_message(activation: str) -> str:
@@ -96,6 +189,8 @@ class NUTSBackend:
                 f"default, 0.95–0.99 against divergences), got {ta!r}"
             )
         opts["max_tree_depth"] = check_int("max_tree_depth", opts["max_tree_depth"], 1)
+        if not isinstance(opts["dense_mass"], (bool, np.bool_)):  # bool("no") is True
+            raise ValueError(f"dense_mass must be True or False, got {opts['dense_mass']!r}")
         opts["dense_mass"] = bool(opts["dense_mass"])
         opts["chain_method"] = choose_chain_method(chains, opts["chain_method"])
         if opts["chain_method"] == "parallel" and jax.local_device_count() < chains:
@@ -106,44 +201,54 @@ class NUTSBackend:
             )
         return opts
 
-    def _mcmc(self, posterior, chains, warmup, opts):
-        from numpyro.infer import MCMC, NUTS
-
-        kernel = NUTS(
-            potential_fn=potential(posterior),
-            dense_mass=opts["dense_mass"],
-            max_tree_depth=opts["max_tree_depth"],
-            target_accept_prob=opts["target_accept"],
-        )
-        return MCMC(
-            kernel,
-            num_warmup=warmup,
-            num_samples=1,
-            num_chains=chains,
-            chain_method=opts["chain_method"],
-            # numpyro would draw a bar per chunk (per chain when parallel): sample() draws
-            # the run's one display from its chunk loop instead
-            progress_bar=False,
-        )
-
     def init(self, posterior, start, seed, warmup, draws, **opts) -> NUTSState:
         start = jnp.asarray(start, float)
-        mcmc = self._mcmc(posterior, len(start), warmup, opts)
-        return NUTSState(mcmc, start, jax.random.PRNGKey(seed), None, 0, draws)
+        chains = len(start)
+        layout = "single" if chains == 1 else opts["chain_method"]
+        k = Kernel(
+            opts["dense_mass"], opts["max_tree_depth"], float(opts["target_accept"]), warmup, layout
+        )
+        return NUTSState(posterior, k, start, jax.random.PRNGKey(seed), None, 0, draws)
+
+    def _first_state(self, state: NUTSState):
+        """numpyro's initial HMC state: MCMC.run's keys (one per chain: the seed's split)."""
+        init, _ = programs(state.kernel)
+        if state.kernel.layout == "single":
+            return init(state.posterior, state.start[0], state.key)
+        keys = jax.random.split(state.key, len(state.start))
+        return init(state.posterior, state.start, keys)
 
     def advance(self, state: NUTSState, n: int) -> tuple[NUTSState, Draws]:
-        mcmc = state.mcmc
-        if mcmc.num_samples != n:  # numpyro reads the draw count when it is set
-            mcmc.num_samples = n
-            mcmc._set_collection_params()
-        if state.hmc is None:  # warm-up and the first chunk in one call
-            init = state.start[0] if len(state.start) == 1 else state.start
-            mcmc.run(state.key, init_params=init, extra_fields=_EXTRA)
-        else:
-            mcmc.post_warmup_state = state.hmc
-            mcmc.run(state.hmc.rng_key, extra_fields=_EXTRA)
-        draws = _collect(mcmc)
-        return state._replace(hmc=mcmc.last_state, kept=state.kept + n), draws
+        _, run = programs(state.kernel)
+        hmc, skip = state.hmc, 0
+        if hmc is None:  # warm-up and the first chunk in one call
+            hmc, skip = self._first_state(state), state.kernel.warmup
+        if state.live:
+            return self._advance_live(state, hmc, skip, n)
+        last, fields = run(state.posterior, hmc, skip, n)
+        return state._replace(hmc=last, kept=state.kept + n), _draws(fields)
+
+    def _advance_live(self, state: NUTSState, hmc, skip: int, n: int):
+        """The same steps with a live bar: the warm-up in twenty pieces (the same compiled
+        program: the draws do not depend on the display), then the draws."""
+        from tqdm.auto import tqdm
+
+        _, run = programs(state.kernel)
+        with tqdm(total=skip, desc="warmup", disable=skip == 0) as bar:
+            piece = max(1, -(-skip // 20))
+            for start in range(0, skip, piece):
+                k = min(piece, skip - start)
+                hmc, _ = run(state.posterior, hmc, k, 0)
+                bar.update(k)
+        with tqdm(total=n, desc="sample") as bar:
+            last, fields = run(state.posterior, hmc, 0, n)
+            bar.update(n)
+        return state._replace(hmc=last, kept=state.kept + n), _draws(fields)
+
+    def live_display(self, state: NUTSState) -> NUTSState:
+        """A run of one chunk on a terminal shows a live bar (warm-up included) instead of
+        a display that would move only at the end. The draws do not depend on it."""
+        return state._replace(live=True)
 
     def finished(self, state: NUTSState) -> bool:
         return state.kept >= state.draws
@@ -155,21 +260,14 @@ class NUTSBackend:
         require(arrays, ("hmc.z", "kept"))
         z = np.atleast_2d(arrays["hmc.z"])  # one chain: numpyro keeps z unbatched
         state = self.init(posterior, z, seed, warmup, draws, **opts)
-        # The kernel's init also sets up its step function: batched keys make it the
-        # vectorised one, a single key (one chain per device under pmap) the plain one.
-        kernel, z = state.mcmc.sampler, state.start
-        if state.mcmc.chain_method == "vectorized" and z.shape[0] > 1:
-            keys = jax.random.split(jax.random.PRNGKey(0), z.shape[0])
-            template = kernel.init(keys, warmup, z)
-        else:
-            template = kernel.init(jax.random.PRNGKey(0), warmup, z[0])
-        hmc = unflatten_named(template, arrays, "hmc")
+        hmc = unflatten_named(self._first_state(state), arrays, "hmc")
         return state._replace(hmc=hmc, kept=int(arrays["kept"]))
 
     def info(self, samples, state: NUTSState) -> dict:
         depth = samples.settings.get("max_tree_depth", self.options["max_tree_depth"])
+        layout = state.kernel.layout
         return dict(
-            chain_method=state.mcmc.chain_method,
+            chain_method="vectorized" if layout == "single" else layout,
             divergences=int(samples.stats["diverging"].sum()),
             max_tree_depth_hits=int((samples.stats["tree_depth"] >= depth).sum()),
             mean_num_steps=float(samples.stats["num_steps"].mean()),
@@ -178,27 +276,19 @@ class NUTSBackend:
     def progress(self, state: NUTSState) -> tuple[float, str]:
         return mcmc_progress(state.kept, state.draws)
 
-    def live_display(self, state: NUTSState) -> bool:
-        """A run of one chunk on a terminal shows numpyro's live bar (warm-up included; one
-        per chain when the chains run in parallel) instead of a display that would move only
-        at the end. The draws do not depend on it."""
-        state.mcmc.progress_bar = True
-        return True
 
-
-def _collect(mcmc) -> Draws:
-    z = np.asarray(mcmc.get_samples(group_by_chain=True))
-    ex = {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
-    steps = ex["num_steps"].astype(np.int64)
+def _draws(fields) -> Draws:
+    pe, diverging, num_steps, accept_prob, step_size, energy, z = (np.asarray(f) for f in fields)
+    steps = num_steps.astype(np.int64)
     stats = dict(
-        diverging=ex["diverging"].astype(bool),
+        diverging=diverging.astype(bool),
         num_steps=steps,
         tree_depth=np.floor(np.log2(steps + 1)).astype(np.int64),
-        accept_prob=ex["accept_prob"],
-        step_size=ex["adapt_state.step_size"],
-        energy=ex["energy"],
+        accept_prob=accept_prob,
+        step_size=step_size,
+        energy=energy,
     )
-    return Draws(z, -ex["potential_energy"], stats)
+    return Draws(z, -pe, stats)
 
 
 BACKEND = NUTSBackend()

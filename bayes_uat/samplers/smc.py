@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import math
 import time
-import weakref
 from functools import partial
 from typing import NamedTuple
 
@@ -312,17 +311,17 @@ def resolved_mass(posterior, settings: SMCSettings) -> str:
     return "dense" if _frame(posterior, settings) is None else "canonical"
 
 
-_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def make_step(posterior, settings: SMCSettings):
-    """The jitted transition SMCState → SMCState: every unfinished run moves to its next
-    temperature (or, once at λ = 1, does its final resample-and-mutate round).  Cached per
-    posterior and settings, so a resumed or repeated run compiles once."""
-    per_post = _STEPS.setdefault(posterior, {})
-    if settings not in per_post:
-        per_post[settings] = _build_step(posterior, settings)
-    return per_post[settings]
+    """The compiled transition SMCState → SMCState: every unfinished run moves to its next
+    temperature (or, once at λ = 1, does its final resample-and-mutate round).  The
+    posterior is an argument of the one compiled program, so a resumed or repeated run, or
+    a run on another posterior of the same shapes and settings, compiles nothing."""
+    return partial(_step, posterior, check_settings(settings, posterior.dim))
+
+
+@partial(jax.jit, static_argnums=1)
+def _step(posterior, settings: SMCSettings, state: SMCState) -> SMCState:
+    return _build_step(posterior, settings)(state)
 
 
 def _kernel_builder(posterior, settings: SMCSettings):
@@ -355,7 +354,6 @@ def _kernel_builder(posterior, settings: SMCSettings):
 def _build_step(posterior, settings: SMCSettings):
     from .smc_mutation import step_count
 
-    settings = check_settings(settings, posterior.dim)
     kernel, frame = _kernel_builder(posterior, settings)
     p, lo, hi = settings.particles, settings.steps, settings.max_steps
 
@@ -418,7 +416,7 @@ def _build_step(posterior, settings: SMCSettings):
             keys=pick(keys, s.keys),
         )
 
-    return jax.jit(step)
+    return step
 
 
 def smc_done(state: SMCState) -> bool:

@@ -45,6 +45,12 @@ class SMCBackend:
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict:
         opts = {**self.options, **options}
+        if not posterior.net.act.differentiable:  # HMC and NUTS mutations follow gradients
+            raise ValueError(
+                f"SMC's HMC/NUTS moves need gradients, but the {posterior.net.activation!r} "
+                "activation has zero gradient almost everywhere; use sampler='ensemble', "
+                "'emcee' or 'aies', or a smooth activation"
+            )
         check_settings(SMCSettings(particles=draws, **opts), posterior.dim)
         return {**opts, "runs": chains}  # init has no start points to count the runs from
 

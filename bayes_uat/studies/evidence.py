@@ -25,7 +25,6 @@ from ..activations import ACTIVATIONS
 from ..data import Dataset
 from ..nets import MLP
 from ..posterior import Posterior
-from ..runtime import release_compiled
 from ..samplers.smc import SMCSettings, check_settings, resolved_mass, run_smc
 from ._common import _log, _positive_int, _units
 
@@ -117,5 +116,4 @@ def evidence_sweep(
             )  # fmt: skip
         )
         _log(log, f"{a} N={n}: log Z = {i['log_evidence_mean']:.2f} ± {i['log_evidence_se']:.2f}")
-        release_compiled()  # one network's programs are not needed by the next
     return out

@@ -22,7 +22,6 @@ from ..nets import MLP
 from ..optimize import train_sgd
 from ..posterior import Posterior
 from ..records import Run, arviz, to_inference_data
-from ..runtime import release_compiled
 from ..samplers import sample
 from ._common import _chain_method, _log, _start_points, _units
 
@@ -233,7 +232,6 @@ def unit_sweep(
     for n_units in units:
         t0 = time.perf_counter()
         out.append(_sweep_point(data, heldout, grid, truth, n_units, cfg))
-        release_compiled()  # one network's programs are not needed by the next
         loo_res = out[-1].loo
         elpd = "–" if loo_res is None else f"{loo_res['elpd']:.1f}"
         _log(

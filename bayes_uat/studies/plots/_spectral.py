@@ -5,8 +5,9 @@ few training steps."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.lines import Line2D
 
-from ...plots._style import PAGE, SGD, TRUTH, style
+from ...plots._style import DATA, PAGE, SGD, TRUTH, style
 
 LABELS = {
     "relu": "ReLU",
@@ -75,7 +76,8 @@ def spectral_dynamics(res):
 
 def spectral_prior(res):
     """Mean power spectrum of prior functions (θ ~ N(0, s²), normalised to total power 1)
-    per network, one line per prior scale s, log–log axes; target frequencies marked."""
+    per network, one line per prior scale s, log–log axes; the target's frequencies marked
+    by thin grey lines; one legend under the panels."""
     import matplotlib.pyplot as plt
 
     with style():
@@ -84,32 +86,63 @@ def spectral_prior(res):
         k = np.arange(res.x.size // 2 + 1)
         for ax, (name, p) in zip(axes, res.prior.items()):
             for s, c, row in zip(res.prior_scales, colours, p):
-                ax.loglog(k[1:], row[1:], color=c, label=f"$s = {s:g}$")
+                ax.loglog(k[1:], row[1:], color=c, label=f"prior sd $s = {s:g}$")
             for f in res.frequencies:
-                ax.axvline(f, color="0.85", lw=0.6, zorder=0)
+                ax.axvline(f, color="0.8", lw=0.6, zorder=0)
             ax.set_title(LABELS.get(name, name))
             ax.set_xlabel("frequency $k$")
             ax.set_ylabel("share of power")
             ax.set_ylim(1e-8, 1.5)
-        axes[0].legend(title="prior sd", loc="lower left")
-        fig.suptitle("Prior over functions: mean power spectrum of f, θ ~ N(0, s²)", fontsize=9)
+        handles, _ = axes[0].get_legend_handles_labels()
+        ks = ", ".join(f"{f:g}" for f in res.frequencies)
+        handles.append(
+            Line2D([], [], color="0.8", lw=0.6, label=f"frequencies of the training target: {ks}")
+        )
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3))
+        fig.suptitle(
+            "Prior over functions: mean power spectrum of f (endpoint line removed, total power"
+            " 1) for weights θ ~ N(0, s²)",
+            fontsize=9,
+        )
     return fig
 
 
 def spectral_posterior(res):
     """Power spectra on the noisy low-frequency data: the data, the SGD fit, posterior draws,
-    their deviations from the posterior mean (the predictive band) and the band's width; the
-    noise band shaded; held-out RMSE in each title."""
+    their deviations from the posterior mean (what the predictive band is made of) and the
+    band's width as a function of x; the noise band shaded; in each title the RMSE of SGD
+    and of the posterior mean against the noise-free truth at the grid's midpoints."""
     with style():
         fig, axes = _grid(len(res.posterior))
         k = np.arange(res.x.size // 2 + 1)
         for ax, (name, r) in zip(axes, res.posterior.items()):
-            ax.axvspan(25, 50, color="0.92", zorder=0, label="noise band")
-            ax.loglog(k[1:], r["data"][1:], ".", color=TRUTH, ms=2.5, label="data")
+            ax.axvspan(25, 50, color="0.92", zorder=0, label="noise band, $k$ = 25–50")
             ax.loglog(k[1:], r["sgd"][1:], color=SGD, label="SGD fit")
-            ax.loglog(k[1:], r["draws"][1:], color="k", label="posterior draws")
-            ax.loglog(k[1:], r["deviation"][1:], color="tab:blue", label="draws − mean")
-            ax.loglog(k[1:], r["band_width"][1:], color="tab:green", ls="--", label="band width")
+            ax.loglog(k[1:], r["draws"][1:], color="k", label="posterior draws $f$")
+            ax.loglog(
+                k[1:],
+                r["deviation"][1:],
+                color="tab:blue",
+                label="$f$ − posterior mean (the band's content)",
+            )
+            ax.loglog(
+                k[1:],
+                r["band_width"][1:],
+                color="tab:green",
+                ls="--",
+                label="width of the 95 % band, as a function of $x$",
+            )
+            ax.loglog(
+                k[1:],
+                r["data"][1:],
+                ls="none",
+                marker="o",
+                ms=2.0,
+                mec="none",
+                color=DATA,
+                zorder=6,
+                label="data $y$",
+            )
             ax.set_ylim(1e-10, 2.0)
             ax.set_title(
                 f"{LABELS.get(name, name)}\nRMSE: SGD {r['rmse_sgd']:.3f}, "
@@ -117,12 +150,14 @@ def spectral_posterior(res):
                 fontsize=8,
             )
             ax.set_xlabel("frequency $k$")
-            ax.set_ylabel("power")
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=6)
+            ax.set_ylabel("power (mean over draws)")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3)
         fig.suptitle(
-            "Posterior on three sinusoids (k = 1, 3, 5) plus noise at k = 25–50; held-out RMSE"
-            " on fresh points",
+            "Posterior on three sinusoids (k = 1, 3, 5) plus noise at k = 25–50: power"
+            f" spectra\nRMSE in each title: against the noise-free truth at the {res.x.size} grid"
+            " midpoints",
             fontsize=9,
+            linespacing=1.4,
         )
     return fig
 

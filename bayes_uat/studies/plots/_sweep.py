@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ...plots import _style
 from ...plots._style import num as _num
@@ -96,21 +96,35 @@ def _likelihood(pts) -> str:
     return _style.LIKELIHOOD_NAMES.get(name, "") if name else ""
 
 
+TARGET_NAMES = {"x2": "$y = x^2$", "sin": r"$y = \sin x$"}
+
+
 def _suptitle(fig, pts, annotate: bool, what: str) -> None:
+    """The figure's title: what is shown and the likelihood; then what the numbers above
+    the panels are."""
     parts = [what]
     lik = _likelihood(pts)
     if lik:
         parts.append(lik)
+    text = "; ".join(parts)
     if annotate:
-        parts.append("above each panel: mean $|\\Delta y|$ of SGD (left), of the median (right)")
-    fig.suptitle("; ".join(parts), fontsize=8)
+        text += (
+            "\nnumbers above each panel: mean $|\\Delta y|$, the mean of $|y - f(x)|$ over the"
+            " data, of SGD (red, left) and of the posterior median (black, right)"
+        )
+    fig.suptitle(text, fontsize=8, linespacing=1.4)
+
+
+def _target(pts) -> str:
+    t = pts[0].target
+    return f"target {TARGET_NAMES.get(t, t)}"
 
 
 def _legend(fig, truth: bool) -> None:
-    """The sweep figures' shared legend, in one row above the panels."""
+    """The sweep figures' shared legend, in one row under the panels (the title is above)."""
     fig.legend(
         handles=_handles(truth),
-        loc="outside upper center",
+        loc="outside lower center",
         ncols=6,
         handlelength=1.8,
         columnspacing=1.2,
@@ -136,7 +150,8 @@ def sweep(results, *, residuals: bool = True, truth: bool = False, annotate: boo
     Each panel shows the data, the best SGD restart's curve (dashed), the posterior median
     of f(x) and its 95 % band over the extrapolation grid (dotted lines: the data range),
     the column title "N = k" and the mean residual ⟨|Δy|⟩ = mean |y − f(x)| of SGD (red)
-    and of the posterior median (black).  ``residuals`` adds a row of |Δy| at the data.
+    and of the posterior median (black), explained in the title.  ``residuals`` adds a row
+    of |Δy| at each data point, on one logarithmic scale for every N.
 
     Args:
         results: :class:`bayes_uat.studies.SweepPoint` records (one target and activation),
@@ -180,24 +195,41 @@ def sweep(results, *, residuals: bool = True, truth: bool = False, annotate: boo
                 ax.tick_params(labelleft=False)
         axes[0, 0].set_ylabel("$y$")
         if residuals:
-            for j, p in enumerate(pts):
-                # each N its own scale: the residuals shrink by orders of magnitude with N
-                ax = axes[1, j]
-                order = np.argsort(p.x)
-                r_sgd, r_med = np.abs(p.y - p.sgd_fit)[order], np.abs(p.y - p.median_fit)[order]
-                ax.plot(p.x[order], r_sgd, color=_style.SGD, lw=0.5)
-                ax.plot(p.x[order], r_med, color=_style.POSTERIOR, lw=0.5)
-                top = float(np.max(np.r_[r_sgd, r_med]))
-                ax.set_ylim(0, 1.05 * top if top > 0 else 1.0)
-                ax.yaxis.set_major_locator(MaxNLocator(nbins=2))
-                ax.set_xlabel("$x$")
-            axes[1, 0].set_ylabel(r"$|\Delta y|$")
+            _residual_row(axes[1], pts)
         else:
             for ax in axes[0]:
                 ax.set_xlabel("$x$")
-        _suptitle(fig, pts, annotate, f"{pts[0].activation}, target {pts[0].target}")
+        _suptitle(fig, pts, annotate, f"{pts[0].activation} units, {_target(pts)}")
         _legend(fig, truth)
     return fig
+
+
+def _residual_row(axes, pts) -> None:
+    """|Δy| = |y − f(x)| at each data point, SGD red and posterior median black, as dots on
+    one logarithmic scale shared by every N (the residuals shrink by orders of magnitude
+    with N); values below the axis floor sit on it."""
+    res = [(np.abs(p.y - p.sgd_fit), np.abs(p.y - p.median_fit)) for p in pts]
+    every = np.concatenate([np.r_[a, b] for a, b in res])
+    every = every[np.isfinite(every) & (every > 0)]
+    top = float(every.max()) if every.size else 1.0
+    # the floor: the 2nd percentile, rounded down to a decade, then a little lower so that
+    # the decade's tick label clears the x tick labels
+    lo = 10.0 ** np.floor(np.log10(np.percentile(every, 2))) if every.size else 1e-3 * top
+    floor = 0.5 * lo
+    for ax, p, (r_sgd, r_med) in zip(axes, pts, res):
+        kw = dict(ls="none", marker="o", ms=0.9, mec="none", alpha=0.6)
+        ax.plot(p.x, np.maximum(r_sgd, floor), color=_style.SGD, zorder=2, **kw)
+        ax.plot(p.x, np.maximum(r_med, floor), color=_style.POSTERIOR, zorder=3, **kw)
+        ax.set_yscale("log")
+        ax.set_ylim(floor, 2.0 * top)
+        ax.yaxis.set_major_locator(LogLocator(numticks=4))
+        ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("$x$")
+    for ax in axes[1:]:
+        ax.sharey(axes[0])
+        ax.tick_params(labelleft=False)
+    axes[0].set_ylabel(r"$|\Delta y|$ at the data")
 
 
 def activations(
@@ -266,7 +298,7 @@ def activations(
                 else:
                     ax.set_xlabel("$x$")
             axes[i, 0].set_ylabel(f"{a}: $y$")
-        _suptitle(fig, shown, annotate, f"target {shown[0].target}")
+        _suptitle(fig, shown, annotate, _target(shown))
         _legend(fig, truth)
     return fig
 
@@ -455,22 +487,48 @@ def _family_of(label: str) -> str | None:
     return max(names, key=len) if names else None
 
 
+_OFF_SCALE = 10.0  # a family whose errors exceed this many times the median is cut off
+
+
 def _error_panel(ax, result, key: str, *, median: bool) -> None:
-    shown = []
+    """Error against P on log–log axes, one line per family.  A family whose errors run
+    orders of magnitude above the others' (a polynomial far outside its data) would flatten
+    them: its points above the axis become ▲ at the top edge, with their range written
+    under the top edge."""
+    fams = {}
     for name, fam in result.families.items():
         vals = np.asarray(fam.get(key, []), dtype=float)
-        if not np.isfinite(vals).any():
-            continue
-        shown.append(vals[np.isfinite(vals) & (vals > 0)])
+        if np.isfinite(vals).any():
+            fams[name] = (np.asarray(fam["params"], dtype=float), vals, fam)
+    every = np.concatenate([v[np.isfinite(v) & (v > 0)] for _, v, _ in fams.values()])
+    if not every.size:
+        every = np.array([1.0])
+    kept = every[every <= _OFF_SCALE * float(np.median(every))]
+    top = float(kept.max()) * 4.0 if 0 < kept.size < every.size else None
+    off = []
+    for name, (P, vals, fam) in fams.items():
         c = FAMILY_COLORS.get(name)
-        P = np.asarray(fam["params"])
-        ax.plot(P, vals, color=c, marker="o", ms=3.2, lw=1.1, label=name)
+        above = vals > top if top is not None else np.zeros(vals.shape, bool)
+        ax.plot(P, np.where(above, np.nan, vals), color=c, marker="o", ms=3.2, lw=1.1, label=name)
+        if above.any():
+            ax.plot(
+                P[above],
+                np.full(int(above.sum()), top),
+                ls="none",
+                marker="^",
+                ms=4.5,
+                color=c,
+                clip_on=False,
+                zorder=5,
+            )
+            off.append((name, P[above], vals[above]))
         if median and "rmse_in_median" in fam:
             ax.plot(P, fam["rmse_in_median"], color=c, lw=0.7, ls="--", alpha=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    vals = np.concatenate(shown) if shown else np.array([1.0])
-    decades = np.log10(vals.max() / vals.min()) if vals.size else 0.0
+    decades = np.log10(kept.max() / kept.min()) if kept.size else 0.0
+    if top is not None:
+        ax.set_ylim(float(kept.min()) / 1.4, top)
     # 1-2-5 ticks over a few decades; LogLocator gives none of them over many
     ax.yaxis.set_major_locator(
         LogLocator(subs=(1.0, 2.0, 5.0)) if decades < 4 else LogLocator(numticks=6)
@@ -481,6 +539,19 @@ def _error_panel(ax, result, key: str, *, median: bool) -> None:
     ax.set_xticks(params, [str(p) for p in params], minor=False)
     ax.set_xticks([], minor=True)
     ax.set_xlabel("parameters $P$")
+    for i, (name, P, vals) in enumerate(off):
+        ax.text(
+            0.97,
+            0.95 - 0.12 * i,
+            f"▲ {name}, above the axis:\n"
+            f"${_num(vals[0])}$ at $P = {P[0]:g}$ … ${_num(vals[-1])}$ at $P = {P[-1]:g}$",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=6.5,
+            color=FAMILY_COLORS.get(name, "0.3"),
+            linespacing=1.3,
+        )
 
 
 def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
@@ -523,55 +594,65 @@ def approximation(result, *, ylim: tuple[float, float] | None = None) -> Figure:
         ax.set_title("inside the data range", fontsize=9)
         handles, _ = ax.get_legend_handles_labels()
         if any("rmse_in_median" in f for f in result.families.values()):
-            handles.append(Line2D([], [], color="0.3", lw=0.7, ls="--", label="median restart"))
+            # a line style drawn in every family's colour: marked as such for the checks
+            handles.append(
+                Line2D([], [], color="0.3", lw=0.7, ls="--", label="median restart", gid="style")
+            )
+        handles.append(
+            Line2D([], [], color="0.5", lw=0.6, ls=":", label=f"RMSE = {result.threshold:g}")
+        )
         if has_out:
             _error_panel(axes[1], result, "rmse_out", median=False)
             axes[1].set_title("outside the data range", fontsize=9)
             axes[1].set_ylabel("RMSE vs. truth")
+        handles += _example_panel(axes[-1], result, ylim)
         fig.legend(
             handles=handles,
             loc="outside upper center",
-            ncols=len(handles),
+            ncols=min(len(handles), 5),
             fontsize=7,
-            handlelength=1.6,
+            handlelength=1.8,
             columnspacing=1.0,
         )
-
-        _example_panel(axes[-1], result, ylim)
     return fig
 
 
-def _example_panel(ax_f, result, ylim) -> None:
+def _example_panel(ax_f, result, ylim) -> list:
     """The fits at ``result.example_params`` parameters over the data, with the truth
-    and (when the grid extends beyond it) the data range."""
+    and (when the grid extends beyond it) the data range; returns the legend handles of
+    what the family legend does not name (truth, hand-made fits, data, data range)."""
     d = result.data
-    _style.data_dots(ax_f, d.x, d.y, ms=1.0, alpha=0.5, zorder=1)
-    # the truth on top (thin, dash-dot) so that a fit lying on it cannot hide it; the
-    # networks' fits above the other families'
-    ax_f.plot(
-        result.grid, result.truth, color=_style.TRUTH, lw=0.9, ls="-.", zorder=6, label="truth"
-    )
+    # the truth wide and pale underneath, so that a fit lying on it (a hand-made exact
+    # network) shows on top of it and both can be seen
+    truth_kw = dict(color=_style.TRUTH, lw=3.2, alpha=0.35, solid_capstyle="butt")
+    ax_f.plot(result.grid, result.truth, zorder=1.5, **truth_kw)
+    handles = [Line2D([], [], label="truth", **truth_kw)]
     for label, f in result.examples.items():
         fam = _family_of(label)
-        # family curves are named by the shared legend; the rest here
-        if fam:
+        if fam:  # named by the family legend
             # a network and its spread-init twin often find the same curve: the first
             # wide underneath, the twin narrow on top, so that both show
             net = "ReLU" in fam or fam in ("deep", "shallow") or "spread" in fam
             twin = "spread" in fam
             z, lw = (5, 1.1) if twin else ((4, 2.4) if net else (3, 1.3))
-            kw = dict(color=FAMILY_COLORS[fam], label="_" + label, lw=lw, zorder=z)
+            ax_f.plot(result.grid, f, color=FAMILY_COLORS[fam], lw=lw, zorder=z)
         else:
-            kw = dict(color="0.45", ls=(0, (1, 1)), label=label, lw=1.6, zorder=2)
-        ax_f.plot(result.grid, f, **kw)
+            kw = dict(color="k", ls=":", lw=1.4)
+            ax_f.plot(result.grid, f, zorder=5.5, **kw)
+            handles.append(Line2D([], [], label=label, **kw))
+    _style.data_dots(ax_f, d.x, d.y, ms=1.0, alpha=0.45, zorder=6)
+    handles.append(
+        Line2D([], [], ls="none", marker="o", ms=2.5, color=_style.DATA, mec="none", label="data")
+    )
     lo, hi = d.x_range
     if result.grid[0] < lo or result.grid[-1] > hi:
         for edge in (lo, hi):
             ax_f.axvline(edge, color="0.3", ls=":", lw=0.7)
+        handles.append(Line2D([], [], color="0.3", ls=":", lw=0.7, label="data range"))
     span = float(d.y.max() - d.y.min())
     ax_f.set_ylim(*(ylim or (d.y.min() - 0.35 * span, d.y.max() + 0.6 * span)))
     ax_f.set_xlim(result.grid[0], result.grid[-1])
     ax_f.set_xlabel("$x$")
     ax_f.set_ylabel("$y$")
     ax_f.set_title(rf"fits with $P = {result.example_params}$ parameters", fontsize=9)
-    ax_f.legend(loc="upper left", fontsize=6.5, handlelength=1.8)
+    return handles
