@@ -406,7 +406,11 @@ def _execute(
     if resume:
         sgd, done, state = read_checkpoint(ckpt, posterior, cfg)
         prior = (done, state)
-        log(f"resuming {out}: {done.draws} of {cfg.draws} draws done")
+        w = words(cfg.sampler)
+        if w.warmup is None:  # SMC: no draws until its last temperature
+            log(f"resuming {out} from the SMC state in its checkpoint")
+        else:
+            log(f"resuming {out}: {done.draws} of {cfg.draws} {w.draws} per {w.chain} done")
     else:
         log(f"SGD: {cfg.sgd_restarts} restart(s) × {cfg.sgd_steps} steps ({cfg.optimizer})")
         sgd = run_sgd(cfg, posterior)
