@@ -69,7 +69,7 @@ _HELP = {
     ),
     "chains": (
         "NUTS: chains; ensemble, emcee, aies: walkers; smc: independent runs",
-        "4 chains for NUTS; 4·dim walkers, or 4·dim SMC runs",
+        "4 chains for NUTS, 4 runs for SMC, 4·dim walkers for ensembles",
     ),
     "warmup": (
         "NUTS: warm-up (adaptation) steps; ensembles: burn-in steps (both discarded); "
