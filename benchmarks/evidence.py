@@ -324,6 +324,47 @@ def model_posterior(model: str):
 MODELS = ("sin16", "blog", "closeup", "seed000")
 
 
+def cmd_import_study(args) -> int:
+    """Record the how-many study's bu.evidence rows (the same model, bu.evidence's defaults,
+    4 runs, seed 0: figures/timings/how_many_evidence.json) for N ≤ 4 as the method
+    ``evidence``, so that the same networks are not run twice."""
+    path = ROOT / "figures" / "timings" / "how_many_evidence.json"
+    store = json.loads(path.read_text())
+    n_done = 0
+    with locked_results() as res:
+        for key_, rows in store.items():
+            opts = json.loads(key_)
+            if opts.get("target") != "sin" or len(opts) != 2:  # only the default settings
+                continue
+            for name, r in rows.items():
+                act, n = name.split("/")
+                if int(n) > 4 or act not in ACTIVATIONS:
+                    continue
+                post = posterior(act, int(n))
+                res[key(act, int(n), "evidence", 0)] = dict(
+                    log_z_runs=r["log_evidence_runs"],
+                    log_z=r["log_evidence_mean"],
+                    stated_error=r["log_evidence_se"],
+                    wall=r["wall_time"],
+                    capped=None,
+                    bound=r["max_log_likelihood"],
+                    modes_seen=r["modes_seen"],
+                    chao1=r["modes_seen"] + r["chao1_unseen"],
+                    share_outside=r["share_outside"],
+                    warnings=r["warnings"],
+                    modes=r["modes"],
+                    best_mse=r["best_mse"],
+                    median_mse=r["median_mse"],
+                    max_log_lik=r["max_log_likelihood"],
+                    settings=dict(runs=r["runs"], seed=0, defaults=True),
+                    source="scripts/study_how_many.py --evidence-only",
+                    activation=act, units=int(n), method="evidence", seed=0, dim=post.dim,
+                )  # fmt: skip
+                n_done += 1
+    print(f"recorded {n_done} network(s)")
+    return 0
+
+
 def cmd_check(args) -> int:
     """bu.evidence on one named posterior, recorded under check/<model>/<tag>."""
     import bayes_uat as bu
@@ -468,7 +509,7 @@ def _row(method: str, recs: list[dict], sgd_best: float | None) -> str:
     note = f" (capped: {', '.join(caps)})" if caps else ""
     return (
         f"| {method}{note} | {n} | {logz:.1f} | ±{err:.2f} | {spread} | {best:.4f} ({reach}) | "
-        f"{med} | {evals:.2g} | {wall:.0f} s |"
+        f"{med} | {_f(float(evals) if evals else None, '.2g')} | {wall:.0f} s |"
     )
 
 
@@ -516,9 +557,11 @@ def render(res: dict | None = None) -> list[str]:
                 f" of {256 * len(sgd)} restarts within 3 % of it; {sgd[0]['wall']:.0f} s per "
                 f"census), largest log L found {bound:.1f}."
             )
+        out += [head, ""]
+        if not any(m in g for m in METHODS[1:]):
+            out += ["Only the SGD census ran for this network.", ""]
+            continue
         out += [
-            head,
-            "",
             "| method | runs | log Z | stated error | spread across runs | best MSE (vs SGD) "
             "| median MSE | likelihood evals | wall |",
             "|---|---|---|---|---|---|---|---|---|",
@@ -643,11 +686,14 @@ def main(argv=None) -> int:
     for k in ("particles", "restarts", "sgd_steps", "steps"):
         c.add_argument(f"--{k.replace('_', '-')}", type=int, help="bu.evidence setting")
     sub.add_parser("render")
+    sub.add_parser("import-study", help="record the how-many study's bu.evidence rows")
     args = ap.parse_args(argv)
     if args.cmd == "render":
         print("\n".join(render()))
         return 0
     sys.path.insert(0, str(ROOT))
+    if args.cmd == "import-study":
+        return cmd_import_study(args)
     return cmd_check(args) if args.cmd == "check" else cmd_run(args)
 
 
