@@ -47,6 +47,11 @@ _HELP = {
     "dtype": ("floating-point precision", "float64 on CPU, float32 on GPU"),
     "bias": ("biases: true, false, or one per hidden layer then the output (false,true)", "true"),
     "prior": ("prior of one parameter group, GROUP=SPEC", None),
+    "prior_scaling": (
+        "neal: divide the output weights' normal prior scale by √N (N: last hidden width), "
+        "the scaling whose N → ∞ limit is a Gaussian process",
+        None,
+    ),
     "noise_param": ("the inferred noise entry of θ is the log of this quantity", None),
     "noise_prior": ("prior on that noise quantity, e.g. 'gamma(3, 1)'", "half-normal σ"),
     "df": ("degrees of freedom of --likelihood student_t", "4"),

@@ -55,8 +55,8 @@ def run():
     theta = transform(post.net, flat, perm=perm, signs=signs).reshape(theta.shape)
     samples = Samples(
         theta=theta,
-        log_prob=np.asarray(post.log_prob(theta)),
-        method="nuts",
+        log_density=np.asarray(post.log_prob(theta)),
+        sampler="nuts",
         names=post.names,
         stats={"diverging": np.zeros((2, 80), bool)},
     )
