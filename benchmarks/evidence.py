@@ -543,6 +543,13 @@ def render(res: dict | None = None) -> list[str]:
         "Wall times are summed over seeds, on the shared 2-core machine while other work ran "
         "(outside samplers niced), so they are upper bounds for an idle machine.",
         "",
+        "How to read the disagreements: log Z is dominated by the modes of highest "
+        "likelihood, so a run whose draws never reach SGD's best mode (best MSE above 1.03× "
+        "SGD's) misses that mode's mass and its log Z is a lower estimate of unknown slack; "
+        "two such runs that settle in different modes differ by tens of nats while each "
+        'states an error below one nat. The "Modes" line under each table names, for '
+        "every run that missed SGD's mode, where its draws sat.",
+        "",
     ]
     for act, n in sorted(groups, key=lambda k: (k[0], k[1])):
         g = groups[(act, n)]
