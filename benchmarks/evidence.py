@@ -487,6 +487,15 @@ def _row(method: str, recs: list[dict], sgd_best: float | None) -> str:
     ok = [r for r in recs if "error" not in r]
     if not ok:
         return f"| {method} | {len(recs)} | failed: {recs[0]['error'][:80]} | | | | | | | |"
+    unusable = [r for r in ok if r.get("n_eff", math.inf) < 100]
+    if unusable:  # stopped at its cap before it had an estimate
+        r = unusable[0]
+        cap = r["settings"]["max_wall"]
+        return (
+            f"| {method} | {len(unusable)} seed | no estimate: stopped at the {cap:.0f} s"
+            f" cap after {r['likelihood_evals']} likelihood calls, n_eff {r['n_eff']:.0f} | | | |"
+            f" | | {r['likelihood_evals']:.2g} | {r['wall']:.0f} s |"
+        )
     if method in ("smc", "evidence"):
         runs = ok[0]["log_z_runs"]
         logz, err = ok[0]["log_z"], ok[0]["stated_error"]
@@ -532,8 +541,9 @@ def render(res: dict | None = None) -> list[str]:
         "the largest log-likelihood found, max over restarts of −n/2·(log 2π·MSE + 1): "
         "log Z ≤ sup log L, and a log Z above the largest value found means a better fit "
         "exists than SGD found. dynesty: 500 live points, random slice sampling, "
-        "multi-ellipsoid bounds, dlogz 0.5. nautilus: vectorised likelihood, its stated "
-        'error 1/√n_eff. smc: `bu.sample(post, "smc", chains=4, draws=P)` with the '
+        "multi-ellipsoid bounds, dlogz 0.5, capped at 480 s. nautilus: 1000 live points, "
+        "vectorised likelihood, capped at 300 s, its stated "
+        'error 1/√n_eff. smc: `bu.sample(post, "smc", chains=4, draws=256)` with the '
         "default settings (4 independent runs). Both outside samplers were capped in "
         'likelihood calls and wall time ("capped": the run stopped at the cap, so its '
         "log Z misses the mass it had not reached). Best MSE: the lowest training MSE "
@@ -650,7 +660,7 @@ def _disagreement(g: dict, sgd_best, bound) -> str:
     parts = []
     for m in METHODS[1:]:
         for r in g.get(m, []):
-            if "error" in r:
+            if "error" in r or r.get("n_eff", math.inf) < 100:
                 continue
             runs = r.get("log_z_runs", [r["log_z"]])
             above = bound is not None and max(runs) > bound
