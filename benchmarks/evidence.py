@@ -499,7 +499,7 @@ def _row(method: str, recs: list[dict], sgd_best: float | None) -> str:
     if method in ("smc", "evidence"):
         runs = ok[0]["log_z_runs"]
         logz, err = ok[0]["log_z"], ok[0]["stated_error"]
-        spread = f"SD {np.std(runs, ddof=1):.1f}; {min(runs):.1f} … {max(runs):.1f}"
+        spread = f"SD {np.std(runs, ddof=1):.2f}; {min(runs):.2f} … {max(runs):.2f}"
         n = f"{len(runs)} runs"
     else:
         runs = [r["log_z"] for r in ok]
