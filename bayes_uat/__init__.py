@@ -26,7 +26,7 @@ from .optimize import MapResult, NotStationaryWarning, SGDResult, find_map, trai
 from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
 from .runtime import enable_x64
-from .samplers import METHODS, SAMPLERS, initial_points, sample
+from .samplers import SAMPLERS, initial_points, sample
 from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
 from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
@@ -55,7 +55,6 @@ __all__ = [
     "train_sgd",
     "Samples",
     "SAMPLERS",
-    "METHODS",
     "sample",
     "initial_points",
     "Run",
