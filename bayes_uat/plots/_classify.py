@@ -353,7 +353,8 @@ def laplace_corner(
                 _patch("tab:orange", "Laplace approximation at its MAP"),
             ],
             title=f"{model_label(run)}\n{_style.sampler_label(run)}\n"
-            f"mode {m.index}: {100 * m.share:.0f}% of the draws",
+            f"mode {m.index}: {100 * m.share:.0f}% of the draws\n"
+            "axes: 0.5–99.5 % of the Laplace draws",
             loc="upper right",
             alignment="right",
             fontsize=8,
