@@ -397,7 +397,7 @@ def _fake_run(post, seed=0):
     rng = np.random.default_rng(seed)
     theta = sgd.best + 0.1 * rng.normal(size=(2, 30, post.dim))
     samples = Samples(
-        theta=theta, log_prob=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
+        theta=theta, log_density=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
     )
     return Run(post, samples, sgd, config={}, summary={}, idata=None)
 
