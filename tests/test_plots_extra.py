@@ -531,7 +531,8 @@ def test_run_label_names_each_sampler_in_its_own_words(run):
         "ensemble (stretch move), 2 walkers × (20 burn-in + 80 draws)"
     )
     smc = relabel("smc", warmup=1000, steps=30, mass="canonical")
-    assert sampler_label(smc) == "tempered SMC, 2 runs × 80 particles"  # no warm-up in SMC
+    assert sampler_label(smc) == "tempered SMC, 2 independent runs × 80 particles"  # no warm-up
     assert run_label(smc) == (
-        "tempered SMC, 2 runs × 80 particles, ≥ 30 transitions per temperature, canonical mass"
+        "tempered SMC, 2 independent runs × 80 particles, ≥ 30 transitions per temperature, "
+        "canonical mass"
     )

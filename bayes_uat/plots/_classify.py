@@ -343,7 +343,8 @@ def laplace_corner(run, fit, *, params=None, max_params: int = 8) -> Figure:
                 _patch("tab:orange", "Laplace approximation at its MAP"),
             ],
             title=f"{model_label(run)}\n{_style.sampler_label(run)}\n"
-            f"mode {m.index}: {100 * m.share:.0f}% of the draws",
+            f"mode {m.index}: {100 * m.share:.0f}% of the draws\n"
+            "axes: 0.5–99.5 % of the Laplace draws",
             loc="upper right",
             alignment="right",
             fontsize=8,

@@ -30,7 +30,7 @@ _GAP = 0.05  # between panels, as a fraction of a panel
 
 
 class _InnerLocator(MaxNLocator):
-    """At most 3 round ticks, none within ``EDGE`` of either end of the axis: the tick labels
+    """Two or three round ticks, none within ``EDGE`` of either end of the axis: the tick labels
     of neighbouring panels then cannot run into each other (corner.py's own locator keeps
     ticks at the upper edge, next to the neighbour's first label)."""
 
@@ -50,6 +50,9 @@ class _InnerLocator(MaxNLocator):
             if len(inner) >= 2:
                 break
         self.set_params(nbins=3)
+        if len(inner) > 3:  # the finer steps gave too many for a small panel: every other,
+            start = next((i % 2 for i, t in enumerate(inner) if t == 0), 0)  # keeping 0
+            inner = inner[start::2]
         return np.asarray(inner)
 
 
