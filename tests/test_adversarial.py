@@ -57,6 +57,8 @@ def argv(*extra: str, drop: tuple = (), **flags: str) -> list[str]:
     d = dict(BASE)
     for k, v in flags.items():
         d["--" + k.replace("_", "-")] = v
+    if d["--sampler"] == "smc":  # SMC has no warm-up (the flag is refused for it)
+        d.pop("--warmup")
     for k in drop:
         d.pop(k, None)
     out = ["run", "--quiet", "--no-figures"]
@@ -122,7 +124,7 @@ REFUSED = {
     "smc negative seed": (argv(sampler="smc", draws="40", seed="-1"), "seed must be an integer"),
     "smc tiny prior": (
         argv("--prior", "a=normal(0, 1e-300)", sampler="smc", draws="40"),
-        "below 1e-08",
+        "below 1e-12",
     ),
     "smc student_t df tiny": (
         argv(sampler="smc", draws="40", likelihood="student_t", df="1e-300"),
@@ -149,8 +151,8 @@ REFUSED = {
     # numbers at the edges
     "prior std nan": (argv(prior_std="nan"), "prior_std must be a positive finite number"),
     "prior std inf": (argv(prior_std="inf"), "prior_std must be a positive finite number"),
-    "prior std 1e-300": (argv(prior_std="1e-300"), "prior_std is 1e-300, below 1e-08"),
-    "prior laplace 1e-9": (argv("--prior", "a=laplace(0, 1e-9)"), "below 1e-08"),
+    "prior std 1e-300": (argv(prior_std="1e-300"), "prior_std is 1e-300, below 1e-12"),
+    "prior laplace 1e-13": (argv("--prior", "a=laplace(0, 1e-13)"), "below 1e-12"),
     "prior student_t df 1e-300": (
         argv("--prior", "a=student_t(1e-300, 0, 1)"),
         "df must be at least 0.01",
@@ -193,7 +195,6 @@ ACCEPTED = {
     "wide ensemble default walkers": argv(units="500", sampler="ensemble", drop=("--chains",)),
     "wide smc enough particles": argv(units="500", sampler="smc", draws="3002", chains="1"),
     "deep and wide": argv(units=",".join(["100"] * 10), sampler="nuts", chains="2"),
-    "smc prior start": argv(sampler="smc", draws="40", init="prior"),
     "smc one chunk per temperature": argv(sampler="smc", draws="40", chunk_size="1"),
     "ensemble chunk beyond draws": argv(sampler="ensemble", chunk_size="1000"),
     "ensemble prior start": argv(sampler="ensemble", init="prior"),
@@ -421,3 +422,136 @@ def test_smc_run_killed_while_drawing_figures_is_finished_by_resume(tmp_path, ca
     assert main(["show", str(out)]) == 0
     shown = capsys.readouterr()
     assert "unfinished" not in shown.err and "log evidence" in shown.out.lower()
+
+
+# -- --option KEY=VALUE: the samplers' settings from the command line ------------------------------
+OPTION_REFUSED = {
+    "option twice": (["--option", "steps=3", "--option", "steps=5"], "smc", "gives 'steps' twice"),
+    "option without value": (["--option", "steps="], "smc", "--option takes KEY=VALUE"),
+    "option without =": (["--option", "steps"], "smc", "--option takes KEY=VALUE"),
+    "option word for int": (["--option", "steps=many"], "smc", "takes an integer, got 'many'"),
+    "option float for int": (["--option", "steps=2.5"], "smc", "takes an integer, got 2.5"),
+    "option table for int": (["--option", "steps={a=1}"], "smc", "takes an integer"),
+    "option ess inf": (["--option", "target_ess=inf"], "smc", "target_ess must be a number"),
+    "option ess nan": (["--option", "target_ess=nan"], "smc", "target_ess must be a number"),
+    "option kernel": (["--option", "kernel=rwm"], "smc", "unknown kernel 'rwm'"),
+    "option bool word": (["--option", "symmetry_moves=maybe"], "smc", "takes true or false"),
+    "option of another sampler": (["--option", "moves=de"], "smc", "unknown option 'moves'"),
+    "option particles": (["--option", "particles=100"], "smc", "unknown option 'particles'"),
+    "option move name": (["--option", "moves=walk"], "ensemble", "unknown move(s) ['walk']"),
+    "option move weight": (["--option", "moves={stretch=-1}"], "ensemble", "must be >= 0"),
+    "option stretch below 1": (["--option", "stretch_a=0.5"], "ensemble", "stretch_a must be"),
+    "option stretch word": (["--option", "stretch_a=two"], "ensemble", "takes a number"),
+    "option aies table": (["--option", "moves={stretch=1}"], "aies", "takes a word"),
+    "option for emcee": (["--option", "moves=stretch"], "emcee", "unknown option 'moves'"),
+    "option with a flag": (["--option", "dense_mass=true"], "nuts", "has its own flag"),
+    "option chain method": (["--option", "chain_method=bogus"], "nuts", "chain_method must be"),
+    "option smc on nuts": (["--option", "steps=3"], "nuts", "unknown option 'steps'"),
+    "nuts flag on smc": (["--max-tree-depth", "5"], "smc", "--max-tree-depth applies to NUTS"),
+    "dense flag on smc": (["--dense-mass"], "smc", "--dense-mass applies to NUTS only"),
+    "accept flag on smc": (["--target-accept", "0.5"], "smc", "--option target_accept=VALUE"),
+    "init on smc": (["--init", "prior"], "smc", "--init: tempered SMC draws its own"),
+    "warmup on smc": (["--warmup", "5"], "smc", "--warmup: tempered SMC has no warm-up"),
+    "accept flag on ensemble": (["--target-accept", "0.5"], "ensemble", "applies to NUTS only"),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_REFUSED))
+def test_sampler_option_flag_refused_before_any_work(tmp_path, capsys, guarded, case):
+    extra, sampler, message = OPTION_REFUSED[case]
+    chains = {"nuts": "2", "smc": "2"}.get(sampler, "20")
+    args = argv(*extra, sampler=sampler, chains=chains, draws="40")
+    refused(capsys, [*args, "--out", str(tmp_path / "o")], message, out=tmp_path / "o")
+
+
+OPTION_ACCEPTED = {
+    "smc key with dashes": (["--option", "max-steps=20"], "smc"),
+    "smc max steps none": (["--option", "max_steps=none"], "smc"),
+    "smc canonical mass on 8 units": (["--option", "mass=canonical", "--units", "8"], "smc"),
+    "ensemble move table": (["--option", "moves={stretch=0.8, de=0.2}"], "ensemble"),
+    "aies de moves": (["--option", "moves=de"], "aies"),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_ACCEPTED))
+def test_sampler_option_flag_accepted(tmp_path, guarded, case):
+    extra, sampler = OPTION_ACCEPTED[case]
+    chains, draws = ("2", "60") if sampler == "smc" else ("40", "30")
+    out = tmp_path / "o"
+    with pytest.raises(Reached):
+        main([*argv(*extra, sampler=sampler, chains=chains, draws=draws), "--out", str(out)])
+    assert out.is_dir() and not (out / LOCK).exists()
+
+
+# -- wide networks in the library: the infinite-width limit (bayes_uat.wide) -----------------------
+def _wide_case(name: str):
+    import bayes_uat as bu
+    from bayes_uat import wide
+
+    d = bu.make_dataset("sin", n=20)
+    post = wide.neal_posterior(d, 500, "relu", noise_std=0.1)
+    relu5 = bu.MLP((5, 5), "relu")
+    return {
+        "no units": lambda: wide.neal_posterior(d, 0),
+        "negative units": lambda: wide.neal_posterior(d, -5),
+        "10**12 units": lambda: wide.neal_posterior(d, 10**12),
+        "fractional units": lambda: wide.neal_posterior(d, 2.5),
+        "no closed-form kernel": lambda: wide.nngp_kernel(
+            wide.neal_posterior(d, 50, "sigmoid"), [0.0], [0.0]
+        ),
+        "inferred noise": lambda: wide.nngp_predict(
+            wide.neal_posterior(d, 50, noise_std=None), [0.0]
+        ),
+        "zero noise": lambda: wide.neal_posterior(d, 50, noise_std=0.0),
+        "nan weight scale": lambda: wide.neal_posterior(d, 50, weight_std=float("nan")),
+        "tiny weight scale": lambda: wide.neal_posterior(d, 50, weight_std=1e-300),
+        "nan input": lambda: wide.nngp_predict(post, [np.nan]),
+        "2-d input for 1-d data": lambda: wide.nngp_predict(post, np.zeros((3, 2))),
+        "lambda 2": lambda: wide.nngp_predict(post, [0.0], lam=2),
+        "lambda nan": lambda: wide.nngp_predict(post, [0.0], lam=float("nan")),
+        "not Neal scaled": lambda: wide.nngp_kernel(bu.Posterior(bu.MLP(5, "relu"), d), [0], [0]),
+        "two layers": lambda: wide.nngp_kernel(
+            bu.Posterior(relu5, d, prior=wide.neal_prior(relu5)), [0.0], [0.0]
+        ),
+        "not a posterior": lambda: wide.nngp_kernel("post", [0.0], [0.0]),
+        "linear model": lambda: wide.neal_prior(bu.MLP((), "relu")),
+        "band level 1": lambda: wide.nngp_band(post, [0.0], level=1.0),
+        "band level nan": lambda: wide.nngp_band(post, [0.0], level=float("nan")),
+        "input of 1e200": lambda: wide.nngp_predict(post, [1e200]),
+    }[name]
+
+
+WIDE_REFUSED = {
+    "no units": "units must be positive integers",
+    "negative units": "units must be positive integers",
+    "10**12 units": "its layout alone needs 2.4e+04 GB",
+    "fractional units": "units must be an int",
+    "no closed-form kernel": "has no closed-form infinite-width kernel",
+    "inferred noise": "needs Gaussian noise of known σ",
+    "zero noise": "noise_std must be a positive finite number",
+    "nan weight scale": "weight_std must be a positive finite number",
+    "tiny weight scale": "is 1e-300, below 1e-12",
+    "nan input": "x must be finite numbers",
+    "2-d input for 1-d data": "x must have shape (n,) or (n, 1)",
+    "lambda 2": "lam must be a number in [0, 1]",
+    "lambda nan": "lam must be a number in [0, 1]",
+    "not Neal scaled": "needs the output weights' prior scaled by 1/√N",
+    "two layers": "the NNGP kernel here is that of one hidden layer",
+    "not a posterior": "needs a bayes_uat.Posterior",
+    "linear model": "a linear model (units=()) has no hidden units",
+}
+WIDE_UNCLEAN = {  # found by this pass; bayes_uat.wide is left to its owner
+    "band level 1": "nngp_band(level=1) returns a band of ±inf instead of refusing the level",
+    "band level nan": "nngp_band(level=nan) returns NaN bounds instead of refusing the level",
+    "input of 1e200": "nngp_predict at x = 1e200 returns NaN without a word",
+}
+
+
+@pytest.mark.parametrize("case", list(WIDE_REFUSED) + list(WIDE_UNCLEAN))
+def test_wide_network_input_refused(request, case):
+    if case in WIDE_UNCLEAN:  # runs, and must fail: once refused, move it to WIDE_REFUSED
+        request.applymarker(pytest.mark.xfail(reason=WIDE_UNCLEAN[case], strict=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=_escape(WIDE_REFUSED.get(case, ""))):
+            _wide_case(case)()
