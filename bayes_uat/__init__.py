@@ -19,13 +19,14 @@ from .compare import Comparison, compare
 from .data import TARGETS, TARGETS_2D, Dataset, load_dataset, make_dataset, make_moons
 from .digits import load_digits
 from .encoding import FourierFeatures
+from .evidence import Evidence, evidence
 from .modes import Mode, ModeSet, ModeWarning, find_modes, to_canonical
 from .nets import MLP
 from .optimize import MapResult, NotStationaryWarning, SGDResult, find_map, train_sgd
 from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
 from .runtime import enable_x64
-from .samplers import METHODS, SAMPLERS, initial_points, sample
+from .samplers import SAMPLERS, initial_points, sample
 from .samplers.smc import SMCSettings, run_masses, run_smc
 from .samples import Samples
 from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
@@ -54,7 +55,6 @@ __all__ = [
     "train_sgd",
     "Samples",
     "SAMPLERS",
-    "METHODS",
     "sample",
     "initial_points",
     "Run",
@@ -71,6 +71,8 @@ __all__ = [
     "compare",
     "Comparison",
     "SMCSettings",
+    "evidence",
+    "Evidence",
     "run_smc",
     "run_masses",
     "amplitude_spectrum",

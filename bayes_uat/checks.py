@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .samplers import capabilities
 from .samples import Samples
 
 RHAT_MAX = 1.05
@@ -60,7 +61,7 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
     if rhat is None or not np.isfinite(rhat) or rhat <= RHAT_MAX:
         return []
     worst = max(can["rhat"], key=lambda k: can["rhat"][k])
-    if samples.sampler in ("nuts", "smc"):  # independent chains / independent SMC runs
+    if capabilities(samples.sampler).independent:  # independent chains or SMC runs
         what = (
             f"split R-hat of canonical θ reaches {rhat:.2f} ({worst}): after removing "
             "symmetric copies the chains still disagree — they sit in different modes or "
@@ -76,7 +77,8 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
         "run longer (--warmup, --draws), more chains, and look at the modes in "
         "`bayes-uat compare`; shares across non-mixing chains are not masses"
     )
-    if samples.sampler == "smc":  # runs of particles: no warm-up, no chain length
+    caps = capabilities(samples.sampler)
+    if caps.independent and not caps.ordered:  # runs of particles: no warm-up, no chain length
         what = what.replace("the chains still", "the independent SMC runs still")
         fix = (
             "more particles per run (--draws) or more mutation steps per temperature "
@@ -85,12 +87,13 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
     return [_w("rhat", what, fix)]
 
 
-def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
-    """Warnings for a finished run (see the module docstring for the list)."""
+def _hamiltonian_warnings(samples: Samples) -> list[dict]:
+    """Divergences, tree-depth hits and low E-BFMI, for draws that carry Hamiltonian
+    transition statistics (NUTS)."""
     out = []
     stats = samples.stats
     n = samples.chains * samples.draws
-    if samples.sampler == "nuts":
+    if "diverging" in stats:  # Hamiltonian transitions (NUTS)
         div = int(np.sum(stats.get("diverging", 0)))
         if div:
             out.append(
@@ -130,10 +133,17 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                         "reparameterise or tighten the prior; run longer chains",
                     )
                 )
+    return out
+
+
+def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
+    """Warnings for a finished run (see the module docstring for the list)."""
+    out = _hamiltonian_warnings(samples)
     can = diagnostics.get("canonical") or diagnostics.get("raw") or {}
     out += _rhat_warning(samples, can)
     ess = can.get("min_ess_bulk")
-    need = max(ESS_MIN, 100 * (samples.chains if samples.sampler in ("nuts", "smc") else 1))
+    caps = capabilities(samples.sampler)
+    need = max(ESS_MIN, 100 * (samples.chains if caps.independent else 1))
     if ess is not None and np.isfinite(ess) and ess < need:
         out.append(
             _w(
@@ -141,7 +151,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
                 f"bulk ESS of canonical θ is only {ess:.0f} (want ≥ {need}): "
                 "posterior means and quantiles carry large Monte Carlo error",
                 "more particles per run (--draws)"
-                if samples.sampler == "smc"
+                if not caps.ordered
                 else "draw more samples (--draws) or thin less; for ensembles run more steps",
             )
         )
@@ -149,7 +159,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
     if not tau:
         tau, of, key = samples.info.get("autocorr_time"), "raw θ", "sampler.autocorr_time_raw"
     known = [v for v in (tau or []) if v is not None]
-    if samples.sampler not in ("nuts", "smc") and known:  # SMC particles have no order
+    if caps.ordered and not caps.independent and known:  # an ensemble's steps in time
         t = max(known)
         raw = [v for v in samples.info.get("autocorr_time") or [] if v is not None]
         also = (

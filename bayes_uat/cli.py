@@ -4,6 +4,7 @@ bayes-uat run --target x2 --units 2 --sampler emcee --draws 10000 --out runs/x2
 bayes-uat run --config run.toml --out runs/x2
 bayes-uat run --resume runs/x2
 bayes-uat show runs/x2
+bayes-uat evidence --units 1,2,4,8 --activation tanh,sigmoid --target sin --out ev/sin
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from .cli_evidence import add_parser as add_evidence_parser
 from .runtime import enable_compilation_cache, enable_x64, set_host_device_count
 
 # Flags whose CLI name differs from the config key.
@@ -45,6 +47,11 @@ _HELP = {
     "dtype": ("floating-point precision", "float64 on CPU, float32 on GPU"),
     "bias": ("biases: true, false, or one per hidden layer then the output (false,true)", "true"),
     "prior": ("prior of one parameter group, GROUP=SPEC", None),
+    "prior_scaling": (
+        "neal: divide the output weights' normal prior scale by √N (N: last hidden width), "
+        "the scaling whose N → ∞ limit is a Gaussian process",
+        None,
+    ),
     "noise_param": ("the inferred noise entry of θ is the log of this quantity", None),
     "noise_prior": ("prior on that noise quantity, e.g. 'gamma(3, 1)'", "half-normal σ"),
     "df": ("degrees of freedom of --likelihood student_t", "4"),
@@ -536,6 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-save", action="store_true", help="do not update summary.json")
     c.set_defaults(func=cmd_compare)
     _sweep_parser(sub)
+    add_evidence_parser(sub)
     return p
 
 

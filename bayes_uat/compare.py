@@ -182,6 +182,13 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.mean((a - b) ** 2))) if a.size else float("nan")
 
 
+def _check_inputs(samples, sgd) -> None:
+    if not isinstance(samples, Samples):
+        raise ValueError(f"compare needs Samples, got {type(samples).__name__}")
+    if sgd is not None and not isinstance(sgd, SGDResult):
+        raise ValueError(f"sgd must be an SGDResult, got {type(sgd).__name__}")
+
+
 def compare(
     posterior: Posterior,
     samples: Samples,
@@ -194,10 +201,7 @@ def compare(
     laplace: bool = True,
 ) -> Comparison:
     """Compare SGD solutions, the MAP and every mode (see the module docstring)."""
-    if not isinstance(samples, Samples):
-        raise ValueError(f"compare needs Samples, got {type(samples).__name__}")
-    if sgd is not None and not isinstance(sgd, SGDResult):
-        raise ValueError(f"sgd must be an SGDResult, got {type(sgd).__name__}")
+    _check_inputs(samples, sgd)
     modes = find_modes(posterior, samples, max_draws=max_draws) if modes is None else modes
     names = posterior.names
     data = posterior.data

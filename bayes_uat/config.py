@@ -17,6 +17,10 @@ keys, ``prior.w1 = "normal(0, 1)"``)::
     w1 = "normal(0, 1)"
     a = "laplace(0, 2)"
 
+``prior_scaling = "neal"`` divides the scale of the output weights' (normal) prior by √N,
+N the last hidden width (Neal 1996; :func:`bayes_uat.wide.neal_scaled`): with N → ∞ the
+prior over functions tends to a Gaussian process.
+
 Options of the sampler beyond the flags (``--option KEY=VALUE``; :mod:`bayes_uat.vocabulary`
 lists them with their defaults) go in an ``[options]`` table::
 
@@ -48,12 +52,13 @@ from .data import NOISES
 from .optimize import LOSSES, OPTIMIZERS
 from .posterior import DF_RANGE, LIKELIHOODS, NOISE_PARAMS
 from .priors import check_scale
-from .samplers import METHODS, default_chains
+from .samplers import SAMPLERS, default_chains
 from .validate import choice, integer, number, positive_int, positive_number, seed
 from .vocabulary import check_options
 
 DTYPES = ("float32", "float64")
 INITS = ("sgd", "prior")
+PRIOR_SCALINGS = ("none", "neal")  # neal: output weights' prior scale ÷ √N (bayes_uat.wide)
 MAX_TREE_DEPTH = 25  # 2**25 leapfrog steps per draw: far past any useful trajectory
 
 
@@ -62,12 +67,13 @@ CHOICES = dict(
     activation=ACTIVATIONS,
     likelihood=LIKELIHOODS,
     noise_param=NOISE_PARAMS,
-    sampler=METHODS,
+    sampler=tuple(SAMPLERS),
     optimizer=OPTIMIZERS,
     sgd_loss=LOSSES,
     init=INITS,
     noise=NOISES,
     dtype=DTYPES,
+    prior_scaling=PRIOR_SCALINGS,
 )
 
 
@@ -94,6 +100,7 @@ class RunConfig:
     dtype: str | None = None
     bias: bool | list = True
     prior: dict | None = None
+    prior_scaling: str = "none"
     noise_param: str = "scale"
     noise_prior: str | None = None
     df: float | None = None
@@ -173,6 +180,12 @@ class RunConfig:
             raise ValueError(
                 "noise_std applies to likelihood 'gaussian' or 'student_t' only; drop "
                 "--noise-std or pass --likelihood gaussian"
+            )
+        if self.prior_scaling == "neal" and not self.units_tuple():
+            raise ValueError(
+                "--prior-scaling neal divides the output weights' prior by √N, but a linear "
+                "model (--units linear) has no hidden units and no output group 'a'; give it a "
+                "hidden layer (e.g. --units 500) or drop --prior-scaling"
             )
         if self.df is not None:
             number("df", self.df, minimum=DF_RANGE[0], maximum=DF_RANGE[1], fix="e.g. --df 4")

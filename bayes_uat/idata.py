@@ -123,7 +123,7 @@ def readable_attrs(posterior: Posterior, samples: Samples, sgd, vars_, thin: int
     """The key settings as plain netCDF attributes (None left out, booleans as text)."""
     net, data, st = posterior.net, posterior.data, samples.settings
     out = dict(
-        sampler=samples.method,
+        sampler=samples.sampler,
         chains=samples.chains,
         draws=samples.draws,
         warmup=st.get("warmup") if applies(samples.sampler, "warmup") else None,

@@ -20,12 +20,12 @@ Shares are fractions of draws.  They are posterior masses only if every chain mo
 between the modes; chains that stay in the mode they started in give shares that say
 where the chains started, not how probable each mode is.  :attr:`ModeSet.chains_mix`
 reports which case holds.  When the chains are *independent runs* of equally weighted
-draws (tempered SMC: ``samples.info["independent_runs"]`` or the ``"smc"`` sampler), each
-mode's posterior **mass** is the mean over runs of its per-run share and ``mass_se`` the
-standard deviation over runs / √R — never from one run's particles, which resampling
-correlates.  Copies related by a symmetry are one canonical mode, so a canonical mean
-weights the copies by the mass the runs found in each (the sigmoid's complement copies,
-whose prior masses differ, included).
+draws (tempered SMC: ``samples.info["independent_runs"]``, or a sampler whose capabilities
+say independent, unordered runs), each mode's posterior **mass** is the mean over runs of
+its per-run share and ``mass_se`` the standard deviation over runs / √R — never from one
+run's particles, which resampling correlates.  Copies related by a symmetry are one
+canonical mode, so a canonical mean weights the copies by the mass the runs found in each
+(the sigmoid's complement copies, whose prior masses differ, included).
 
 Example
 -------
@@ -44,6 +44,7 @@ import numpy as np
 
 from .optimize import MapResult, find_map, log_prob_hessian
 from .posterior import Posterior
+from .samplers import capabilities
 from .samples import Samples
 from .symmetry import align, canonicalize
 
@@ -74,8 +75,10 @@ UNLABELLED_MAX = 0.1
 def independent_runs(samples: Samples) -> bool:
     """True when the chains of ``samples`` are independent runs of equally weighted draws
     (tempered SMC), so that per-run shares of a mode estimate its posterior mass."""
-    sampler = getattr(samples, "sampler", None) or getattr(samples, "method", None)
-    return bool(samples.info.get("independent_runs")) or sampler == "smc"
+    if samples.info.get("independent_runs"):
+        return True
+    caps = capabilities(samples.sampler)
+    return caps.independent and not caps.ordered
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,12 @@ from .posterior import Posterior, n_classes
 from .records import Run, atomic_path, save_run, write_json
 from .rundir import _is_run_file, acquire, check_out_dir, release
 from .runtime import enable_x64
+from .samplers import check_chains as sampler_chains
 from .samplers import sample
 from .samples import Samples
 from .summary import summarize
-from .validate import check_memory, network_dim, sampler_chains
-from .vocabulary import header
+from .validate import check_memory, network_dim
+from .vocabulary import header, words
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -72,6 +73,11 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
     bias = tuple(cfg.bias) if isinstance(cfg.bias, list) else cfg.bias
     k = n_classes(data.y) if cfg.likelihood == "categorical" else 1  # one logit per class
     net = MLP(cfg.units_tuple(), cfg.activation, in_dim=data.in_dim, bias=bias, out_dim=k)
+    prior = cfg.prior
+    if cfg.prior_scaling == "neal":
+        from .wide import neal_scaled
+
+        prior = neal_scaled(net, cfg.prior, cfg.prior_std)
     return Posterior(
         net,
         data,
@@ -79,7 +85,7 @@ def build_posterior(cfg: RunConfig, data: Dataset | None = None) -> Posterior:
         likelihood=cfg.likelihood,
         noise_std=cfg.noise_std,
         dtype=cfg.dtype,
-        prior=cfg.prior,
+        prior=prior,
         noise_param=cfg.noise_param,
         noise_prior=cfg.noise_prior,
         df=cfg.df,
@@ -131,7 +137,7 @@ def write_checkpoint(
                 numpyro_version=_numpyro_version(),
                 sampler=samples.sampler,
                 theta=samples.theta,
-                log_prob=samples.log_density,  # the checkpoint key keeps its old name
+                log_density=samples.log_density,
                 wall_time=samples.wall_time,
                 sgd_thetas=sgd.thetas,
                 sgd_losses=sgd.losses,
@@ -155,7 +161,9 @@ def _load_checkpoint(path: Path) -> dict:
             f"{path}: not a readable checkpoint (empty, truncated or not written by "
             f"bayes_uat: {type(e).__name__}); start the run again with --overwrite"
         ) from None
-    missing = [k for k in ("format", "config", "theta", "log_prob") if k not in out]
+    if "log_prob" in out and "log_density" not in out:  # the key's name in older checkpoints
+        out["log_density"] = out.pop("log_prob")
+    missing = [k for k in ("format", "config", "theta", "log_density") if k not in out]
     if missing:
         raise ValueError(
             f"{path}: incomplete checkpoint (missing {missing}); start the run again with "
@@ -226,7 +234,7 @@ def read_checkpoint(path: Path, posterior: Posterior, cfg: RunConfig):
         )
         samples = Samples(
             theta=f["theta"],
-            log_density=f["log_prob"],
+            log_density=f["log_density"],
             sampler=cfg.sampler,
             names=posterior.names,
             stats={k[len("stats/") :]: v for k, v in f.items() if k.startswith("stats/")},
@@ -301,7 +309,6 @@ def _check_sampling(cfg: RunConfig, posterior: Posterior) -> None:
     validate(
         posterior,
         cfg.sampler,
-        None,
         chains,
         cfg.warmup,
         cfg.draws,
@@ -311,8 +318,9 @@ def _check_sampling(cfg: RunConfig, posterior: Posterior) -> None:
         sampler_options(cfg),
     )
     backend = SAMPLERS[cfg.sampler]
-    if cfg.init == "prior" and backend.start != "prior":
-        initial_points(posterior, chains, "prior", seed=cfg.seed, ball=backend.start == "ball")
+    start = backend.caps.start
+    if cfg.init == "prior" and start != "prior":
+        initial_points(posterior, chains, "prior", seed=cfg.seed, ball=start == "ball")
 
 
 def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Posterior:
@@ -514,6 +522,8 @@ def _finish(cfg, out, posterior, samples, sgd, *, figures, log) -> Run:
         summary = dict(summary, comparison=comparison.to_dict(), warnings=found)
     summary.pop("pending_steps", None)
     summary["failed_steps"] = dict(failed)
+    w = words(cfg.sampler)  # what its chains and draws are, in the sampler's own words
+    summary["sampler"].update(chains_are=w.chains, draws_are=f"{w.draws} per {w.chain}")
     if figures:
         summary["pending_steps"] = ["figures"]
     run = replace(run, summary=summary)

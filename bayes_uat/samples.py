@@ -25,10 +25,9 @@ class Samples:
         theta: draws, shape (chains, draws, dim).  For ensemble samplers (emcee, AIES) the
             "chains" are walkers, which are not independent chains.
         log_density: the log-density log p(θ | D) + const of each draw, shape
-            (chains, draws), the quantity :meth:`Posterior.log_density` computes;
-            ``log_prob`` is its old name, still accepted by the constructor and readable.
-        sampler: the sampler's name (``"nuts"``, ``"ensemble"``, ``"emcee"``, ``"aies"``);
-            ``method`` is its old name, still accepted by the constructor and readable.
+            (chains, draws), the quantity :meth:`Posterior.log_density` computes.
+        sampler: the sampler's name (``"nuts"``, ``"ensemble"``, ``"emcee"``, ``"aies"``,
+            ``"smc"``).
         names: parameter names, in θ order.
         stats: per-draw sampler statistics, each of shape (chains, draws)
             (NUTS: ``diverging``, ``num_steps``, ``tree_depth``, ``accept_prob``,
@@ -63,16 +62,6 @@ class Samples:
         object.__setattr__(self, "log_density", lp)
         object.__setattr__(self, "names", tuple(self.names))
         object.__setattr__(self, "stats", {k: np.asarray(v) for k, v in self.stats.items()})
-
-    @property
-    def method(self) -> str:
-        """The old name of :attr:`sampler`."""
-        return self.sampler
-
-    @property
-    def log_prob(self) -> np.ndarray:
-        """The old name of :attr:`log_density`."""
-        return self.log_density
 
     @property
     def chains(self) -> int:
@@ -136,20 +125,3 @@ class Samples:
             },
             wall_time=self.wall_time + other.wall_time,
         )
-
-
-_init = Samples.__init__
-
-
-def _init_accepting_old_names(
-    self, *args, method: str | None = None, log_prob: np.ndarray | None = None, **kwargs
-) -> None:
-    if method is not None:
-        kwargs.setdefault("sampler", method)
-    if log_prob is not None:  # wins, so dataclasses.replace(s, log_prob=...) replaces
-        kwargs["log_density"] = log_prob
-    _init(self, *args, **kwargs)
-
-
-# Samples(..., method="nuts", log_prob=lp) keeps working
-Samples.__init__ = _init_accepting_old_names

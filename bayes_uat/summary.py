@@ -17,6 +17,7 @@ from .diagnostics import autocorr_times, diagnostics
 from .modes import to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
+from .samplers import capabilities
 from .samples import Samples
 
 
@@ -59,7 +60,8 @@ def symmetry_diagnostics(
         function=diagnostics(fx, fnames),
         thin=step,
     )
-    if samples.sampler not in ("nuts", "smc"):  # SMC particles form no chain in time
+    caps = capabilities(samples.sampler)
+    if caps.ordered and not caps.independent:  # an ensemble's steps (SMC: no time order)
         out["canonical"]["autocorr_time"] = autocorr_times(can)
     return out
 

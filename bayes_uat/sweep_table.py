@@ -37,6 +37,8 @@ import numpy as np
 
 from .records import NETCDF, SUMMARY, arviz, atomic_path
 
+SWEEP_FILE = "sweep.json"
+
 TABLE_CSV = "sweep.csv"
 TABLE_NC = "sweep.nc"
 NUMBERS = (
@@ -175,10 +177,30 @@ def read_table(out: str | Path) -> list[dict]:
     return rows
 
 
+def read_description(path: str | Path) -> dict:
+    """DIR/sweep.json of a sweep directory."""
+    meta = Path(path) / SWEEP_FILE
+    if not meta.is_file():
+        raise FileNotFoundError(f"{str(path)!r} is not a sweep directory: it has no {SWEEP_FILE}")
+    try:
+        d = json.loads(meta.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(
+            f"{str(meta)!r} is not a sweep description (not JSON: {e}); rerun the sweep into "
+            "a new --out directory, or restore the file"
+        ) from None
+    if not (
+        isinstance(d, dict) and isinstance(d.get("base"), dict) and isinstance(d.get("grid"), dict)
+    ):
+        raise ValueError(
+            f"{str(meta)!r} is not a sweep description (it needs the objects 'base' and "
+            "'grid'); rerun the sweep into a new --out directory, or restore the file"
+        )
+    return d
+
+
 def table_text(out: str | Path) -> str:
     """The sweep table as aligned text, failures listed at the end."""
-    from .sweeps import read_description
-
     axes = list(read_description(out)["grid"])
     rows = read_table(out)
     shown = ("sgd_loss", "map_log_posterior", "elpd_loo", "elpd_loo_se", "log_evidence")

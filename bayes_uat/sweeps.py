@@ -46,9 +46,9 @@ from pathlib import Path
 from .config import RunConfig
 from .records import write_json
 from .rundir import LOCK
+from .sweep_table import SWEEP_FILE, headline_row, read_description, write_table
 
 GRID_TABLE = "grid"
-SWEEP_FILE = "sweep.json"
 ERROR_FILE = "error.txt"
 ATTEMPTS_DIR = ".attempts"
 FORMAT_VERSION = 1
@@ -222,28 +222,6 @@ def is_sweep_dir(path: str | Path) -> bool:
     return (Path(path) / SWEEP_FILE).is_file()
 
 
-def read_description(path: str | Path) -> dict:
-    """DIR/sweep.json of a sweep directory."""
-    meta = Path(path) / SWEEP_FILE
-    if not meta.is_file():
-        raise FileNotFoundError(f"{str(path)!r} is not a sweep directory: it has no {SWEEP_FILE}")
-    try:
-        d = json.loads(meta.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(
-            f"{str(meta)!r} is not a sweep description (not JSON: {e}); rerun the sweep into "
-            "a new --out directory, or restore the file"
-        ) from None
-    if not (
-        isinstance(d, dict) and isinstance(d.get("base"), dict) and isinstance(d.get("grid"), dict)
-    ):
-        raise ValueError(
-            f"{str(meta)!r} is not a sweep description (it needs the objects 'base' and "
-            "'grid'); rerun the sweep into a new --out directory, or restore the file"
-        )
-    return d
-
-
 # -- one run, as a Dask task ------------------------------------------------------------------
 def run_point(config: dict, run_dir: str, attempts_dir: str, figures: bool = True) -> dict:
     """Run (or resume, or skip) one grid point in this process and return its table row.
@@ -259,7 +237,6 @@ def run_point(config: dict, run_dir: str, attempts_dir: str, figures: bool = Tru
     from .records import is_run_dir
     from .runner import CHECKPOINT, execute, failed_steps, step_failure_text
     from .runtime import enable_compilation_cache
-    from .sweep_table import headline_row
 
     t0 = time.perf_counter()
     enable_compilation_cache()
@@ -442,8 +419,6 @@ def run_sweep(
     the results table (``sweep.csv``, ``sweep.nc``); see the module docstring."""
     import time
     import uuid
-
-    from .sweep_table import write_table
 
     plan = plan_sweep(grid, out)
     client, cluster = connect(scheduler, workers, timeout=timeout)

@@ -172,20 +172,3 @@ def check_memory(*, chains: int, draws: int, dim: int, n: int, in_dim: int = 1) 
             "available; use fewer --draws or --chains, fewer --units, or less data"
         )
     return est["total"]
-
-
-def sampler_chains(method: str, chains: int, dim: int) -> int:
-    """Check a chain (walker) count for ``method`` on a ``dim``-parameter posterior: ensembles
-    need an even number of walkers, at least 2·dim of them."""
-    chains = positive_int("chains", chains)
-    if method in ("aies", "ensemble") and chains % 2:
-        raise ValueError(
-            f"{method} needs an even number of walkers, got chains={chains}; use {chains + 1}"
-        )
-    if method not in ("nuts", "smc") and chains < 2 * dim:  # smc: chains are runs
-        # with fewer walkers than that the stretch and DE moves explore a thin subspace
-        raise ValueError(
-            f"{method} needs at least 2·dim = {2 * dim} walkers for this {dim}-parameter "
-            f"posterior, got chains={chains}; the blog uses 4·dim = {4 * dim}"
-        )
-    return chains

@@ -115,6 +115,41 @@ def neal_prior(
     return out
 
 
+def neal_scaled(net: MLP, prior=None, prior_std: float = 30.0) -> dict:
+    """``prior`` (as a :class:`Posterior` takes it) with Neal's 1/√fan-in scaling applied:
+    the scale of every group fed by a hidden layer of n units (the output weights ``a``;
+    ``w2``, … in deeper networks) is divided by √n. Those groups' priors must be normal
+    (the default N(0, prior_std²) is); the other groups are kept as given. This is what
+    ``bayes-uat run --prior-scaling neal`` does."""
+    import numpyro.distributions as nd
+
+    from .priors import group_priors
+
+    if not isinstance(net, MLP):
+        raise ValueError(f"neal_scaled needs a bayes_uat.MLP, got {type(net).__name__}")
+    if not net.units:
+        raise ValueError(
+            "Neal scaling divides the output weights' prior by √N, but a linear model "
+            "(units=()) has no hidden units and no output group 'a'; give the network a "
+            "hidden layer (--units 500) or drop --prior-scaling neal"
+        )
+    fed = {"a": net.units[-1], **{f"w{l + 2}": n for l, n in enumerate(net.units[:-1])}}
+    out = {}
+    for g in group_priors(net, prior, prior_std):
+        if g.name not in fed:
+            out[g.name] = g.dist
+            continue
+        if type(g.dist).__name__ != "Normal":
+            raise ValueError(
+                f"Neal scaling divides a normal prior's scale by √N, but group {g.name!r} has "
+                f"{g.spec}; give it a normal prior (e.g. --prior '{g.name}=normal(0, 2)') or "
+                "drop the Neal scaling"
+            )
+        loc, scale = float(np.asarray(g.dist.loc)), float(np.asarray(g.dist.scale))
+        out[g.name] = nd.Normal(loc, scale / math.sqrt(fed[g.name]))
+    return out
+
+
 def neal_posterior(
     data,
     units: int,

@@ -5,10 +5,10 @@ and prior) with 8 data sets (``make_dataset("x2", seed=k)``, k = 0 … 7), each 
 NUTS (4 chains × (500 warm-up + 500) draws, chain_method="vectorized", start ``init`` from
 prior draws so that the SGD start is not part of the timing). The on-disk compilation
 cache is off, so the first call compiles for real. For every call the script records the
-wall time, the number of XLA compilations (JAX's ``backend_compile`` events) and the
-number of traces of the likelihood (calls of ``Posterior._pointwise_one``, which happen only
-while JAX traces). The last line runs the first data set again: the same program, the same
-posterior.
+wall time, the number of XLA compilations (JAX's ``backend_compile`` events), the seconds
+JAX reports for tracing and compiling, and the number of traces of the likelihood (calls
+of ``Posterior._pointwise_one``, which happen only while JAX traces). The last line runs
+the first data set again: the same program, the same posterior.
 
     python benchmarks/compile_reuse.py [--out PATH]
 
@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
+COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 SETTINGS = dict(chains=4, warmup=500, draws=500, chain_method="vectorized")
 
 
@@ -45,14 +47,15 @@ def main(argv=None) -> int:
     from bayes_uat.posterior import Posterior
 
     bu.enable_x64()
-    compiles, traces = [0], [0]
-    jax.monitoring.register_event_duration_secs_listener(
-        lambda event, _secs, **kw: (
-            compiles.__setitem__(0, compiles[0] + 1)
-            if event == "/jax/core/compile/backend_compile_duration"
-            else None
-        )
-    )
+    compiles, traces, compile_s = [0], [0], [0.0]
+
+    def listen(event, secs, **kw):
+        if event in (TRACE_EVENT, COMPILE_EVENT):
+            compile_s[0] += secs
+        if event == COMPILE_EVENT:
+            compiles[0] += 1
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
     original = Posterior._pointwise_one
 
     def counted(self, theta):
@@ -65,13 +68,14 @@ def main(argv=None) -> int:
     for k in list(range(args.datasets)) + [0]:
         post = bu.Posterior(net, bu.make_dataset("x2", seed=k), prior_std=30.0)
         start = np.asarray(post.prior_sample(jax.random.key(100 + k), (SETTINGS["chains"],)))
-        c0, t0, w0 = compiles[0], traces[0], time.perf_counter()
+        c0, t0, s0, w0 = compiles[0], traces[0], compile_s[0], time.perf_counter()
         s = bu.sample(post, "nuts", init=start, seed=k, progress=False, **SETTINGS)
         rows.append(
             dict(
                 dataset=k,
                 wall_s=time.perf_counter() - w0,
                 compiles=compiles[0] - c0,
+                trace_and_compile_s=compile_s[0] - s0,
                 traces=traces[0] - t0,
                 divergences=s.info["divergences"],
             )

@@ -462,6 +462,8 @@ def _tail_sections(r: dict) -> list[str]:
         *discovery_section(),
         *first_draw_section(),
         *smc_section(),
+        *evidence_section(),
+        *wide_section(),
         "## GPU",
         "",
         "No GPU figure has been measured: no GPU machine was available to these runs. The "
@@ -531,6 +533,74 @@ def first_draw_notes(d: dict) -> list[str]:
         "the SGD loop (all restarts in one program) and the ensemble's block of steps."
     )
     return ["".join(notes)]
+
+
+def evidence_section() -> list[str]:
+    """The evidence against outside references (benchmarks/evidence.py renders it from
+    benchmarks/evidence.json, when that exists)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_evidence", ROOT / "benchmarks" / "evidence.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.render()
+
+
+def wide_section() -> list[str]:
+    """NUTS on wide relu posteriors: benchmarks/wide.py's run when benchmarks/wide.json
+    exists, and the sampler statistics of the seed 000 study's runs (scripts/study_wide.py,
+    figures/seed000_wide/nuts_N*.json)."""
+    runs = []
+    for f in sorted((ROOT / "figures" / "seed000_wide").glob("nuts_N*.json")):
+        r = json.loads(f.read_text())
+        runs.append(r)
+    path = ROOT / "benchmarks" / "wide.json"
+    if not runs and not path.exists():
+        return []
+    out = ["## NUTS on wide posteriors", ""]
+    if path.exists():
+        b = json.loads(path.read_text())
+        out += [
+            f"`python benchmarks/wide.py`: {b['units']} relu units ({b['dim']} parameters), "
+            f"{b['n']} points, Neal prior, σ = 0.1 known, {b['chains']} chains × "
+            f"({b['warmup']} + {b['draws']}), {b['chain_method']}: {b['wall_time_s']:.0f} s; "
+            f"one gradient {1e3 * b['gradient_s']:.2f} ms; mean tree depth "
+            f"{b['mean_tree_depth']:.1f} ({b['mean_leapfrog_per_draw']:.0f} leapfrog steps per "
+            f"draw, {b['depth_hits']} draws at the cap), step size {b['median_step_size']:.2g}, "
+            f"min bulk ESS of f {b['min_ess_f']:.0f} ({b['min_ess_f_per_s']:.3f} per s).",
+            "",
+        ]
+    else:
+        out += [
+            "The benchmark run `python benchmarks/wide.py` (500 relu units, 1 501 parameters, "
+            "200 points, 4 chains × (500 + 500)) has not been measured.",
+            "",
+        ]
+    if runs:
+        out += [
+            "Seed 000 study runs (`python scripts/study_wide.py`; 120 points, Neal prior, "
+            "σ = 0.1 known, SGD starts, tree depth cap 10; wall times on a shared 2-core "
+            "machine):",
+            "",
+            "| N | parameters | chains × (warm-up + draws) | wall s | mean tree depth | "
+            "leapfrog steps per draw | draws at the cap | step size |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in sorted(runs, key=lambda r: (r["n"], r["units"], r.get("seed", 0))):
+            if r["n"] != 120 or r.get("seed", 0) != 0:
+                continue
+            st = r["sampler_stats"]
+            total = r["chains"] * r["draws"]
+            out.append(
+                f"| {r['units']} | {r['dim']} | {r['chains']} × ({r['warmup']} + {r['draws']}) "
+                f"| {st['wall_time']:.0f} | {st['mean_tree_depth']:.1f} | "
+                f"{st['mean_num_steps']:.0f} | {st['max_depth_hits']} of {total} | "
+                f"{st['step_size']:.2g} |"
+            )
+        out.append("")
+    return out
 
 
 def smc_section() -> list[str]:

@@ -1,15 +1,23 @@
 """How many units does sin x on [−10, 10] need?  PSIS-LOO of the posterior and SGD's train
 and held-out errors for N = 3 … 8 and 10 units of sigmoid, softsign, ReLU and tanh (seed 003's
 claim: about 6, one per turn of the curve), and beside it the log evidence log p(D | N,
-activation) ± SE from independent tempered SMC runs (a reduced grid: SMC costs more per network).
+activation) ± SE across independent runs of :func:`bayes_uat.evidence` (each run its own SGD
+census, a reference over the modes found, tempered SMC from it) for N = 1 … 10.
 
     python scripts/study_how_many.py [--quick] [--figures figures]
+                                     [--evidence-only | --cached-evidence]
 
-Writes figures/how_many_*.png/.pdf and the numbers into figures/how_many.json.
+Writes figures/how_many_*.png/.pdf and the numbers into figures/how_many.json. Each
+network's evidence is kept, as soon as it is done, in figures/timings/how_many_evidence.json
+(ignored by git) under its settings, so an interrupted run loses at most the network it was
+on, and a second run with the same settings reuses what is there; ``--evidence-only`` fills
+that file and stops (no LOO sweep, no figures); ``--cached-evidence`` draws the figures with
+the networks whose evidence is in that file and lists the others in how_many.json as not run.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -25,8 +33,12 @@ def settings(quick: bool) -> dict:
             grid_units=(2, 3),
             activations=("sigmoid", "tanh"),
             sweep=dict(warmup=30, draws=30, sgd_steps=200, sgd_restarts=2),
-            evidence=dict(units=(2, 3), activations=("tanh",), runs=2, particles=16, steps=2),
-        )
+            evidence=dict(
+                units=(1, 2), activations=("tanh",), runs=2,
+                options=dict(restarts=8, sgd_steps=300, learning_rate=0.05, particles=64,
+                             steps=2, max_components=4),
+            ),
+        )  # fmt: skip
     return dict(
         target="sin",
         units=(3, 4, 5, 6, 7, 8, 10),
@@ -40,55 +52,106 @@ def settings(quick: bool) -> dict:
             sgd_restarts=8,
             learning_rate=0.1,
         ),
-        # the same model as the sweep (Gaussian likelihood, σ inferred, prior 30), fewer
-        # networks; the canonical mass matrix, at least 30 transitions a temperature, and no
-        # symmetry jumps (these numbers were measured before the jumps existed)
+        # the same model as the sweep (Gaussian likelihood, σ inferred, prior 30), every
+        # N from 1 to 10; bu.evidence's default settings, 4 independent runs
         evidence=dict(
-            units=(3, 4, 5, 6),
-            activations=("sigmoid", "tanh"),
-            runs=4,
-            particles=128,
-            steps=30,
-            mass="canonical",
-            symmetry_moves=False,
-        ),  # fmt: skip
+            units=tuple(range(1, 11)), activations=("sigmoid", "tanh"), runs=4, options={}
+        ),
     )
 
 
-def main(argv=None) -> int:
-    args = parse_args(__doc__, argv, host_devices=2)
+def evidence_rows(cfg: dict, cache: Path, log, compute: bool = True) -> tuple[list, list]:
+    """Every network's :class:`~bayes_uat.studies.NetworkEvidence` (as a dict), computed or
+    read from ``cache`` (written atomically after each network) when its settings match,
+    N by N (both activations of one N before the next N); with ``compute`` False only those
+    in the cache. Returns the rows and the names of the networks left out."""
+    from bayes_uat import MLP, Posterior, make_dataset
+    from bayes_uat.records import write_json
+    from bayes_uat.runtime import release_compiled
+    from bayes_uat.studies import network_evidence
 
-    from bayes_uat import make_dataset, plots, studies
+    ev = cfg["evidence"]
+    key = json.dumps(dict(target=cfg["target"], runs=ev["runs"], **ev["options"]), sort_keys=True)
+    store = json.loads(cache.read_text()) if cache.exists() else {}
+    done = store.get(key, {})
+    data = make_dataset(cfg["target"])
+    rows, missing = [], []
+    for n in ev["units"]:
+        for a in ev["activations"]:
+            name = f"{a}/{n}"
+            if name not in done and not compute:
+                missing.append(name)
+                continue
+            if name not in done:
+                post = Posterior(MLP(n, a), data, prior_std=30.0, likelihood="gaussian")
+                row = network_evidence(post, runs=ev["runs"], seed=0, **ev["options"])
+                done[name] = row.numbers()
+                store[key] = done
+                write_json(cache, store)
+                release_compiled()
+            r = done[name]
+            log(
+                f"evidence {a} N={n}: {r['log_evidence_mean']:.2f} ± {r['log_evidence_se']:.2f}"
+                f" (run SD {r['log_evidence_sd']:.2f}; max log L {r['max_log_likelihood']:.1f};"
+                f" {r['modes_seen']} modes; {r['wall_time']:.0f} s)"
+            )
+            rows.append(r)
+    return rows, missing
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    only, cached = "--evidence-only" in argv, "--cached-evidence" in argv
+    rest = [a for a in argv if a not in ("--evidence-only", "--cached-evidence")]
+    args = parse_args(__doc__, rest, host_devices=2)
+
+    from bayes_uat import plots, studies
     from bayes_uat.records import versions
     from bayes_uat.studies import plots as study_plots
 
     t_start = time.perf_counter()
     cfg = settings(args.quick)
     out = Path(args.figures)
+    cache = out / "timings" / "how_many_evidence.json"
+    if only:
+        evidence_rows(cfg, cache, print)
+        return 0
     pts = []
     for act in cfg["activations"]:
         pts += studies.unit_sweep(
             cfg["target"], cfg["units"], activation=act, log=print, **cfg["sweep"]
         )
-    ev = studies.evidence_sweep(
-        make_dataset(cfg["target"]), likelihood="gaussian", log=print, **cfg["evidence"]
-    )
+    ev, missing = evidence_rows(cfg, cache, print, compute=not cached)
     plots.save(study_plots.loo(pts, evidence=ev), out / "how_many_loo")
     plots.save(study_plots.activations(pts, units=cfg["grid_units"]), out / "how_many_activations")
     claims = {
         a: studies.sweep_claims([p for p in pts if p.activation == a]) for a in cfg["activations"]
     }
+    for a in cfg["evidence"]["activations"]:
+        sel = [r for r in ev if r["activation"] == a]
+        if not sel:
+            continue
+        best = max(sel, key=lambda r: r["log_evidence_mean"])
+        claims.setdefault(a, {})["best_evidence_units"] = best["units"]
+        claims[a]["evidence_within_2se_of_best"] = [
+            r["units"]
+            for r in sel
+            if best["log_evidence_mean"] - r["log_evidence_mean"]
+            <= 2 * (best["log_evidence_se"] ** 2 + r["log_evidence_se"] ** 2) ** 0.5
+        ]
     for a, c in claims.items():
         print(
             f"{a}: best elpd_loo at N = {c.get('best_elpd_units')}, smallest N within 2 SE "
             f"{c.get('smallest_units_within_2se')}, SGD reaches the noise floor "
-            f"({c['noise_floor']:.3f}) at N = {c['units_to_noise_floor_sgd']}"
+            f"({c['noise_floor']:.3f}) at N = {c['units_to_noise_floor_sgd']}; best evidence "
+            f"at N = {c.get('best_evidence_units')}"
         )
     numbers = dict(
         quick=args.quick,
         settings=cfg,
         points=[p.numbers() for p in pts],
-        evidence=[p.numbers() for p in ev],
+        evidence=ev,
+        evidence_not_run=missing,
         claims=claims,
         wall_time=time.perf_counter() - t_start,
         versions=versions(),

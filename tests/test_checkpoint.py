@@ -35,7 +35,7 @@ def setup():
     )
     samples = Samples(
         theta=rng.standard_normal((8, 3, post.dim)),
-        log_prob=rng.standard_normal((8, 3)),
+        log_density=rng.standard_normal((8, 3)),
         sampler="ensemble",
         names=post.names,
         stats={"accepted": rng.random((8, 3)) < 0.5},
@@ -55,6 +55,19 @@ def test_round_trip_keeps_named_state_and_stats(tmp_path, setup):
     assert checkpoint_config(tmp_path) == cfg
     with np.load(tmp_path / CHECKPOINT) as f:
         assert int(f["format"]) == 2 and str(f["numpyro_version"])
+
+
+def test_a_checkpoint_with_the_older_key_log_prob_still_reads(tmp_path, setup):
+    """Checkpoints written before the key was named ``log_density`` resume unchanged."""
+    cfg, post, sgd, samples, state = setup
+    write_checkpoint(tmp_path / CHECKPOINT, cfg, sgd, samples, state)
+    with np.load(tmp_path / CHECKPOINT) as f:
+        arrays = {k: f[k] for k in f.files}
+    assert "log_density" in arrays and "log_prob" not in arrays
+    arrays["log_prob"] = arrays.pop("log_density")
+    np.savez(tmp_path / CHECKPOINT, **arrays)
+    _, samples2, _ = read_checkpoint(tmp_path / CHECKPOINT, post, cfg)
+    np.testing.assert_array_equal(samples2.log_density, samples.log_density)
 
 
 def _valid_bytes(tmp_path, setup) -> bytes:

@@ -18,8 +18,8 @@ def _nuts(C=4, D=500, *, diverging=0, depth_hits=0, energy=None, seed=0):
     energy = rng.standard_normal((C, D)) if energy is None else energy
     return Samples(
         theta=rng.standard_normal((C, D, 2)),
-        log_prob=np.zeros((C, D)),
-        method="nuts",
+        log_density=np.zeros((C, D)),
+        sampler="nuts",
         names=("w", "c"),
         stats=dict(diverging=div, tree_depth=depth, energy=energy),
         settings=dict(max_tree_depth=10),
@@ -65,7 +65,10 @@ def test_ebfmi_of_independent_energies_is_about_two():
 
 def test_ensemble_autocorr_warning():
     s = Samples(
-        theta=np.zeros((8, 1000, 2)), log_prob=np.zeros((8, 1000)), method="emcee", names=("w", "c")
+        theta=np.zeros((8, 1000, 2)),
+        log_density=np.zeros((8, 1000)),
+        sampler="emcee",
+        names=("w", "c"),
     )
     assert codes(run_warnings(s, _diag(tau=[10.0, 19.0]))) == []
     ws = run_warnings(s, _diag(tau=[10.0, 25.0]))
@@ -76,7 +79,7 @@ def test_ensemble_autocorr_warning():
 def test_rhat_warned_for_ensembles_saying_what_is_computed(sampler):
     s = Samples(
         theta=np.zeros((8, 1000, 2)),
-        log_prob=np.zeros((8, 1000)),
+        log_density=np.zeros((8, 1000)),
         sampler=sampler,
         names=("w", "c"),
     )

@@ -56,7 +56,8 @@ def test_every_record_run_writes_show_reads_without_a_note(tmp_path, capsys, sam
 
     attrs = arviz().from_netcdf(str(out / "posterior.nc")).attrs
     summary = json.loads((out / "summary.json").read_text())
-    assert attrs["chains_are"] == WORDS[sampler].chains
+    assert attrs["chains_are"] == summary["sampler"]["chains_are"] == WORDS[sampler].chains
+    assert attrs["draws_are"] == summary["sampler"]["draws_are"]
     if sampler == "smc":
         assert " after " not in header and "burn-in" not in header  # no warm-up steps
         assert "warmup" not in attrs and "init" not in attrs and "warmup" not in summary["sampler"]
@@ -67,7 +68,13 @@ def test_every_record_run_writes_show_reads_without_a_note(tmp_path, capsys, sam
         # the final λ = 1 is one progress line, not two
         assert sum("λ = 1," in line for line in run_out.err.splitlines()) == 1
         assert "--warmup" not in " ".join(w["fix"] for w in summary["warnings"])
-    else:
+    if sampler in ("ensemble", "emcee", "aies"):  # τ of raw and of canonical θ, named
+        assert "autocorr_time" not in summary["sampler"]
+        assert len(summary["sampler"]["autocorr_time_raw"]) == 4
+        assert len(summary["diagnostics"]["canonical"]["autocorr_time"]) == 4
+        assert "τ: integrated autocorrelation time, canonical θ up to " in shown.out
+        assert ", raw θ up to " in shown.out
+    if sampler != "smc":
         assert " after 30 " in header and int(attrs["warmup"]) == 30 and attrs["init"] == "sgd"
         assert "log evidence" not in run_out.out
 

@@ -57,7 +57,7 @@ def test_sgd_rows_recomputed_independently(setup):
     grid = table.grid_in
     lo, hi = post.data.x_range
     np.testing.assert_allclose(grid, np.linspace(lo, hi, 200))
-    lp_draws = samples.log_prob.ravel()
+    lp_draws = samples.log_density.ravel()
     draws = samples.theta[:, table.modes.draw_index].reshape(-1, post.dim)
     band = np.quantile(np.asarray(post.predict(draws, grid)), [0.025, 0.975], axis=0)
     mode_f = [np.asarray(post.predict(m.map_theta, grid)) for m in table.modes]
@@ -101,7 +101,7 @@ def test_map_and_mode_rows(setup):
     map_theta = candidates[int(np.argmax([float(post.log_prob(t)) for t in candidates]))]
     assert map_row["rmse_map_in"] == 0 and map_row["rmse_map_out"] == 0
     # the MAP row is the best of the refined modes and the best draw
-    best = max([float(samples.log_prob.max())] + [m.map_log_prob for m in table.modes])
+    best = max([float(samples.log_density.max())] + [m.map_log_prob for m in table.modes])
     assert map_row["log_posterior"] == pytest.approx(best)
     assert all(r["log_posterior"] <= map_row["log_posterior"] + 1e-9 for r in table.rows)
     for m in table.modes:

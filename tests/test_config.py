@@ -4,7 +4,7 @@ every bad key or value refused with a message naming it."""
 import pytest
 
 from bayes_uat.config import RunConfig
-from bayes_uat.sampling import default_chains
+from bayes_uat.samplers import default_chains
 
 
 def toml_text(d: dict) -> str:

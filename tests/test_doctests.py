@@ -1,9 +1,9 @@
 """The docstring examples of the cheap modules run and print what they show.
 
-The examples that train or sample (optimize, sampling, ensemble, studies.training) pass too
+The examples that train or sample (optimize, samplers, ensemble, studies.training) pass too
 but take tens of seconds; run them with
-``python -m pytest --doctest-modules bayes_uat/optimize.py bayes_uat/sampling.py
-bayes_uat/ensemble.py bayes_uat/studies/training.py``.  Examples marked ``+SKIP`` need a
+``python -m pytest --doctest-modules bayes_uat/optimize.py bayes_uat/samplers/__init__.py
+bayes_uat/samplers/ensemble.py bayes_uat/studies/training.py``.  Examples marked ``+SKIP`` need a
 finished run and are not executed.
 """
 

@@ -1,4 +1,4 @@
-"""The JAX-native ensemble sampler (bayes_uat.ensemble) on targets with known answers."""
+"""The JAX-native ensemble sampler (bayes_uat.samplers.ensemble) on targets with known answers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bayes_uat import MLP, Posterior, make_dataset, sample
-from bayes_uat import ensemble as E
+from bayes_uat.samplers import ensemble as E
 from tests.helpers import ess_per_param
 
 
@@ -70,5 +70,5 @@ def test_bad_arguments_are_named():
 def test_float32_posterior_runs_in_float32():
     post = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=50), dtype="float32")
     s = sample(post, "ensemble", chains=14, warmup=20, draws=10, progress=False)
-    assert s.settings["dtype"] == "float32" and np.all(np.isfinite(s.log_prob))
-    np.testing.assert_allclose(s.log_prob, np.asarray(post.log_prob(s.theta)), rtol=1e-5)
+    assert s.settings["dtype"] == "float32" and np.all(np.isfinite(s.log_density))
+    np.testing.assert_allclose(s.log_density, np.asarray(post.log_prob(s.theta)), rtol=1e-5)

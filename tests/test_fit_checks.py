@@ -22,7 +22,7 @@ def post_for(scale, likelihood="gaussian"):
 def draws_around(post, theta, n=200, seed=0):
     rng = np.random.default_rng(seed)
     t = np.asarray(theta)[None, None] + 1e-3 * rng.standard_normal((2, n, post.dim))
-    return Samples(theta=t, log_prob=np.zeros((2, n)), method="nuts", names=post.names)
+    return Samples(theta=t, log_density=np.zeros((2, n)), sampler="nuts", names=post.names)
 
 
 @pytest.fixture(scope="module")

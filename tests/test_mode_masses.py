@@ -34,8 +34,8 @@ def runs(post, rng, *, flag=True, method="nuts"):
     info = {"independent_runs": True} if flag else {}
     s = Samples(
         theta=theta,
-        log_prob=np.asarray(post.log_prob(theta)),
-        method=method,
+        log_density=np.asarray(post.log_prob(theta)),
+        sampler=method,
         names=post.names,
         info=info,
     )
@@ -116,7 +116,7 @@ def test_small_mode_behind_many_scattered_draws_is_found(sin_post):
     cluster = THETA_B + 1e-3 * rng.standard_normal((n_cluster, sin_post.dim))
     theta = np.concatenate([scatter, cluster])[None]
     lp = np.concatenate([np.zeros(n_scatter), np.full(n_cluster, -1.0)])[None]
-    samples = Samples(theta=theta, log_prob=lp, method="nuts", names=sin_post.names)
+    samples = Samples(theta=theta, log_density=lp, sampler="nuts", names=sin_post.names)
     with pytest.warns(ModeWarning, match="in no reported mode"):
         modes = find_modes(sin_post, samples, tol=0.02, max_modes=40, refine=False)
     found = [m for m in modes if m.n_draws == n_cluster]

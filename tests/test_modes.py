@@ -46,7 +46,7 @@ def planted(post, centres, rng, *, draws=DRAWS, jitter=JITTER):
     theta = centres[:, None, :] + jitter * rng.standard_normal((len(centres), draws, post.dim))
     theta = random_copies(post.net, theta.reshape(-1, post.dim), rng).reshape(theta.shape)
     return Samples(
-        theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts", names=post.names
+        theta=theta, log_density=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
     )
 
 
@@ -93,7 +93,7 @@ def test_planted_modes_found_with_means_shares_and_chains(sin_post, planted_mode
         assert np.all(np.abs(np.sqrt(np.diag(m.cov)) / JITTER - 1) < 0.2)
         # refine=False: the best draw of the mode stands in for its MAP
         members = modes.labels == i
-        lp = samples.log_prob[:, modes.draw_index][members]
+        lp = samples.log_density[:, modes.draw_index][members]
         assert m.map_log_prob == pytest.approx(lp.max())
         np.testing.assert_allclose(m.map_canonical, canonicalize(sin_post.net, m.map_theta))
         assert m.laplace_cov is None
@@ -132,8 +132,8 @@ def test_single_chain_moving_between_modes_mixes(sin_post, planted_modes):
     )
     mixed = Samples(
         theta=mixed_theta,
-        log_prob=np.asarray(sin_post.log_prob(mixed_theta)),
-        method="nuts",
+        log_density=np.asarray(sin_post.log_prob(mixed_theta)),
+        sampler="nuts",
         names=sin_post.names,
     )
     # default_tol measures the spread within each chain, which a chain that alternates
@@ -184,7 +184,7 @@ def test_refined_map_matches_a_long_direct_search():
     copy = transform(net, TRUE, perm=[1, 0], signs=[-1, 1])  # unit order and signs swapped
     theta = copy + 0.01 * rng.standard_normal((2, 50, net.dim))
     samples = Samples(
-        theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts", names=post.names
+        theta=theta, log_density=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
     )
     modes = find_modes(post, samples, refine=True)
     assert len(modes) == 1
@@ -212,7 +212,7 @@ def test_refined_map_matches_a_long_direct_search():
     assert abs(m.map_log_prob - lp_direct) < 0.5 * net.dim * 0.01**2
     assert m.map_log_prob == pytest.approx(float(post.log_prob(m.map_theta)))
     # the refinement starts from the best draw and never ends below it
-    assert m.map_log_prob >= samples.log_prob.max()
+    assert m.map_log_prob >= samples.log_density.max()
     # it refines the raw draw, so the MAP stays in the draws' copy, not the canonical one
     assert np.linalg.norm(m.map_theta - copy) < np.linalg.norm(m.map_theta - TRUE)
     np.testing.assert_allclose(m.map_canonical, canonicalize(net, m.map_theta))
@@ -229,8 +229,8 @@ def test_label_switching_synthetic(sin_post):
     theta = np.stack(centres)[:, None, :] + JITTER * rng.standard_normal((4, DRAWS, 7))
     samples = Samples(
         theta=theta,
-        log_prob=np.asarray(sin_post.log_prob(theta)),
-        method="nuts",
+        log_density=np.asarray(sin_post.log_prob(theta)),
+        sampler="nuts",
         names=sin_post.names,
     )
     d = symmetry_diagnostics(sin_post, samples)

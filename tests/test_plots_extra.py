@@ -55,8 +55,8 @@ def run():
     theta = transform(post.net, flat, perm=perm, signs=signs).reshape(theta.shape)
     samples = Samples(
         theta=theta,
-        log_prob=np.asarray(post.log_prob(theta)),
-        method="nuts",
+        log_density=np.asarray(post.log_prob(theta)),
+        sampler="nuts",
         names=post.names,
         stats={"diverging": np.zeros((2, 80), bool)},
     )
@@ -453,11 +453,61 @@ def test_loo_with_evidence_adds_a_row():
     assert ys == sorted(p.log_evidence for p in ev)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 24, how_many_loo: the values of points below the axis overprint where two "
-    "activations share an N, and open markers of unreliable points below it are clipped",
-)
+def test_loo_with_network_evidence_shows_the_bound():
+    """bu.evidence rows (NetworkEvidence) in the bottom panel, which spans both columns,
+    with the largest log-likelihood found as a dashed line above each curve."""
+    from bayes_uat.studies import NetworkEvidence
+
+    pts = [sweep_point(n, a) for a in ("sigmoid", "tanh") for n in (2, 4)]
+    ev = [
+        NetworkEvidence(
+            a,
+            n,
+            3 * n + 2,
+            2,
+            -100.0 + n,
+            0.5,
+            0.7,
+            -60.0 + n,
+            0.1,
+            0.2,
+            1,
+            0.0,
+            0.0,
+            1.0,
+            (),
+            (-100.5 + n, -99.5 + n),
+        )
+        for a in ("sigmoid", "tanh")
+        for n in (1, 2, 4)
+    ]
+    fig = study_plots.loo(pts, evidence=ev)
+    left, right, bottom = fig.axes
+    assert bottom.get_position().width > 1.8 * left.get_position().width
+    assert left.get_xlim() == bottom.get_xlim() == right.get_xlim()
+    assert left.get_xlim()[0] < 1 < 4 < left.get_xlim()[1]
+    assert legend_texts(bottom.get_legend())[-1] == "largest log-likelihood found"
+    dashed = [line for line in bottom.lines if line.get_linestyle() == "--"]
+    assert sorted(y for line in dashed for y in line.get_ydata()) == sorted(
+        p.max_log_likelihood for p in ev
+    )
+
+
+def test_loo_markers_below_the_axis_do_not_overlap():
+    """Several activations far below the axis at one N: one ▼ each, side by side."""
+    pts = [sweep_point(n, a) for a in ("sigmoid", "softsign", "relu") for n in (3, 4, 5)]
+    for p in pts:
+        if p.units == 3:
+            p.loo["elpd"] = -5000.0 - len(p.activation)
+    fig = study_plots.loo(pts)
+    ax = fig.axes[0]
+    lo = ax.get_ylim()[0]
+    marks = [line for line in ax.lines if line.get_marker() == "v"]
+    xs = sorted(float(line.get_xdata()[0]) for line in marks)
+    assert len(xs) == 3 and all(line.get_ydata()[0] == lo for line in marks)
+    assert min(np.diff(xs)) >= 0.2 and abs(np.mean(xs) - 3) < 1e-9
+
+
 def test_loo_figure_passes_the_figure_checks():
     pts = [sweep_point(n, a) for a in ("sigmoid", "relu") for n in (1, 2, 4)]
     check_figure(study_plots.loo(pts))

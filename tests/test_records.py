@@ -41,7 +41,7 @@ def test_round_trip(tmp_path, made):
     save_run(tmp_path / "r", post, s, sgd=sgd, summary=summary)
     run = load_run(tmp_path / "r")
     np.testing.assert_array_equal(run.samples.theta, s.theta)
-    np.testing.assert_array_equal(run.samples.log_prob, s.log_prob)
+    np.testing.assert_array_equal(run.samples.log_density, s.log_density)
     assert run.samples.names == s.names == post.names
     assert run.samples.method == "aies" and run.samples.seed == 0
     for k, v in s.stats.items():
@@ -281,7 +281,7 @@ def test_deeper_linear_and_bias_free_networks_round_trip(tmp_path, net, likeliho
     x = rng.uniform(-1, 1, (20, net.in_dim)) if net.in_dim > 1 else rng.uniform(-1, 1, 20)
     post = Posterior(net, Dataset(x=x, y=rng.normal(size=20)), likelihood=likelihood)
     theta = rng.normal(size=(2, 5, post.dim))
-    s = Samples(theta=theta, log_prob=np.asarray(post.log_prob(theta)), method="nuts",
+    s = Samples(theta=theta, log_density=np.asarray(post.log_prob(theta)), sampler="nuts",
                 names=post.names)  # fmt: skip
     save_run(tmp_path / "r", post, s)
     run = load_run(tmp_path / "r")
@@ -301,7 +301,7 @@ def test_format_1_record_still_loads():
     np.testing.assert_array_equal(run.samples.theta, run.idata.posterior["theta"].values)
     # the rebuilt posterior gives the stored log-probabilities for the stored draws
     np.testing.assert_allclose(
-        run.posterior.log_prob(run.samples.theta), run.samples.log_prob, rtol=1e-6
+        run.posterior.log_prob(run.samples.theta), run.samples.log_density, rtol=1e-6
     )
     assert run.sgd is not None and run.sgd.thetas.shape == (2, 8)
 

@@ -37,7 +37,7 @@ def test_sampler_matches_conjugate_posterior(linear, method, kw):
     check_gaussian_moments(s.theta, mean, cov)
     # the recorded log-probability is the posterior's
     np.testing.assert_allclose(
-        s.log_prob[:, :5], np.asarray(post.log_prob(s.theta[:, :5])), rtol=1e-9, atol=1e-9
+        s.log_density[:, :5], np.asarray(post.log_prob(s.theta[:, :5])), rtol=1e-9, atol=1e-9
     )
 
 
@@ -63,7 +63,7 @@ def test_same_seed_same_draws_and_chunking_is_invisible(linear, method):
 def _same_run(a, b):
     """θ, log-densities, per-draw stats, settings and run info of two runs agree."""
     np.testing.assert_allclose(a.theta, b.theta, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(a.log_prob, b.log_prob, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(a.log_density, b.log_density, rtol=0, atol=1e-9)
     assert a.sampler == b.sampler and a.settings == b.settings and a.settings
     assert sorted(a.stats) == sorted(b.stats) and a.stats
     for k in a.stats:
@@ -108,7 +108,7 @@ def test_resume_from_callback_state_continues_exactly(linear, method, stop):
     done, state = saved[-1]
     assert done.draws == 10 * stop
     # a checkpoint keeps arrays only: settings and info are rebuilt by the resumed run
-    done = Samples(done.theta, done.log_prob, method, done.names, stats=done.stats)
+    done = Samples(done.theta, done.log_density, method, done.names, stats=done.stats)
     resumed = sample(post, method, seed=2, resume=(done, state), **kw)
     _same_run(resumed, full)
 
@@ -140,33 +140,21 @@ def test_ensemble_acceptance_does_not_depend_on_chunking(linear, method):
     assert 0.2 < one.info["acceptance_fraction"] < 0.9
 
 
-def test_method_keyword_still_works(linear):
-    post, _, _ = linear
-    kw = dict(chains=6, warmup=5, draws=5, init="prior", progress=False)
-    a = sample(post, method="ensemble", seed=1, **kw)
-    b = sample(post, sampler="ensemble", seed=1, **kw)
-    assert a.sampler == a.method == "ensemble" and a.settings["sampler"] == "ensemble"
-    np.testing.assert_array_equal(a.theta, b.theta)
-    with pytest.raises(ValueError, match="disagree"):
-        sample(post, sampler="nuts", method="aies")
-
-
-def test_log_prob_is_the_old_name_of_log_density(linear):
+def test_samples_log_density_is_the_posteriors_at_each_draw(linear):
     """The draws' log-densities are ``Samples.log_density``, the value of
-    ``Posterior.log_density`` at each draw; ``log_prob`` reads and builds the same array."""
+    ``Posterior.log_density`` at each draw; the removed old spellings are refused."""
     post, _, _ = linear
     kw = dict(chains=6, warmup=5, draws=5, init="prior", progress=False)
     s = sample(post, sampler="ensemble", seed=1, **kw)
-    assert s.log_prob is s.log_density
     np.testing.assert_allclose(
         s.log_density, np.asarray(post.log_prob(s.theta.reshape(-1, 2))).reshape(6, 5), rtol=1e-9
     )
-    old = Samples(s.theta, sampler="ensemble", names=s.names, log_prob=s.log_prob)
-    np.testing.assert_array_equal(old.log_density, s.log_density)
-    halved = replace(s, log_prob=s.log_density / 2)
+    halved = replace(s, log_density=s.log_density / 2)
     np.testing.assert_array_equal(halved.log_density, s.log_density / 2)
     with pytest.raises(ValueError, match="log_density must have shape"):
         Samples(s.theta, np.zeros(3), "ensemble", s.names)
+    with pytest.raises(TypeError):
+        sample(post, method="ensemble", seed=1, **kw)
 
 
 def test_nuts_reports_its_statistics(linear):
@@ -263,7 +251,7 @@ def test_float32_posterior_and_single_chain():
     post32 = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=50), dtype="float32")
     for method, chains in (("nuts", 2), ("aies", 14)):
         s = sample(post32, method, chains=chains, warmup=20, draws=10, progress=False)
-        assert s.theta.shape == (chains, 10, 7) and np.all(np.isfinite(s.log_prob))
+        assert s.theta.shape == (chains, 10, 7) and np.all(np.isfinite(s.log_density))
     post = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=50))
     s = sample(
         post, "nuts", chains=1, warmup=20, draws=10, progress=False, init=np.linspace(-1, 1, 7)

@@ -109,7 +109,9 @@ def test_encoded_network_round_trips_through_a_record(tmp_path):
     net = MLP(2, "relu", encoding=enc)
     post = Posterior(net, make_dataset("x", n=10, x_range=(0.0, 1.0), noise="none"))
     theta = np.zeros((1, 3, net.dim))
-    samples = Samples(theta=theta, log_prob=np.zeros((1, 3)), method="ensemble", names=net.names)
+    samples = Samples(
+        theta=theta, log_density=np.zeros((1, 3)), sampler="ensemble", names=net.names
+    )
     save_run(tmp_path / "run", post, samples)
     assert load_run(tmp_path / "run").posterior.net == net
 

@@ -87,8 +87,13 @@ def test_available_memory_is_positive():
 
 
 def test_sampler_chains():
-    assert v.sampler_chains("nuts", 1, 100) == 1
+    from bayes_uat.samplers import check_chains
+
+    assert check_chains("nuts", 1, 100) == 1
+    assert check_chains("smc", 1, 100) == 1  # SMC's chains are independent runs
     with pytest.raises(ValueError, match="even number of walkers, got chains=9; use 10"):
-        v.sampler_chains("ensemble", 9, 2)
+        check_chains("ensemble", 9, 2)
     with pytest.raises(ValueError, match="at least 2·dim = 14 walkers"):
-        v.sampler_chains("emcee", 8, 7)
+        check_chains("emcee", 8, 7)
+    with pytest.raises(ValueError, match="unknown sampler 'hmc'"):
+        check_chains("hmc", 8, 7)

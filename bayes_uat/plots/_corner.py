@@ -377,30 +377,30 @@ def corner(
         run, theta, params, names, labels, range_quantile, max_params
     )
     opts = dict(
-        sgd=sgd,
-        map=map,
-        sgd_theta=sgd_theta,
-        map_theta=map_theta,
-        truths=truths,
-        canonical=canonical,
-        sgd_color=sgd_color,
-        map_color=map_color,
-        truth_color=truth_color,
-    )
+        sgd=sgd, map=map, sgd_theta=sgd_theta, map_theta=map_theta, truths=truths,
+        canonical=canonical, sgd_color=sgd_color, map_color=map_color, truth_color=truth_color,
+    )  # fmt: skip
     marks = _marks(run, theta, shape3, dim, idx, opts)
-    xs = x[:, idx]
+    look = dict(color=color, bins=bins, smooth=smooth, max_points=max_points, glossary=glossary)
+    return _figure(run, fig, x[:, idx], [labels[i] for i in idx], idx, marks, range_quantile,
+                   canonical, look)  # fmt: skip
+
+
+def _figure(run, fig, xs, labels, idx, marks, range_quantile, canonical, look) -> Figure:
+    """Draw the plotted columns ``xs`` of the draws and the markers: panels, layout,
+    markers, title and glossary."""
     sel = [(lab, v[idx], kw) for lab, v, kw in marks]
     rng, clipped = _ranges(xs, [v for _, v, _ in sel], range_quantile)
     k = len(idx)
-    density = xs.shape[0] > max_points
+    density = xs.shape[0] > look["max_points"]
     with _style.style():
         fig = _new_figure(k) if fig is None else fig
-        _draw_panels(fig, xs, rng, [labels[i] for i in idx], color, bins, smooth, density)
+        _draw_panels(fig, xs, rng, labels, look["color"], look["bins"], look["smooth"], density)
         _layout(fig, k)
         _overplot(fig, k, sel, rng)
         _rasterize(fig)
         title = _title(run, canonical, range_quantile, clipped, xs.shape[0], density)
-        _annotate(fig, k, sel, title, glossary)
+        _annotate(fig, k, sel, title, look["glossary"])
     return fig
 
 

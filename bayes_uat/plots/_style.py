@@ -111,7 +111,7 @@ def sampler_label(run) -> str:
     from ..vocabulary import WORDS, size_text  # each sampler's words: walkers, runs × particles
 
     s = run.samples
-    kind = getattr(s, "sampler", None) or s.method
+    kind = s.sampler
     name = SAMPLER_NAMES.get(kind, kind)
     words = WORDS.get(kind)
     warmup = (getattr(s, "settings", None) or {}).get("warmup")
@@ -126,7 +126,7 @@ def run_label(run) -> str:
     """:func:`sampler_label` and the sampler's settings that shape the draws, e.g. ``"NUTS,
     4 chains × (500 warm-up + 500 draws), max tree depth 8, target acceptance 0.9"``."""
     st = getattr(run.samples, "settings", None) or {}
-    kind = getattr(run.samples, "sampler", None) or run.samples.method
+    kind = run.samples.sampler
     parts = [sampler_label(run)]
     if kind == "nuts":
         if "max_tree_depth" in st:

@@ -20,17 +20,17 @@ Example
 """
 
 from .api import sample
-from .base import Backend, Draws
+from .base import Backend, Capabilities, Draws
 from .nuts import choose_chain_method
-from .registry import SAMPLERS
-from .start import INITS, default_chains, initial_points
-
-METHODS = tuple(SAMPLERS)  # the old name of the sampler list
+from .registry import SAMPLERS, capabilities, check_chains, default_chains
+from .start import INITS, initial_points
 
 __all__ = [
     "SAMPLERS",
-    "METHODS",
     "INITS",
+    "Capabilities",
+    "capabilities",
+    "check_chains",
     "Backend",
     "Draws",
     "sample",

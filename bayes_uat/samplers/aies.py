@@ -10,8 +10,9 @@ import numpy as np
 
 from ..posterior import Posterior
 from .base import (
+    Capabilities,
     Draws,
-    check_walkers,
+    check_chains,
     ensemble_info,
     flatten_named,
     mcmc_progress,
@@ -58,12 +59,20 @@ def _mcmc(posterior: Posterior, moves: str, walkers: int, warmup: int, draws: in
 
 class AIESBackend:
     name = "aies"
-    start = "ball"
+    caps = Capabilities(
+        independent=False,
+        ordered=True,
+        start="ball",
+        default_chains=4,
+        per_dim=True,
+        min_chains_per_dim=2,
+        even=True,
+    )
     options = dict(moves="stretch")
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict:
         opts = {**self.options, **options}
-        check_walkers(self.name, posterior, chains, even=True)
+        check_chains(self.name, self.caps, chains, posterior.dim)
         if opts["moves"] not in AIES_MOVES:
             raise ValueError(f"unknown AIES moves {opts['moves']!r}: choose 'stretch' or 'de'")
         return opts

@@ -14,8 +14,9 @@ from ..optimize import SGDResult
 from ..posterior import Posterior
 from ..samples import Samples
 from .base import Backend, check_int
-from .registry import SAMPLERS
-from .start import default_chains, initial_points
+from .registry import backend as find_backend
+from .registry import default_chains
+from .start import initial_points
 
 
 class Plan(NamedTuple):
@@ -45,7 +46,6 @@ def sample(
     chunk_size: int | None = None,
     callback: Callable[[Samples, dict], None] | None = None,
     resume: tuple[Samples, dict] | None = None,
-    method: str | None = None,
     **options: Any,
 ) -> Samples:
     """Draw from ``posterior`` with one of :data:`SAMPLERS`.
@@ -53,7 +53,7 @@ def sample(
     Args:
         posterior: the target.
         sampler: ``"nuts"`` (default), ``"ensemble"`` (JAX-native stretch/DE moves, the fast
-            ensemble), ``"emcee"`` or ``"aies"`` (numpyro); ``method=`` is the old spelling.
+            ensemble), ``"emcee"``, ``"aies"`` (numpyro) or ``"smc"`` (tempered SMC).
         chains: NUTS chains, or ensemble walkers (default 4 chains / 4·dim walkers).
         warmup: NUTS adaptation steps, or ensemble burn-in steps (discarded).
         draws: kept draws per chain (per walker).
@@ -82,9 +82,7 @@ def sample(
     Returns:
         :class:`Samples` with θ of shape (chains, draws, dim).
     """
-    plan = validate(
-        posterior, sampler, method, chains, warmup, draws, seed, chunk_size, init, options
-    )
+    plan = validate(posterior, sampler, chains, warmup, draws, seed, chunk_size, init, options)
     b = plan.backend
     args = (posterior,)
     rest = (plan.seed, plan.warmup, plan.draws)
@@ -100,10 +98,9 @@ def sample(
         samples = replace(done, sampler=b.name, settings=plan.settings)
     else:
         start = None
-        if b.start != "prior":
-            start = initial_points(
-                posterior, plan.chains, init, sgd=sgd, seed=plan.seed, ball=b.start == "ball"
-            )
+        if b.caps.start != "prior":
+            ball = b.caps.start == "ball"
+            start = initial_points(posterior, plan.chains, init, sgd=sgd, seed=plan.seed, ball=ball)
         state = b.init(*args, start, *rest, **plan.options)
         samples = None
     setup = time.perf_counter() - t0
@@ -117,16 +114,12 @@ def sample(
     return summarise(plan, samples, state)
 
 
-def validate(posterior, sampler, method, chains, warmup, draws, seed, chunk_size, init, options):
+def validate(posterior, sampler, chains, warmup, draws, seed, chunk_size, init, options):
     """Check every argument once, before any work; returns the :class:`Plan`."""
     if not isinstance(posterior, Posterior):
         raise ValueError(f"sample needs a bayes_uat.Posterior, got {type(posterior).__name__}")
-    if sampler is not None and method is not None and sampler != method:
-        raise ValueError(f"sampler={sampler!r} and method={method!r} disagree: pass one")
-    name = sampler or method or "nuts"
-    if name not in SAMPLERS:
-        raise ValueError(f"unknown sampler {name!r}: choose one of {', '.join(SAMPLERS)}")
-    backend = SAMPLERS[name]
+    name = sampler or "nuts"
+    backend = find_backend(name)
     chains = default_chains(name, posterior.dim) if chains is None else chains
     chains = check_int("chains", chains, 1)
     warmup = check_int("warmup", warmup, 0)
@@ -140,7 +133,7 @@ def validate(posterior, sampler, method, chains, warmup, draws, seed, chunk_size
             f"allowed: {sorted(backend.options)}"
         )
     options = backend.validate(posterior, chains, draws, dict(options))
-    own_start = backend.start == "prior"  # tempered SMC: no warm-up, no start points
+    own_start = backend.caps.start == "prior"  # tempered SMC: no warm-up, no start points
     settings = dict(
         sampler=name,
         chains=chains,
@@ -184,9 +177,9 @@ def run_chunks(posterior, plan: Plan, state, samples, callback, show, setup: flo
 
 def summarise(plan: Plan, samples: Samples, state) -> Samples:
     """Cut to ``draws`` (MCMC chunks may overshoot) and merge the backend's run info."""
-    if samples.draws > plan.draws and plan.backend.start != "prior":
+    if samples.draws > plan.draws and plan.backend.caps.ordered:
         samples = samples.head(plan.draws)
-    warmup = {} if plan.backend.start == "prior" else dict(warmup=plan.warmup)
+    warmup = {} if plan.backend.caps.start == "prior" else dict(warmup=plan.warmup)
     info = dict(**warmup, **plan.backend.info(samples, state))
     return replace(samples, info={**samples.info, **info})
 

@@ -4,7 +4,7 @@ A backend is a small object registered by name in :data:`bayes_uat.samplers.SAMP
 (one line there per backend). :func:`bayes_uat.sample` drives every backend the same way::
 
     options = backend.validate(posterior, chains, draws, options)   # ValueError, no work yet
-    start = initial points of kind backend.start (None for "prior")
+    start = initial points of kind backend.caps.start (None for "prior")
     state = backend.init(posterior, start, seed, warmup, draws, **options)
     while not backend.finished(state):
         state, draws_k = backend.advance(state, chunk)
@@ -18,11 +18,11 @@ A backend has:
 
 ``name``
     its registry name (``"nuts"``, ``"ensemble"``, ...), also ``Samples.sampler``.
-``start``
-    how its chains start: ``"chains"`` (one point per chain from SGD restarts),
-    ``"ball"`` (a small ball around the best SGD point: ensembles), or ``"prior"`` (the
-    backend draws its own start from the prior, as tempered SMC does: ``start`` is then
-    ``None`` and no SGD is run for it).
+``caps``
+    its :class:`Capabilities`: what code outside ``samplers/`` may know about it (whether
+    its chains are independent, its draws ordered in time, where it starts, whether it
+    reports the evidence, its default and allowed chain counts). Nothing outside
+    ``samplers/`` names a sampler; it asks :func:`capabilities`.
 ``options``
     a mapping of the allowed option names to their defaults.
 ``validate(posterior, chains, draws, options) -> dict``
@@ -62,6 +62,7 @@ A backend has:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 import jax.numpy as jnp
@@ -69,8 +70,46 @@ import numpy as np
 
 from ..diagnostics import autocorr_times
 from ..posterior import Posterior
+from ..validate import positive_int
 
 START_KINDS = ("chains", "ball", "prior")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a sampler is, for the code that checks, summarises and plots its draws.
+
+    Attributes:
+        independent: its chains are independent (NUTS chains, SMC runs), each a separate
+            estimate; False: the walkers of one ensemble, moving together.
+        ordered: its draws form a sequence in time (MCMC: autocorrelation, thinning);
+            False: equally weighted particles with no order (SMC).
+        start: how its chains start: ``"chains"`` (one point per chain from SGD
+            restarts), ``"ball"`` (a small ball around the best SGD point: ensembles), or
+            ``"prior"`` (the backend draws its own start from the prior: ``start`` is then
+            ``None`` and no SGD is run for it).
+        evidence: it reports log p(D) (``Samples.info["log_evidence"]``).
+        default_chains: chains (walkers, runs) when none are asked for, per parameter
+            when ``per_dim``.
+        per_dim: ``default_chains`` and ``min_chains_per_dim`` count per parameter.
+        min_chains_per_dim: the fewest walkers per parameter (ensembles: 2; fewer explore
+            a thin subspace); 0: no minimum beyond one.
+        even: the walker count must be even (ensembles that move one half against the
+            other).
+    """
+
+    independent: bool
+    ordered: bool
+    start: str
+    evidence: bool = False
+    default_chains: int = 4
+    per_dim: bool = False
+    min_chains_per_dim: int = 0
+    even: bool = False
+
+    def chains_for(self, dim: int) -> int:
+        """The default chain count for a ``dim``-parameter posterior."""
+        return self.default_chains * (dim if self.per_dim else 1)
 
 
 class Draws(NamedTuple):
@@ -86,7 +125,7 @@ class Backend(Protocol):
     """The sampler protocol; see the module docstring."""
 
     name: str
-    start: str
+    caps: Capabilities
     options: Mapping[str, Any]
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict: ...
@@ -116,19 +155,23 @@ def check_int(name: str, value, minimum: int) -> int:
     return int(value)
 
 
-def check_walkers(sampler: str, posterior: Posterior, chains: int, *, even: bool) -> None:
-    """Ensembles: at least 2·dim walkers (fewer explore a thin subspace) and, for samplers
-    that split the ensemble in halves, an even number."""
-    dim = posterior.dim
-    if chains < 2 * dim:
-        raise ValueError(
-            f"{sampler} needs at least 2·dim = {2 * dim} walkers for this {dim}-parameter "
-            f"posterior, got chains={chains}; the blog uses 4·dim = {4 * dim}"
-        )
-    if even and chains % 2:
+def check_chains(sampler: str, caps: Capabilities, chains: int, dim: int) -> int:
+    """A chain (walker, run) count for ``sampler`` on a ``dim``-parameter posterior, checked
+    against its capabilities: ensembles need an even number of walkers where they move one
+    half against the other, and at least 2·dim of them (fewer explore a thin subspace)."""
+    chains = positive_int("chains", chains)
+    if caps.even and chains % 2:
         raise ValueError(
             f"{sampler} needs an even number of walkers, got chains={chains}; use {chains + 1}"
         )
+    need = caps.min_chains_per_dim * dim
+    if chains < need:
+        raise ValueError(
+            f"{sampler} needs at least {caps.min_chains_per_dim}·dim = {need} walkers for "
+            f"this {dim}-parameter posterior, got chains={chains}; the blog uses 4·dim = "
+            f"{4 * dim}"
+        )
+    return chains
 
 
 def mcmc_progress(kept: int, draws: int) -> tuple[float, str]:

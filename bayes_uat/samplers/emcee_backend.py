@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..posterior import Posterior
-from .base import Draws, check_walkers, ensemble_info, mcmc_progress, moved, require
+from .base import Capabilities, Draws, check_chains, ensemble_info, mcmc_progress, moved, require
 
 
 class EmceeState(NamedTuple):
@@ -25,11 +25,19 @@ class EmceeState(NamedTuple):
 
 class EmceeBackend:
     name = "emcee"
-    start = "ball"
+    caps = Capabilities(
+        independent=False,
+        ordered=True,
+        start="ball",
+        default_chains=4,
+        per_dim=True,
+        min_chains_per_dim=2,
+        even=False,
+    )
     options = dict(moves=None)
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict:
-        check_walkers(self.name, posterior, chains, even=False)
+        check_chains(self.name, self.caps, chains, posterior.dim)
         opts = {**self.options, **options}
         _check_moves(opts["moves"])
         return opts

@@ -36,7 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .base import Draws, check_walkers, ensemble_info, mcmc_progress, require
+from .base import Capabilities, Draws, check_chains, ensemble_info, mcmc_progress, require
 
 MOVES = ("stretch", "de")
 
@@ -276,12 +276,20 @@ class EnsembleState(NamedTuple):
 
 class EnsembleBackend:
     name = "ensemble"
-    start = "ball"
+    caps = Capabilities(
+        independent=False,
+        ordered=True,
+        start="ball",
+        default_chains=4,
+        per_dim=True,
+        min_chains_per_dim=2,
+        even=True,
+    )
     options = dict(moves="stretch", stretch_a=2.0)
 
     def validate(self, posterior, chains: int, draws: int, options: dict) -> dict:
         opts = {**self.options, **options}
-        check_walkers(self.name, posterior, chains, even=True)
+        check_chains(self.name, self.caps, chains, posterior.dim)
         move_weights(opts["moves"])  # validates
         a = opts["stretch_a"]
         if isinstance(a, bool) or not isinstance(a, (int, float)) or not a > 1:

@@ -21,7 +21,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..posterior import Posterior, log_density_at
-from .base import Draws, check_int, flatten_named, mcmc_progress, require, unflatten_named
+from .base import (
+    Capabilities,
+    Draws,
+    check_int,
+    flatten_named,
+    mcmc_progress,
+    require,
+    unflatten_named,
+)
 
 CHAIN_METHODS = ("auto", "vectorized", "parallel")
 _EXTRA = (
@@ -169,7 +177,7 @@ def _flat_tails_message(activation: str) -> str:
 
 class NUTSBackend:
     name = "nuts"
-    start = "chains"
+    caps = Capabilities(independent=True, ordered=True, start="chains", default_chains=4)
     options = dict(dense_mass=False, max_tree_depth=10, target_accept=0.9, chain_method="auto")
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict:

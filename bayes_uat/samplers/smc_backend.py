@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..posterior import Posterior
-from .base import Draws, flatten_named, unflatten_named
+from .base import Capabilities, Draws, flatten_named, unflatten_named
 from .smc import (
     SMCSettings,
     SMCState,
@@ -40,7 +40,9 @@ class SMCBackendState(NamedTuple):
 
 class SMCBackend:
     name = "smc"
-    start = "prior"
+    caps = Capabilities(
+        independent=True, ordered=False, start="prior", evidence=True, default_chains=4
+    )
     options = {k: v for k, v in SMCSettings()._asdict().items() if k != "particles"}
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict:

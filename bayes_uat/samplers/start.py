@@ -11,11 +11,6 @@ from ..posterior import Posterior
 INITS = ("sgd", "prior")
 
 
-def default_chains(sampler: str, dim: int) -> int:
-    """NUTS: 4 chains; ensembles: 4·dim walkers (the blog's choice, always even)."""
-    return 4 if sampler == "nuts" else 4 * dim
-
-
 def initial_points(
     posterior: Posterior,
     chains: int,

@@ -22,8 +22,9 @@ every public name is re-exported here (``from bayes_uat.studies import unit_swee
     during training (:func:`sgd_history`) for the animation.
 ``training`` — :func:`sgd_history`, :class:`TrainingHistory`
     θ snapshots while training one restart.
-``evidence`` — :func:`evidence_sweep`
-    log p(D | N units, activation) ± SE by tempered SMC over units × activations.
+``evidence`` — :func:`evidence_sweep`, :func:`network_evidence`
+    log p(D | N units, activation) ± SE by tempered SMC from the prior over units ×
+    activations; one network's :func:`bayes_uat.evidence` as a table row.
 ``spectral`` — :func:`spectral_study`, :func:`spectral_claims`
     seed 001's spectral bias: residual spectra over Adam steps, prior and posterior power
     spectra, for relu, tanh, sigmoid, sin, hat and relu on Fourier features.
@@ -49,7 +50,7 @@ from .approximation import ApproxResult, spread_init
 from .bump import bump_relu_theta, bump_study
 from .closeup import complement_ratios, copy_index, halves_z, mode_run
 from .discovery import Discovery, chain_visits, discover_modes
-from .evidence import EvidencePoint, evidence_sweep
+from .evidence import EvidencePoint, NetworkEvidence, evidence_sweep, network_evidence
 from .sawtooth import SAWTOOTH_PAIRS, sawtooth_study, telgarsky_theta
 from .seed000 import SEED000_TARGET, Seed000Result, seed000_study
 from .spectral import SpectralResult, spectral_claims, spectral_study
@@ -92,6 +93,8 @@ __all__ = [
     "halves_z",
     "EvidencePoint",
     "evidence_sweep",
+    "NetworkEvidence",
+    "network_evidence",
     "SpectralResult",
     "spectral_claims",
     "spectral_study",

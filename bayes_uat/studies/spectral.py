@@ -28,6 +28,8 @@ import optax
 from ..data import Dataset
 from ..encoding import FourierFeatures
 from ..nets import MLP
+from ..posterior import Posterior
+from ..samplers import sample
 from ..spectral import (
     amplitudes_at,
     check_frequencies,
@@ -263,9 +265,6 @@ def posterior_spectra(
     """
     import warnings
 
-    from ..posterior import Posterior
-    from ..sampling import sample
-
     x, y, truth, x_fresh, truth_fresh = data
     noise = float(np.std(y - truth))
     post = Posterior(
@@ -492,8 +491,7 @@ def spectral_study(
     freqs = tuple(int(k) for k in check_frequencies(frequencies, n))
     x, y, _ = sinusoid_target(n, freqs, seed=seed)
     post_nets = tuple(networks if posterior_networks is None else posterior_networks)
-    for name in post_nets:
-        spectral_net(name, 1)
+    _ = [spectral_net(name, 1) for name in post_nets]  # the names checked before any work
     noisy = noisy_low_frequency_data(n, seed=seed) if post_nets else ()  # checks n first
     t0 = time.perf_counter()
     dyn, prior = {}, {}
@@ -506,23 +504,13 @@ def spectral_study(
         prior[name] = prior_spectra(net, x, prior_scales, draws=prior_draws, seed=seed)
         m = _median_steps(dyn[name], np.inf).tolist()
         _log(log, f"{name:8s} learned at steps {m} ({time.perf_counter() - t0:.0f} s)")
-    post = {}
-    for name in post_nets:
-        r = post[name] = posterior_spectra(
-            spectral_net(name, posterior_width), noisy, prior_std=30.0, restarts=restarts,
-            steps=posterior_steps, learning_rate=learning_rate, init_scale=init_scale,
-            warmup=warmup, draws=draws, max_tree_depth=max_tree_depth, seed=seed,
-        )  # fmt: skip
-        _log(
-            log,
-            f"{name:8s} held-out RMSE SGD {r['rmse_sgd']:.3f}, posterior mean "
-            f"{r['rmse_posterior']:.3f} ({time.perf_counter() - t0:.0f} s)",
-        )
-    meta = dict(
-        frequencies=freqs, never=steps + every, every=every, steps=steps,
-        prior_scales=tuple(prior_scales),
+    post = _posteriors(
+        post_nets, noisy, posterior_width, log, t0, restarts=restarts, steps=posterior_steps,
+        learning_rate=learning_rate, init_scale=init_scale, warmup=warmup, draws=draws,
+        max_tree_depth=max_tree_depth, seed=seed,
     )  # fmt: skip
-    claims = spectral_claims(dyn, prior, post, meta)
+    meta = dict(frequencies=freqs, never=steps + every, every=every, steps=steps)
+    claims = spectral_claims(dyn, prior, post, {**meta, "prior_scales": tuple(prior_scales)})
     settings = dict(
         networks=list(networks), frequencies=list(freqs), n=n, width=width, restarts=restarts,
         steps=steps, every=every, learning_rate=learning_rate, init_scale=init_scale,
@@ -532,22 +520,41 @@ def spectral_study(
         max_tree_depth=max_tree_depth, seed=seed,
     )  # fmt: skip
     numbers = dict(
-        settings=settings,
-        learned_steps={
-            name: dict(
-                median=[None if not np.isfinite(v) else v for v in _median_steps(d, np.inf)],
-                per_restart=np.where(np.isnan(d.learned), None, d.learned).tolist(),
-                final_mse=d.final_mse.tolist(),
-            )
-            for name, d in dyn.items()
-        },
+        settings=settings, learned_steps=_learned_summary(dyn),
         posterior={n: {k: v for k, v in r.items() if np.ndim(v) == 0} for n, r in post.items()},
         claims=claims,
-    )
+    )  # fmt: skip
     return SpectralResult(
         x=x, y=y, frequencies=freqs, dynamics=dyn, prior_scales=tuple(prior_scales),
         prior=prior, noisy=noisy, posterior=post, claims=claims, numbers=numbers,
     )  # fmt: skip
+
+
+def _posteriors(names, noisy, width: int, log, t0: float, **kw) -> dict:
+    """Part 3 of the study for every network in ``names``: :func:`posterior_spectra` with
+    ``kw`` and the prior N(0, 30²), a progress line each."""
+    post = {}
+    for name in names:
+        r = post[name] = posterior_spectra(spectral_net(name, width), noisy, prior_std=30.0, **kw)
+        _log(
+            log,
+            f"{name:8s} held-out RMSE SGD {r['rmse_sgd']:.3f}, posterior mean "
+            f"{r['rmse_posterior']:.3f} ({time.perf_counter() - t0:.0f} s)",
+        )
+    return post
+
+
+def _learned_summary(dyn: dict) -> dict:
+    """Per network: the median learned step per frequency (None: never), each restart's
+    learned steps and final MSE."""
+    return {
+        name: dict(
+            median=[None if not np.isfinite(v) else v for v in _median_steps(d, np.inf)],
+            per_restart=np.where(np.isnan(d.learned), None, d.learned).tolist(),
+            final_mse=d.final_mse.tolist(),
+        )
+        for name, d in dyn.items()
+    }
 
 
 __all__ = [

@@ -199,15 +199,7 @@ def unit_sweep(
         4.39
     """
     units = _units(units)
-    if method not in ("nuts", "aies"):
-        raise ValueError(f"unit_sweep samples with 'nuts' or 'aies', got {method!r}")
-    if not (
-        isinstance(extrapolate, (int, float)) and math.isfinite(extrapolate) and extrapolate > 0
-    ):
-        raise ValueError(f"extrapolate must be a positive number, got {extrapolate!r}")
-    data = make_dataset(target, seed=seed) if data is None else data
-    if data.in_dim != 1:
-        raise ValueError("unit_sweep needs 1-D input data")
+    data = _sweep_data(target, data, method, extrapolate, seed)
     heldout = heldout_dataset(data, heldout_seed)
     grid = data.grid(int(n_grid), extrapolate=float(extrapolate))
     truth = None if data.target_fn is None else np.asarray(data.target_fn(grid), dtype=float)
@@ -232,15 +224,32 @@ def unit_sweep(
     for n_units in units:
         t0 = time.perf_counter()
         out.append(_sweep_point(data, heldout, grid, truth, n_units, cfg))
-        loo_res = out[-1].loo
-        elpd = "–" if loo_res is None else f"{loo_res['elpd']:.1f}"
-        _log(
-            log,
-            f"{data.target} {activation} N={n_units}: ⟨|Δy|⟩ SGD "
-            f"{out[-1].residual_sgd:.3f}, elpd_loo {elpd} "
-            f"({time.perf_counter() - t0:.1f} s)",
-        )
+        _log(log, _point_line(data, activation, n_units, out[-1], time.perf_counter() - t0))
     return tuple(out)
+
+
+def _sweep_data(target, data, method, extrapolate, seed) -> Dataset:
+    """The sweep's data (``target`` drawn with ``seed`` unless ``data`` is given), after the
+    checks of the sampler and the extrapolation range."""
+    if method not in ("nuts", "aies"):
+        raise ValueError(f"unit_sweep samples with 'nuts' or 'aies', got {method!r}")
+    if not (
+        isinstance(extrapolate, (int, float)) and math.isfinite(extrapolate) and extrapolate > 0
+    ):
+        raise ValueError(f"extrapolate must be a positive number, got {extrapolate!r}")
+    data = make_dataset(target, seed=seed) if data is None else data
+    if data.in_dim != 1:
+        raise ValueError("unit_sweep needs 1-D input data")
+    return data
+
+
+def _point_line(data, activation, n_units, point, seconds: float) -> str:
+    """The progress line of one sweep point."""
+    elpd = "–" if point.loo is None else f"{point.loo['elpd']:.1f}"
+    return (
+        f"{data.target} {activation} N={n_units}: ⟨|Δy|⟩ SGD {point.residual_sgd:.3f}, "
+        f"elpd_loo {elpd} ({seconds:.1f} s)"
+    )
 
 
 def _fit_and_sample(data, n_units: int, cfg: dict):

@@ -107,6 +107,9 @@ def spectral_prior(res):
     return fig
 
 
+_FLOOR = 1e-10  # the lowest power the posterior spectra show
+
+
 def spectral_posterior(res):
     """Power spectra on the noisy low-frequency data: the data, the SGD fit, posterior draws,
     their deviations from the posterior mean (what the predictive band is made of) and the
@@ -132,9 +135,12 @@ def spectral_posterior(res):
                 ls="--",
                 label="width of the 95 % band, as a function of $x$",
             )
+            # the data have power only at the target's and the noise's frequencies; elsewhere
+            # it is zero up to rounding, below the axis
+            shown = r["data"][1:] >= _FLOOR
             ax.loglog(
-                k[1:],
-                r["data"][1:],
+                k[1:][shown],
+                r["data"][1:][shown],
                 ls="none",
                 marker="o",
                 ms=2.0,
@@ -143,7 +149,7 @@ def spectral_posterior(res):
                 zorder=6,
                 label="data $y$",
             )
-            ax.set_ylim(1e-10, 2.0)
+            ax.set_ylim(_FLOOR, 2.0)
             ax.set_title(
                 f"{LABELS.get(name, name)}\nRMSE: SGD {r['rmse_sgd']:.3f}, "
                 f"post. mean {r['rmse_posterior']:.3f}",

@@ -326,73 +326,98 @@ def loo(results, *, heldout: bool = True, evidence=None) -> Figure:
     with _style.style():
         import matplotlib.pyplot as plt
 
-        ncols = 2 if heldout else 1
-        ev = list(evidence or [])
-        fig, axes = plt.subplots(
-            2 if ev else 1,
-            ncols,
-            squeeze=False,
+        ev = [_evidence_record(p) for p in (evidence or [])]
+        top = ["loo", "heldout"] if heldout else ["loo"]
+        mosaic = [top, ["evidence"] * len(top)] if ev else [top]
+        fig, axd = plt.subplot_mosaic(
+            mosaic,
             layout="constrained",
-            figsize=(_style.PAGE if heldout else _style.COLUMN * 1.3, 5.2 if ev else 2.6),
+            figsize=(_style.PAGE if heldout else _style.COLUMN * 1.3, 5.4 if ev else 2.6),
         )
-        ax = axes[0, 0]
+        ax = axd["loo"]
+        # the poor small-N fits are far below: show the range where the models compete
+        best = max(p.loo["elpd"] for p in pts)
+        spread = [best - p.loo["elpd"] for p in pts]
+        span = max(np.percentile(spread, 60), 10.0)
+        lo = best - 1.6 * span
+        ax.set_ylim(lo, best + 0.15 * span)
+        handles = []
         for a in acts:
             sel = sorted((p for p in pts if p.activation == a), key=lambda p: p.units)
             n = np.array([p.units for p in sel])
             e = np.array([p.loo["elpd"] for p in sel])
             se = np.array([p.loo["se"] for p in sel])
             bad = np.array([p.loo["k_high"] > 0.1 for p in sel])
-            c = ACTIVATION_COLORS.get(a, None)
-            line = ax.errorbar(
-                n, e, yerr=se, color=c, lw=1.0, ms=3.5, marker="o", capsize=2, label=a
-            )
-            col = line[0].get_color()
-            if bad.any():
-                ax.plot(n[bad], e[bad], ls="none", marker="o", ms=3.5, mfc="white", mec=col)
+            c = ACTIVATION_COLORS.get(a, "0.3")
+            ax.plot(n, e, color=c, lw=1.0)  # the line runs on to points below the axis
+            vis = e >= lo  # points inside; the rest get a ▼ (error bars cut at the axis)
+            err = np.vstack([np.minimum(se, e - lo), se])[:, vis]
+            ax.errorbar(n[vis], e[vis], yerr=err, color=c, ls="none", ms=3.5, marker="o", capsize=2)
+            ok = bad & vis  # open markers: LOO unreliable there
+            ax.plot(n[ok], e[ok], ls="none", marker="o", ms=3.5, mfc="white", mec=c)
+            handles.append(Line2D([], [], color=c, lw=1.0, marker="o", ms=3.5, label=a))
         ax.set_xlabel("hidden units $N$")
         ax.set_ylabel(r"$\mathrm{elpd}_{\mathrm{LOO}}$")
         ax.set_title("PSIS-LOO (higher is better)", fontsize=9)
-        # the poor small-N fits are far below: show the range where the models compete
-        best = max(p.loo["elpd"] for p in pts)
-        spread = [best - p.loo["elpd"] for p in pts]
-        span = max(np.percentile(spread, 60), 10.0)
-        ax.set_ylim(best - 1.6 * span, best + 0.15 * span)
         below = _mark_below(ax, pts, acts)
-        handles, _ = ax.get_legend_handles_labels()
         if below:
             handles.append(
                 Line2D([], [], ls="none", marker="v", ms=4, color="0.3", label="below the axis")
             )
         ax.legend(handles=handles, loc="lower right", fontsize=7)
         if heldout:
-            _heldout_panel(axes[0, 1], pts, acts)
+            _heldout_panel(axd["heldout"], pts, acts)
         if ev:
-            _evidence_panel(axes[1, 0], ev, lims=axes[0, 0].get_xlim())
-            for extra in axes[1, 1:]:
-                extra.remove()
+            _evidence_panel(axd["evidence"], ev)
+            # one N axis for every panel, so that the evidence sits beside LOO
+            ns = [p.units for p in pts] + [p["units"] for p in ev]
+            for a in axd.values():
+                a.set_xlim(min(ns) - 0.5, max(ns) + 0.5)
     return fig
 
 
-def _evidence_panel(ax, ev, *, lims) -> None:
-    """log p(D | N, activation) ± SE from independent tempered SMC runs, against N."""
-    for a in dict.fromkeys(p.activation for p in ev):
-        sel = sorted((p for p in ev if p.activation == a), key=lambda p: p.units)
+def _evidence_record(p) -> dict:
+    """An evidence point as a dict: a :class:`~bayes_uat.studies.NetworkEvidence` (or its
+    ``numbers()``), or an :class:`~bayes_uat.studies.EvidencePoint` of tempered SMC from
+    the prior (no likelihood bound)."""
+    d = p if isinstance(p, dict) else p.numbers()
+    if "log_evidence_mean" not in d:  # EvidencePoint: log_evidence is the mean
+        d = dict(d, log_evidence_mean=d["log_evidence"])
+    return d
+
+
+def _evidence_panel(ax, ev) -> None:
+    """log p(D | N, activation) ± SE across independent runs against N, with the largest
+    log-likelihood found (dashed) where known: log Z can never exceed sup log L."""
+    bound = False
+    for a in dict.fromkeys(p["activation"] for p in ev):
+        sel = sorted((p for p in ev if p["activation"] == a), key=lambda p: p["units"])
+        c = ACTIVATION_COLORS.get(a, None)
+        n = [p["units"] for p in sel]
         ax.errorbar(
-            [p.units for p in sel],
-            [p.log_evidence for p in sel],
-            yerr=[p.log_evidence_se for p in sel],
-            color=ACTIVATION_COLORS.get(a, None),
+            n,
+            [p["log_evidence_mean"] for p in sel],
+            yerr=[p["log_evidence_se"] for p in sel],
+            color=c,
             lw=1.0,
             ms=3.5,
             marker="o",
             capsize=2,
             label=a,
         )
-    ax.set_xlim(lims)
+        if all("max_log_likelihood" in p for p in sel):
+            bound = True
+            ax.plot(n, [p["max_log_likelihood"] for p in sel], color=c, lw=0.8, ls="--")
+    handles, _ = ax.get_legend_handles_labels()
+    if bound:
+        handles.append(
+            Line2D([], [], color="0.3", lw=0.8, ls="--", label="largest log-likelihood found")
+        )
+    ax.set_xticks(sorted({p["units"] for p in ev}))
     ax.set_xlabel("hidden units $N$")
     ax.set_ylabel(r"$\log p(D \mid N)$")
-    ax.set_title("log evidence, tempered SMC (± SE over runs; higher is better)", fontsize=9)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.set_title("log evidence (± SE over independent runs; higher is better)", fontsize=9)
+    ax.legend(handles=handles, loc="lower right", fontsize=7)
 
 
 def _heldout_panel(ax, pts, acts) -> None:
@@ -449,25 +474,31 @@ def _heldout_panel(ax, pts, acts) -> None:
 
 
 def _mark_below(ax, pts, acts) -> bool:
-    """Points under the lower y-limit: a ▼ on the bottom edge, with the value beside it."""
+    """Points under the lower y-limit: a ▼ on the bottom edge, with the value beside it;
+    several at one N sit side by side (one per activation) so that none hides another."""
     lo = ax.get_ylim()[0]
-    any_below = False
-    for a in acts:
-        c = ACTIVATION_COLORS.get(a, "0.3")
-        for p in (p for p in pts if p.activation == a and p.loo["elpd"] < lo):
-            any_below = True
-            ax.plot([p.units], [lo], marker="v", ms=5, color=c, ls="none", clip_on=False, zorder=5)
+    below = [p for a in acts for p in pts if p.activation == a and p.loo["elpd"] < lo]
+    for n in sorted({p.units for p in below}):
+        here = [p for p in below if p.units == n]
+        for k, p in enumerate(here):
+            x = n + 0.22 * (k - (len(here) - 1) / 2)
+            c = ACTIVATION_COLORS.get(p.activation, "0.3")
+            face = "white" if p.loo["k_high"] > 0.1 else c  # open: LOO unreliable there
+            ax.plot(
+                [x], [lo], marker="v", ms=5, color=c, mfc=face, ls="none", clip_on=False, zorder=5
+            )
             ax.annotate(
                 f"{p.loo['elpd']:.0f}",
-                (p.units, lo),
-                xytext=(3, 2),
+                (x, lo),
+                xytext=(0, 4),
                 textcoords="offset points",
                 fontsize=5.5,
                 color=c,
                 rotation=90,
+                ha="center",
                 va="bottom",
             )
-    return any_below
+    return bool(below)
 
 
 def _tick(v, _pos) -> str:

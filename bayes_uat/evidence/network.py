@@ -1,0 +1,699 @@
+"""The evidence of a one-hidden-layer network: census, folded density, runs, mode table.
+
+**The folded density.** f(x) = c + Σᵢ aᵢ φ(wᵢx + bᵢ) is unchanged by the group G of unit
+permutations and (odd φ, even φ, the sigmoid) unit flips. Every θ has one copy in the
+canonical domain C = {wᵢ ≥ 0 (where flips exist), t₁ ≤ … ≤ t_N for tᵢ = −bᵢ/wᵢ} (the form
+of :func:`bayes_uat.symmetry.canonicalize`, without the ReLU's rescaling), so
+
+    Z = ∫ p̃(θ) dθ = ∫_C Σ_{g∈G} p̃(g·u) du,
+
+and the runs estimate the integral of the folded density p̃_C(u) = Σ_g p̃(g·u) over C. The
+sum is exact, never enumerated over the N!·2^N elements:
+
+* the likelihood is invariant under G, and the default N(0, s²) prior is invariant under
+  permutations and the odd and even flips, so p̃_C(u) = |G|·p̃(u);
+* the sigmoid's flip S ⊆ units sets c ← c + Σ_{i∈S} aᵢ and changes only c's prior:
+  p̃_C(u) = N!·p̃(u)·Σ_S exp(−[(c + Σ_{i∈S} aᵢ)² − c²]/(2s²)), a sum over the 2^N subset
+  sums of a (N ≤ 16).
+
+A prior other than the default is accepted where it is checked (numerically, at prior
+draws) to be invariant under permutations and, for odd and even units, flips.
+
+**Census** (per run, with its own seed): ``restarts`` Adam restarts on the training loss
+(vmapped, :func:`~bayes_uat.train_sgd`), each refined by L-BFGS to a local maximum of the
+posterior (vmapped), put in canonical form, and grouped greedily (best log-density first)
+into distinct modes: a point joins a mode when its squared Mahalanobis distance under the
+mode's Laplace covariance is below 1. Each mode's covariance is the inverse of −H (H the
+Hessian of log p̃_C at its centre) with eigenvalues of −H floored at 1/s² (no direction
+wider than the prior). The reference q of the run holds the ``max_components`` modes of
+highest Laplace mass log p̃_C(μ) + ½ log det Σ, each a Student-t with scale matrix
+``inflate``·Σ, weighted by that mass.
+
+**Draws** are the final particles, each moved to a random copy g·u with probability
+∝ p̃(g·u) (uniform over G for invariant priors; for the sigmoid, flips drawn by their prior
+weights), so ``samples`` are posterior draws in weight space.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import logsumexp
+
+from .core import (
+    Settings,
+    Target,
+    check_progress,
+    core_done,
+    core_init,
+    core_result,
+    core_step,
+    make_reference,
+)
+from .result import Evidence, ModeRow, chao1
+
+FLIP_SUM_MAX = 16
+"""The sigmoid's folded density sums over 2^N flip patterns: at most this many units."""
+
+SAME_MODE = 1.0
+"""Two refined maxima are one mode when the squared Mahalanobis distance between them
+(under the better one's Laplace covariance) is below this."""
+
+
+# -- the network's layout and its canonical domain -------------------------------------------
+class Layout:
+    """Where the units of a one-hidden-layer, scalar-in, scalar-out network sit in θ."""
+
+    def __init__(self, posterior):
+        from ..symmetry import _flips, _index
+
+        net = posterior.net
+        if not (
+            len(net.units) == 1
+            and net.in_dim == 1
+            and net.out_dim == 1
+            and net.encoding is None
+            and all(net.biases)
+            and net.has_output_bias
+        ):
+            raise ValueError(
+                "evidence needs a network with one hidden layer on a scalar input, one output "
+                "and biases (the networks with a canonical form); for others use "
+                "bayes_uat.run_smc, whose log Z starts from the prior"
+            )
+        ix = _index(net)
+        self.n = net.units[0]
+        self.iw = np.asarray(ix["W"][0][:, 0])
+        self.ib = np.asarray(ix["b"][0])
+        self.ia = np.asarray(ix["a"])
+        self.ic = int(ix["c"])
+        self.sym = net.act.symmetry
+        self.flips = self.sym in ("odd", "even", "complement") and _flips(net, 0)
+        self.dim = posterior.dim
+        self.rows = np.stack([self.iw, self.ib, self.ia], axis=1)
+
+    @property
+    def log_group(self) -> float:
+        return math.lgamma(self.n + 1) + (self.n * math.log(2) if self.flips else 0.0)
+
+    @property
+    def group_size(self) -> int:
+        return math.factorial(self.n) * (2**self.n if self.flips else 1)
+
+    def t(self, theta):
+        w, b = theta[..., self.iw], theta[..., self.ib]
+        flat = jnp.abs(w) <= 0.0
+        return jnp.where(flat, jnp.inf, -b / jnp.where(flat, 1.0, w))
+
+    def inside(self, theta):
+        """θ (d,) lies in the canonical domain C."""
+        ok = jnp.all(jnp.diff(self.t(theta)) >= 0)
+        if self.flips:
+            ok = ok & jnp.all(theta[self.iw] >= 0)
+        return ok
+
+    def canonical(self, theta):
+        """The copy of θ (..., d) in C (JAX): flip units with w < 0, sort by t."""
+        theta = jnp.asarray(theta)
+        if self.flips:
+            w = theta[..., self.iw]
+            s = jnp.where(w < 0, -1.0, 1.0).astype(theta.dtype)
+            if self.sym == "complement":
+                shift = jnp.sum(jnp.where(s < 0, theta[..., self.ia], 0.0), axis=-1)
+                theta = theta.at[..., self.ic].add(shift)
+            theta = theta.at[..., self.iw].multiply(s).at[..., self.ib].multiply(s)
+            if self.sym != "even":
+                theta = theta.at[..., self.ia].multiply(s)
+        order = jnp.argsort(self.t(theta), axis=-1, stable=True)
+        rows = jnp.asarray(self.rows)
+        units = theta[..., rows]  # (..., N, 3)
+        units = jnp.take_along_axis(units, order[..., None], axis=-2)
+        return theta.at[..., rows].set(units)
+
+
+def _subset_matrix(n: int) -> np.ndarray:
+    """(2^n, n) 0/1 rows: every subset of n units."""
+    return ((np.arange(2**n)[:, None] >> np.arange(n)[None, :]) & 1).astype(float)
+
+
+def _plain_prior(posterior) -> bool:
+    return posterior.prior is None
+
+
+def _check_prior_invariance(posterior, lay: Layout) -> None:
+    """A non-default prior must be invariant under permutations (and odd/even flips): checked
+    at prior draws against random group elements."""
+    if _plain_prior(posterior):
+        return
+    if lay.sym == "complement":
+        raise ValueError(
+            "evidence with the sigmoid needs the default N(0, prior_std²) prior (its complement "
+            "flips move c, and the folded density is summed in closed form for that prior); "
+            "pass prior=None"
+        )
+    from ..symmetry import transform
+
+    rng = np.random.default_rng(0)
+    theta = np.asarray(posterior.prior_sample(jax.random.PRNGKey(0), (8,)), dtype=float)
+    perm = np.stack([rng.permutation(lay.n) for _ in range(8)])
+    signs = rng.choice([-1.0, 1.0], size=(8, lay.n)) if lay.flips else None
+    moved = transform(posterior.net, theta, perm, signs)
+    a, b = np.asarray(posterior.log_prior(theta)), np.asarray(posterior.log_prior(moved))
+    if not np.allclose(a, b, rtol=1e-9, atol=1e-9):
+        raise ValueError(
+            "the prior is not invariant under the network's unit permutations and flips, so "
+            "the folded density is not |G|·p̃; use a prior that treats every unit alike "
+            "(e.g. the default N(0, prior_std²))"
+        )
+
+
+def folded_log_density(posterior, lay: Layout):
+    """``log p̃_C(args, u)``: the folded log-density on C (see the module docstring)."""
+    base = posterior.log_density  # normalised prior × likelihood
+    if lay.sym != "complement" or not lay.flips:
+        const = lay.log_group
+
+        def log_fold(args, u):
+            return base(u) + const
+
+        return log_fold
+    if lay.n > FLIP_SUM_MAX:
+        raise ValueError(
+            f"evidence for sigmoid networks sums over 2^N complement flips, so N ≤ "
+            f"{FLIP_SUM_MAX}; this network has {lay.n} units (tanh has no such limit)"
+        )
+    subsets = jnp.asarray(_subset_matrix(lay.n), dtype=posterior.dtype)
+    s2 = 2.0 * posterior.prior_std**2
+    const = math.lgamma(lay.n + 1)
+    ia, ic = jnp.asarray(lay.ia), lay.ic
+
+    def log_fold(args, u):
+        c = u[ic]
+        shifted = c + subsets @ u[ia]
+        return base(u) + const + logsumexp(-(shifted**2 - c**2) / s2)
+
+    return log_fold
+
+
+def _random_copies(posterior, lay: Layout, u: np.ndarray, seed: int) -> np.ndarray:
+    """Each canonical row of u (M, d) moved to a copy g·u drawn with probability ∝ p̃(g·u)."""
+    from ..symmetry import transform
+
+    rng = np.random.default_rng(seed)
+    m = len(u)
+    perm = np.argsort(rng.random((m, lay.n)), axis=1)
+    signs = None
+    if lay.flips and lay.sym != "complement":
+        signs = rng.choice([-1.0, 1.0], size=(m, lay.n))
+    elif lay.flips:  # p(S) ∝ exp(−(c + Σ_S a)²/(2s²))
+        subsets = _subset_matrix(lay.n)
+        s2 = 2.0 * posterior.prior_std**2
+        signs = np.ones((m, lay.n))
+        for lo in range(0, m, 64):
+            blk = u[lo : lo + 64]
+            c = blk[:, lay.ic][:, None] + blk[:, lay.ia] @ subsets.T  # (b, 2^N)
+            logw = -(c**2) / s2
+            p = np.exp(logw - logw.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            pick = np.array([rng.choice(len(subsets), p=row) for row in p])
+            signs[lo : lo + 64] = 1.0 - 2.0 * subsets[pick]
+    # signs act on the canonical units before the permutation: flip, then permute
+    flipped = transform(posterior.net, u, np.arange(lay.n), signs) if signs is not None else u
+    return transform(posterior.net, flipped, perm)
+
+
+# -- census ------------------------------------------------------------------------------------
+def _hessian_fn(posterior, log_fold):
+    fns = posterior._fns.setdefault("compiled", {})
+    key = ("evidence_hessian", id(log_fold))
+    if key not in fns:
+        fns[key] = jax.jit(jax.vmap(jax.hessian(lambda u: log_fold((), u))))
+    return fns[key]
+
+
+def _refine_all(posterior, starts: np.ndarray) -> np.ndarray:
+    """L-BFGS (optax, the solver of :func:`~bayes_uat.find_map`) from every start at once."""
+    from ..optimize import _lbfgs_solver
+
+    fns = posterior._fns.setdefault("compiled", {})
+    if "evidence_lbfgs" not in fns:
+        solve = _lbfgs_solver(posterior)
+        fns["evidence_lbfgs"] = jax.jit(jax.vmap(solve, in_axes=(0, None, None)))
+    gtol = 1e-9 if posterior.dtype == "float64" else 1e-4
+    theta, _ = fns["evidence_lbfgs"](jnp.asarray(starts, posterior.dtype), 5000, gtol)
+    theta = np.asarray(theta, dtype=float)
+    lp, lp0 = np.asarray(posterior.log_prob(theta)), np.asarray(posterior.log_prob(starts))
+    better = np.isfinite(lp) & ~(lp < lp0)
+    return np.where(better[:, None], theta, starts)
+
+
+def regularised_cov(H: np.ndarray, floor: float) -> np.ndarray:
+    """(−H)⁻¹ with the eigenvalues of −H floored at ``floor``: a proper covariance at any
+    point (a saddle's or flat direction gets variance 1/floor)."""
+    A = -0.5 * (H + H.T)
+    if not np.all(np.isfinite(A)):
+        return np.eye(len(A)) / floor
+    lam, V = np.linalg.eigh(A)
+    lam = np.maximum(lam, floor)
+    return (V / lam) @ V.T
+
+
+def _cluster(points: np.ndarray, logp: np.ndarray, covs: np.ndarray, counts=None):
+    """Greedy grouping, best log-density first: a point joins the first mode within
+    squared Mahalanobis distance :data:`SAME_MODE` (under the mode's covariance).
+    Returns (leader index per mode, mode of each point)."""
+    order = np.argsort(-logp, kind="stable")
+    leaders: list[int] = []
+    label = np.full(len(points), -1)
+    precs: list[np.ndarray] = []
+    for i in order:
+        for j, (li, P) in enumerate(zip(leaders, precs)):
+            d = points[i] - points[li]
+            if d @ P @ d < SAME_MODE:
+                label[i] = j
+                break
+        else:
+            label[i] = len(leaders)
+            leaders.append(int(i))
+            precs.append(np.linalg.inv(covs[i]))
+    return leaders, label
+
+
+def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learning_rate):
+    """One run's census: its distinct canonical modes, best Laplace mass first, with
+    centres, covariances, log p̃_C, Laplace log mass, restart counts; and the largest
+    log-likelihood and the gradient evaluations spent."""
+    from ..optimize import train_sgd
+
+    sgd = train_sgd(
+        posterior, optimizer="adam", learning_rate=learning_rate, steps=sgd_steps,
+        restarts=restarts, loss="sse", seed=int(seed),
+    )  # fmt: skip
+    start = sgd.thetas
+    ok = np.all(np.isfinite(start), axis=1) & np.isfinite(np.asarray(posterior.log_prob(start)))
+    if not ok.any():
+        raise ValueError(
+            f"no SGD modes found: all {restarts} restarts ended non-finite; lower "
+            "learning_rate or check the data for NaN/inf"
+        )
+    refined = _refine_all(posterior, start[ok])
+    fin = np.all(np.isfinite(refined), axis=1)
+    can = np.asarray(lay.canonical(jnp.asarray(refined[fin])), dtype=float)
+    lf = np.asarray(jax.vmap(lambda u: log_fold((), u))(jnp.asarray(can, posterior.dtype)))
+    keep = np.isfinite(lf)
+    if not keep.any():
+        raise ValueError("no SGD modes found: every refined restart has a non-finite density")
+    can, lf = can[keep], lf[keep]
+    H = np.asarray(_hessian_fn(posterior, log_fold)(jnp.asarray(can, posterior.dtype)))
+    floor = 1.0 / posterior.prior_std**2
+    covs = np.stack([regularised_cov(h, floor) for h in H])
+    leaders, label = _cluster(can, lf, covs)
+    counts = np.bincount(label, minlength=len(leaders))
+    centres, modes_lf, mode_covs = can[leaders], lf[leaders], covs[leaders]
+    logdet = np.array([np.linalg.slogdet(c)[1] for c in mode_covs])
+    log_mass = modes_lf + 0.5 * logdet + 0.5 * lay.dim * math.log(2 * math.pi)
+    order = np.argsort(-log_mass, kind="stable")
+    ll = np.asarray(posterior.log_likelihood(can))
+    n_eval = restarts * sgd_steps + int(ok.sum()) * 50  # L-BFGS: about 50 per start
+    return dict(
+        centres=centres[order],
+        covs=mode_covs[order],
+        log_fold=modes_lf[order],
+        log_mass=log_mass[order],
+        counts=counts[order],
+        max_log_likelihood=float(np.max(ll[np.isfinite(ll)])) if np.isfinite(ll).any() else -np.inf,
+        evaluations=n_eval,
+        sgd_best_mse=float(np.nanmin(np.asarray(posterior.mse(start[ok])))),
+    )
+
+
+# -- checks ----------------------------------------------------------------------------------
+def _positive_int(name, v, lo=1, fix=""):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+        raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}{'; ' + fix if fix else ''}")
+    return int(v)
+
+
+def _positive_float(name, v, lo=0.0, fix=""):
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not v > lo:
+        raise ValueError(f"{name} must be a number > {lo}, got {v!r}{'; ' + fix if fix else ''}")
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v!r}")
+    return float(v)
+
+
+def _check_prior_sampling(posterior, lay: Layout, refs=None):
+    """Prior draws must exist and be finite; every run's reference must have a finite
+    density at their canonical copies (q covers the prior's support)."""
+    draw = getattr(posterior, "prior_sample", None)
+    fix = "the evidence checks its reference at prior draws: give the posterior a proper prior"
+    if not callable(draw):
+        raise ValueError(f"the posterior's prior cannot be sampled (no prior_sample); {fix}")
+    try:
+        theta = jnp.asarray(draw(jax.random.PRNGKey(12345), (64,)))
+    except Exception as err:  # noqa: BLE001
+        raise ValueError(f"the posterior's prior cannot be sampled ({err}); {fix}") from err
+    if theta.shape != (64, posterior.dim) or not np.all(np.isfinite(np.asarray(theta))):
+        raise ValueError(f"the posterior's prior draws are not finite (dim {posterior.dim}); {fix}")
+    return theta
+
+
+def _check_reference_at_prior(refs, lay: Layout, prior_draws) -> None:
+    from .core import log_qbar
+
+    u = lay.canonical(prior_draws)
+    for r, ref in enumerate(refs):
+        lq = np.asarray(jax.vmap(log_qbar, in_axes=(None, 0))(ref, u))
+        if not np.all(np.isfinite(lq)):
+            raise ValueError(
+                f"run {r}: the reference has zero density at a prior draw, so it cannot stand "
+                "for the posterior everywhere it may be; use a larger df or inflate"
+            )
+
+
+# -- the call ----------------------------------------------------------------------------------
+def _run_seeds(seed: int, runs: int) -> list[int]:
+    ss = np.random.SeedSequence([int(seed), 0x45564944])
+    return [int(v) for v in ss.generate_state(runs, dtype=np.uint32)]
+
+
+def _fingerprint(posterior, runs, seed, settings: dict) -> str:
+    return json.dumps(
+        dict(model=posterior.config(), data_n=int(posterior.data.n), runs=runs, seed=seed,
+             settings=settings, y=float(np.sum(np.asarray(posterior.data.y)))),
+        sort_keys=True, default=str,
+    )  # fmt: skip
+
+
+def _load_checkpoint(path: Path, fingerprint: str):
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except Exception as err:  # noqa: BLE001
+        raise ValueError(
+            f"checkpoint {path} exists and is not an evidence checkpoint ({err}); choose "
+            "another path (an existing file is never overwritten)"
+        ) from err
+    if "fingerprint" not in arrays:
+        raise ValueError(
+            f"checkpoint {path} exists and is not an evidence checkpoint; choose another path"
+        )
+    if str(arrays["fingerprint"]) != fingerprint:
+        raise ValueError(
+            f"checkpoint {path} belongs to another evidence call (other posterior, seed, runs "
+            "or settings); delete it or choose another path"
+        )
+    return arrays
+
+
+def _save_checkpoint(path: Path, arrays: dict) -> None:
+    from .._io import atomic_path
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+
+def _census_arrays(censuses: list[dict], dim: int) -> dict:
+    k = max(len(c["centres"]) for c in censuses)
+    out = {}
+    for name, shape, fill in (
+        ("centres", (dim,), 0.0),
+        ("covs", (dim, dim), 0.0),
+        ("log_fold", (), -np.inf),
+        ("log_mass", (), -np.inf),
+        ("counts", (), 0),
+    ):
+        arr = np.full((len(censuses), k) + shape, fill, dtype=float if name != "counts" else int)
+        for r, c in enumerate(censuses):
+            arr[r, : len(c[name])] = c[name]
+        out[f"census.{name}"] = arr
+    for name in ("max_log_likelihood", "evaluations", "sgd_best_mse"):
+        out[f"census.{name}"] = np.array([c[name] for c in censuses])
+    return out
+
+
+def _censuses_from(arrays: dict) -> list[dict]:
+    counts = arrays["census.counts"]
+    out = []
+    for r in range(len(counts)):
+        k = int((counts[r] > 0).sum())
+        out.append({
+            **{n: arrays[f"census.{n}"][r, :k]
+               for n in ("centres", "covs", "log_fold", "log_mass", "counts")},
+            **{n: arrays[f"census.{n}"][r].item()
+               for n in ("max_log_likelihood", "evaluations", "sgd_best_mse")},
+        })  # fmt: skip
+    return out
+
+
+def evidence(
+    posterior,
+    runs: int = 4,
+    seed: int = 0,
+    *,
+    restarts: int = 256,
+    sgd_steps: int = 3000,
+    learning_rate: float = 0.01,
+    particles: int = 1000,
+    steps: int = 10,
+    leapfrog: int = 10,
+    target_ess: float = 0.5,
+    df: float = 5.0,
+    inflate: float = 2.0,
+    max_components: int = 16,
+    checkpoint=None,
+    callback=None,
+) -> Evidence:
+    """log p(D | network) from ``runs`` independent runs, each with its own SGD census.
+
+    Args:
+        posterior: a :class:`~bayes_uat.Posterior` of a network with one hidden layer on a
+            scalar input and one output (the networks with a canonical form).
+        runs: independent runs R (each: census, reference, tempered SMC); their spread is
+            the standard error.
+        seed: the seed; run r uses its own seeds derived from it.
+        restarts: Adam restarts per run's census (vmapped).
+        sgd_steps: Adam steps per restart.
+        learning_rate: Adam's learning rate.
+        particles: SMC particles per run (at least max(2·dim, 16)).
+        steps: mutation sweeps per temperature (each: one independence proposal from q and
+            one HMC transition).
+        leapfrog: leapfrog steps per HMC transition.
+        target_ess: the next temperature holds the incremental weights' ESS at this
+            fraction of the particles.
+        df: degrees of freedom ν of the Student-t components of q.
+        inflate: the Laplace covariance is multiplied by this factor in q.
+        max_components: q keeps at most this many modes per run (the highest Laplace
+            masses); the arrays are padded to it, so one compiled program serves every run.
+        checkpoint: a file (``.npz``) written atomically after the censuses and after every
+            temperature; an existing checkpoint of the same call is resumed, bit for bit.
+        callback: ``callback(state)`` after every temperature.
+
+    Returns:
+        :class:`~bayes_uat.evidence.Evidence`: ``log_evidence`` (one value per run),
+        ``log_evidence_mean``, ``log_evidence_se``, ``samples`` (θ of shape (runs,
+        particles, dim)), ``modes`` (the mode table), diagnostics and ``warnings``.
+    """
+    t0 = time.perf_counter()
+    from ..posterior import Posterior
+
+    if not isinstance(posterior, Posterior):
+        raise ValueError(f"evidence needs a bayes_uat.Posterior, got {type(posterior).__name__}")
+    runs = _positive_int("runs", runs, 1, "pass the number of independent runs, e.g. 4")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+    restarts = _positive_int("restarts", restarts, 1, "pass e.g. restarts=256")
+    sgd_steps = _positive_int("sgd_steps", sgd_steps, 1, "pass e.g. sgd_steps=3000")
+    learning_rate = _positive_float("learning_rate", learning_rate, fix="pass e.g. 0.01")
+    df = _positive_float("df", df, fix="pass e.g. df=5")
+    inflate = _positive_float("inflate", inflate, fix="pass e.g. inflate=2")
+    max_components = _positive_int("max_components", max_components, 1, "pass e.g. 16")
+    lay = Layout(posterior)
+    settings = Settings(particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess)
+    from .core import check_settings
+
+    check_settings(settings, posterior.dim)
+    _check_prior_invariance(posterior, lay)
+    log_fold = folded_log_density(posterior, lay)
+    prior_draws = _check_prior_sampling(posterior, lay)
+    if callback is not None and not callable(callback):
+        raise ValueError("callback must be callable (or None)")
+    record = dict(
+        restarts=restarts, sgd_steps=sgd_steps, learning_rate=learning_rate,
+        particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess, df=df,
+        inflate=inflate, max_components=max_components,
+    )  # fmt: skip
+    path = None
+    arrays: dict | None = None
+    fingerprint = _fingerprint(posterior, runs, int(seed), record)
+    if checkpoint is not None:
+        path = Path(checkpoint)
+        if path.is_dir():
+            raise ValueError(f"checkpoint {path} is a directory; pass a file path (.npz)")
+        arrays = _load_checkpoint(path, fingerprint)
+
+    # 1. every run's census
+    if arrays is not None:
+        censuses = _censuses_from(arrays)
+    else:
+        censuses = [
+            census(posterior, lay, log_fold, seed=s, restarts=restarts, sgd_steps=sgd_steps,
+                   learning_rate=learning_rate)
+            for s in _run_seeds(seed, runs)
+        ]  # fmt: skip
+    refs = [
+        make_reference(
+            c["centres"][:max_components], inflate * c["covs"][:max_components],
+            c["log_mass"][:max_components], df=df, max_components=max_components,
+        )
+        for c in censuses
+    ]  # fmt: skip
+    _check_reference_at_prior(refs, lay, prior_draws)
+    target = Target(log_fold, lay.inside, ())
+    base = dict(fingerprint=np.array(fingerprint), **_census_arrays(censuses, posterior.dim))
+
+    # 2. tempered SMC from each run's reference
+    from ..samplers.base import flatten_named, unflatten_named
+
+    state, extras = core_init(target, refs, settings, int(seed))
+    if arrays is not None and any(k.startswith("state.") for k in arrays):
+        state = unflatten_named(state, arrays, "state")
+        extras = dict(
+            is_log_evidence=arrays["extras.is_log_evidence"],
+            log_norm_se=arrays["extras.log_norm_se"],
+        )
+
+    def save(s):
+        if path is not None:
+            _save_checkpoint(
+                path,
+                {**base, **flatten_named(s, "state"),
+                 "extras.is_log_evidence": np.asarray(extras["is_log_evidence"]),
+                 "extras.log_norm_se": np.asarray(extras["log_norm_se"])},
+            )  # fmt: skip
+
+    save(state)
+    while not core_done(state):
+        state = core_step(target, settings, state)
+        check_progress(state, settings)
+        save(state)
+        if callback is not None:
+            callback(state)
+    res = core_result(state, extras)
+    return _assemble(posterior, lay, log_fold, censuses, res, record, int(seed), t0)
+
+
+def _assemble(posterior, lay, log_fold, censuses, res, record, seed, t0) -> Evidence:
+    """The Evidence: draws in weight space, the pooled mode table, diagnostics, warnings."""
+    from ..samples import Samples
+
+    runs, p, dim = res.particles.shape
+    logz = res.log_evidence
+    se = float(logz.std(ddof=1) / math.sqrt(runs)) if runs > 1 else float("nan")
+    theta = _random_copies(posterior, lay, res.particles.reshape(-1, dim), seed)
+    theta = theta.reshape(runs, p, dim)
+    lp = np.asarray(posterior.log_prob(theta))
+    samples = Samples(
+        theta=theta, log_density=lp, sampler="evidence", names=posterior.names,
+        info=dict(independent_runs=True, log_evidence=logz.tolist(),
+                  log_evidence_mean=float(logz.mean()), log_evidence_se=se),
+        settings=record, wall_time=time.perf_counter() - t0, seed=seed,
+    )  # fmt: skip
+
+    # the pooled mode table: every run's census modes, grouped again
+    pts = np.concatenate([c["centres"] for c in censuses])
+    lfs = np.concatenate([c["log_fold"] for c in censuses])
+    covs = np.concatenate([c["covs"] for c in censuses])
+    cnt = np.concatenate([c["counts"] for c in censuses])
+    run_of = np.concatenate([np.full(len(c["centres"]), r) for r, c in enumerate(censuses)])
+    leaders, label = _cluster(pts, lfs, covs)
+    g = len(leaders)
+    restarts = np.bincount(label, weights=cnt, minlength=g).astype(int)
+    found = np.array([len(set(run_of[label == j])) for j in range(g)])
+    # label final particles by the nearest pooled mode (Mahalanobis)
+    prec = np.stack([np.linalg.inv(covs[i]) for i in leaders])
+    cen = pts[leaders]
+    x = res.particles.reshape(-1, dim)
+    d2 = np.stack([np.einsum("ni,ij,nj->n", x - cen[j], prec[j], x - cen[j]) for j in range(g)], 1)
+    near = d2.argmin(axis=1).reshape(runs, p)
+    share = np.stack([(near == j).mean(axis=1) for j in range(g)], axis=1)  # (R, g)
+    mass = share.mean(axis=0)
+    mass_se = share.std(axis=0, ddof=1) / math.sqrt(runs) if runs > 1 else np.full(g, np.nan)
+    mse = np.asarray(posterior.mse(cen))
+    lpc = np.asarray(posterior.log_prob(cen))
+    order = np.lexsort((-lfs[leaders], -mass))
+    modes = tuple(
+        ModeRow(
+            index=i, mass=float(mass[j]), mass_se=float(mass_se[j]), mse=float(mse[j]),
+            log_density=float(lpc[j]), centre=cen[j], copies=lay.group_size,
+            restarts=int(restarts[j]), runs_found=int(found[j]),
+        )
+        for i, j in enumerate(order)
+    )  # fmt: skip
+    c1 = chao1(restarts)
+    ll_particles = np.asarray(posterior.log_likelihood(res.particles.reshape(-1, dim)))
+    max_ll = float(max(max(c["max_log_likelihood"] for c in censuses), np.nanmax(ll_particles)))
+    warnings = []
+    if np.any(logz > max_ll):
+        warnings.append(
+            f"log Z of run(s) {np.flatnonzero(logz > max_ll).tolist()} exceeds the largest "
+            f"log-likelihood found ({max_ll:.2f}), which bounds it: the estimate is wrong "
+            "(too few particles or temperatures)"
+        )
+    singles = restarts == 1
+    if c1 > g and mass[singles].sum() > 0.01:
+        warnings.append(
+            f"may be missing mass: modes found by a single restart hold "
+            f"{mass[singles].sum():.1%} of the mass and Chao1 estimates {c1:.0f} modes "
+            f"against {g} seen; raise restarts"
+        )
+    if np.max(res.outside_share) > 0.01:
+        warnings.append(
+            f"may be missing mass: up to {np.max(res.outside_share):.1%} of a run's final "
+            "particles lie outside every component of its reference"
+        )
+    if np.any(found < runs) and mass[found < runs].sum() > 0.01:
+        warnings.append(
+            f"modes holding {mass[found < runs].sum():.1%} of the mass were missed by some "
+            "runs' censuses; raise restarts"
+        )
+    if runs > 1 and logz.std(ddof=1) > 1.0:
+        warnings.append(
+            f"the runs disagree: log Z spread (SD) {logz.std(ddof=1):.2f} nats > 1; raise "
+            "restarts or particles"
+        )
+    info = dict(
+        acceptance=res.acceptance, log_norm=res.log_norm.tolist(),
+        log_norm_se=res.log_norm_se.tolist(),
+        component_mass=res.component_mass.tolist(),
+        sgd_best_mse=[c["sgd_best_mse"] for c in censuses],
+    )  # fmt: skip
+    samples.info.update(info)
+    return Evidence(
+        log_evidence=logz,
+        log_evidence_mean=float(logz.mean()),
+        log_evidence_se=se,
+        samples=samples,
+        modes=modes,
+        is_log_evidence=res.is_log_evidence,
+        modes_seen=g,
+        chao1=c1,
+        outside_share=res.outside_share,
+        max_log_likelihood=max_ll,
+        ess_path=tuple(tuple(e) for e in res.ess_path),
+        temperatures=tuple(tuple(t) for t in res.temperatures),
+        evaluations=res.evaluations,
+        census_evaluations=np.array([c["evaluations"] for c in censuses]),
+        warnings=tuple(warnings),
+        settings=record,
+        wall_time=time.perf_counter() - t0,
+    )

@@ -1,0 +1,103 @@
+"""NUTS on a wide posterior: 500 relu units (1 501 parameters), 200 points of seed 000's
+curve, Neal prior (a ~ N(0, 4/N)), noise σ = 0.1 known; 4 chains × (warm-up + draws).
+
+    python benchmarks/wide.py [--units 500] [--n 200] [--chains 4] [--warmup 500]
+                              [--draws 500] [--max-tree-depth 10] [--out benchmarks/wide.json]
+
+Reports the wall time (compilation included and also separately: one gradient compiled and
+timed alone), the time of one log-density gradient, mean tree depth, leapfrog steps per
+draw, median step size, divergences, the bulk ESS of f at five x inside the data (arviz) and
+that ESS per second of sampling. Time per draw ≈ leapfrog steps per draw × gradient time, so
+the two numbers say which one dominates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--units", type=int, default=500)
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--chains", type=int, default=4)
+    ap.add_argument("--warmup", type=int, default=500)
+    ap.add_argument("--draws", type=int, default=500)
+    ap.add_argument("--max-tree-depth", type=int, default=10)
+    ap.add_argument("--chain-method", default="auto")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "wide.json"))
+    args = ap.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT))
+    from bayes_uat import runtime
+
+    runtime.set_host_device_count(args.chains)
+    runtime.enable_x64()
+    import arviz as az
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    import bayes_uat as bu
+    from bayes_uat.studies.wide import wide_data
+    from bayes_uat.wide import neal_posterior
+
+    post = neal_posterior(wide_data(args.n), args.units, "relu", noise_std=0.1)
+    vg = jax.jit(jax.value_and_grad(post.log_density))
+    th = post.prior_sample(jax.random.key(0))
+    vg(th)[0].block_until_ready()
+    t0 = time.perf_counter()
+    for _ in range(200):
+        vg(th)[0].block_until_ready()
+    grad_s = (time.perf_counter() - t0) / 200
+    sgd = bu.train_sgd(post, steps=3000, learning_rate=0.01, restarts=args.chains, seed=0)
+    t0 = time.perf_counter()
+    s = bu.sample(
+        post,
+        "nuts",
+        chains=args.chains,
+        warmup=args.warmup,
+        draws=args.draws,
+        sgd=sgd,
+        progress=False,
+        max_tree_depth=args.max_tree_depth,
+        chain_method=args.chain_method,
+    )
+    wall = time.perf_counter() - t0
+    xs = jnp.linspace(-2.5, 2.5, 5)
+    f = np.asarray(post.predict(s.theta, xs))  # (chains, draws, 5)
+    ess = [float(az.ess(f[..., j], method="bulk")) for j in range(f.shape[-1])]
+    steps = s.stats["num_steps"]
+    res = dict(
+        units=args.units,
+        dim=post.dim,
+        n=args.n,
+        chains=args.chains,
+        warmup=args.warmup,
+        draws=args.draws,
+        max_tree_depth=args.max_tree_depth,
+        chain_method=s.info.get("chain_method"),
+        wall_time_s=wall,
+        gradient_s=grad_s,
+        mean_tree_depth=float(s.stats["tree_depth"].mean()),
+        mean_leapfrog_per_draw=float(steps.mean()),
+        depth_hits=int((s.stats["tree_depth"] >= args.max_tree_depth).sum()),
+        median_step_size=float(np.median(s.stats["step_size"])),
+        divergences=int(s.stats["diverging"].sum()),
+        min_ess_f=min(ess),
+        min_ess_f_per_s=min(ess) / wall,
+        leapfrog_time_share=float(steps.sum() * grad_s / args.chains / wall),
+    )
+    print(json.dumps(res, indent=1))
+    Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

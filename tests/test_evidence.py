@@ -1,0 +1,284 @@
+"""The evidence from SGD modes (bayes_uat.evidence): the folded density against the whole
+symmetry group, the estimator against exact normalising constants (linear-Gaussian, a
+planted 4-component mixture with one component no local move reaches), against tempered
+SMC from the prior on the blog posterior, and on the ``sin`` model of docs/studies.md §3;
+resume; bad input.
+
+Every Monte Carlo error comes from the spread across independent runs; with R runs the
+standardised error of a run mean follows Student's t with R − 1 degrees of freedom, so
+thresholds are t quantiles at a two-sided 1e-3 level.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import logsumexp
+
+import bayes_uat as bu
+from bayes_uat import MLP, Posterior, make_dataset
+from bayes_uat.evidence import chao1
+from bayes_uat.evidence import network as nw
+from bayes_uat.evidence.core import Target, make_reference, run_core
+from bayes_uat.symmetry import canonicalize, transform
+
+
+def t_crit(runs: int, level: float = 1e-3) -> float:
+    return float(stats.t.ppf(1 - level / 2, runs - 1))
+
+
+def small(units=2, act="tanh", n=30):
+    return Posterior(
+        MLP(units, act), make_dataset("sin", n=n, seed=0), likelihood="gaussian", prior_std=3.0
+    )
+
+
+# -- the folded density and the canonical domain ----------------------------------------------
+@pytest.mark.parametrize("act, units", [("tanh", 2), ("tanh", 3), ("sigmoid", 2), ("sigmoid", 3)])
+def test_folded_density_is_the_sum_over_the_whole_group(act, units):
+    """log p̃_C(canon θ) = log Σ_g p̃(g·θ), the group enumerated (N!·2^N elements)."""
+    post = small(units, act)
+    lay = nw.Layout(post)
+    fold = nw.folded_log_density(post, lay)
+    theta = np.asarray(post.prior_sample(jax.random.PRNGKey(1), (5,)))
+    perms = list(itertools.permutations(range(units)))
+    signs = list(itertools.product([-1.0, 1.0], repeat=units))
+    assert len(perms) * len(signs) == lay.group_size
+    for th in theta:
+        copies = np.stack([transform(post.net, th, p, s) for p in perms for s in signs])
+        exact = logsumexp(np.asarray(post.log_prob(copies)))
+        u = lay.canonical(jnp.asarray(th))
+        assert bool(lay.inside(u))
+        assert float(fold((), u)) == pytest.approx(exact, abs=1e-9 * abs(exact))
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu"])
+def test_canonical_copy_is_invariant_and_matches_canonicalize(act):
+    post = small(3, act)
+    lay = nw.Layout(post)
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=(20, post.dim)) * 3
+    u = np.asarray(lay.canonical(jnp.asarray(theta)))
+    assert all(bool(lay.inside(jnp.asarray(x))) for x in u)
+    perm = np.stack([rng.permutation(3) for _ in range(20)])
+    signs = rng.choice([-1.0, 1.0], size=(20, 3)) if lay.flips else None
+    moved = transform(post.net, theta, perm, signs)
+    np.testing.assert_allclose(np.asarray(lay.canonical(jnp.asarray(moved))), u, atol=1e-12)
+    if act != "relu":  # canonicalize also rescales ReLU units; the domain here does not
+        np.testing.assert_allclose(u, canonicalize(post.net, theta), atol=1e-12)
+    np.testing.assert_allclose(post.log_likelihood(u), post.log_likelihood(theta), rtol=1e-12)
+
+
+def test_random_copies_follow_the_prior_of_each_complement_copy():
+    """Each of the 2^N flip patterns of a sigmoid draw is chosen with probability ∝ p̃(g·u)."""
+    post = small(2, "sigmoid")
+    lay = nw.Layout(post)
+    u = np.asarray(lay.canonical(jnp.asarray([1.0, -1.0, 4.0, 2.0, 1.0, 3.0, 2.0, 0.0])))
+    m = 4000
+    theta = nw._random_copies(post, lay, np.repeat(u[None], m, 0), seed=0)
+    lp = np.asarray(post.log_prob(theta))  # permutations leave it unchanged, flips do not
+    subsets = nw._subset_matrix(2)
+    copies = np.stack([transform(post.net, u, [0, 1], 1 - 2 * s) for s in subsets])
+    lpc = np.asarray(post.log_prob(copies))
+    p = np.exp(lpc - logsumexp(lpc))
+    for level_p, level in zip(p, lpc):
+        share = np.mean(np.abs(lp - level) < 1e-8)
+        se = math.sqrt(level_p * (1 - level_p) / m)
+        assert abs(share - level_p) < 4 * se + 1e-12
+
+
+def test_chao1():
+    assert chao1([10, 1, 1, 1, 2]) == pytest.approx(5 + 9 / 2)
+    assert chao1([4, 4]) == 2.0
+    assert chao1([1, 1, 1]) == 3 + 3.0
+
+
+# -- the estimator on exact references ---------------------------------------------------------
+@pytest.mark.slow
+def test_linear_gaussian_exact(linear_gaussian):
+    post, mean, cov, log_z = linear_gaussian
+    target = Target(lambda args, x: post.log_density(x))
+    refs = [make_reference([mean], [1.5 * cov]) for _ in range(8)]
+    res = run_core(target, refs, particles=200, seed=3, steps=3)
+    se = res.log_evidence.std(ddof=1) / math.sqrt(8)
+    assert abs(res.log_evidence.mean() - log_z) < t_crit(8) * se
+    se_is = res.is_log_evidence.std(ddof=1) / math.sqrt(8)
+    assert abs(res.is_log_evidence.mean() - log_z) < t_crit(8) * se_is
+    assert res.outside_share.max() < 0.01
+
+
+D, LOG_Z, MASSES = 10, 5.0, np.array([0.4, 0.3, 0.2, 0.1])
+
+
+def _planted():
+    """A 4-component Gaussian mixture in 10 dimensions with Z = e⁵ and masses 0.4/0.3/0.2/0.1;
+    component 3 sits 30 units out on the diagonal, out of reach of any local move."""
+    rng = np.random.default_rng(0)
+    means = np.zeros((4, D))
+    means[1, 0] = means[2, 1] = 8.0
+    means[3] = 30.0
+    a = rng.normal(size=(4, D, D)) * 0.3
+    covs = np.stack([np.eye(D) * s + x @ x.T for s, x in zip([1.0, 0.5, 2.0, 0.3], a)])
+    prec = np.linalg.inv(covs)
+    logdet = np.array([np.linalg.slogdet(c)[1] for c in covs])
+    args = dict(m=jnp.asarray(means), P=jnp.asarray(prec), ld=jnp.asarray(logdet))
+
+    def log_density(args, x):
+        dx = x - args["m"]
+        q = jnp.einsum("ki,kij,kj->k", dx, args["P"], dx)
+        lw = jnp.log(jnp.asarray(MASSES))
+        return LOG_Z + jax.scipy.special.logsumexp(
+            lw - 0.5 * q - 0.5 * args["ld"] - 0.5 * D * jnp.log(2 * jnp.pi)
+        )
+
+    return Target(log_density, None, args), means
+
+
+@pytest.mark.slow
+def test_planted_mixture_evidence_and_masses():
+    """Starting points near all four centres with unit covariances and equal weights (not
+    the truth): log Z and every mass within the run-to-run error of the truth."""
+    target, means = _planted()
+    rng = np.random.default_rng(1)
+    runs = 8
+    refs = [
+        make_reference(means + 0.3 * rng.normal(size=means.shape), [np.eye(D)] * 4)
+        for _ in range(runs)
+    ]
+    res = run_core(target, refs, particles=400, seed=1, steps=5)
+    se = res.log_evidence.std(ddof=1) / math.sqrt(runs)
+    assert abs(res.log_evidence.mean() - LOG_Z) < t_crit(runs) * se
+    mass = res.component_mass.mean(axis=0)
+    mass_se = res.component_mass.std(axis=0, ddof=1) / math.sqrt(runs)
+    assert np.all(np.abs(mass - MASSES) < t_crit(runs) * mass_se), (mass, mass_se)
+    assert np.all(mass_se < 0.02)
+
+
+# -- networks ---------------------------------------------------------------------------------
+BLOG_SMC = (-1863.06, 0.05)  # docs/smc.md: default SMC, 4 × 1 000 particles
+
+
+@pytest.mark.slow
+def test_blog_posterior_agrees_with_smc():
+    post = Posterior(MLP(2, "sigmoid"), make_dataset("x2"), prior_std=30.0)
+    ev = bu.evidence(
+        post, runs=4, seed=0, restarts=64, sgd_steps=2000, learning_rate=0.05, particles=400,
+        steps=5,
+    )  # fmt: skip
+    combined = math.hypot(ev.log_evidence_se, BLOG_SMC[1])
+    assert abs(ev.log_evidence_mean - BLOG_SMC[0]) < 3 * combined, ev
+    assert np.all(ev.log_evidence <= ev.max_log_likelihood)
+    assert ev.samples.theta.shape == (4, 400, post.dim)
+    assert ev.modes[0].mass > 0.99
+
+
+SIN_CASES = [("tanh", 2), ("sigmoid", 2), ("tanh", 3), ("sigmoid", 3)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("act, units", SIN_CASES)
+def test_sin_model(act, units):
+    """docs/studies.md §3's model: independent runs (each its own census) agree within
+    1 nat, the draws reach SGD's best mode, and log Z stays below the largest
+    log-likelihood."""
+    post = Posterior(MLP(units, act), make_dataset("sin"), likelihood="gaussian", prior_std=30.0)
+    ev = bu.evidence(
+        post, runs=4, seed=0, restarts=256, sgd_steps=3000, learning_rate=0.01, particles=256,
+        steps=5,
+    )  # fmt: skip
+    assert ev.log_evidence.std(ddof=1) <= 1.0, ev
+    assert np.all(ev.log_evidence <= ev.max_log_likelihood)
+    best_sgd = min(ev.samples.info["sgd_best_mse"])
+    best_draw = float(np.asarray(post.mse(ev.samples.theta)).min())
+    assert best_draw <= 1.03 * best_sgd, (best_draw, best_sgd)
+
+
+# -- resume -----------------------------------------------------------------------------------
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_bit_identically(tmp_path):
+    post = small(1, "tanh")
+    kw = dict(runs=2, seed=0, restarts=8, sgd_steps=200, learning_rate=0.05, particles=32, steps=2)
+    full = bu.evidence(post, **kw)
+    path = tmp_path / "ev.npz"
+    seen = []
+
+    def stop(state):
+        seen.append(1)
+        if len(seen) == 2:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        bu.evidence(post, checkpoint=path, callback=stop, **kw)
+    assert path.exists()
+    resumed = bu.evidence(post, checkpoint=path, **kw)
+    np.testing.assert_array_equal(resumed.log_evidence, full.log_evidence)
+    np.testing.assert_array_equal(resumed.samples.theta, full.samples.theta)
+
+
+# -- bad input ----------------------------------------------------------------------------------
+def test_too_few_particles():
+    post = small(2)
+    with pytest.raises(ValueError, match="particles must be an integer >= 16"):
+        bu.evidence(post, particles=8)
+
+
+def test_unsupported_network():
+    post = Posterior(MLP((2, 2), "tanh"), make_dataset("sin", n=20))
+    with pytest.raises(ValueError, match="one hidden layer on a scalar input"):
+        bu.evidence(post)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(runs=0), "runs must be an integer >= 1"),
+        (dict(restarts=0), "restarts must be"),
+        (dict(df=0.0), "df must be a number > 0"),
+        (dict(inflate=-1.0), "inflate must be"),
+        (dict(target_ess=1.5), "target_ess must be a number in"),
+    ],
+)
+def test_bad_settings(kw, match):
+    with pytest.raises(ValueError, match=match):
+        bu.evidence(small(1), **kw)
+
+
+class _NoPrior(Posterior):
+    def prior_sample(self, key, shape=()):
+        raise NotImplementedError("improper prior")
+
+
+def test_prior_cannot_be_sampled():
+    post = _NoPrior(MLP(1, "tanh"), make_dataset("sin", n=20), likelihood="gaussian")
+    with pytest.raises(ValueError, match="prior cannot be sampled"):
+        bu.evidence(post, restarts=2, sgd_steps=2)
+
+
+def test_no_sgd_modes_found():
+    post = small(1)
+    with pytest.raises(ValueError, match="no SGD modes found"):
+        bu.evidence(post, restarts=4, sgd_steps=20, learning_rate=1e300)
+
+
+def test_reference_with_zero_density_at_a_prior_draw():
+    post = small(1)
+    with pytest.raises(ValueError, match="zero density at a prior draw"):
+        bu.evidence(post, restarts=4, sgd_steps=50, learning_rate=0.05, inflate=1e-305)
+
+
+def test_checkpoint_never_overwrites_a_foreign_file(tmp_path):
+    path = tmp_path / "mine.npz"
+    path.write_text("a user's own file")
+    with pytest.raises(ValueError, match="not an evidence checkpoint"):
+        bu.evidence(small(1), restarts=2, sgd_steps=2, checkpoint=path)
+    assert path.read_text() == "a user's own file"
