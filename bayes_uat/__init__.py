@@ -27,7 +27,7 @@ from .posterior import LIKELIHOODS, Posterior
 from .records import Run, load_run, save_run
 from .runtime import enable_x64
 from .samplers import SAMPLERS, initial_points, sample
-from .samplers.smc import SMCSettings, run_masses, run_smc
+from .samplers.smc import SMCSettings, run_masses
 from .samples import Samples
 from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
 from .sweeps import Grid, SweepResult, load_grid, run_sweep
@@ -73,7 +73,6 @@ __all__ = [
     "SMCSettings",
     "evidence",
     "Evidence",
-    "run_smc",
     "run_masses",
     "amplitude_spectrum",
     "amplitudes_at",

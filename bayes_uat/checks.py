@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .samplers import capabilities
+from .samplers import capabilities_of
 from .samples import Samples
 
 RHAT_MAX = 1.05
@@ -61,7 +61,7 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
     if rhat is None or not np.isfinite(rhat) or rhat <= RHAT_MAX:
         return []
     worst = max(can["rhat"], key=lambda k: can["rhat"][k])
-    if capabilities(samples.sampler).independent:  # independent chains or SMC runs
+    if capabilities_of(samples).independent:  # independent chains or SMC runs
         what = (
             f"split R-hat of canonical θ reaches {rhat:.2f} ({worst}): after removing "
             "symmetric copies the chains still disagree — they sit in different modes or "
@@ -77,7 +77,7 @@ def _rhat_warning(samples: Samples, can: dict) -> list[dict]:
         "run longer (--warmup, --draws), more chains, and look at the modes in "
         "`bayes-uat compare`; shares across non-mixing chains are not masses"
     )
-    caps = capabilities(samples.sampler)
+    caps = capabilities_of(samples)
     if caps.independent and not caps.ordered:  # runs of particles: no warm-up, no chain length
         what = what.replace("the chains still", "the independent SMC runs still")
         fix = (
@@ -142,7 +142,7 @@ def run_warnings(samples: Samples, diagnostics: dict) -> list[dict]:
     can = diagnostics.get("canonical") or diagnostics.get("raw") or {}
     out += _rhat_warning(samples, can)
     ess = can.get("min_ess_bulk")
-    caps = capabilities(samples.sampler)
+    caps = capabilities_of(samples)
     need = max(ESS_MIN, 100 * (samples.chains if caps.independent else 1))
     if ess is not None and np.isfinite(ess) and ess < need:
         out.append(

@@ -69,7 +69,7 @@ _HELP = {
     ),
     "chains": (
         "NUTS: chains; ensemble, emcee, aies: walkers; smc: independent runs",
-        "4 chains for NUTS; 4·dim walkers, or 4·dim SMC runs",
+        "4 chains for NUTS, 4 runs for SMC, 4·dim walkers for ensembles",
     ),
     "warmup": (
         "NUTS: warm-up (adaptation) steps; ensembles: burn-in steps (both discarded); "
@@ -218,15 +218,20 @@ def config_from_args(args) -> object:
 
 
 def _check_flags_apply(args, cfg) -> None:
-    """Refuse flags the chosen sampler would ignore, such as --warmup for SMC."""
+    """Flags the chosen sampler would ignore: NUTS's own flags with another sampler are
+    refused (a setting the user meant to change); --warmup and --init with SMC, which
+    starts from the prior, get a note that they are ignored."""
     from .config import RunConfig
     from .vocabulary import inapplicable
 
     given = [f.name for f in fields(RunConfig) if getattr(args, f.name, None) is not None]
-    bad = inapplicable(cfg.sampler, given)
-    if bad:
-        them = "it" if len(bad) == 1 else "them"
-        raise ValueError(f"{'; '.join(bad)}: drop {them} for --sampler {cfg.sampler}")
+    found = inapplicable(cfg.sampler, given)
+    for key in ("warmup", "init"):
+        if key in found:
+            print(f"bayes-uat: note: {found.pop(key)}: ignored", file=sys.stderr)
+    if found:
+        them = "it" if len(found) == 1 else "them"
+        raise ValueError(f"{'; '.join(found.values())}: drop {them} for --sampler {cfg.sampler}")
 
 
 def _flag_value(name: str, v):

@@ -44,9 +44,10 @@ import numpy as np
 
 from .optimize import MapResult, find_map, log_prob_hessian
 from .posterior import Posterior
-from .samplers import capabilities
+from .samplers import capabilities_of
 from .samples import Samples
 from .symmetry import align, canonicalize
+from .validate import integer
 
 
 def to_canonical(posterior: Posterior, theta, reference=None) -> np.ndarray:
@@ -77,7 +78,7 @@ def independent_runs(samples: Samples) -> bool:
     (tempered SMC), so that per-run shares of a mode estimate its posterior mass."""
     if samples.info.get("independent_runs"):
         return True
-    caps = capabilities(samples.sampler)
+    caps = capabilities_of(samples)
     return caps.independent and not caps.ordered
 
 
@@ -275,8 +276,7 @@ def _check_find_args(samples, tol, n_grid, max_draws, min_share, max_modes) -> N
     if not isinstance(samples, Samples):
         raise ValueError(f"find_modes needs Samples, got {type(samples).__name__}")
     for name, v in (("n_grid", n_grid), ("max_draws", max_draws), ("max_modes", max_modes)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+        integer(name, v, minimum=1)
     if not (isinstance(min_share, (int, float)) and 0 <= min_share < 1):
         raise ValueError(f"min_share must be a fraction in [0, 1), got {min_share!r}")
     if tol is not None and not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
@@ -469,3 +469,45 @@ def find_modes(
         independent_runs=runs,
         warnings=_mode_warnings(unlabelled, labels.size, dropped, max_modes),
     )
+
+
+@dataclass(frozen=True)
+class ModeLaplace:
+    """One mode's canonical draws beside the Laplace approximation at its canonical MAP.
+
+    Attributes:
+        mode: the :class:`Mode`.
+        members: the mode's analysed draws in canonical form, shape (k, dim).
+        laplace: :class:`~bayes_uat.laplace.Laplace` at ``mode.map_canonical``.
+        draws: draws of that Gaussian, shape (n, dim) (n defaults to k, so that histograms
+            of both compare).
+    """
+
+    mode: Mode
+    members: np.ndarray
+    laplace: object
+    draws: np.ndarray
+
+
+def mode_laplace(
+    posterior: Posterior, modes: ModeSet, mode: int = 0, *, n: int | None = None, seed: int = 0
+) -> ModeLaplace:
+    """The Laplace approximation at mode ``mode``'s MAP (the mode whose ``index`` is
+    ``mode``; 0 is the mode of most draws) with its canonical draws, for
+    :func:`bayes_uat.plots.laplace_corner`. A ValueError when there is no such mode or its
+    MAP is no maximum."""
+    from .laplace import laplace
+
+    chosen = [m for m in modes if m.index == mode]
+    if not chosen:
+        raise ValueError(
+            f"no mode {mode!r} among the modes found ({[m.index for m in modes]}); pick one of "
+            "those"
+        )
+    m = chosen[0]
+    members = modes.canonical[modes.labels == m.index]
+    lap = laplace(posterior, m.map_canonical)
+    if not lap.is_maximum:
+        raise ValueError(f"no Laplace approximation at mode {m.index}'s MAP: {lap.reason}")
+    k = len(members) if n is None else integer("n", n, minimum=1)
+    return ModeLaplace(m, members, lap, lap.sample(k, seed=seed))

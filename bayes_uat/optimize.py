@@ -280,6 +280,12 @@ def log_prob_hessian(posterior: Posterior):
     return posterior.hessian
 
 
+def _lbfgs_solver(posterior: Posterior):
+    """``solve(θ₀, max_iter, gtol) -> (θ, iterations)`` for ``posterior``: the compiled
+    L-BFGS of :func:`find_map` (one program for every posterior of the same shapes)."""
+    return partial(_lbfgs, posterior)
+
+
 @jax.jit
 def _lbfgs(posterior, theta0, max_iter, gtol):
     """optax's L-BFGS with its zoom line search on −log p(θ | D), iterated inside one
@@ -357,7 +363,7 @@ def find_map(
         )
     posterior.check_point(starts, "find_map start")
     thetas = []
-    solve = partial(_lbfgs, posterior)
+    solve = _lbfgs_solver(posterior)
     gtol = 1e-9 if posterior.dtype == "float64" else 1e-4
     for start in starts:
         theta, _ = solve(jnp.asarray(start, posterior.dtype), max_iter, gtol)

@@ -26,6 +26,7 @@ import numpy as np
 
 from .modes import find_modes, to_canonical
 from .symmetry import unit_table
+from .validate import integer
 
 LEVELS = (2.5, 16.0, 50.0, 84.0, 97.5)
 
@@ -204,5 +205,4 @@ def _check_one_layer(net) -> None:
 
 
 def _check_int(name: str, v, lo: int) -> None:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+    integer(name, v, minimum=lo)

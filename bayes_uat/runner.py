@@ -414,7 +414,11 @@ def _execute(
     if resume:
         sgd, done, state = read_checkpoint(ckpt, posterior, cfg)
         prior = (done, state)
-        log(f"resuming {out}: {done.draws} of {cfg.draws} draws done")
+        w = words(cfg.sampler)
+        if w.warmup is None:  # SMC: no draws until its last temperature
+            log(f"resuming {out} from the SMC state in its checkpoint")
+        else:
+            log(f"resuming {out}: {done.draws} of {cfg.draws} {w.draws} per {w.chain} done")
     else:
         log(f"SGD: {cfg.sgd_restarts} restart(s) × {cfg.sgd_steps} steps ({cfg.optimizer})")
         sgd = run_sgd(cfg, posterior)
@@ -467,6 +471,12 @@ def step_failure_text(out: Path, step: str, error: str) -> str:
     )
 
 
+def sampler_words(sampler: str) -> dict:
+    """What the run's chains and draws are, in the sampler's own words (summary.json)."""
+    w = words(sampler)
+    return dict(chains_are=w.chains, draws_are=f"{w.draws} per {w.chain}")
+
+
 def _base_summary(cfg: RunConfig, samples: Samples, pending: list[str]) -> dict:
     """What summary.json holds before the analysis: the sampler's facts, the settings and
     the steps still to do (a kill from here on leaves a readable record)."""
@@ -479,7 +489,11 @@ def _base_summary(cfg: RunConfig, samples: Samples, pending: list[str]) -> dict:
             draws=samples.draws,
             wall_time=samples.wall_time,
             seed=samples.seed,
-            **samples.info,
+            **{
+                ("autocorr_time_raw" if k == "autocorr_time" else k): v
+                for k, v in samples.info.items()
+            },
+            **sampler_words(samples.sampler),
         ),
         diagnostics={},
         warnings=[],
@@ -518,6 +532,7 @@ def _finish(cfg, out, posterior, samples, sgd, *, figures, log) -> Run:
     if full is not None:
         summary = dict(full, config=cfg.to_dict())
         summary["warnings"] = summary["warnings"] + found
+        summary["sampler"].update(sampler_words(samples.sampler))
     elif comparison is not None:
         summary = dict(summary, comparison=comparison.to_dict(), warnings=found)
     summary.pop("pending_steps", None)

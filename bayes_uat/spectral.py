@@ -26,11 +26,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .validate import integer
+
 
 def periodic_grid(n: int, x_range: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
     """The n-point uniform grid lo + j·(hi − lo)/n, j = 0 … n − 1 (right end excluded)."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer ≥ 2 (grid points), got {n!r}")
+    integer("n", n, minimum=2, fix="n is the number of grid points")
     lo, hi = (float(v) for v in x_range)
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
         raise ValueError(f"x_range must be finite with hi > lo, got {x_range!r}")

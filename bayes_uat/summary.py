@@ -17,7 +17,7 @@ from .diagnostics import autocorr_times, diagnostics
 from .modes import to_canonical
 from .optimize import SGDResult
 from .posterior import Posterior
-from .samplers import capabilities
+from .samplers import capabilities_of
 from .samples import Samples
 
 
@@ -60,7 +60,7 @@ def symmetry_diagnostics(
         function=diagnostics(fx, fnames),
         thin=step,
     )
-    caps = capabilities(samples.sampler)
+    caps = capabilities_of(samples)
     if caps.ordered and not caps.independent:  # an ensemble's steps (SMC: no time order)
         out["canonical"]["autocorr_time"] = autocorr_times(can)
     return out

@@ -36,18 +36,21 @@ def integer(
     maximum: int | None = None,
     fix: str = "",
 ) -> int:
-    """``v`` as an ``int`` when it is an integer (not a bool) in [minimum, maximum]."""
+    """``v`` as an ``int`` when it is an integer (not a bool) in [minimum, maximum]; the
+    one integer check of the package. The message names the range, if any."""
+    if minimum is None and maximum is None:
+        what = ""
+    elif maximum is None:
+        what = f" >= {minimum}"
+    elif minimum is None:
+        what = f" <= {maximum}"
+    else:
+        what = f" in [{minimum}, {maximum}]"
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {v!r}{_tail(fix)}")
+        raise ValueError(f"{name} must be an integer{what}, got {v!r}{_tail(fix)}")
     v = int(v)
     if minimum is not None and v < minimum or maximum is not None and v > maximum:
-        if maximum is None:
-            what = f">= {minimum}"
-        elif minimum is None:
-            what = f"<= {maximum}"
-        else:
-            what = f"in [{minimum}, {maximum}]"
-        raise ValueError(f"{name} must be an integer {what}, got {v!r}{_tail(fix)}")
+        raise ValueError(f"{name} must be an integer{what}, got {v!r}{_tail(fix)}")
     return v
 
 

@@ -118,15 +118,15 @@ def applies(sampler: str, key: str) -> bool:
     return True
 
 
-def inapplicable(sampler: str, keys) -> list[str]:
-    """Messages for run settings among ``keys`` that mean nothing to ``sampler`` (given on
-    the command line, they would be ignored without a word)."""
-    w, out = words(sampler), []
+def inapplicable(sampler: str, keys) -> dict[str, str]:
+    """{setting: why} for the run settings among ``keys`` that mean nothing to ``sampler``
+    (given on the command line, they would be ignored without a word)."""
+    w, out = words(sampler), {}
     keys = set(keys)
     if "warmup" in keys and w.warmup is None:
-        out.append(f"--warmup: {w.title} has no warm-up (it starts from the prior)")
+        out["warmup"] = f"--warmup: {w.title} has no warm-up (it starts from the prior)"
     if "init" in keys and not w.uses_init:
-        out.append(f"--init: {w.title} draws its own start points from the prior")
+        out["init"] = f"--init: {w.title} draws its own start points from the prior"
     for key, flag in FLAGGED["nuts"].items():
         if key in keys and sampler != "nuts":
             also = (
@@ -134,7 +134,7 @@ def inapplicable(sampler: str, keys) -> list[str]:
                 if key in OPTIONS.get(sampler, {})
                 else ""
             )
-            out.append(f"{flag} applies to NUTS only{also}")
+            out[key] = f"{flag} applies to NUTS only{also}"
     return out
 
 

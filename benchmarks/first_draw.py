@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -31,11 +32,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+COMPILE_LINE = re.compile(r"Finished XLA compilation of jit\((\w+)\) in ([0-9.e-]+) sec")
 
 SCRIPT = """
 import time, json
 t = {"start": time.perf_counter()}
 import bayes_uat as bu
+import jax
+jax.config.update("jax_log_compiles", True)  # each compilation's time, on stderr
 bu.enable_x64()
 t["import"] = time.perf_counter()
 data = bu.make_dataset("x2")
@@ -61,6 +65,9 @@ def one(cache: str) -> dict:
     )
     wall = time.perf_counter() - t0
     phases = json.loads(r.stdout.strip().splitlines()[-1])
+    compiled = {}  # program name -> XLA compile seconds, up to the first draws and after
+    for m in COMPILE_LINE.finditer(r.stderr):
+        compiled[m.group(1)] = compiled.get(m.group(1), 0.0) + float(m.group(2))
     # wall from process start to the first draws: the process's own start-up plus the
     # script's time to the end of the first sample() call
     startup = wall - phases["sgd_again"]
@@ -71,6 +78,8 @@ def one(cache: str) -> dict:
         sample_s=phases["sample"] - phases["sgd"],
         sample_again_s=phases["sample_again"] - phases["sample"],
         sgd_again_s=phases["sgd_again"] - phases["sample_again"],
+        compile_s=sum(compiled.values()),
+        compiled=compiled,
     )
 
 
@@ -99,7 +108,15 @@ def main(argv=None) -> int:
         for r, jax_s in zip(v, jax_import):
             r["floor"] = jax_s + r["sgd_again_s"] + r["sample_again_s"]
             r["ratio"] = r["wall_to_first"] / r["floor"]
-    med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in runs.items()}
+    med = {
+        k: {f: statistics.median(r[f] for r in v) for f in v[0] if f != "compiled"}
+        for k, v in runs.items()
+    }
+    for k, v in runs.items():  # median compile seconds per program (0 where not compiled)
+        names = sorted({n for r in v for n in r["compiled"]})
+        med[k]["compiled"] = {
+            n: statistics.median(r["compiled"].get(n, 0.0) for r in v) for n in names
+        }
     out = dict(
         reps=args.reps,
         median=med,
@@ -112,7 +129,7 @@ def main(argv=None) -> int:
     )
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
     for k, m in med.items():
-        print(k, {f: round(v, 2) for f, v in m.items()})
+        print(k, {f: (round(v, 2) if isinstance(v, float) else v) for f, v in m.items()})
     print(
         "import jax", round(out["jax_import_s"], 2), "load", load_start, out["load_avg_1min_at_end"]
     )

@@ -166,7 +166,7 @@ def case_closeup(args) -> dict:
         log_evidence_max_dev_se=float(
             np.max(np.abs(logz - logz.mean())) / res.info["log_evidence_se"]
         ),
-        max_log_prob=res.log_prob.max(axis=1).tolist(),
+        max_log_prob=res.log_density.max(axis=1).tolist(),
         mse_median=np.median(mse, axis=1).tolist(),
         mse_min=mse.min(axis=1).tolist(),
     )
@@ -229,11 +229,14 @@ def case_digits(args) -> dict:
     post = bu.Posterior(net, train, likelihood="categorical", prior_std=3.0)
     trace, t0 = [], time.perf_counter()
 
-    def report(state):
-        lam = np.asarray(state.lam)
+    temps = np.zeros(args.runs, dtype=int)
+
+    def report(state, info):
+        nonlocal temps
+        lam = np.asarray(state.tempered.tempering_param)
         trace.append([round(time.perf_counter() - t0, 1), float(lam.min())])
-        temps = int(np.max(np.asarray(state.temperatures)))
-        print(f"{trace[-1][0]:7.1f} s  temperature {temps}  λ = {lam}", file=sys.stderr)
+        temps = temps + (np.asarray(info.active) & ~np.asarray(info.final))
+        print(f"{trace[-1][0]:7.1f} s  temperature {temps.max()}  λ = {lam}", file=sys.stderr)
 
     res = run_smc(post, runs=args.runs, settings=settings_of(args), seed=args.seed, callback=report)
     wall = time.perf_counter() - t0

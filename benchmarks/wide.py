@@ -3,6 +3,7 @@ curve, Neal prior (a ~ N(0, 4/N)), noise σ = 0.1 known; 4 chains × (warm-up + 
 
     python benchmarks/wide.py [--units 500] [--n 200] [--chains 4] [--warmup 500]
                               [--draws 500] [--max-tree-depth 10] [--out benchmarks/wide.json]
+    python benchmarks/wide.py --gradient-only     # benchmarks/wide_gradient.json
 
 Reports the wall time (compilation included and also separately: one gradient compiled and
 timed alone), the time of one log-density gradient, mean tree depth, leapfrog steps per
@@ -31,7 +32,12 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=500)
     ap.add_argument("--max-tree-depth", type=int, default=10)
     ap.add_argument("--chain-method", default="auto")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "wide.json"))
+    ap.add_argument("--out", default=None, help="default benchmarks/wide.json")
+    ap.add_argument(
+        "--gradient-only",
+        action="store_true",
+        help="time the gradient only (5 × 100 calls; benchmarks/wide_gradient.json)",
+    )
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -56,6 +62,18 @@ def main(argv=None) -> int:
     for _ in range(200):
         vg(th)[0].block_until_ready()
     grad_s = (time.perf_counter() - t0) / 200
+    if args.gradient_only:
+        reps = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            for _ in range(100):
+                vg(th)[0].block_until_ready()
+            reps.append((time.perf_counter() - t0) / 100)
+        res = dict(units=args.units, dim=post.dim, n=args.n, gradient_s=sorted(reps))
+        out = Path(args.out or ROOT / "benchmarks" / "wide_gradient.json")
+        out.write_text(json.dumps(res, indent=1) + "\n")
+        print(json.dumps(res))
+        return 0
     sgd = bu.train_sgd(post, steps=3000, learning_rate=0.01, restarts=args.chains, seed=0)
     t0 = time.perf_counter()
     s = bu.sample(
@@ -95,7 +113,7 @@ def main(argv=None) -> int:
         leapfrog_time_share=float(steps.sum() * grad_s / args.chains / wall),
     )
     print(json.dumps(res, indent=1))
-    Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+    Path(args.out or ROOT / "benchmarks" / "wide.json").write_text(json.dumps(res, indent=1) + "\n")
     return 0
 
 

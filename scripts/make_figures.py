@@ -29,6 +29,7 @@ STUDIES = {
     "spectral": "study_spectral.py",
     "blog_x2": "blog_x2.py",
     "seed000": "study_seed000.py",
+    "seed000_wide": "study_wide.py",
     "sawtooth": "study_sawtooth.py",
     "bump": "study_bump.py",
     "numpyro_bnn": "numpyro_bnn.py",

@@ -51,6 +51,7 @@ def main(argv=None) -> int:
 
     import bayes_uat as bu
     from bayes_uat import plots
+    from bayes_uat.modes import find_modes, mode_laplace
     from bayes_uat.records import versions
 
     bu.enable_x64()
@@ -64,7 +65,8 @@ def main(argv=None) -> int:
     post = bu.Posterior(bu.MLP(6, "tanh", in_dim=2), moons, likelihood="bernoulli", prior_std=3.0)
     run, _ = fit(post, cfg)
     plots.save(plots.decision_boundary(run), out / "classify_moons")
-    plots.save(plots.laplace_corner(run, max_params=6), out / "classify_laplace_corner")
+    fit_0 = mode_laplace(run.posterior, find_modes(run.posterior, run.samples), mode=0)
+    plots.save(plots.laplace_corner(run, fit_0, max_params=6), out / "classify_laplace_corner")
 
     k = cfg["components"]
     print(f"digits 0-3, {k} principal components, categorical, {cfg['digits_units']} tanh units")

@@ -5,14 +5,17 @@ activation) ± SE across independent runs of :func:`bayes_uat.evidence` (each ru
 census, a reference over the modes found, tempered SMC from it) for N = 1 … 10.
 
     python scripts/study_how_many.py [--quick] [--figures figures]
-                                     [--evidence-only | --cached-evidence]
+                                     [--evidence-only | --cached-evidence | --redraw-loo]
 
 Writes figures/how_many_*.png/.pdf and the numbers into figures/how_many.json. Each
 network's evidence is kept, as soon as it is done, in figures/timings/how_many_evidence.json
 (ignored by git) under its settings, so an interrupted run loses at most the network it was
 on, and a second run with the same settings reuses what is there; ``--evidence-only`` fills
 that file and stops (no LOO sweep, no figures); ``--cached-evidence`` draws the figures with
-the networks whose evidence is in that file and lists the others in how_many.json as not run.
+the networks whose evidence is in that file and lists the others in how_many.json as not run;
+``--redraw-loo`` redraws only how_many_loo from the LOO and SGD numbers already in
+how_many.json (the sweep's fixed seeds give the same numbers on every run) and the evidence in
+that file, and updates how_many.json's evidence entries.
 """
 
 from __future__ import annotations
@@ -99,11 +102,82 @@ def evidence_rows(cfg: dict, cache: Path, log, compute: bool = True) -> tuple[li
     return rows, missing
 
 
+def evidence_claims(ev: list, activations) -> dict:
+    """Per activation: the N of the highest mean log Z, and the N within 2 combined SE of it."""
+    out = {}
+    for a in activations:
+        sel = [r for r in ev if r["activation"] == a]
+        if not sel:
+            continue
+        best = max(sel, key=lambda r: r["log_evidence_mean"])
+        out[a] = dict(
+            best_evidence_units=best["units"],
+            evidence_within_2se_of_best=[
+                r["units"]
+                for r in sel
+                if best["log_evidence_mean"] - r["log_evidence_mean"]
+                <= 2 * (best["log_evidence_se"] ** 2 + r["log_evidence_se"] ** 2) ** 0.5
+            ],
+        )
+    return out
+
+
+def redraw_loo(cfg: dict, out: Path, cache: Path) -> int:
+    """how_many_loo from how_many.json's sweep numbers and the evidence in ``cache``."""
+    import numpy as np
+
+    from bayes_uat import plots
+    from bayes_uat.studies import SweepPoint
+    from bayes_uat.studies import plots as study_plots
+
+    numbers = json.loads((out / "how_many.json").read_text())
+    old = numbers["settings"]
+    if old["sweep"] != cfg["sweep"] or list(old["units"]) != list(cfg["units"]):
+        raise ValueError(f"{out / 'how_many.json'} holds another sweep's numbers: run the study")
+    empty = np.zeros(0)
+    pts = [
+        SweepPoint(
+            target=p["target"],
+            units=p["units"],
+            activation=p["activation"],
+            x=empty,
+            y=empty,
+            grid=empty,
+            quantiles=np.zeros((5, 0)),
+            sgd_curve=empty,
+            sgd_fit=empty,
+            median_fit=empty,
+            truth=None,
+            noise_var=p["noise_var"],
+            noise_floor=p["noise_floor"],
+            residual_sgd=p["residual_sgd"],
+            residual_median=p["residual_median"],
+            sgd_restart_residuals=np.asarray(p["sgd_restart_residuals"]),
+            errors=p["errors"],
+            slopes=p["slopes"],
+            loo=p["loo"],
+            sampler=p["sampler"],
+            equation=p["equation"],
+        )  # fmt: skip
+        for p in numbers["points"]
+    ]
+    ev, missing = evidence_rows(cfg, cache, print, compute=False)
+    plots.save(study_plots.loo(pts, evidence=ev), out / "how_many_loo")
+    numbers["settings"]["evidence"] = cfg["evidence"]
+    numbers["evidence"] = ev
+    numbers["evidence_not_run"] = missing
+    for a, c in evidence_claims(ev, cfg["evidence"]["activations"]).items():
+        numbers["claims"].setdefault(a, {}).update(c)
+    write_numbers(out / "how_many.json", numbers)
+    print(f"how_many_loo redrawn with {len(ev)} evidence point(s); not run: {missing}")
+    return 0
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    only, cached = "--evidence-only" in argv, "--cached-evidence" in argv
-    rest = [a for a in argv if a not in ("--evidence-only", "--cached-evidence")]
-    args = parse_args(__doc__, rest, host_devices=2)
+    flags = ("--evidence-only", "--cached-evidence", "--redraw-loo")
+    only, cached, redraw = (f in argv for f in flags)
+    args = parse_args(__doc__, [a for a in argv if a not in flags], host_devices=2)
 
     from bayes_uat import plots, studies
     from bayes_uat.records import versions
@@ -116,6 +190,8 @@ def main(argv=None) -> int:
     if only:
         evidence_rows(cfg, cache, print)
         return 0
+    if redraw:
+        return redraw_loo(cfg, out, cache)
     pts = []
     for act in cfg["activations"]:
         pts += studies.unit_sweep(
@@ -127,18 +203,8 @@ def main(argv=None) -> int:
     claims = {
         a: studies.sweep_claims([p for p in pts if p.activation == a]) for a in cfg["activations"]
     }
-    for a in cfg["evidence"]["activations"]:
-        sel = [r for r in ev if r["activation"] == a]
-        if not sel:
-            continue
-        best = max(sel, key=lambda r: r["log_evidence_mean"])
-        claims.setdefault(a, {})["best_evidence_units"] = best["units"]
-        claims[a]["evidence_within_2se_of_best"] = [
-            r["units"]
-            for r in sel
-            if best["log_evidence_mean"] - r["log_evidence_mean"]
-            <= 2 * (best["log_evidence_se"] ** 2 + r["log_evidence_se"] ** 2) ** 0.5
-        ]
+    for a, c in evidence_claims(ev, cfg["evidence"]["activations"]).items():
+        claims.setdefault(a, {}).update(c)
     for a, c in claims.items():
         print(
             f"{a}: best elpd_loo at N = {c.get('best_elpd_units')}, smallest N within 2 SE "

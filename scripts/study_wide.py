@@ -29,7 +29,6 @@ RUNS = {
     **{f"nuts_N{N}": dict(units=N, sampler="nuts", **FULL) for N in (5, 16, 64, 128, 50, 512)},
     "nuts_N16_n30": dict(units=16, n=30, sampler="nuts", **FULL),
     "nuts_N512_gpstart": dict(units=512, sampler="nuts", init="gp", **FULL),
-    "nuts_N16_seed1": dict(units=16, sampler="nuts", seed=1, chains=2, warmup=1000, draws=1000),
 }
 QUICK = {
     "nuts_N5": dict(units=5, sampler="nuts", chains=2, warmup=20, draws=20, sgd_steps=100),
@@ -45,6 +44,7 @@ def parse(argv=None):
     ap.add_argument("--run", action="append", default=[], help="run only these keys")
     ap.add_argument("--list", action="store_true", help="print the runs' keys and settings")
     ap.add_argument("--no-gif", action="store_true", help="skip the tempering animation")
+    ap.add_argument("--gif-only", action="store_true", help="only the tempering animation")
     args = ap.parse_args(argv)
     runs = QUICK if args.quick else RUNS
     bad = sorted(set(args.run) - set(runs))
@@ -148,7 +148,8 @@ def animation(path: Path, quick: bool, out: Path) -> dict:
     imp = feature_importance(p500, lams, particles=100 if quick else 500, grid=grid, curves=24)
     frames5, frames500 = [], []
     for lam, f, st in zip(lams, f5, imp["steps"]):
-        frames5.append(dict(lam=lam, curves=f, label="tempered SMC, 256 particles"))
+        label = f"tempered SMC, {settings.particles} particles"
+        frames5.append(dict(lam=lam, curves=f, label=label))
         lo, _, hi = nngp_band(p500, grid, lam=lam)
         frames500.append(
             dict(
@@ -180,6 +181,7 @@ def main(argv=None) -> int:
             print(k, v)
         return 0
     from bayes_uat import runtime
+    from bayes_uat.records import write_json
 
     runtime.set_host_device_count(2)
     runtime.enable_compilation_cache()
@@ -188,6 +190,10 @@ def main(argv=None) -> int:
     fig_dir = Path(args.figures)
     out = fig_dir / ("seed000_wide_quick" if args.quick else "seed000_wide")
     out.mkdir(parents=True, exist_ok=True)
+    if args.gif_only:
+        info = animation(fig_dir / "seed000_posterior.gif", args.quick, out)
+        write_json(out / "animation.json", info)
+        return 0
     keys = args.run or list(runs)
     results = {k: run_one(k, runs[k], out) for k in keys}
     if args.run:
@@ -205,6 +211,8 @@ def main(argv=None) -> int:
     numbers = dict(quick=args.quick, runs=distance_table(results), importance=importance)
     if not args.no_gif:
         numbers["animation"] = animation(fig_dir / "seed000_posterior.gif", args.quick, out)
+    elif (out / "animation.json").is_file():  # made by --gif-only
+        numbers["animation"] = json.loads((out / "animation.json").read_text())
     numbers["wall_time"] = time.perf_counter() - t0
     sys.path.insert(0, str(ROOT / "scripts"))
     from _study import write_numbers

@@ -90,7 +90,7 @@ REFUSED = {
     ),
     "wide smc too few particles": (
         argv(units="500", sampler="smc", draws="100"),
-        "particles must be an integer >= 3002",
+        "draws must be an integer >= 3002",
     ),
     "wide two layers too many draws": (
         argv(units="500,500", sampler="nuts", chains="4", draws="100000"),
@@ -114,7 +114,7 @@ REFUSED = {
         "bias must be True, False or a tuple of 2",
     ),
     # SMC from the command line
-    "smc particles below 2 dim": (argv(sampler="smc", draws="5"), "particles must be an integer"),
+    "smc particles below 2 dim": (argv(sampler="smc", draws="5"), "draws must be an integer"),
     "smc zero runs": (argv(sampler="smc", chains="0", draws="40"), "chains must be an integer"),
     "smc step activation": (
         argv(sampler="smc", draws="40", activation="step"),
@@ -221,7 +221,7 @@ def test_run_accepted_starts_work(tmp_path, capsys, guarded, case):
 SWEEPS = {
     "smc particles per point": (
         'sampler = "smc"\nn = 30\nunits = 1\n[grid]\ndraws = [40, 5]\n',
-        "grid point draws=5: particles must be an integer >= 10",
+        "grid point draws=5: draws must be an integer >= 10",
     ),
     "wide emcee point": (
         'sampler = "emcee"\nchains = 8\nn = 30\nlikelihood = "mse"\n[grid]\nunits = [1, 500]\n',

@@ -397,7 +397,7 @@ def _fake_run(post, seed=0):
     rng = np.random.default_rng(seed)
     theta = sgd.best + 0.1 * rng.normal(size=(2, 30, post.dim))
     samples = Samples(
-        theta=theta, log_prob=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
+        theta=theta, log_density=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
     )
     return Run(post, samples, sgd, config={}, summary={}, idata=None)
 
@@ -468,7 +468,11 @@ def test_laplace_corner_names_its_model():
     post = Posterior(
         MLP(2, "tanh", in_dim=2), make_moons(40, seed=0), likelihood="bernoulli", prior_std=3.0
     )
-    fig = plots.laplace_corner(_fake_run(post), max_params=4)
+    from bayes_uat.modes import find_modes, mode_laplace
+
+    run = _fake_run(post)
+    fit = mode_laplace(post, find_modes(post, run.samples), mode=0)
+    fig = plots.laplace_corner(run, fit, max_params=4)
     (legend,) = [lg for lg in fig.legends if lg.get_texts()]
     title = legend.get_title().get_text()
     assert title.startswith("moons: Bernoulli likelihood, 2 tanh units\nNUTS, 2 chains × 30 draws")

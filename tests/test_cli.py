@@ -129,7 +129,7 @@ def test_ensemble_run_in_chunks(tmp_path, capsys):
     args = [a if a != "aies" else "ensemble" for a in SMALL]
     assert main(["run", *args, "--chunk-size", "15", "--out", str(out), "--no-figures"]) == 0
     run = load_run(out)
-    assert run.samples.theta.shape == (8, 40, 4) and run.samples.method == "ensemble"
+    assert run.samples.theta.shape == (8, 40, 4) and run.samples.sampler == "ensemble"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["sampler"]["name"] == "ensemble"
     assert not (out / CHECKPOINT).exists()

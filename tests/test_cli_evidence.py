@@ -3,8 +3,11 @@ and bad input refused before any file or directory is created."""
 
 from __future__ import annotations
 
+import csv
 import inspect
+import json
 
+import numpy as np
 import pytest
 
 from bayes_uat import cli_evidence
@@ -78,3 +81,68 @@ def test_never_writes_over_user_files(tmp_path, capsys):
     assert main(["evidence", *_flags(), "--out", str(e)]) == 2
     assert "already holds an evidence table" in capsys.readouterr().err
     assert (e / "evidence.csv").read_text() == "mine"
+
+
+TINY = dict(
+    runs=2, restarts=8, sgd_steps=300, learning_rate=0.05, particles=64, steps=2,
+    max_components=4,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory):
+    """One tiny grid (tanh, N = 1; two runs) through the command."""
+    out = tmp_path_factory.mktemp("ev") / "grid"
+    code = main(["evidence", *_flags(**TINY), "--out", str(out), "--quiet"])
+    return out, code
+
+
+def test_grid_end_to_end(grid, capsys):
+    import xarray as xr
+
+    from bayes_uat import make_dataset
+
+    out, code = grid
+    assert code == 0
+    rows = list(csv.DictReader((out / "evidence.csv").read_text().splitlines()))
+    assert [(r["activation"], r["units"], r["dim"]) for r in rows] == [("tanh", "1", "5")]
+    (r,) = rows
+    with xr.open_dataset(out / "evidence.nc", engine="h5netcdf") as ds:
+        z = ds["log_evidence"].values
+        assert z.shape == (1, 2)
+        assert list(ds["activation"].values) == ["tanh"]
+        np.testing.assert_allclose(ds["log_evidence_mean"].values, z.mean(axis=1))
+        np.testing.assert_allclose(ds["log_evidence_se"].values, z.std(axis=1, ddof=1) / 2**0.5)
+        np.testing.assert_allclose(ds["log_evidence_sd"].values, z.std(axis=1, ddof=1))
+        assert json.loads(ds.attrs["settings"])["options"]["particles"] == 64
+    assert float(r["log_evidence_mean"]) == pytest.approx(z.mean())
+    assert json.loads(r["log_evidence_runs"]) == pytest.approx(z[0].tolist())
+    # the hard bound: log Z never exceeds the largest log-likelihood found
+    assert z.max() < float(r["max_log_likelihood"])
+    assert float(r["chao1_unseen"]) >= 0 and int(r["modes_seen"]) >= 1
+    assert 0 <= float(r["share_outside"]) <= 1
+    assert isinstance(json.loads(r["warnings"]), list)
+    # the draws' best MSE lies between the noise floor (variance of 0.2·U(0, 1)) and var y
+    assert 0.2**2 / 12 < float(r["best_mse"]) < float(np.var(make_dataset("sin").y))
+    modes = list(csv.DictReader((out / "modes.csv").read_text().splitlines()))
+    assert modes and {m["activation"] for m in modes} == {"tanh"}
+    assert {"mass", "mass_se", "mse", "copies", "centre_w1", "centre_log_sigma"} <= set(modes[0])
+    assert sum(float(m["mass"]) for m in modes) <= 1 + 1e-9
+    assert not list(out.glob(".checkpoint-*"))  # each network's checkpoint removed when done
+    assert sorted(p.name for p in out.iterdir()) == sorted(cli_evidence.OUT_FILES)
+
+
+def test_resume_keeps_done_networks(grid, capsys):
+    """--resume on a finished grid recomputes nothing and prints the same table; other
+    settings are refused."""
+    out, _ = grid
+    before = (out / "evidence.csv").read_text()
+    assert main(["evidence", *_flags(**TINY), "--out", str(out), "--resume"]) == 0
+    assert (out / "evidence.csv").read_text() == before
+    cap = capsys.readouterr()
+    assert "tanh N=1: done before, kept" in cap.err
+    row = next(csv.DictReader((out / "evidence.csv").read_text().splitlines()))
+    assert f"{float(row['log_evidence_mean']):.2f} ± {float(row['log_evidence_se']):.2f}" in cap.out
+    other = [*_flags(**dict(TINY, particles=80)), "--out", str(out), "--resume"]
+    assert main(["evidence", *other]) == 2
+    assert "use the same settings" in capsys.readouterr().err

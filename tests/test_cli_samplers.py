@@ -136,8 +136,6 @@ def no_work(monkeypatch):
         (["--sampler", "nuts", "--option", "target_accept=0.95"], "use --target-accept"),
         (["--sampler", "nuts", "--option", "chain_method=threads"], "chain_method"),
         (["--option", "steps"], "--option takes KEY=VALUE"),
-        (["--sampler", "smc", "--warmup", "100"], "--warmup: tempered SMC has no warm-up"),
-        (["--sampler", "smc", "--init", "prior"], "--init: tempered SMC draws its own start"),
         (["--sampler", "smc", "--target-accept", "0.7"], "(smc's own: --option target_accept="),
         (["--sampler", "aies", "--dense-mass"], "--dense-mass applies to NUTS only: drop it"),
     ],
@@ -149,6 +147,18 @@ def test_bad_options_refused_before_any_work(tmp_path, capsys, no_work, flags, m
     err = capsys.readouterr().err
     assert err.startswith("bayes-uat: error: ") and message in err, err
     assert not (tmp_path / "deep").exists()
+
+
+def test_settings_smc_does_not_use_get_a_note(capsys):
+    """--warmup and --init mean nothing to SMC (it starts from the prior): the command says
+    they are ignored, and the run's words say neither."""
+    cfg = _cfg(["--sampler", "smc", "--warmup", "100", "--init", "prior"])
+    err = capsys.readouterr().err
+    assert "note: --warmup: tempered SMC has no warm-up (it starts from the prior): ignored" in err
+    assert "note: --init: tempered SMC draws its own start points from the prior: ignored" in err
+    assert cfg.sampler == "smc"
+    _cfg(["--sampler", "nuts", "--warmup", "100", "--init", "prior"])
+    assert capsys.readouterr().err == ""
 
 
 def test_help_lists_every_option_with_its_default(capsys):

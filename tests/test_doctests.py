@@ -27,6 +27,7 @@ MODULES = [
     "summary",
     "symmetry",
     "plots._style",
+    "vocabulary",
     "wide",
 ]
 

@@ -55,7 +55,7 @@ def test_folded_density_is_the_sum_over_the_whole_group(act, units):
         exact = logsumexp(np.asarray(post.log_prob(copies)))
         u = lay.canonical(jnp.asarray(th))
         assert bool(lay.inside(u))
-        assert float(fold((), u)) == pytest.approx(exact, abs=1e-9 * abs(exact))
+        assert float(fold(post, u)) == pytest.approx(exact, abs=1e-9 * abs(exact))
 
 
 @pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu"])
@@ -107,6 +107,7 @@ def test_linear_gaussian_exact(linear_gaussian):
     refs = [make_reference([mean], [1.5 * cov]) for _ in range(8)]
     res = run_core(target, refs, particles=200, seed=3, steps=3)
     se = res.log_evidence.std(ddof=1) / math.sqrt(8)
+    print(f"linear-Gaussian: log Z {res.log_evidence.mean():.4f} ± {se:.4f}, exact {log_z:.4f}")
     assert abs(res.log_evidence.mean() - log_z) < t_crit(8) * se
     se_is = res.is_log_evidence.std(ddof=1) / math.sqrt(8)
     assert abs(res.is_log_evidence.mean() - log_z) < t_crit(8) * se_is
@@ -153,9 +154,15 @@ def test_planted_mixture_evidence_and_masses():
     ]
     res = run_core(target, refs, particles=400, seed=1, steps=5)
     se = res.log_evidence.std(ddof=1) / math.sqrt(runs)
-    assert abs(res.log_evidence.mean() - LOG_Z) < t_crit(runs) * se
     mass = res.component_mass.mean(axis=0)
     mass_se = res.component_mass.std(axis=0, ddof=1) / math.sqrt(runs)
+    print(
+        f"planted mixture: log Z {res.log_evidence.mean():.4f} ± {se:.4f} (exact {LOG_Z}), "
+        f"IS {res.is_log_evidence.mean():.4f} ± "
+        f"{res.is_log_evidence.std(ddof=1) / math.sqrt(runs):.4f}, masses {np.round(mass, 4)} "
+        f"± {np.round(mass_se, 4)}, outside {res.outside_share.round(3)}"
+    )
+    assert abs(res.log_evidence.mean() - LOG_Z) < t_crit(runs) * se
     assert np.all(np.abs(mass - MASSES) < t_crit(runs) * mass_se), (mass, mass_se)
     assert np.all(mass_se < 0.02)
 
@@ -172,6 +179,7 @@ def test_blog_posterior_agrees_with_smc():
         steps=5,
     )  # fmt: skip
     combined = math.hypot(ev.log_evidence_se, BLOG_SMC[1])
+    print(ev)
     assert abs(ev.log_evidence_mean - BLOG_SMC[0]) < 3 * combined, ev
     assert np.all(ev.log_evidence <= ev.max_log_likelihood)
     assert ev.samples.theta.shape == (4, 400, post.dim)
@@ -184,18 +192,19 @@ SIN_CASES = [("tanh", 2), ("sigmoid", 2), ("tanh", 3), ("sigmoid", 3)]
 @pytest.mark.slow
 @pytest.mark.parametrize("act, units", SIN_CASES)
 def test_sin_model(act, units):
-    """docs/studies.md §3's model: independent runs (each its own census) agree within
-    1 nat, the draws reach SGD's best mode, and log Z stays below the largest
-    log-likelihood."""
+    """docs/studies.md §3's model: independent runs (each its own census of 64 restarts)
+    agree within 1 nat, the draws reach the best mode of all 4 × 64 = 256 SGD restarts
+    (best-draw MSE within 3 %), and log Z stays below the largest log-likelihood."""
     post = Posterior(MLP(units, act), make_dataset("sin"), likelihood="gaussian", prior_std=30.0)
     ev = bu.evidence(
-        post, runs=4, seed=0, restarts=256, sgd_steps=3000, learning_rate=0.01, particles=256,
+        post, runs=4, seed=0, restarts=64, sgd_steps=2000, learning_rate=0.01, particles=256,
         steps=5,
     )  # fmt: skip
-    assert ev.log_evidence.std(ddof=1) <= 1.0, ev
-    assert np.all(ev.log_evidence <= ev.max_log_likelihood)
     best_sgd = min(ev.samples.info["sgd_best_mse"])
     best_draw = float(np.asarray(post.mse(ev.samples.theta)).min())
+    print(f"{act} N={units}:\n{ev}\nbest draw MSE {best_draw:.4f}, best SGD MSE {best_sgd:.4f}")
+    assert ev.log_evidence.std(ddof=1) <= 1.0, ev
+    assert np.all(ev.log_evidence <= ev.max_log_likelihood)
     assert best_draw <= 1.03 * best_sgd, (best_draw, best_sgd)
 
 
@@ -270,6 +279,7 @@ def test_no_sgd_modes_found():
         bu.evidence(post, restarts=4, sgd_steps=20, learning_rate=1e300)
 
 
+@pytest.mark.slow  # a whole census before the check
 def test_reference_with_zero_density_at_a_prior_draw():
     post = small(1)
     with pytest.raises(ValueError, match="zero density at a prior draw"):

@@ -287,7 +287,7 @@ def test_empty_item_in_x_col_refused(tmp_path, capsys, no_work):
 @pytest.mark.parametrize(
     "flags, message",
     [
-        (["--sampler", "smc", "--draws", "5"], "particles must be an integer >= 8, got 5"),
+        (["--sampler", "smc", "--draws", "5"], "draws must be an integer >= 8, got 5"),
         (["--prior-std", "1e-300"], "prior_std is 1e-300, below 1e-12"),
         (["--prior", "w1=normal(0, 1e-300)"], "is 1e-300, below 1e-12"),
         (["--prior", "a=1e-300"], "the prior scale for a is 1e-300"),

@@ -312,3 +312,21 @@ def test_to_canonical_one_layer_needs_no_reference(sin_post):
     np.testing.assert_allclose(out, canonicalize(sin_post.net, THETA_B))
     # a reference, when given, is not needed and does not change the canonical form
     np.testing.assert_allclose(to_canonical(sin_post, g_theta, reference=THETA_A), out)
+
+
+def test_mode_laplace_takes_the_mode_asked_for(sin_post, planted_modes):
+    """The Laplace fit behind plots.laplace_corner is of the mode named by ``mode``."""
+    from bayes_uat.modes import mode_laplace
+
+    _, modes = planted_modes
+    with pytest.raises(ValueError, match=r"no mode 5 among the modes found \(\[0, 1\]\)"):
+        mode_laplace(sin_post, modes, mode=5)
+    for i in (0, 1):
+        try:
+            fit = mode_laplace(sin_post, modes, mode=i, n=10)
+        except ValueError as e:  # a planted centre need not be a maximum of the posterior
+            assert f"at mode {i}'s MAP" in str(e)
+            continue
+        assert fit.mode.index == i
+        np.testing.assert_array_equal(fit.members, modes.canonical[modes.labels == i])
+        assert fit.draws.shape == (10, sin_post.dim)

@@ -43,7 +43,7 @@ def test_round_trip(tmp_path, made):
     np.testing.assert_array_equal(run.samples.theta, s.theta)
     np.testing.assert_array_equal(run.samples.log_density, s.log_density)
     assert run.samples.names == s.names == post.names
-    assert run.samples.method == "aies" and run.samples.seed == 0
+    assert run.samples.sampler == "aies" and run.samples.seed == 0
     for k, v in s.stats.items():
         np.testing.assert_array_equal(run.samples.stats[k], v)
     np.testing.assert_array_equal(run.sgd.thetas, sgd.thetas)

@@ -153,7 +153,7 @@ def test_samples_log_density_is_the_posteriors_at_each_draw(linear):
     np.testing.assert_array_equal(halved.log_density, s.log_density / 2)
     with pytest.raises(ValueError, match="log_density must have shape"):
         Samples(s.theta, np.zeros(3), "ensemble", s.names)
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match=r"unknown option\(s\) \['method'\]"):
         sample(post, method="ensemble", seed=1, **kw)
 
 

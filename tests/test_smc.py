@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import math
 
+import jax
 import numpy as np
 import pytest
 from scipy import stats
 
 from bayes_uat import MLP, Posterior, make_dataset
-from bayes_uat.samplers.smc import SMCSettings, make_step, run_smc, smc_result
+from bayes_uat.samplers.smc import (
+    SMCSettings,
+    append_info,
+    make_step,
+    run_smc,
+    smc_result,
+    stack_info,
+)
 
 
 def t_crit(runs: int, level: float = 1e-3) -> float:
@@ -34,9 +42,14 @@ LINEAR = SMCSettings(particles=400, steps=5)
 
 @pytest.fixture(scope="module")
 def linear_states(linear):
-    states = []
-    res = run_smc(linear[0], runs=8, settings=LINEAR, seed=1, callback=states.append)
-    return res, states
+    states, infos = [], []
+
+    def keep(state, info):
+        states.append(state)
+        infos.append(info)
+
+    res = run_smc(linear[0], runs=8, settings=LINEAR, seed=1, callback=keep)
+    return res, states, infos
 
 
 @pytest.fixture(scope="module")
@@ -95,19 +108,22 @@ def test_info_records(linear_run):
         assert info["acceptance_per_temperature"][r][-1] == info["acceptance"][r]
 
 
-def _one_more(linear, linear_states, **change):
-    """The recorded transitions of one more temperature from a mid-run state, changed."""
-    state = linear_states[1][2]._replace(**change)
-    after = make_step(linear[0], LINEAR)(state)
-    t = np.asarray(state.temperatures)
-    return np.asarray(after.steps_trace)[np.arange(len(t)), t]
+def _one_more(linear, linear_states, particles=None, **tuning):
+    """The transitions of one more temperature from a mid-run state, its tuning (and
+    particles) changed."""
+    state = linear_states[1][2]
+    state = state._replace(tuning=state.tuning._replace(**tuning))
+    if particles is not None:
+        state = state._replace(tempered=state.tempered._replace(particles=particles))
+    _, info = make_step(linear[0], LINEAR)(state)
+    return np.asarray(info.steps)
 
 
 def test_step_count_rises_when_acceptance_is_low(linear, linear_states):
     """PyMC's rule: after a temperature with acceptance 0.05 every particle needs
     ⌈1 + log 0.1 / log 0.95⌉ = 46 transitions to move with probability 0.9; after 0.99, the
     floor of ``steps`` (5) transitions."""
-    r = linear_states[1][2].acceptance.shape[0]
+    r = linear_states[1][2].tuning.acceptance.shape[0]
     low = _one_more(linear, linear_states, acceptance=np.full(r, 0.05))
     high = _one_more(linear, linear_states, acceptance=np.full(r, 0.99))
     assert np.all(low >= 46) and np.all(low <= 50), low
@@ -119,10 +135,10 @@ def test_step_count_rises_while_the_cloud_drifts(linear, linear_states):
     over many transitions: the mutation keeps going while the mean log-density still rises
     significantly (up to max_steps = 50); undisplaced particles stop near the floor."""
     state = linear_states[1][2]
-    r = state.acceptance.shape[0]
-    slow = dict(acceptance=np.full(r, 0.99), step_size=np.asarray(state.step_size) / 100)
-    spread = np.sqrt(np.diagonal(np.asarray(state.inv_mass), axis1=1, axis2=2))[:, None, :]
-    shifted = np.asarray(state.particles) + 5 * spread
+    r = state.tuning.acceptance.shape[0]
+    slow = dict(acceptance=np.full(r, 0.99), step_size=np.asarray(state.tuning.step_size) / 100)
+    spread = np.sqrt(np.diagonal(np.asarray(state.tuning.inv_mass), axis1=1, axis2=2))[:, None, :]
+    shifted = np.asarray(state.tempered.particles) + 5 * spread
     settled = _one_more(linear, linear_states, **slow)
     drifting = _one_more(linear, linear_states, particles=shifted, **slow)
     assert np.all(drifting == 10 * LINEAR.steps), drifting
@@ -153,14 +169,17 @@ def test_planted_copies_equal_mass(tanh_flip):
 def test_resume_is_bit_identical(linear, linear_states):
     """Stopping after any temperature and continuing from the state's arrays (as loaded
     from a checkpoint) gives the same particles and evidence as an uninterrupted run."""
-    res, states = linear_states
+    res, states, infos = linear_states
     step = make_step(linear[0], LINEAR)
-    mid = type(states[0])(*[np.array(a) for a in states[2]])
+    mid = jax.tree.map(np.array, states[2])  # arrays, as loaded from a checkpoint
+    info = stack_info(infos[:3], 8)
     while not bool(np.all(mid.finished)):
-        mid = step(mid)
-    again = smc_result(linear[0], mid)
+        mid, new = step(mid)
+        info = append_info(info, new)
+    again = smc_result(linear[0], mid, info)
     np.testing.assert_array_equal(res.theta, again.theta)
-    assert res.info["log_evidence"] == again.info["log_evidence"]
+    for key in ("log_evidence", "temperatures", "steps_per_temperature", "mean_acceptance"):
+        assert res.info[key] == again.info[key], key
 
 
 class _Wrapped:
@@ -194,7 +213,7 @@ def test_bad_settings(linear, kw, match):
 
 
 def test_bad_runs(linear):
-    with pytest.raises(ValueError, match="chains must be an integer >= 1"):
+    with pytest.raises(ValueError, match="runs must be an integer >= 1"):
         run_smc(linear[0], runs=0, settings=SMCSettings(particles=8))
 
 
@@ -235,6 +254,8 @@ def test_evidence_sweep_bad_input():
         evidence_sweep(data, units=(1,), symmetry_moves="yes")
     with pytest.raises(ValueError, match="leapfrog must be an integer >= 1"):  # before any run
         evidence_sweep(data, units=(1,), activations=("tanh",), mass="canonical", leapfrog=0)
+    with pytest.raises(ValueError, match="particles must be an integer >= 26"):  # N = 4: dim 13
+        evidence_sweep(data, units=(1, 4), activations=("tanh",), particles=20)
 
 
 @pytest.mark.slow

@@ -64,7 +64,7 @@ def test_canonical_mass_resumes_bit_for_bit():
 
 def test_sample_smc_bad_options(linear):  # noqa: F811
     post = linear[0]
-    with pytest.raises(ValueError, match="particles must be an integer >= 4"):
+    with pytest.raises(ValueError, match="draws must be an integer >= 4"):  # what was typed
         sample(post, "smc", chains=2, draws=3, progress=False)
     with pytest.raises(ValueError, match="unknown kernel"):
         sample(post, "smc", chains=2, draws=8, kernel="mala", progress=False)
@@ -95,5 +95,5 @@ def test_cli_smc_too_few_particles(tmp_path, capsys):
 
     assert main([*CLI, "--draws", "3", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
-    assert "bayes-uat: error: particles must be an integer >= " in err and "2·dim" in err
+    assert "bayes-uat: error: draws must be an integer >= " in err and "2·dim" in err
     assert "Traceback" not in err

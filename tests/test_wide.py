@@ -179,3 +179,33 @@ def test_bad_input(data):
         nngp_predict(neal_posterior(data, 5), XS, lam=1.5)
     with pytest.raises(ValueError, match="output_std"):
         neal_prior(net, output_std=0.0)
+
+
+def test_function_distance_of_gp_draws_is_small_and_band_ratio_one(data):
+    """Draws from the GP's own pointwise marginals: the mean's distance is Monte Carlo noise
+    (sd/√S ≈ 0.01 bands at S = 8 000) and the band ratio is 1 within the quantiles' noise."""
+    from bayes_uat.studies.wide import function_distance
+
+    post = neal_posterior(data, 50, "relu", noise_std=0.1)
+    grid = np.linspace(-3, 3, 60)
+    m, v, _ = nngp_predict(post, grid)
+    rng = np.random.default_rng(0)
+    f = m + np.sqrt(v) * rng.standard_normal((2, 4000, len(grid)))
+    d = function_distance(post, f, grid)
+    assert d["mean"] < 0.03 and d["max"] < 0.08
+    assert d["band_ratio"] == pytest.approx(1.0, abs=0.03)
+    shifted = function_distance(post, f + 0.5 * d["gp_band"], grid)
+    assert shifted["mean"] == pytest.approx(0.5, abs=0.03)
+
+
+def test_gp_starts_begin_near_the_gp_mean(data):
+    """Prior hidden units with the output layer at its exact conditional mean: f starts
+    within a band of the GP's mean at 256 units, and the log-density is finite."""
+    from bayes_uat.studies.wide import function_distance, gp_starts
+
+    post = neal_posterior(data, 256, "relu", noise_std=0.1)
+    th = gp_starts(post, 2, seed=0)
+    assert np.all(np.isfinite(np.asarray(post.log_prob(th))))
+    grid = np.linspace(-3, 3, 60)
+    f = np.asarray(post.predict(th, grid))[:, None, :]
+    assert max(function_distance(post, f, grid)["per_chain_mean"]) < 1.0

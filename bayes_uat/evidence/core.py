@@ -54,7 +54,6 @@ True
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
@@ -305,7 +304,7 @@ def check_settings(settings: Settings, dim: int) -> Settings:
     return settings
 
 
-_PROGRAMS: weakref.WeakValueDictionary | dict = {}
+_PROGRAMS: dict = {}
 
 
 def _program(target: Target, settings: Settings):
@@ -313,8 +312,16 @@ def _program(target: Target, settings: Settings):
     per shape of the arrays (runs, particles, dimension, components)."""
     key = (target.log_density, target.inside, settings)
     if key not in _PROGRAMS:
-        _PROGRAMS[key] = (jax.jit(partial(_init_run, target, settings), static_argnums=()),
-                          jax.jit(partial(_step, target, settings)))  # fmt: skip
+        bare = target._replace(args=())
+
+        def ratios(args, ref, x):  # log p̃ − log q of every run's particles
+            return jax.vmap(lambda r, xs: jax.vmap(_densities(bare, args, r)[1])(xs))(ref, x)
+
+        _PROGRAMS[key] = (
+            jax.jit(partial(_init_run, bare, settings)),
+            jax.jit(partial(_step, bare, settings)),
+            jax.jit(ratios),
+        )
     return _PROGRAMS[key]
 
 
@@ -440,7 +447,7 @@ def core_init(target: Target, refs, settings: Settings, seed: int):
     ref = stack(refs)
     runs, _, dim = ref.centres.shape
     settings = check_settings(settings, dim)
-    init, _ = _program(target, settings)
+    init, _, _ = _program(target, settings)
     keys = jax.random.split(jax.random.PRNGKey(int(seed)), runs + 1)
     run_keys, init_keys = jax.random.split(keys[0], runs), keys[1:]
     out = jax.vmap(init, in_axes=(None, 0, 0))(target.args, ref, init_keys)
@@ -453,8 +460,7 @@ def core_init(target: Target, refs, settings: Settings, seed: int):
             "from the reference fell in the domain; raise norm_draws"
         )
     ref = ref._replace(log_norm=log_norm)
-    lr = _check_reference(target, ref, x)
-    del lr
+    _check_reference(target, settings, ref, x)
     dt = x.dtype
     p = settings.particles
     t = settings.max_temperatures + 2
@@ -478,10 +484,9 @@ def core_init(target: Target, refs, settings: Settings, seed: int):
     return state, dict(is_log_evidence=np.asarray(is_logz), log_norm_se=np.asarray(se))
 
 
-def _check_reference(target: Target, ref: Reference, x):
+def _check_reference(target: Target, settings: Settings, ref: Reference, x):
     """log p̃ − log q at the initial draws: some finite value per run, else ValueError."""
-    f = jax.jit(jax.vmap(lambda r, xs: jax.vmap(_densities(target, target.args, r)[1])(xs)))
-    lr = np.asarray(f(ref, x))
+    lr = np.asarray(_program(target, settings)[2](target.args, ref, x))
     dead = ~np.any(np.isfinite(lr) & (lr > -0.01 * np.finfo(lr.dtype).max), axis=1)
     if dead.any():
         raise ValueError(
@@ -493,7 +498,7 @@ def _check_reference(target: Target, ref: Reference, x):
 
 def core_step(target: Target, settings: Settings, state: CoreState) -> CoreState:
     """Every unfinished run one temperature on (or its final round at λ = 1)."""
-    _, step = _program(target, settings)
+    step = _program(target, settings)[1]
     return step(target.args, state)
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import jax
@@ -61,19 +62,33 @@ from .result import Evidence, ModeRow, chao1
 FLIP_SUM_MAX = 16
 """The sigmoid's folded density sums over 2^N flip patterns: at most this many units."""
 
+REFINE_ITER = 1000
+"""L-BFGS iterations of the census's refinement (all restarts in one vmapped loop, which
+runs until the slowest has converged or this many iterations)."""
+
 SAME_MODE = 1.0
 """Two refined maxima are one mode when the squared Mahalanobis distance between them
 (under the better one's Laplace covariance) is below this."""
 
 
 # -- the network's layout and its canonical domain -------------------------------------------
-class Layout:
+def Layout(posterior) -> _Layout:
+    """The unit layout of the posterior's network (ValueError where it has no canonical
+    form)."""
+    return _layout_of(posterior.net)
+
+
+@lru_cache(maxsize=64)
+def _layout_of(net) -> _Layout:
+    return _Layout(net)
+
+
+class _Layout:
     """Where the units of a one-hidden-layer, scalar-in, scalar-out network sit in θ."""
 
-    def __init__(self, posterior):
+    def __init__(self, net):
         from ..symmetry import _flips, _index
 
-        net = posterior.net
         if not (
             len(net.units) == 1
             and net.in_dim == 1
@@ -95,7 +110,7 @@ class Layout:
         self.ic = int(ix["c"])
         self.sym = net.act.symmetry
         self.flips = self.sym in ("odd", "even", "complement") and _flips(net, 0)
-        self.dim = posterior.dim
+        self.dim = net.dim
         self.rows = np.stack([self.iw, self.ib, self.ia], axis=1)
 
     @property
@@ -143,7 +158,8 @@ def _subset_matrix(n: int) -> np.ndarray:
 
 
 def _plain_prior(posterior) -> bool:
-    return posterior.prior is None
+    """The default N(0, prior_std²) on every weight."""
+    return bool(posterior._plain_prior())
 
 
 def _check_prior_invariance(posterior, lay: Layout) -> None:
@@ -174,31 +190,49 @@ def _check_prior_invariance(posterior, lay: Layout) -> None:
 
 
 def folded_log_density(posterior, lay: Layout):
-    """``log p̃_C(args, u)``: the folded log-density on C (see the module docstring)."""
-    base = posterior.log_density  # normalised prior × likelihood
-    if lay.sym != "complement" or not lay.flips:
-        const = lay.log_group
-
-        def log_fold(args, u):
-            return base(u) + const
-
-        return log_fold
-    if lay.n > FLIP_SUM_MAX:
+    """``log p̃_C(post, u)``: the folded log-density on C (see the module docstring), a
+    function of the posterior (a pytree: its data are arguments of the compiled programs)
+    and u. One function per network, so programs compiled for one posterior serve every
+    posterior of the same network and data shapes."""
+    if lay.sym == "complement" and lay.flips and lay.n > FLIP_SUM_MAX:
         raise ValueError(
             f"evidence for sigmoid networks sums over 2^N complement flips, so N ≤ "
             f"{FLIP_SUM_MAX}; this network has {lay.n} units (tanh has no such limit)"
         )
-    subsets = jnp.asarray(_subset_matrix(lay.n), dtype=posterior.dtype)
-    s2 = 2.0 * posterior.prior_std**2
-    const = math.lgamma(lay.n + 1)
-    ia, ic = jnp.asarray(lay.ia), lay.ic
+    return _fold_fn(posterior.net)
 
-    def log_fold(args, u):
+
+@lru_cache(maxsize=64)
+def _fold_fn(net):
+    from ..posterior import log_density_at
+
+    lay = _layout_of(net)
+    const = lay.log_group
+    if lay.sym != "complement" or not lay.flips:
+
+        def log_fold(post, u):
+            return log_density_at(post, u) + const
+
+        return log_fold
+    subsets = _subset_matrix(lay.n)
+    const = math.lgamma(lay.n + 1)
+    ia, ic = lay.ia, lay.ic
+
+    def log_fold(post, u):
         c = u[ic]
-        shifted = c + subsets @ u[ia]
-        return base(u) + const + logsumexp(-(shifted**2 - c**2) / s2)
+        shifted = c + jnp.asarray(subsets, u.dtype) @ u[ia]
+        s2 = 2.0 * post.prior_std**2
+        return log_density_at(post, u) + const + logsumexp(-(shifted**2 - c**2) / s2)
 
     return log_fold
+
+
+@lru_cache(maxsize=64)
+def _fold_programs(log_fold):
+    """(log p̃_C at many u, its Hessians at many u), compiled once per network."""
+    many = jax.jit(jax.vmap(log_fold, in_axes=(None, 0)))
+    hess = jax.jit(jax.vmap(jax.hessian(log_fold, argnums=1), in_axes=(None, 0)))
+    return many, hess
 
 
 def _random_copies(posterior, lay: Layout, u: np.ndarray, seed: int) -> np.ndarray:
@@ -229,28 +263,23 @@ def _random_copies(posterior, lay: Layout, u: np.ndarray, seed: int) -> np.ndarr
 
 
 # -- census ------------------------------------------------------------------------------------
-def _hessian_fn(posterior, log_fold):
-    fns = posterior._fns.setdefault("compiled", {})
-    key = ("evidence_hessian", id(log_fold))
-    if key not in fns:
-        fns[key] = jax.jit(jax.vmap(jax.hessian(lambda u: log_fold((), u))))
-    return fns[key]
-
-
 def _refine_all(posterior, starts: np.ndarray) -> np.ndarray:
     """L-BFGS (optax, the solver of :func:`~bayes_uat.find_map`) from every start at once."""
-    from ..optimize import _lbfgs_solver
-
-    fns = posterior._fns.setdefault("compiled", {})
-    if "evidence_lbfgs" not in fns:
-        solve = _lbfgs_solver(posterior)
-        fns["evidence_lbfgs"] = jax.jit(jax.vmap(solve, in_axes=(0, None, None)))
-    gtol = 1e-9 if posterior.dtype == "float64" else 1e-4
-    theta, _ = fns["evidence_lbfgs"](jnp.asarray(starts, posterior.dtype), 5000, gtol)
+    gtol = 1e-6 if posterior.dtype == "float64" else 1e-4  # the reference's centres: SMC
+    theta, _ = _LBFGS_MANY(posterior, jnp.asarray(starts, posterior.dtype), REFINE_ITER, gtol)
     theta = np.asarray(theta, dtype=float)
     lp, lp0 = np.asarray(posterior.log_prob(theta)), np.asarray(posterior.log_prob(starts))
     better = np.isfinite(lp) & ~(lp < lp0)
     return np.where(better[:, None], theta, starts)
+
+
+def _lbfgs_many():
+    from ..optimize import _lbfgs
+
+    return jax.jit(jax.vmap(_lbfgs, in_axes=(None, 0, None, None)))
+
+
+_LBFGS_MANY = _lbfgs_many()
 
 
 def regularised_cov(H: np.ndarray, floor: float) -> np.ndarray:
@@ -305,12 +334,13 @@ def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learn
     refined = _refine_all(posterior, start[ok])
     fin = np.all(np.isfinite(refined), axis=1)
     can = np.asarray(lay.canonical(jnp.asarray(refined[fin])), dtype=float)
-    lf = np.asarray(jax.vmap(lambda u: log_fold((), u))(jnp.asarray(can, posterior.dtype)))
+    fold_many, fold_hess = _fold_programs(log_fold)
+    lf = np.asarray(fold_many(posterior, jnp.asarray(can, posterior.dtype)))
     keep = np.isfinite(lf)
     if not keep.any():
         raise ValueError("no SGD modes found: every refined restart has a non-finite density")
     can, lf = can[keep], lf[keep]
-    H = np.asarray(_hessian_fn(posterior, log_fold)(jnp.asarray(can, posterior.dtype)))
+    H = np.asarray(fold_hess(posterior, jnp.asarray(can, posterior.dtype)))
     floor = 1.0 / posterior.prior_std**2
     covs = np.stack([regularised_cov(h, floor) for h in H])
     leaders, label = _cluster(can, lf, covs)
@@ -558,7 +588,7 @@ def evidence(
         for c in censuses
     ]  # fmt: skip
     _check_reference_at_prior(refs, lay, prior_draws)
-    target = Target(log_fold, lay.inside, ())
+    target = Target(log_fold, lay.inside, posterior)
     base = dict(fingerprint=np.array(fingerprint), **_census_arrays(censuses, posterior.dim))
 
     # 2. tempered SMC from each run's reference
@@ -659,7 +689,8 @@ def _assemble(posterior, lay, log_fold, censuses, res, record, seed, t0) -> Evid
     if np.max(res.outside_share) > 0.01:
         warnings.append(
             f"may be missing mass: up to {np.max(res.outside_share):.1%} of a run's final "
-            "particles lie outside every component of its reference"
+            "particles lie outside every component of its reference, which does not "
+            "describe the posterior there (log Z rests on the SMC moves); compare runs"
         )
     if np.any(found < runs) and mass[found < runs].sum() > 0.01:
         warnings.append(

@@ -312,30 +312,20 @@ def _regression2d(run, X1, X2, pts, f, fig) -> Figure:
     return fig
 
 
-def laplace_corner(
-    run, mode=None, *, params=None, n_laplace: int | None = None, max_params: int = 8, seed: int = 0
-) -> Figure:
+def laplace_corner(run, fit, *, params=None, max_params: int = 8) -> Figure:
     """Corner plot of one mode's canonical posterior draws (black) with draws of the Laplace
     approximation at that mode's MAP laid over it (orange): where the Gaussian's contours
-    and histograms miss the posterior's, the Laplace approximation is off.  ``n_laplace``
-    defaults to the mode's number of draws, so that the histograms' heights compare."""
-    from ..laplace import laplace
-    from ..modes import find_modes
+    and histograms miss the posterior's, the Laplace approximation is off. ``fit`` is
+    :func:`bayes_uat.modes.mode_laplace` of the run (which mode, how many Gaussian draws)."""
     from ._corner import corner
 
-    modes = find_modes(run.posterior, run.samples) if mode is None else mode
-    m = modes[0]
-    members = modes.canonical[modes.labels == m.index]
-    lap = laplace(run.posterior, m.map_canonical)
-    if not lap.is_maximum:
-        raise ValueError(f"no Laplace approximation at mode {m.index}'s MAP: {lap.reason}")
-    g = lap.sample(len(members) if n_laplace is None else n_laplace, seed=seed)
+    m = fit.mode
     if params is None:
         params = list(range(min(run.samples.dim, max_params)))
-    fig = corner(run, theta=members, params=params, sgd=False, map=False, max_params=max_params)
+    fig = corner(run, theta=fit.members, params=params, sgd=False, map=False, max_params=max_params)
     corner(
         run,
-        theta=g,
+        theta=fit.draws,
         params=params,
         sgd=False,
         map=False,

@@ -22,7 +22,7 @@ Example
 from .api import sample
 from .base import Backend, Capabilities, Draws
 from .nuts import choose_chain_method
-from .registry import SAMPLERS, capabilities, check_chains, default_chains
+from .registry import SAMPLERS, capabilities, capabilities_of, check_chains, default_chains
 from .start import INITS, initial_points
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "INITS",
     "Capabilities",
     "capabilities",
+    "capabilities_of",
     "check_chains",
     "Backend",
     "Draws",

@@ -70,7 +70,7 @@ import numpy as np
 
 from ..diagnostics import autocorr_times
 from ..posterior import Posterior
-from ..validate import positive_int
+from ..validate import integer, positive_int
 
 START_KINDS = ("chains", "ball", "prior")
 
@@ -150,9 +150,7 @@ class Backend(Protocol):
 # -- shared checks ----------------------------------------------------------------------------
 def check_int(name: str, value, minimum: int) -> int:
     """``value`` as an int, or a ValueError when it is not an integer >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return integer(name, value, minimum=minimum)
 
 
 def check_chains(sampler: str, caps: Capabilities, chains: int, dim: int) -> int:

@@ -4,9 +4,9 @@ per-weight ``sample`` sites; several chains vectorised on one device or one per 
 The run uses numpyro's functional NUTS (``numpyro.infer.hmc.hmc``) with the posterior as the
 potential's model argument, in loops compiled once per settings and shapes: a second run,
 on the same or another posterior of the same network and data shapes, traces and compiles
-nothing. numpyro's ``MCMC`` driver is not used: it builds a new loop for every ``run``
-(about 1.3 s of tracing per call on the blog posterior) and changes its draw count only
-through a private method. The keys, the initialisation and the kernel are numpyro's own, as
+nothing. numpyro's ``MCMC`` driver is not used: it traces a new loop for every ``run`` of
+a new ``MCMC`` object, and changes the draw count of an existing one only through a private
+method. The keys, the initialisation and the kernel are numpyro's own, as
 ``MCMC`` calls them."""
 
 from __future__ import annotations

@@ -28,6 +28,16 @@ def capabilities(name: str) -> Capabilities:
     return backend(name).caps
 
 
+def capabilities_of(samples) -> Capabilities:
+    """The capabilities of the sampler that drew ``samples``. Draws made outside the
+    registry (``bayes_uat.evidence``'s) are independent runs of unordered draws when their
+    ``info["independent_runs"]`` says so, else independent ordered chains."""
+    if samples.sampler in SAMPLERS:
+        return capabilities(samples.sampler)
+    runs = bool(samples.info.get("independent_runs"))
+    return Capabilities(independent=True, ordered=not runs, start="prior", evidence=runs)
+
+
 def default_chains(sampler: str, dim: int) -> int:
     """The chains (walkers, runs) ``sampler`` uses when none are asked for: NUTS 4 chains,
     SMC 4 runs, ensembles 4·dim walkers (the blog's choice, always even)."""

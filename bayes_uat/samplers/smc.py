@@ -30,13 +30,11 @@ driver can checkpoint after any temperature and resume bit for bit.
 
 Example
 -------
->>> import jax
->>> from bayes_uat import MLP, Posterior, make_dataset
->>> from bayes_uat.samplers.smc import SMCSettings, run_smc
+>>> from bayes_uat import MLP, Posterior, make_dataset, sample
 >>> post = Posterior(MLP(1, "tanh"), make_dataset("sin", n=30), prior_std=3.0)
->>> res = run_smc(post, runs=2, settings=SMCSettings(particles=64, steps=2), seed=0)
->>> res.theta.shape
-(2, 64, 4)
+>>> s = sample(post, "smc", chains=2, draws=64, steps=2, seed=0, progress=False)
+>>> s.theta.shape, len(s.info["log_evidence"])
+((2, 64, 4), 2)
 """
 
 from __future__ import annotations
@@ -49,6 +47,9 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from ..samples import Samples
+from ..validate import integer
 
 KERNELS = ("hmc", "nuts")
 _EG = dict(target_ess=0.5, target_accept=0.65, move_prob=0.9)
@@ -94,79 +95,116 @@ class SMCSettings(NamedTuple):
     symmetry_moves: bool = True
 
 
-class SMCState(NamedTuple):
-    """All runs' state after some temperatures; leading axis: run.
+class TemperedState(NamedTuple):
+    """blackjax's tempered SMC state (``TemperedSMCState``) of every run; leading axis: run.
 
     Attributes:
         particles: θ of each particle, shape (R, P, dim).
         weights: normalised importance weights, (R, P).
-        lam: current temperature λ of each run, (R,).
-        log_evidence: running log Z estimate, (R,).
-        step_size: base HMC step size, (R,).
-        inv_mass: inverse mass matrix, (R, dim) or (R, dim, dim).
-        temperatures: number of temperatures below 1 visited, (R,).
-        finished: whether the run has done its final mutation at λ = 1, (R,).
-        acceptance: mean mutation acceptance at the last temperature, (R,).
-        acceptance_sum: sum over temperatures of that mean, (R,).
-        ess: ESS of the weights after the last reweighting (before the final round), (R,).
-        steps_trace: mutation transitions run at each temperature (the last: the final
-            round at λ = 1), (R, max_temperatures + 2); 0 where not reached.
-        accept_trace: mean mutation acceptance at each temperature, same shape.
-        keys: one raw PRNG key per run, (R, 2) uint32.
+        tempering_param: the temperature λ of each run, (R,).
     """
 
     particles: jax.Array
     weights: jax.Array
-    lam: jax.Array
-    log_evidence: jax.Array
+    tempering_param: jax.Array
+
+
+class Tuning(NamedTuple):
+    """The mutation kernel's parameters for the next temperature, per run, tuned from the
+    particles (as blackjax's ``inner_kernel_tuning`` does).
+
+    Attributes:
+        step_size: base HMC step size, (R,).
+        inv_mass: inverse mass matrix, (R, dim) or (R, dim, dim).
+        acceptance: mean mutation acceptance at the last temperature, (R,) (it sets the
+            next step size and transition count).
+    """
+
     step_size: jax.Array
     inv_mass: jax.Array
-    temperatures: jax.Array
-    finished: jax.Array
     acceptance: jax.Array
-    acceptance_sum: jax.Array
-    ess: jax.Array
-    steps_trace: jax.Array
-    accept_trace: jax.Array
+
+
+class SMCState(NamedTuple):
+    """All runs' state after some temperatures; leading axis: run.
+
+    Attributes:
+        tempered: the particles, their weights and λ (:class:`TemperedState`).
+        tuning: the kernel's parameters (:class:`Tuning`).
+        log_evidence: running log Z estimate, (R,).
+        finished: whether the run has done its final mutation at λ = 1, (R,).
+        keys: one raw PRNG key per run, (R, 2) uint32.
+    """
+
+    tempered: TemperedState
+    tuning: Tuning
+    log_evidence: jax.Array
+    finished: jax.Array
     keys: jax.Array
 
 
-class SMCResult(NamedTuple):
-    """Equally weighted particles of every run and what the runs reported."""
+class StepInfo(NamedTuple):
+    """What one step did to every run, (R,) each; the loop stacks them, (T, R) after T steps.
 
-    theta: np.ndarray  # (R, P, dim)
-    log_prob: np.ndarray  # (R, P)
-    info: dict
+    Attributes:
+        tempering_param: λ after the step.
+        log_evidence_increment: the step's log mean incremental weight (0 where inactive).
+        acceptance: mean mutation acceptance.
+        steps: mutation transitions run.
+        ess: ESS of the weights after the reweighting.
+        active: whether the run took part (a finished run does not).
+        final: whether it was the run's final round at λ = 1.
+    """
+
+    tempering_param: jax.Array
+    log_evidence_increment: jax.Array
+    acceptance: jax.Array
+    steps: jax.Array
+    ess: jax.Array
+    active: jax.Array
+    final: jax.Array
 
 
-def _check_int(name: str, v, minimum: int, fix: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}; {fix}")
-    return int(v)
+def stack_info(infos, runs: int) -> StepInfo:
+    """The per-step infos stacked into arrays of shape (T, R) (T = 0: empty arrays)."""
+    if not infos:
+        return StepInfo(*(np.zeros((0, runs), dtype=dt) for dt in _INFO_DTYPES))
+    return StepInfo(*(np.stack([np.asarray(f) for f in field]) for field in zip(*infos)))
 
 
-def check_settings(settings: SMCSettings, dim: int) -> SMCSettings:
+_INFO_DTYPES = (float, float, float, np.int32, float, bool, bool)
+
+
+def append_info(info: StepInfo, new: StepInfo) -> StepInfo:
+    """Stacked infos (T, R) with one more step's (R,) below them, in that step's dtypes."""
+    if len(info.active) == 0:
+        return StepInfo(*(np.asarray(b)[None] for b in new))
+    return StepInfo(*(np.concatenate([a, np.asarray(b)[None]]) for a, b in zip(info, new)))
+
+
+def check_settings(settings: SMCSettings, dim: int, particles: str = "particles") -> SMCSettings:
     """Validate the settings for a posterior of dimension ``dim``; return them with
-    ``max_steps = None`` resolved to 10·steps."""
+    ``max_steps = None`` resolved to 10·steps. ``particles`` is the name the caller's user
+    gave the particle count (``sample()``: ``draws``)."""
     if not isinstance(settings, SMCSettings):
         raise ValueError(f"settings must be an SMCSettings, got {type(settings).__name__}")
-    _check_int(
-        "particles",
+    integer(
+        particles,
         settings.particles,
-        2 * dim,
-        f"the particle spread sets the mass matrix of this {dim}-parameter posterior, "
+        minimum=2 * dim,
+        fix=f"the particle spread sets the mass matrix of this {dim}-parameter posterior, "
         f"so use at least 2·dim = {2 * dim} (more for multimodal posteriors)",
     )
-    _check_int("steps", settings.steps, 1, "pass e.g. steps=10 mutations per temperature")
-    _check_int("leapfrog", settings.leapfrog, 1, "pass e.g. leapfrog=10")
-    _check_int("max_temperatures", settings.max_temperatures, 1, "pass e.g. 1000")
+    integer("steps", settings.steps, minimum=1, fix="pass e.g. steps=10 mutations per temperature")
+    integer("leapfrog", settings.leapfrog, minimum=1, fix="pass e.g. leapfrog=10")
+    integer("max_temperatures", settings.max_temperatures, minimum=1, fix="pass e.g. 1000")
     if settings.max_steps is None:
         settings = settings._replace(max_steps=10 * settings.steps)
-    _check_int(
+    integer(
         "max_steps",
         settings.max_steps,
-        settings.steps,
-        f"it caps the mutation transitions per temperature, so it is at least steps = "
+        minimum=settings.steps,
+        fix=f"it caps the mutation transitions per temperature, so it is at least steps = "
         f"{settings.steps} (equal to it for a fixed count)",
     )
     for name, lo in (("target_ess", 0.0), ("target_accept", 0.0), ("move_prob", 0.0)):
@@ -205,12 +243,15 @@ def _prior_draws(posterior, key, shape) -> jax.Array:
     return theta
 
 
-def smc_init(posterior, runs: int, settings: SMCSettings, seed: int) -> SMCState:
+def smc_init(
+    posterior, runs: int, settings: SMCSettings, seed: int, names: tuple = ("runs", "particles")
+) -> SMCState:
     """R runs of P prior draws at λ = 0, checked: prior draws must be finite and the
-    log-likelihood finite at some particle of every run."""
-    runs = _check_int("chains", runs, 1, "pass the number of independent SMC runs, e.g. 4")
+    log-likelihood finite at some particle of every run. ``names``: what the caller's user
+    calls the runs and the particles (``sample()``: chains and draws)."""
+    runs = integer(names[0], runs, minimum=1, fix="pass the number of independent SMC runs, e.g. 4")
     dim = posterior.dim
-    settings = check_settings(settings, dim)
+    settings = check_settings(settings, dim, names[1])
     _frame(posterior, settings)  # mass="canonical" on a network without a canonical form
     p = settings.particles
     k_init, k_runs = jax.random.split(jax.random.PRNGKey(int(seed)))
@@ -227,21 +268,11 @@ def smc_init(posterior, runs: int, settings: SMCSettings, seed: int) -> SMCState
     var = jnp.var(theta, axis=1)
     inv_mass = var if settings.mass == "diag" else jax.vmap(jnp.diag)(var)
     zeros = jnp.zeros(runs, dtype=dt)
-    trace = (runs, settings.max_temperatures + 2)
     return SMCState(
-        particles=theta,
-        weights=jnp.full((runs, p), 1.0 / p, dtype=dt),
-        lam=zeros,
+        tempered=TemperedState(theta, jnp.full((runs, p), 1.0 / p, dtype=dt), zeros),
+        tuning=Tuning(jnp.full(runs, 0.5 / dim**0.25, dtype=dt), inv_mass, zeros),
         log_evidence=zeros,
-        step_size=jnp.full(runs, 0.5 / dim**0.25, dtype=dt),
-        inv_mass=inv_mass,
-        temperatures=jnp.zeros(runs, dtype=jnp.int32),
         finished=jnp.zeros(runs, dtype=bool),
-        acceptance=zeros,
-        acceptance_sum=zeros,
-        ess=jnp.full(runs, float(p), dtype=dt),
-        steps_trace=jnp.zeros(trace, dtype=jnp.int32),
-        accept_trace=jnp.zeros(trace, dtype=dt),
         keys=jax.random.split(k_runs, runs),
     )
 
@@ -312,15 +343,15 @@ def resolved_mass(posterior, settings: SMCSettings) -> str:
 
 
 def make_step(posterior, settings: SMCSettings):
-    """The compiled transition SMCState → SMCState: every unfinished run moves to its next
-    temperature (or, once at λ = 1, does its final resample-and-mutate round).  The
+    """The compiled transition SMCState → (SMCState, StepInfo): every unfinished run moves to
+    its next temperature (or, once at λ = 1, does its final resample-and-mutate round).  The
     posterior is an argument of the one compiled program, so a resumed or repeated run, or
     a run on another posterior of the same shapes and settings, compiles nothing."""
     return partial(_step, posterior, check_settings(settings, posterior.dim))
 
 
 @partial(jax.jit, static_argnums=1)
-def _step(posterior, settings: SMCSettings, state: SMCState) -> SMCState:
+def _step(posterior, settings: SMCSettings, state: SMCState) -> tuple[SMCState, StepInfo]:
     return _build_step(posterior, settings)(state)
 
 
@@ -339,8 +370,8 @@ def _kernel_builder(posterior, settings: SMCSettings):
     mcmc_step, mcmc_init = _mutation(settings)
     sym = symmetry_move(posterior) if settings.symmetry_moves else None
 
-    def kernel(inv_mass):
-        strategy = partial(adaptive_update, sym_move=sym)
+    def kernel(inv_mass, min_steps):
+        strategy = partial(adaptive_update, sym_move=sym, min_steps=min_steps)
         if frame is not None:  # every particle's mass matrix from its own copy
             strategy = partial(strategy, frame=frame, cov=inv_mass)
         return adaptive.build_kernel(
@@ -351,13 +382,30 @@ def _kernel_builder(posterior, settings: SMCSettings):
     return kernel, frame
 
 
+class RunStep(NamedTuple):
+    """What one temperature did to one run: the tempered state blackjax returns
+    (``particles``, ``weights``, ``lam``), the log-evidence increment, the tuning for the
+    next temperature (``step_size``, ``inv_mass``) and what the mutation reported."""
+
+    particles: jax.Array
+    weights: jax.Array
+    lam: jax.Array
+    log_evidence_increment: jax.Array
+    step_size: jax.Array
+    inv_mass: jax.Array
+    acceptance: jax.Array
+    ess: jax.Array
+    steps: jax.Array
+    key: jax.Array
+
+
 def _build_step(posterior, settings: SMCSettings):
     from .smc_mutation import step_count
 
     kernel, frame = _kernel_builder(posterior, settings)
     p, lo, hi = settings.particles, settings.steps, settings.max_steps
 
-    def one(particles, weights, lam, step_size, inv_mass, last_acc, key):
+    def one(particles, weights, lam, step_size, inv_mass, last_acc, key) -> RunStep:
         from blackjax.smc.tempered import TemperedSMCState
 
         key, k_jit, k_smc = jax.random.split(key, 3)
@@ -367,54 +415,50 @@ def _build_step(posterior, settings: SMCSettings):
             params["inverse_mass_matrix"] = inv_mass[None]
         start = TemperedSMCState(particles, weights, lam)
         n_start = jnp.where(lam > 0, step_count(last_acc, settings.move_prob, lo, hi), lo)
-        state, info = kernel(inv_mass)(k_smc, start, (n_start, jnp.int32(hi)), params)
+        state, info = kernel(inv_mass, n_start)(k_smc, start, jnp.int32(hi), params)
         acc = jnp.mean(info.update_info.acceptance_rate)
         acc = jnp.where(jnp.isfinite(acc), acc, 0.0)
         w = state.weights
-        return (
-            state.particles,
-            w,
-            jnp.where(state.tempering_param > 1.0 - 1e-9, 1.0, state.tempering_param),
-            info.log_likelihood_increment,
-            step_size * jnp.exp(2.0 * (acc - settings.target_accept)),
-            _weighted_spread(state.particles, w, settings.mass, frame),
-            acc,
-            1.0 / jnp.sum(w**2),
-            info.update_info.steps,
-            key,
+        return RunStep(
+            particles=state.particles,
+            weights=w,
+            lam=jnp.where(state.tempering_param > 1.0 - 1e-9, 1.0, state.tempering_param),
+            log_evidence_increment=info.log_likelihood_increment,
+            step_size=step_size * jnp.exp(2.0 * (acc - settings.target_accept)),
+            inv_mass=_weighted_spread(state.particles, w, settings.mass, frame),
+            acceptance=acc,
+            ess=1.0 / jnp.sum(w**2),
+            steps=info.update_info.steps,
+            key=key,
         )
 
-    def step(s: SMCState) -> SMCState:
-        out = jax.vmap(one)(
-            s.particles, s.weights, s.lam, s.step_size, s.inv_mass, s.acceptance, s.keys
-        )
-        parts, w, lam, dlogz, eps, inv_mass, acc, ess, n_steps, keys = out
+    def step(s: SMCState) -> tuple[SMCState, StepInfo]:
+        t, k = s.tempered, s.tuning
+        r = jax.vmap(one)(
+            t.particles, t.weights, t.tempering_param, k.step_size, k.inv_mass, k.acceptance,
+            s.keys,
+        )  # fmt: skip
         active = ~s.finished
-        at_one = s.lam >= 1.0
-        here = active[:, None] & (
-            jnp.arange(s.steps_trace.shape[1])[None, :] == s.temperatures[:, None]
-        )
+        at_one = t.tempering_param >= 1.0
 
         def pick(new, old):
             m = active.reshape(active.shape + (1,) * (new.ndim - 1))
             return jnp.where(m, new, old)
 
-        return SMCState(
-            particles=pick(parts, s.particles),
-            weights=pick(w, s.weights),
-            lam=pick(lam, s.lam),
-            log_evidence=s.log_evidence + jnp.where(active, dlogz, 0.0),
-            step_size=pick(eps, s.step_size),
-            inv_mass=pick(inv_mass, s.inv_mass),
-            temperatures=s.temperatures + (active & ~at_one).astype(s.temperatures.dtype),
+        dlogz = jnp.where(active, r.log_evidence_increment, 0.0)
+        lam = pick(r.lam, t.tempering_param)
+        new = SMCState(
+            tempered=TemperedState(pick(r.particles, t.particles), pick(r.weights, t.weights), lam),
+            tuning=Tuning(
+                pick(r.step_size, k.step_size),
+                pick(r.inv_mass, k.inv_mass),
+                pick(r.acceptance, k.acceptance),
+            ),
+            log_evidence=s.log_evidence + dlogz,
             finished=s.finished | at_one,
-            acceptance=pick(acc, s.acceptance),
-            acceptance_sum=s.acceptance_sum + jnp.where(active, acc, 0.0),
-            ess=jnp.where(active & ~at_one, ess, s.ess),
-            steps_trace=jnp.where(here, n_steps[:, None], s.steps_trace),
-            accept_trace=jnp.where(here, acc[:, None], s.accept_trace),
-            keys=pick(keys, s.keys),
+            keys=pick(r.key, s.keys),
         )
+        return new, StepInfo(lam, dlogz, r.acceptance, r.steps, r.ess, active, at_one)
 
     return step
 
@@ -424,53 +468,82 @@ def smc_done(state: SMCState) -> bool:
     return bool(np.all(np.asarray(state.finished)))
 
 
-def run_info(state: SMCState) -> dict:
-    """The run-level facts: per run log Z, temperatures, final ESS, acceptance, mutation
-    transitions per temperature; log Z's
-    standard error from the spread across runs (std/√R; NaN for one run).  The wall time
-    is the caller's (``Samples.wall_time``): the runs advance together."""
+def temperatures(info: StepInfo) -> np.ndarray:
+    """Temperatures below 1 each run has visited, (R,), from the stacked infos."""
+    return np.sum(np.asarray(info.active) & ~np.asarray(info.final), axis=0)
+
+
+def run_info(state: SMCState, info: StepInfo) -> dict:
+    """The run-level facts from the state and the stacked step infos (:func:`stack_info`):
+    per run log Z, temperatures, final ESS, acceptance, mutation transitions per
+    temperature; log Z's standard error from the spread across runs (std/√R; NaN for one
+    run).  The wall time is the caller's (``Samples.wall_time``): the runs advance
+    together."""
     logz = np.asarray(state.log_evidence, dtype=float)
     runs = len(logz)
-    temps = np.asarray(state.temperatures)
+    temps = temperatures(info)
+    active, final = np.asarray(info.active), np.asarray(info.final)
+    acc = np.asarray(info.acceptance)
+    # summed step by step, in the order the steps ran
+    acc_sum = np.cumsum(np.where(active, acc, 0.0), axis=0)[-1] if len(acc) else np.zeros(runs)
+    reweighted = active & ~final
+    last = np.where(reweighted.any(axis=0), len(acc) - 1 - np.argmax(reweighted[::-1], axis=0), -1)
+    p = np.asarray(state.tempered.weights).shape[1]
+    ess = [float(info.ess[t, r]) if t >= 0 else float(p) for r, t in enumerate(last)]
     return dict(
         log_evidence=logz.tolist(),
         log_evidence_mean=float(logz.mean()),
         log_evidence_se=float(logz.std(ddof=1) / math.sqrt(runs)) if runs > 1 else float("nan"),
         temperatures=temps.tolist(),
-        final_ess=np.asarray(state.ess, dtype=float).tolist(),
-        acceptance=np.asarray(state.acceptance, dtype=float).tolist(),
-        mean_acceptance=(
-            np.asarray(state.acceptance_sum, dtype=float) / np.maximum(temps + 1, 1)
-        ).tolist(),
-        step_size=np.asarray(state.step_size, dtype=float).tolist(),
-        **_traces(state),
+        final_ess=ess,
+        acceptance=np.asarray(state.tuning.acceptance, dtype=float).tolist(),
+        mean_acceptance=(np.asarray(acc_sum, dtype=float) / np.maximum(temps + 1, 1)).tolist(),
+        step_size=np.asarray(state.tuning.step_size, dtype=float).tolist(),
+        **_traces(info),
         independent_runs=True,
     )
 
 
-def _traces(state: SMCState) -> dict:
+def _traces(info: StepInfo) -> dict:
     """Per run, per temperature (the last entry: the final round at λ = 1): mutation
     transitions and mean acceptance; and each run's total transitions per particle."""
-    steps = np.asarray(state.steps_trace)
-    acc = np.asarray(state.accept_trace, dtype=float)
-    done = np.asarray(state.temperatures) + np.asarray(state.finished, dtype=int)
+    active = np.asarray(info.active)
+    steps, acc = np.asarray(info.steps), np.asarray(info.acceptance, dtype=float)
+    runs = range(active.shape[1])
     return dict(
-        steps_per_temperature=[steps[r, :n].tolist() for r, n in enumerate(done)],
-        acceptance_per_temperature=[acc[r, :n].tolist() for r, n in enumerate(done)],
-        mutation_steps=steps.sum(axis=1).tolist(),
+        steps_per_temperature=[steps[active[:, r], r].tolist() for r in runs],
+        acceptance_per_temperature=[acc[active[:, r], r].tolist() for r in runs],
+        mutation_steps=[int(steps[active[:, r], r].sum()) for r in runs],
     )
 
 
 def smc_result(
-    posterior, state: SMCState, wall_time: float = 0.0, settings: SMCSettings | None = None
-) -> SMCResult:
-    """The final particles (R, P, dim), their log p(θ | D) and :func:`run_info` with
-    ``wall_time`` (and, given the settings, the mass matrix used) added."""
-    theta = np.asarray(state.particles)
-    info = dict(run_info(state), wall_time=float(wall_time))
+    posterior,
+    state: SMCState,
+    info: StepInfo,
+    wall_time: float = 0.0,
+    settings: SMCSettings | None = None,
+    seed: int = 0,
+) -> Samples:
+    """The final particles as :class:`~bayes_uat.Samples` (R runs × P particles), their
+    log p(θ | D) and :func:`run_info` (from the stacked ``info``) with ``wall_time`` (and,
+    given the settings, the mass matrix used) added: what ``sample(posterior, "smc", ...)``
+    returns."""
+    theta = np.asarray(state.tempered.particles)
+    out = dict(run_info(state, info), wall_time=float(wall_time))
     if settings is not None:
-        info["mass"] = resolved_mass(posterior, settings)
-    return SMCResult(theta, np.asarray(posterior.log_prob(theta)), info)
+        out["mass"] = resolved_mass(posterior, settings)
+    r, p, _ = theta.shape
+    return Samples(
+        theta=theta,
+        log_density=np.asarray(posterior.log_prob(theta)),
+        sampler="smc",
+        names=posterior.names,
+        info=out,
+        settings=dict(sampler="smc", chains=r, draws=p, seed=seed),
+        wall_time=float(wall_time),
+        seed=seed,
+    )
 
 
 def run_smc(
@@ -480,10 +553,13 @@ def run_smc(
     *,
     seed: int = 0,
     callback=None,
-) -> SMCResult:
-    """Run R independent adaptive tempered SMC runs to the posterior.
+) -> Samples:
+    """Run R independent adaptive tempered SMC runs to the posterior: the loop
+    ``sample(posterior, "smc", chains=runs, draws=particles, ...)`` runs, with every
+    setting in one :class:`SMCSettings` and the state itself handed to ``callback``.
 
-    ``callback(state)`` is called after every temperature (e.g. to checkpoint or report λ).
+    ``callback(state, info)`` is called after every step with the new state and that step's
+    :class:`StepInfo` (e.g. to report λ).
     Raises ValueError for bad settings, a prior that cannot be sampled, a log-likelihood
     that is non-finite at every prior draw, or a run past ``max_temperatures``.
     """
@@ -491,22 +567,24 @@ def run_smc(
     t0 = time.perf_counter()
     state = smc_init(posterior, runs, settings, seed)
     step = make_step(posterior, settings)
+    infos = stack_info([], runs)
     while not smc_done(state):
-        state = step(state)
-        check_progress(state, settings)
+        state, info = step(state)
+        infos = append_info(infos, info)
+        check_progress(state, temperatures(infos), settings)
         if callback is not None:
-            callback(state)
-    return smc_result(posterior, state, time.perf_counter() - t0, settings)
+            callback(state, info)
+    return smc_result(posterior, state, infos, time.perf_counter() - t0, settings, seed)
 
 
-def check_progress(state: SMCState, settings: SMCSettings) -> None:
-    """Raise when a run exceeds ``max_temperatures`` or its particles became non-finite."""
-    temps = np.asarray(state.temperatures)
-    if temps.max() > settings.max_temperatures:
+def check_progress(state: SMCState, temps: np.ndarray, settings: SMCSettings) -> None:
+    """Raise when a run exceeds ``max_temperatures`` (``temps``: each run's temperatures so
+    far) or its evidence became non-finite."""
+    if np.max(temps) > settings.max_temperatures:
+        lam = np.asarray(state.tempered.tempering_param).min()
         raise ValueError(
             f"SMC needed more than max_temperatures={settings.max_temperatures} temperatures "
-            f"(λ = {np.asarray(state.lam).min():.3g}); raise it, or use more particles "
-            "or a lower target_ess"
+            f"(λ = {lam:.3g}); raise it, or use more particles or a lower target_ess"
         )
     if not np.all(np.isfinite(np.asarray(state.log_evidence))):
         raise ValueError(

@@ -53,21 +53,24 @@ def adaptive_update(
     mcmc_step_fn,
     num_mcmc_steps,
     n_particles,
+    *,
+    min_steps,
     z: float = 2.0,
     frame=None,
     cov=None,
     sym_move=None,
     **_,
 ):
-    """A blackjax update strategy: ``num_mcmc_steps = (n_start, n_max)``; runs at least
-    ``n_start`` transitions of every particle, then more while the mean tempered log-density
-    still rises by more than ``z`` standard errors per transition, at most ``n_max``.
+    """A blackjax update strategy: runs at least ``min_steps`` transitions of every particle
+    (bound with :func:`functools.partial`), then more while the mean tempered log-density
+    still rises by more than ``z`` standard errors per transition, at most
+    ``num_mcmc_steps`` (blackjax's argument, here the most transitions).
     With ``frame`` and ``cov`` (``mass="canonical"``, :mod:`.smc_metric`) every particle gets
     the inverse mass matrix Gᵢ·cov·Gᵢᵀ of the copy it starts in and stays in that copy.
     With ``sym_move`` (:func:`.smc_metric.symmetry_move`) every particle then tries one jump
     to another copy (a Metropolis–Hastings step on the unrestricted tempered density).
     Returns ``(update, n_particles)`` as blackjax's strategies do."""
-    n_start, n_max = num_mcmc_steps
+    n_start, n_max = min_steps, num_mcmc_steps
 
     def update(keys, positions, params):
         p = positions.shape[0]

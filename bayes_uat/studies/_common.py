@@ -9,6 +9,7 @@ import numpy as np
 
 from ..optimize import SGDResult
 from ..posterior import Posterior
+from ..validate import positive_int
 
 
 def _log(log: Callable[[str], None] | None, msg: str) -> None:
@@ -17,9 +18,7 @@ def _log(log: Callable[[str], None] | None, msg: str) -> None:
 
 
 def _positive_int(name: str, v) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(v)
+    return positive_int(name, v)
 
 
 def _units(units) -> tuple[int, ...]:

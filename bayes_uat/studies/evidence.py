@@ -64,7 +64,7 @@ def evidence_sweep(
 ) -> list[EvidencePoint]:
     """log p(D | N, activation) ± SE for every N in ``units`` and every activation, each
     from ``runs`` independent tempered SMC runs of ``particles`` particles (at least
-    2·dim of the largest network: ``particles`` is raised to that where needed).
+    2·dim of the largest network, or a ValueError before any run).
     ``smc_options`` are further :class:`~bayes_uat.samplers.smc.SMCSettings` fields (e.g.
     ``mass``, ``symmetry_moves``), checked before the first run."""
     units = _units(units)
@@ -93,8 +93,7 @@ def evidence_sweep(
             f"from {list(SMCSettings._fields)}"
         )
     settings = [
-        SMCSettings(particles=max(particles, 2 * post.dim), steps=steps, **smc_options)
-        for _, _, post in posts
+        SMCSettings(particles=particles, steps=steps, **smc_options) for _, _, post in posts
     ]
     for (_, _, post), st in zip(posts, settings):  # every setting checked before the first run
         resolved_mass(post, check_settings(st, post.dim))

@@ -373,6 +373,7 @@ def loo(results, *, heldout: bool = True, evidence=None) -> Figure:
             ns = [p.units for p in pts] + [p["units"] for p in ev]
             for a in axd.values():
                 a.set_xlim(min(ns) - 0.5, max(ns) + 0.5)
+                a.set_xticks(range(min(ns), max(ns) + 1))
     return fig
 
 
@@ -407,13 +408,24 @@ def _evidence_panel(ax, ev) -> None:
         )
         if all("max_log_likelihood" in p for p in sel):
             bound = True
-            ax.plot(n, [p["max_log_likelihood"] for p in sel], color=c, lw=0.8, ls="--")
+            ax.plot(
+                n, [p["max_log_likelihood"] for p in sel], color=c, lw=0.8, ls="--", marker="_",
+                ms=9,
+            )  # fmt: skip
     handles, _ = ax.get_legend_handles_labels()
     if bound:
         handles.append(
-            Line2D([], [], color="0.3", lw=0.8, ls="--", label="largest log-likelihood found")
+            Line2D(
+                [],
+                [],
+                color="0.3",
+                lw=0.8,
+                ls="--",
+                marker="_",
+                ms=9,
+                label="largest log-likelihood found",
+            )  # fmt: skip
         )
-    ax.set_xticks(sorted({p["units"] for p in ev}))
     ax.set_xlabel("hidden units $N$")
     ax.set_ylabel(r"$\log p(D \mid N)$")
     ax.set_title("log evidence (± SE over independent runs; higher is better)", fontsize=9)
@@ -481,7 +493,7 @@ def _mark_below(ax, pts, acts) -> bool:
     for n in sorted({p.units for p in below}):
         here = [p for p in below if p.units == n]
         for k, p in enumerate(here):
-            x = n + 0.22 * (k - (len(here) - 1) / 2)
+            x = n + 0.3 * (k - (len(here) - 1) / 2)
             c = ACTIVATION_COLORS.get(p.activation, "0.3")
             face = "white" if p.loo["k_high"] > 0.1 else c  # open: LOO unreliable there
             ax.plot(
