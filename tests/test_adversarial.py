@@ -450,8 +450,6 @@ OPTION_REFUSED = {
     "nuts flag on smc": (["--max-tree-depth", "5"], "smc", "--max-tree-depth applies to NUTS"),
     "dense flag on smc": (["--dense-mass"], "smc", "--dense-mass applies to NUTS only"),
     "accept flag on smc": (["--target-accept", "0.5"], "smc", "--option target_accept=VALUE"),
-    "init on smc": (["--init", "prior"], "smc", "--init: tempered SMC draws its own"),
-    "warmup on smc": (["--warmup", "5"], "smc", "--warmup: tempered SMC has no warm-up"),
     "accept flag on ensemble": (["--target-accept", "0.5"], "ensemble", "applies to NUTS only"),
 }
 
@@ -462,6 +460,13 @@ def test_sampler_option_flag_refused_before_any_work(tmp_path, capsys, guarded, 
     chains = {"nuts": "2", "smc": "2"}.get(sampler, "20")
     args = argv(*extra, sampler=sampler, chains=chains, draws="40")
     refused(capsys, [*args, "--out", str(tmp_path / "o")], message, out=tmp_path / "o")
+
+
+@pytest.mark.parametrize("flag", [["--init", "prior"], ["--warmup", "5"]], ids=" ".join)
+def test_smc_ignores_warmup_and_init_with_a_note(tmp_path, capsys, guarded, flag):
+    with pytest.raises(Reached):
+        main([*argv(*flag, sampler="smc", chains="2", draws="40"), "--out", str(tmp_path / "o")])
+    assert f"bayes-uat: note: {flag[0]}: tempered SMC" in capsys.readouterr().err
 
 
 OPTION_ACCEPTED = {
