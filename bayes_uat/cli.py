@@ -253,7 +253,13 @@ def _flag_value(name: str, v):
 def _parse_options(items: list[str]) -> dict:
     from .vocabulary import parse_option
 
-    return dict(parse_option(item) for item in items)
+    out: dict = {}
+    for item in items:
+        key, value = parse_option(item)
+        if key in out:  # as for --prior: a repeated key is a slip, not an override
+            raise ValueError(f"--option gives {key!r} twice ({out[key]!r} and {value!r}); keep one")
+        out[key] = value
+    return out
 
 
 def _table(summary: dict) -> str:

@@ -77,9 +77,18 @@ def add_parser(sub) -> None:
 
 
 # -- input -----------------------------------------------------------------------------------
+def _items(name: str, text: str) -> list[str]:
+    """The comma-separated items of a list flag; an empty one (``1,,2``) is refused."""
+    items = [v.strip() for v in text.split(",")]
+    if text.strip() and not all(items):
+        raise ValueError(f"--{name} {text!r} has an empty item; separate values by single commas")
+    return [v for v in items if v]
+
+
 def _int_list(name: str, text: str) -> list[int]:
+    items = _items(name, text)
     try:
-        out = [int(v) for v in text.split(",") if v.strip()]
+        out = [int(v) for v in items]
     except ValueError:
         raise ValueError(f"--{name} takes integers separated by commas, got {text!r}") from None
     if not out or any(v < 1 for v in out):
@@ -90,7 +99,7 @@ def _int_list(name: str, text: str) -> list[int]:
 
 
 def _name_list(name: str, text: str, allowed) -> list[str]:
-    out = [v.strip() for v in text.split(",") if v.strip()]
+    out = _items(name, text)
     if not out:
         raise ValueError(f"--{name} is empty: give names separated by commas")
     bad = [v for v in out if v not in allowed]

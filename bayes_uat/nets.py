@@ -51,6 +51,20 @@ from .encoding import FourierFeatures
 MINUS = "−"
 
 
+def _check_size(units: tuple[int, ...], fan_in: int, out_dim: int) -> None:
+    """Refuse a network whose index layout (int64 per parameter) does not fit in memory,
+    before numpy tries to allocate it."""
+    from .validate import available_memory, network_dim
+
+    dim = network_dim(units, fan_in) * out_dim  # an upper bound (all biases, K outputs)
+    need = 8 * dim
+    if need > available_memory():
+        raise ValueError(
+            f"a network of units={units} has about {dim:.3g} parameters: its layout alone "
+            f"needs {need / 1e9:.3g} GB, more than the memory available; use fewer units"
+        )
+
+
 def _check_units(units) -> tuple[int, ...]:
     if isinstance(units, bool):
         raise ValueError(f"units must be an int or a tuple of ints, got {units!r}")
@@ -136,6 +150,7 @@ class MLP:
         object.__setattr__(self, "out_dim", int(self.out_dim))
         biases = _check_bias(self.bias, self.units)
         object.__setattr__(self, "bias", biases[0] if len(set(biases)) == 1 else biases)
+        _check_size(self.units, self.fan_in, self.out_dim)
         object.__setattr__(self, "_layout", self._build_layout())
 
     @property

@@ -50,10 +50,11 @@ POSITIVE = {
 }
 _FAMILIES = {**REAL, **POSITIVE}
 _MAX_SPEC = 200
-# The smallest prior scale: below it a prior pins its group at the location (its curvature
-# 1/scale² ≥ 1e16 swamps the likelihood's in float64, and (θ/scale)² overflows for
-# scales near 1e-154), so start points and modes stop being computable.
-MIN_SCALE = 1e-8
+# The smallest prior scale: below it a prior pins its group at the location and (θ/scale)²
+# nears float32's range for θ of order 1e7 (float64's for any θ near scale 1e-154), so start
+# points and modes stop being computable. (1e-12 also stands in for "no bias" in the tests
+# of the infinite-width kernel.)
+MIN_SCALE = 1e-12
 MIN_DF = 0.01  # the least Student-t df, as for the likelihood's
 
 
@@ -62,7 +63,7 @@ def check_scale(what: str, v: float) -> float:
     if v < MIN_SCALE:
         raise ValueError(
             f"{what} is {v:g}, below {MIN_SCALE:g}: such a prior pins the parameters at its "
-            f"location and its curvature swamps the data in floating point; use a scale "
+            f"location and (θ/scale)² overflows in floating point; use a scale "
             f">= {MIN_SCALE:g}, or drop those parameters (e.g. --bias false)"
         )
     return v
@@ -170,6 +171,9 @@ def _as_dist(value, group: str, support: str):
             raise ValueError(f"the prior for {group} needs a distribution, not a number")
         return nd.Normal(0.0, check_scale(f"the prior scale for {group}", s))
     if isinstance(value, nd.Distribution):
+        scale = getattr(value, "scale", None)
+        if scale is not None and np.ndim(scale) == 0 and np.isfinite(scale):
+            check_scale(f"the prior scale for {group}", float(scale))
         if value.batch_shape or value.event_shape:
             raise ValueError(
                 f"the prior for {group} must be a scalar distribution (it is applied to each "

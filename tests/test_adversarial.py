@@ -57,6 +57,8 @@ def argv(*extra: str, drop: tuple = (), **flags: str) -> list[str]:
     d = dict(BASE)
     for k, v in flags.items():
         d["--" + k.replace("_", "-")] = v
+    if d["--sampler"] == "smc":  # SMC has no warm-up (the flag is refused for it)
+        d.pop("--warmup")
     for k in drop:
         d.pop(k, None)
     out = ["run", "--quiet", "--no-figures"]
@@ -122,7 +124,7 @@ REFUSED = {
     "smc negative seed": (argv(sampler="smc", draws="40", seed="-1"), "seed must be an integer"),
     "smc tiny prior": (
         argv("--prior", "a=normal(0, 1e-300)", sampler="smc", draws="40"),
-        "below 1e-08",
+        "below 1e-12",
     ),
     "smc student_t df tiny": (
         argv(sampler="smc", draws="40", likelihood="student_t", df="1e-300"),
@@ -149,8 +151,8 @@ REFUSED = {
     # numbers at the edges
     "prior std nan": (argv(prior_std="nan"), "prior_std must be a positive finite number"),
     "prior std inf": (argv(prior_std="inf"), "prior_std must be a positive finite number"),
-    "prior std 1e-300": (argv(prior_std="1e-300"), "prior_std is 1e-300, below 1e-08"),
-    "prior laplace 1e-9": (argv("--prior", "a=laplace(0, 1e-9)"), "below 1e-08"),
+    "prior std 1e-300": (argv(prior_std="1e-300"), "prior_std is 1e-300, below 1e-12"),
+    "prior laplace 1e-13": (argv("--prior", "a=laplace(0, 1e-13)"), "below 1e-12"),
     "prior student_t df 1e-300": (
         argv("--prior", "a=student_t(1e-300, 0, 1)"),
         "df must be at least 0.01",
@@ -193,7 +195,6 @@ ACCEPTED = {
     "wide ensemble default walkers": argv(units="500", sampler="ensemble", drop=("--chains",)),
     "wide smc enough particles": argv(units="500", sampler="smc", draws="3002", chains="1"),
     "deep and wide": argv(units=",".join(["100"] * 10), sampler="nuts", chains="2"),
-    "smc prior start": argv(sampler="smc", draws="40", init="prior"),
     "smc one chunk per temperature": argv(sampler="smc", draws="40", chunk_size="1"),
     "ensemble chunk beyond draws": argv(sampler="ensemble", chunk_size="1000"),
     "ensemble prior start": argv(sampler="ensemble", init="prior"),
@@ -421,3 +422,362 @@ def test_smc_run_killed_while_drawing_figures_is_finished_by_resume(tmp_path, ca
     assert main(["show", str(out)]) == 0
     shown = capsys.readouterr()
     assert "unfinished" not in shown.err and "log evidence" in shown.out.lower()
+
+
+# -- --option KEY=VALUE: the samplers' settings from the command line ------------------------------
+OPTION_REFUSED = {
+    "option twice": (["--option", "steps=3", "--option", "steps=5"], "smc", "gives 'steps' twice"),
+    "option without value": (["--option", "steps="], "smc", "--option takes KEY=VALUE"),
+    "option without =": (["--option", "steps"], "smc", "--option takes KEY=VALUE"),
+    "option word for int": (["--option", "steps=many"], "smc", "takes an integer, got 'many'"),
+    "option float for int": (["--option", "steps=2.5"], "smc", "takes an integer, got 2.5"),
+    "option table for int": (["--option", "steps={a=1}"], "smc", "takes an integer"),
+    "option ess inf": (["--option", "target_ess=inf"], "smc", "target_ess must be a number"),
+    "option ess nan": (["--option", "target_ess=nan"], "smc", "target_ess must be a number"),
+    "option kernel": (["--option", "kernel=rwm"], "smc", "unknown kernel 'rwm'"),
+    "option bool word": (["--option", "symmetry_moves=maybe"], "smc", "takes true or false"),
+    "option of another sampler": (["--option", "moves=de"], "smc", "unknown option 'moves'"),
+    "option particles": (["--option", "particles=100"], "smc", "unknown option 'particles'"),
+    "option move name": (["--option", "moves=walk"], "ensemble", "unknown move(s) ['walk']"),
+    "option move weight": (["--option", "moves={stretch=-1}"], "ensemble", "must be >= 0"),
+    "option stretch below 1": (["--option", "stretch_a=0.5"], "ensemble", "stretch_a must be"),
+    "option stretch word": (["--option", "stretch_a=two"], "ensemble", "takes a number"),
+    "option aies table": (["--option", "moves={stretch=1}"], "aies", "takes a word"),
+    "option for emcee": (["--option", "moves=stretch"], "emcee", "unknown option 'moves'"),
+    "option with a flag": (["--option", "dense_mass=true"], "nuts", "has its own flag"),
+    "option chain method": (["--option", "chain_method=bogus"], "nuts", "chain_method must be"),
+    "option smc on nuts": (["--option", "steps=3"], "nuts", "unknown option 'steps'"),
+    "nuts flag on smc": (["--max-tree-depth", "5"], "smc", "--max-tree-depth applies to NUTS"),
+    "dense flag on smc": (["--dense-mass"], "smc", "--dense-mass applies to NUTS only"),
+    "accept flag on smc": (["--target-accept", "0.5"], "smc", "--option target_accept=VALUE"),
+    "accept flag on ensemble": (["--target-accept", "0.5"], "ensemble", "applies to NUTS only"),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_REFUSED))
+def test_sampler_option_flag_refused_before_any_work(tmp_path, capsys, guarded, case):
+    extra, sampler, message = OPTION_REFUSED[case]
+    chains = {"nuts": "2", "smc": "2"}.get(sampler, "20")
+    args = argv(*extra, sampler=sampler, chains=chains, draws="40")
+    refused(capsys, [*args, "--out", str(tmp_path / "o")], message, out=tmp_path / "o")
+
+
+@pytest.mark.parametrize("flag", [["--init", "prior"], ["--warmup", "5"]], ids=" ".join)
+def test_smc_ignores_warmup_and_init_with_a_note(tmp_path, capsys, guarded, flag):
+    with pytest.raises(Reached):
+        main([*argv(*flag, sampler="smc", chains="2", draws="40"), "--out", str(tmp_path / "o")])
+    assert f"bayes-uat: note: {flag[0]}: tempered SMC" in capsys.readouterr().err
+
+
+OPTION_ACCEPTED = {
+    "smc key with dashes": (["--option", "max-steps=20"], "smc"),
+    "smc max steps none": (["--option", "max_steps=none"], "smc"),
+    "smc canonical mass on 8 units": (["--option", "mass=canonical", "--units", "8"], "smc"),
+    "ensemble move table": (["--option", "moves={stretch=0.8, de=0.2}"], "ensemble"),
+    "aies de moves": (["--option", "moves=de"], "aies"),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_ACCEPTED))
+def test_sampler_option_flag_accepted(tmp_path, guarded, case):
+    extra, sampler = OPTION_ACCEPTED[case]
+    chains, draws = ("2", "60") if sampler == "smc" else ("40", "30")
+    out = tmp_path / "o"
+    with pytest.raises(Reached):
+        main([*argv(*extra, sampler=sampler, chains=chains, draws=draws), "--out", str(out)])
+    assert out.is_dir() and not (out / LOCK).exists()
+
+
+# -- wide networks in the library: the infinite-width limit (bayes_uat.wide) -----------------------
+def _wide_case(name: str):
+    import bayes_uat as bu
+    from bayes_uat import wide
+
+    d = bu.make_dataset("sin", n=20)
+    post = wide.neal_posterior(d, 500, "relu", noise_std=0.1)
+    relu5 = bu.MLP((5, 5), "relu")
+    return {
+        "no units": lambda: wide.neal_posterior(d, 0),
+        "negative units": lambda: wide.neal_posterior(d, -5),
+        "10**12 units": lambda: wide.neal_posterior(d, 10**12),
+        "fractional units": lambda: wide.neal_posterior(d, 2.5),
+        "no closed-form kernel": lambda: wide.nngp_kernel(
+            wide.neal_posterior(d, 50, "sigmoid"), [0.0], [0.0]
+        ),
+        "inferred noise": lambda: wide.nngp_predict(
+            wide.neal_posterior(d, 50, noise_std=None), [0.0]
+        ),
+        "zero noise": lambda: wide.neal_posterior(d, 50, noise_std=0.0),
+        "nan weight scale": lambda: wide.neal_posterior(d, 50, weight_std=float("nan")),
+        "tiny weight scale": lambda: wide.neal_posterior(d, 50, weight_std=1e-300),
+        "nan input": lambda: wide.nngp_predict(post, [np.nan]),
+        "2-d input for 1-d data": lambda: wide.nngp_predict(post, np.zeros((3, 2))),
+        "lambda 2": lambda: wide.nngp_predict(post, [0.0], lam=2),
+        "lambda nan": lambda: wide.nngp_predict(post, [0.0], lam=float("nan")),
+        "not Neal scaled": lambda: wide.nngp_kernel(bu.Posterior(bu.MLP(5, "relu"), d), [0], [0]),
+        "two layers": lambda: wide.nngp_kernel(
+            bu.Posterior(relu5, d, prior=wide.neal_prior(relu5)), [0.0], [0.0]
+        ),
+        "not a posterior": lambda: wide.nngp_kernel("post", [0.0], [0.0]),
+        "linear model": lambda: wide.neal_prior(bu.MLP((), "relu")),
+        "band level 1": lambda: wide.nngp_band(post, [0.0], level=1.0),
+        "band level nan": lambda: wide.nngp_band(post, [0.0], level=float("nan")),
+        "input of 1e200": lambda: wide.nngp_predict(post, [1e200]),
+    }[name]
+
+
+WIDE_REFUSED = {
+    "no units": "units must be positive integers",
+    "negative units": "units must be positive integers",
+    "10**12 units": "its layout alone needs 2.4e+04 GB",
+    "fractional units": "units must be an int",
+    "no closed-form kernel": "has no closed-form infinite-width kernel",
+    "inferred noise": "needs Gaussian noise of known σ",
+    "zero noise": "noise_std must be a positive finite number",
+    "nan weight scale": "weight_std must be a positive finite number",
+    "tiny weight scale": "is 1e-300, below 1e-12",
+    "nan input": "x must be finite numbers",
+    "2-d input for 1-d data": "x must have shape (n,) or (n, 1)",
+    "lambda 2": "lam must be a number in [0, 1]",
+    "lambda nan": "lam must be a number in [0, 1]",
+    "not Neal scaled": "needs the output weights' prior scaled by 1/√N",
+    "two layers": "the NNGP kernel here is that of one hidden layer",
+    "not a posterior": "needs a bayes_uat.Posterior",
+    "linear model": "a linear model (units=()) has no hidden units",
+}
+WIDE_UNCLEAN = {  # found by this pass; bayes_uat.wide is left to its owner
+    "band level 1": "nngp_band(level=1) returns a band of ±inf instead of refusing the level",
+    "band level nan": "nngp_band(level=nan) returns NaN bounds instead of refusing the level",
+    "input of 1e200": "nngp_predict at x = 1e200 returns NaN without a word",
+}
+
+
+@pytest.mark.parametrize("case", list(WIDE_REFUSED) + list(WIDE_UNCLEAN))
+def test_wide_network_input_refused(request, case):
+    if case in WIDE_UNCLEAN:  # runs, and must fail: once refused, move it to WIDE_REFUSED
+        request.applymarker(pytest.mark.xfail(reason=WIDE_UNCLEAN[case], strict=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=_escape(WIDE_REFUSED.get(case, ""))):
+            _wide_case(case)()
+
+
+# -- the evidence (bu.evidence): every setting checked before the census starts ----------------
+class _CensusStarted(BaseException):
+    pass
+
+
+@pytest.fixture
+def no_census(monkeypatch):
+    from bayes_uat.evidence import network
+
+    def started(*a, **k):
+        raise _CensusStarted
+
+    monkeypatch.setattr(network, "census", started)
+
+
+EVIDENCE_REFUSED = {
+    "no runs": (dict(runs=0), "runs must be an integer >= 1"),
+    "fractional runs": (dict(runs=2.5), "runs must be an integer >= 1"),
+    "boolean runs": (dict(runs=True), "runs must be an integer >= 1"),
+    "no restarts": (dict(restarts=0), "restarts must be an integer >= 1"),
+    "no sgd steps": (dict(sgd_steps=0), "sgd_steps must be an integer >= 1"),
+    "learning rate nan": (dict(learning_rate=float("nan")), "learning_rate must be a number"),
+    "too few particles": (dict(particles=3), "particles must be an integer >= 16"),
+    "no steps": (dict(steps=0), "steps must be an integer >= 1"),
+    "no leapfrog": (dict(leapfrog=0), "leapfrog must be an integer >= 1"),
+    "ess of 1": (dict(target_ess=1.0), "target_ess must be a number in (0, 1)"),
+    "df of 0": (dict(df=0.0), "df must be a number > 0"),
+    "inflate nan": (dict(inflate=float("nan")), "inflate must be a number > 0"),
+    "no components": (dict(max_components=0), "max_components must be an integer >= 1"),
+    "checkpoint a directory": (dict(checkpoint="."), "is a directory"),
+    "callback not callable": (dict(callback="x"), "callback must be callable"),
+}
+EVIDENCE_UNCLEAN = {  # found by this pass; bayes_uat.evidence is left to its owner
+    "negative seed": (dict(seed=-1), "seed=-1 fails with numpy's 'expected non-negative integer'"),
+    "particles beyond memory": (
+        dict(particles=10**9),
+        "10**9 particles pass every check (no memory estimate) and the census starts",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(EVIDENCE_REFUSED) + list(EVIDENCE_UNCLEAN))
+def test_evidence_setting_refused_before_the_census(request, no_census, case):
+    import bayes_uat as bu
+
+    if case in EVIDENCE_UNCLEAN:  # runs, and must fail: once refused, move it up
+        kw, why = EVIDENCE_UNCLEAN[case]
+        request.applymarker(pytest.mark.xfail(reason=why, strict=True))
+        message = ""
+    else:
+        kw, message = EVIDENCE_REFUSED[case]
+    post = bu.Posterior(bu.MLP(1, "tanh"), bu.make_dataset("x2", n=20), likelihood="gaussian")
+    settings = {**dict(runs=2, restarts=4, sgd_steps=10, particles=16), **kw}
+    with pytest.raises(ValueError, match=_escape(message)):
+        bu.evidence(post, **settings)
+
+
+def _evidence_network(name: str):
+    import bayes_uat as bu
+
+    d = bu.make_dataset("x2", n=20)
+    return {
+        "two layers": lambda: bu.Posterior(bu.MLP((2, 2), "tanh"), d),
+        "two inputs": lambda: bu.Posterior(
+            bu.MLP(1, "tanh", in_dim=2), bu.make_moons(20), likelihood="bernoulli"
+        ),
+        "linear model": lambda: bu.Posterior(bu.MLP((), "tanh"), d),
+        "not a posterior": lambda: "post",
+        "step activation": lambda: bu.Posterior(bu.MLP(1, "step"), d),
+    }[name]()
+
+
+EVIDENCE_NETWORKS = {
+    "two layers": "evidence needs a network with one hidden layer on a scalar input",
+    "two inputs": "evidence needs a network with one hidden layer on a scalar input",
+    "linear model": "evidence needs a network with one hidden layer on a scalar input",
+    "not a posterior": "evidence needs a bayes_uat.Posterior",
+}
+EVIDENCE_NETWORKS_UNCLEAN = {
+    "step activation": "a step network (zero gradient) passes to the census; its HMC moves "
+    "need gradients",
+}
+
+
+@pytest.mark.parametrize("case", list(EVIDENCE_NETWORKS) + list(EVIDENCE_NETWORKS_UNCLEAN))
+def test_evidence_network_refused_before_the_census(request, no_census, case):
+    import bayes_uat as bu
+
+    if case in EVIDENCE_NETWORKS_UNCLEAN:
+        request.applymarker(pytest.mark.xfail(reason=EVIDENCE_NETWORKS_UNCLEAN[case], strict=True))
+    with pytest.raises(ValueError, match=_escape(EVIDENCE_NETWORKS.get(case, ""))):
+        bu.evidence(_evidence_network(case), runs=2, restarts=4, sgd_steps=10, particles=16)
+
+
+def test_evidence_garbled_checkpoint_named_without_pickle_hints(request, tmp_path, no_census):
+    import bayes_uat as bu
+
+    request.applymarker(
+        pytest.mark.xfail(
+            reason="the refusal quotes numpy's hint to load the file with pickle", strict=True
+        )
+    )
+
+    bad = tmp_path / "ev.npz"
+    bad.write_text("garbage")
+    post = bu.Posterior(bu.MLP(1, "tanh"), bu.make_dataset("x2", n=20), likelihood="gaussian")
+    with pytest.raises(ValueError, match="is not an evidence checkpoint") as e:
+        bu.evidence(post, runs=2, restarts=4, sgd_steps=10, particles=16, checkpoint=bad)
+    assert "pickle" not in str(e.value)
+
+
+# -- bayes-uat evidence: every input checked before the first network's runs ---------------------
+EV = [
+    "evidence", "--units", "1,2", "--activation", "tanh", "--target", "x2", "--runs", "2",
+    "--restarts", "4", "--sgd-steps", "10", "--particles", "16", "--quiet",
+]  # fmt: skip
+
+
+def ev(**flags: str) -> list[str]:
+    args = list(EV)
+    for k, v in flags.items():
+        f = "--" + k.replace("_", "-")
+        if f in args:
+            args[args.index(f) + 1] = v
+        else:
+            args += [f, v]
+    return args
+
+
+@pytest.fixture
+def no_evidence_run(monkeypatch):
+    import bayes_uat.studies.evidence as study
+
+    def started(*a, **k):
+        raise Reached
+
+    monkeypatch.setattr(study, "network_evidence", started)
+
+
+EVIDENCE_CLI_REFUSED = {
+    "units with an empty item": (ev(units="1,,2"), "--units '1,,2' has an empty item"),
+    "activations with an empty item": (ev(activation="tanh,,relu"), "has an empty item"),
+    "units repeated": (ev(units="1,1"), "--units lists a value twice"),
+    "units zero": (ev(units="0"), "--units takes positive integers"),
+    "units word": (ev(units="a"), "--units takes integers"),
+    "wide network, few particles": (ev(units="500"), "give at least 2·dim = 3004"),
+    "unknown activation": (ev(activation="bogus"), "--activation: unknown bogus"),
+    "one run": (ev(runs="1"), "--runs must be at least 2"),
+    "negative seed": (ev(seed="-1"), "--seed must be in [0, 2**32 - 1]"),
+    "seed 2**32": (ev(seed=str(2**32)), "--seed must be in [0, 2**32 - 1]"),
+    "few particles": (ev(particles="3"), "--particles 3 is too few"),
+    "ess of 1": (ev(target_ess="1"), "--target-ess must be in (0, 1)"),
+    "ess nan": (ev(target_ess="nan"), "--target-ess must be a positive number"),
+    "df of 0": (ev(df="0"), "--df must be a positive number"),
+    "inflate nan": (ev(inflate="nan"), "--inflate must be a positive number"),
+    "tiny prior": (ev(prior_std="1e-300"), "prior_std is 1e-300, below 1e-12"),
+    "infinite prior": (ev(prior_std="inf"), "--prior-std must be a positive number"),
+    "learning rate 0": (ev(learning_rate="0"), "--learning-rate must be a positive number"),
+    "unknown target": (ev(target="bogus"), "unknown target 'bogus'"),
+    "overflowing target": (ev(target="x**1000000"), "non-finite value(s)"),
+    "two-input target": (ev(target="bump2d"), "the data have 2-dimensional x"),
+    "no components": (ev(max_components="0"), "max-components must be an integer >= 1"),
+}
+EVIDENCE_CLI_UNCLEAN = {  # found by this pass; the evidence command is left to its owner
+    "step activation": (ev(activation="step"), "a step network reaches the runs (HMC moves)"),
+    "particles beyond memory": (
+        ev(particles="1000000000"),
+        "10**9 particles reach the runs: no memory estimate",
+    ),
+    "leapfrog 10**9": (ev(leapfrog="1000000000"), "10**9 leapfrog steps per move: a hang"),
+}
+
+
+@pytest.mark.parametrize("case", list(EVIDENCE_CLI_REFUSED) + list(EVIDENCE_CLI_UNCLEAN))
+def test_evidence_command_refused_before_any_run(request, tmp_path, capsys, no_evidence_run, case):
+    if case in EVIDENCE_CLI_UNCLEAN:  # runs, and must fail: once refused, move it up
+        args, why = EVIDENCE_CLI_UNCLEAN[case]
+        request.applymarker(pytest.mark.xfail(reason=why, raises=Reached, strict=True))
+        message = ""
+    else:
+        args, message = EVIDENCE_CLI_REFUSED[case]
+    out = tmp_path / "ev"
+    refused(capsys, [*args, "--out", str(out)], message, out=out)
+
+
+def _a_file(d):
+    d.write_text("x")
+
+
+def _users_directory(d):
+    d.mkdir()
+    (d / "mine.txt").write_text("x")
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [(_a_file, "exists and is not a directory"), (_users_directory, "holds files that are")],
+    ids=["a file", "the user's directory"],
+)
+def test_evidence_command_refuses_an_out_it_does_not_own(
+    tmp_path, capsys, no_evidence_run, make, message
+):
+    out = tmp_path / "ev"
+    make(out)
+    refused(capsys, [*EV, "--out", str(out)], message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ev"]
+
+
+# -- SMC from the command line: a setting that hangs ----------------------------------------------
+def test_smc_leapfrog_of_a_billion_is_not_refused(request, tmp_path, capsys, guarded):
+    request.applymarker(
+        pytest.mark.xfail(
+            reason="--option leapfrog=1000000000 passes every check: a run that never ends",
+            raises=Reached,
+            strict=True,
+        )
+    )
+    args = argv("--option", "leapfrog=1000000000", sampler="smc", chains="2", draws="40")
+    refused(capsys, [*args, "--out", str(tmp_path / "o")], "leapfrog")
