@@ -291,10 +291,10 @@ def table_text(rows: list[dict]) -> str:
 
 def cmd_evidence(args) -> int:
     from .data import make_dataset
+    from .evidence.table import network_evidence
     from .nets import MLP
     from .posterior import Posterior
     from .runtime import release_compiled
-    from .studies.evidence import network_evidence
 
     settings = settings_of(args)
     out = Path(args.out)

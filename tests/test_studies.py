@@ -78,7 +78,7 @@ def test_mean_predictor_check_counts_flat_restarts():
 
 
 def test_unit_sweep_rejects_bad_settings():
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="units must be an integer >= 1"):
         studies.unit_sweep("x2", units=(0,))
     with pytest.raises(ValueError, match="'nuts' or 'aies'"):
         studies.unit_sweep("x2", units=(1,), method="emcee")

@@ -28,5 +28,6 @@ this module with ``from bayes_uat.evidence import Evidence``.
 
 from .network import evidence
 from .result import Evidence, ModeRow, chao1
+from .table import NetworkEvidence, network_evidence
 
-__all__ = ["evidence", "Evidence", "ModeRow", "chao1"]
+__all__ = ["evidence", "Evidence", "ModeRow", "chao1", "NetworkEvidence", "network_evidence"]

@@ -46,11 +46,12 @@ Example
 [4.39, 0.67]
 """
 
+from ..evidence.table import NetworkEvidence, network_evidence
 from .approximation import ApproxResult, spread_init
 from .bump import bump_relu_theta, bump_study
 from .closeup import complement_ratios, copy_index, halves_z, mode_run
 from .discovery import Discovery, chain_visits, discover_modes
-from .evidence import EvidencePoint, NetworkEvidence, evidence_sweep, network_evidence
+from .evidence import EvidencePoint, evidence_sweep
 from .sawtooth import SAWTOOTH_PAIRS, sawtooth_study, telgarsky_theta
 from .seed000 import SEED000_TARGET, Seed000Result, seed000_study
 from .spectral import SpectralResult, spectral_claims, spectral_study
