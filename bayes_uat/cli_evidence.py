@@ -112,8 +112,8 @@ def _name_list(name: str, text: str, allowed) -> list[str]:
 
 def settings_of(args) -> dict:
     """Every input checked (before JAX starts or any file is created) and resolved."""
-    from .activations import ACTIVATIONS
-    from .validate import positive_int
+    from .activations import ACTIVATIONS, get_activation
+    from .validate import integer, positive_int
 
     if not args.out:
         raise ValueError("--out is required: a new or empty directory for the table")
@@ -132,7 +132,7 @@ def settings_of(args) -> dict:
         learning_rate=_positive("learning-rate", args.learning_rate),
         particles=positive_int("particles", args.particles, fix="e.g. --particles 1000"),
         steps=positive_int("steps", args.steps, fix="e.g. --steps 10"),
-        leapfrog=positive_int("leapfrog", args.leapfrog, fix="e.g. --leapfrog 10"),
+        leapfrog=integer("leapfrog", args.leapfrog, minimum=1, maximum=1024, fix="e.g. 10"),
         target_ess=_positive("target-ess", args.target_ess),
         df=_positive("df", args.df),
         inflate=_positive("inflate", args.inflate),
@@ -146,10 +146,23 @@ def settings_of(args) -> dict:
             f"--particles {options['particles']} is too few for N = {max(units)} ({dim} "
             f"parameters): give at least 2·dim = {2 * dim}"
         )
+    activations = _name_list("activation", args.activation, tuple(ACTIVATIONS))
+    for a in activations:
+        if not get_activation(a).differentiable:
+            raise ValueError(
+                f"--activation {a}: the evidence moves particles by HMC, which needs gradients, "
+                f"and {a} has zero gradient almost everywhere; choose a differentiable one"
+            )
+    need = 16 * 8 * runs * options["particles"] * (dim + 4)  # as bayes_uat.evidence checks
+    if need > 8 * 2**30:
+        raise ValueError(
+            f"--particles {options['particles']} × --runs {runs} for N = {max(units)} need "
+            f"about {need / 2**30:.0f} GiB of memory (limit 8 GiB); pass fewer particles"
+        )
     return dict(
         target=args.target,
         units=units,
-        activations=_name_list("activation", args.activation, tuple(ACTIVATIONS)),
+        activations=activations,
         prior_std=prior,
         likelihood="gaussian",
         runs=runs,

@@ -270,6 +270,11 @@ def _inputs(post: Posterior, x):
     x = np.asarray(x, dtype=float)
     if not np.all(np.isfinite(x)):
         raise ValueError("x must be finite numbers")
+    if np.any(np.abs(x) > 1e150):
+        raise ValueError(
+            "x must be within ±1e150 (the kernel's products of inputs overflow beyond it); "
+            "rescale the inputs"
+        )
     return post.net.features(jnp.asarray(x, dtype=post.dtype))
 
 
@@ -320,6 +325,8 @@ def nngp_band(post: Posterior, x_new, level: float = 0.9, *, lam: float = 1.0):
     """(lower, mean, upper) of the GP limit's central ``level`` band for the latent f."""
     from scipy.stats import norm
 
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ValueError(f"level must be a number in (0, 1), got {level!r}; pass e.g. 0.9")
     mean, var, _ = nngp_predict(post, x_new, lam=lam)
     z = norm.ppf(0.5 + level / 2)
     sd = np.sqrt(var)

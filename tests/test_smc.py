@@ -252,7 +252,7 @@ def test_evidence_sweep_bad_input():
         evidence_sweep(data, units=(1,), bogus=1)
     with pytest.raises(ValueError, match="symmetry_moves must be True or False"):
         evidence_sweep(data, units=(1,), symmetry_moves="yes")
-    with pytest.raises(ValueError, match="leapfrog must be an integer >= 1"):  # before any run
+    with pytest.raises(ValueError, match=r"leapfrog must be an integer in \[1, 1024\]"):
         evidence_sweep(data, units=(1,), activations=("tanh",), mass="canonical", leapfrog=0)
     with pytest.raises(ValueError, match="particles must be an integer >= 26"):  # N = 4: dim 13
         evidence_sweep(data, units=(1, 4), activations=("tanh",), particles=20)

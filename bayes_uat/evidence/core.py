@@ -63,6 +63,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln, logsumexp
 
+MAX_LEAPFROG = 1024
+"""The most leapfrog steps one HMC transition may take (beyond it a run does not end)."""
+
 OUTSIDE_QUANTILE = 0.999
 """A particle is outside a component when its squared Mahalanobis distance exceeds this
 quantile of χ²_d."""
@@ -282,9 +285,11 @@ class Settings(NamedTuple):
 def check_settings(settings: Settings, dim: int) -> Settings:
     """Validate settings for a density of dimension ``dim``; ValueError naming the fix."""
 
-    def integer(name, v, lo, fix):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}; {fix}")
+    def integer(name, v, lo, fix, hi=None):
+        ok = not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= lo
+        if not ok or (hi is not None and v > hi):
+            what = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
+            raise ValueError(f"{name} must be an integer {what}, got {v!r}; {fix}")
 
     integer(
         "particles",
@@ -294,7 +299,7 @@ def check_settings(settings: Settings, dim: int) -> Settings:
         "particles (more for many modes)",
     )
     integer("steps", settings.steps, 1, "pass e.g. steps=10 mutation sweeps per temperature")
-    integer("leapfrog", settings.leapfrog, 1, "pass e.g. leapfrog=10")
+    integer("leapfrog", settings.leapfrog, 1, "pass e.g. leapfrog=10", hi=MAX_LEAPFROG)
     integer("max_temperatures", settings.max_temperatures, 1, "pass e.g. 200")
     integer("norm_draws", settings.norm_draws, 1000, "pass e.g. 100000")
     for name in ("target_ess", "target_accept"):

@@ -74,7 +74,13 @@ SAME_MODE = 1.0
 # -- the network's layout and its canonical domain -------------------------------------------
 def Layout(posterior) -> _Layout:
     """The unit layout of the posterior's network (ValueError where it has no canonical
-    form)."""
+    form, or where its activation has no gradient for the HMC moves)."""
+    if not posterior.net.act.differentiable:
+        raise ValueError(
+            f"evidence moves particles by HMC, which needs gradients, but the "
+            f"{posterior.net.activation!r} activation has zero gradient almost everywhere; "
+            "use a differentiable activation (sigmoid, tanh, relu, ...)"
+        )
     return _layout_of(posterior.net)
 
 
@@ -421,16 +427,30 @@ def _fingerprint(posterior, runs, seed, settings: dict) -> str:
     )  # fmt: skip
 
 
+MEMORY_LIMIT = 8 * 2**30
+"""The most bytes the particles' arrays of all runs may take (about 16 copies of θ each)."""
+
+
+def _check_memory(runs: int, particles: int, dim: int) -> None:
+    need = 16 * 8 * runs * particles * (dim + 4)
+    if need > MEMORY_LIMIT:
+        raise ValueError(
+            f"{runs} runs × {particles} particles of {dim} parameters need about "
+            f"{need / 2**30:.0f} GiB of memory (limit {MEMORY_LIMIT / 2**30:.0f} GiB); pass "
+            "fewer particles or runs"
+        )
+
+
 def _load_checkpoint(path: Path, fingerprint: str):
     if not path.exists():
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:  # noqa: BLE001  (numpy's own message suggests pickle: not quoted)
         raise ValueError(
-            f"checkpoint {path} exists and is not an evidence checkpoint ({err}); choose "
-            "another path (an existing file is never overwritten)"
+            f"checkpoint {path} exists and is not an evidence checkpoint (not a readable .npz "
+            "file); choose another path (an existing file is never overwritten)"
         ) from err
     if "fingerprint" not in arrays:
         raise ValueError(
@@ -539,8 +559,8 @@ def evidence(
     if not isinstance(posterior, Posterior):
         raise ValueError(f"evidence needs a bayes_uat.Posterior, got {type(posterior).__name__}")
     runs = _positive_int("runs", runs, 1, "pass the number of independent runs, e.g. 4")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}; pass e.g. seed=0")
     restarts = _positive_int("restarts", restarts, 1, "pass e.g. restarts=256")
     sgd_steps = _positive_int("sgd_steps", sgd_steps, 1, "pass e.g. sgd_steps=3000")
     learning_rate = _positive_float("learning_rate", learning_rate, fix="pass e.g. 0.01")
@@ -552,6 +572,7 @@ def evidence(
     from .core import check_settings
 
     check_settings(settings, posterior.dim)
+    _check_memory(runs, particles, posterior.dim)
     _check_prior_invariance(posterior, lay)
     log_fold = folded_log_density(posterior, lay)
     prior_draws = _check_prior_sampling(posterior, lay)

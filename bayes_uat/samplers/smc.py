@@ -196,7 +196,7 @@ def check_settings(settings: SMCSettings, dim: int, particles: str = "particles"
         f"so use at least 2·dim = {2 * dim} (more for multimodal posteriors)",
     )
     integer("steps", settings.steps, minimum=1, fix="pass e.g. steps=10 mutations per temperature")
-    integer("leapfrog", settings.leapfrog, minimum=1, fix="pass e.g. leapfrog=10")
+    integer("leapfrog", settings.leapfrog, minimum=1, maximum=1024, fix="pass e.g. leapfrog=10")
     integer("max_temperatures", settings.max_temperatures, minimum=1, fix="pass e.g. 1000")
     if settings.max_steps is None:
         settings = settings._replace(max_steps=10 * settings.steps)
