@@ -378,7 +378,7 @@ def test_cli_categorical_run_end_to_end(tmp_path, capsys):
     assert run.samples.theta.shape == (20, 20, 9)
     assert run.samples.names == run.posterior.names
     np.testing.assert_allclose(  # the record rebuilds the same density
-        run.posterior.log_prob(run.samples.theta[0]), run.samples.log_prob[0], rtol=1e-10
+        run.posterior.log_prob(run.samples.theta[0]), run.samples.log_density[0], rtol=1e-10
     )
     # a label that is not a class is the user's mistake: one line, exit 2
     path.write_text("x1,x2,label\n0,0,0\n1,1,1.5\n2,2,2\n")
