@@ -94,7 +94,6 @@ def training_animation(
         >>> plots.training_animation(h, post.data, "figures/train.gif")  # doctest: +SKIP
     """
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation, PillowWriter
 
     hs = _histories(history)
     if isinstance(fps, bool) or not isinstance(fps, (int, np.integer)) or fps < 1:
@@ -116,17 +115,26 @@ def training_animation(
                 )
             return lines
 
-        anim = FuncAnimation(fig, frame, frames=range(k), blit=False, repeat=False)
-        # Pillow picks the format from the file name: the temporary file ends in .gif
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.gif")
-        try:
-            anim.save(str(tmp), writer=PillowWriter(fps=fps), dpi=dpi)
-            os.replace(tmp, path)
-        finally:
-            plt.close(fig)
-            tmp.unlink(missing_ok=True)
+        save_gif(fig, frame, k, path, fps=fps, dpi=dpi)
     return path
+
+
+def save_gif(fig, frame, frames: int, path: Path, *, fps: int, dpi: int) -> None:
+    """Animate ``frame(i)`` for i < ``frames`` on ``fig`` into the GIF ``path``, written
+    atomically (a temporary file beside it, then renamed); the figure is closed."""
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    anim = FuncAnimation(fig, frame, frames=range(frames), blit=False, repeat=False)
+    # Pillow picks the format from the file name: the temporary file ends in .gif
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.gif")
+    try:
+        anim.save(str(tmp), writer=PillowWriter(fps=fps), dpi=dpi)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
 
 
 def training_snapshots(

@@ -3,13 +3,13 @@ distance to the GP against N, and the posterior forming as the tempering λ goes
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from ...plots import _style
+from ._anim import save_gif
 
 GP = "#444444"
 NET = "#1f77b4"
@@ -130,7 +130,6 @@ def tempering_animation(
     an optional ``label`` line and optional GP ``gp_lo``/``gp_hi``); the panels' frame
     lists have the same length (frame i: the same λ index in each)."""
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation, PillowWriter
 
     path = Path(path)
     k = len(panels[0]["frames"])
@@ -161,13 +160,5 @@ def tempering_animation(
             axes[0].set_ylabel("$f(x)$")
             return []
 
-        anim = FuncAnimation(fig, frame, frames=range(k), blit=False, repeat=False)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.gif")
-        try:
-            anim.save(str(tmp), writer=PillowWriter(fps=fps), dpi=dpi)
-            os.replace(tmp, path)
-        finally:
-            plt.close(fig)
-            tmp.unlink(missing_ok=True)
+        save_gif(fig, frame, k, path, fps=fps, dpi=dpi)
     return path
