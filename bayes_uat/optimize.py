@@ -347,7 +347,7 @@ def newton_many(posterior: Posterior, starts, max_iter: int = 200, gtol: float =
     is kept only if log p rises; μ then shrinks ×0.2, else grows ×10 (Levenberg–Marquardt).
     A start stops when |∇ log p| < ``gtol``, after ``max_iter`` steps, or when μ exceeds
     1e12 (no ascent step left). No line search: every start costs one Hessian and one
-    density per step, so a batch of restarts waits only for its slowest by steps, not by
+    gradient per step, so a batch of restarts waits only for its slowest by steps, not by
     line-search trials (optax's L-BFGS under vmap spent 127 s where this spends 21 s on
     256 restarts of a 13-parameter network, reaching the same best maxima).
     """
@@ -360,26 +360,26 @@ def newton_many(posterior: Posterior, starts, max_iter: int = 200, gtol: float =
 
     def one(theta0):
         def go_on(carry):
-            _, _, it, mu, gn = carry
-            return (it < max_iter) & (gn >= gtol) & (mu < 1e12)
+            _, _, g, it, mu = carry
+            return (it < max_iter) & (jnp.linalg.norm(g) >= gtol) & (mu < 1e12)
 
         def step(carry):
-            theta, v, it, mu, _ = carry
-            _, g = value_and_grad(theta)
+            theta, v, g, it, mu = carry
             A = -hess(theta)
             lam, V = jnp.linalg.eigh(0.5 * (A + A.T))
             d = V @ ((V.T @ g) / (jnp.abs(lam) + mu))
-            v_new = f(theta + d)
+            v_new, g_new = value_and_grad(theta + d)
             ok = jnp.isfinite(v_new) & (v_new > v) & jnp.all(jnp.isfinite(d))
+            ok = ok & jnp.all(jnp.isfinite(g_new))
             theta = jnp.where(ok, theta + d, theta)
-            v = jnp.where(ok, v_new, v)
+            v, g = jnp.where(ok, v_new, v), jnp.where(ok, g_new, g)
             mu = jnp.where(ok, mu * 0.2, mu * 10.0)
-            gn = jnp.where(jnp.all(jnp.isfinite(g)), jnp.linalg.norm(g), 0.0)
-            return theta, v, it + 1, mu, gn
+            return theta, v, g, it + 1, mu
 
-        one_ = jnp.asarray(1.0, theta0.dtype)
-        start = (theta0, f(theta0), 0, one_, jnp.asarray(jnp.inf, theta0.dtype))
-        theta, _, it, _, _ = jax.lax.while_loop(go_on, step, start)
+        v0, g0 = value_and_grad(theta0)
+        g0 = jnp.where(jnp.all(jnp.isfinite(g0)), g0, jnp.inf)
+        start = (theta0, v0, g0, 0, jnp.asarray(1.0, theta0.dtype))
+        theta, _, _, it, _ = jax.lax.while_loop(go_on, step, start)
         return theta, it
 
     return jax.vmap(one)(starts)

@@ -7,8 +7,9 @@ known normalising constant Z = ∫ p̃.
 **Reference.** q̄ = Σ_k w_k t_ν(θ; μ_k, Σ_k), multivariate Student-t components (ν = ``df``,
 scale matrix Σ_k) at the given centres. Where p̃ lives on a domain C (``inside(θ)``; the
 canonical domain of a network), q is q̄ truncated to C: q = q̄·1_C / q̄(C), with q̄(C) the
-share of ``norm_draws`` draws from q̄ that land in C (a Monte Carlo estimate whose error,
-√((1 − s)/(s·n)) for a share s, is recorded). Without a domain q = q̄ exactly.
+share of draws from q̄ that land in C — at least ``norm_draws``, and more until 20 000
+have landed or 2·10⁷ were drawn — a Monte Carlo estimate whose error, √((1 − s)/(s·n)) for
+a share s, is recorded. Without a domain q = q̄ exactly.
 
 **Path.** p_λ ∝ q^(1−λ) p̃^λ: blackjax's adaptive tempered SMC with ``logprior_fn = log q``
 and ``loglikelihood_fn = log p̃ − log q``; the next λ holds the ESS of the incremental
@@ -17,9 +18,9 @@ of blackjax's ``log_likelihood_increment``.
 
 **Mutation** (:func:`mutation_update`, a blackjax update strategy): ``steps`` sweeps, each
 
-1. an independence Metropolis–Hastings proposal θ' ~ q̄ for every particle, accepted with
-   probability min(1, [p_λ(θ')/q̄(θ')] / [p_λ(θ)/q̄(θ)]) (θ' outside C: rejected) — a move
-   between modes in one step;
+1. an independence Metropolis–Hastings proposal θ' ~ q for every particle (on a domain:
+   the first of 64 draws from q̄ that lies in C; none, no move), accepted with probability
+   min(1, [p_λ(θ')/q̄(θ')] / [p_λ(θ)/q̄(θ)]) — a move between modes in one step;
 2. one HMC transition (blackjax) with the inverse mass matrix Σ_k of the component k
    nearest to the particle (Mahalanobis), restricted to the region of points nearest to
    k: a proposal that ends nearer another component, or outside C, is rejected. A metric
@@ -236,8 +237,13 @@ def mutation_update(
 
     def independence(key, x, lp_x):
         k_q, k_u = jax.random.split(key)
-        y = sample_qbar(ref, k_q, 1)[0]
-        lp_y = jnp.where(in_domain(y), logposterior_fn(y), -jnp.inf)
+        if inside is None:
+            y, found = sample_qbar(ref, k_q, 1)[0], jnp.array(True)
+        else:  # the first of IND_CANDIDATES draws that lies in C: a draw from q̄·1_C
+            cand = sample_qbar(ref, k_q, IND_CANDIDATES)
+            ok = jax.vmap(inside)(cand)
+            y, found = cand[jnp.argmax(ok)], jnp.any(ok)
+        lp_y = jnp.where(found, logposterior_fn(y), -jnp.inf)
         log_a = (lp_y - log_qbar(ref, y)) - (lp_x - log_qbar(ref, x))
         ok = jnp.log(jax.random.uniform(k_u, dtype=x.dtype)) < log_a
         ok = ok & jnp.isfinite(lp_y)
@@ -270,6 +276,17 @@ def mutation_update(
 
 
 # -- the program -----------------------------------------------------------------------------
+IND_CANDIDATES = 64
+"""Draws from q̄ per independence proposal on a domain: the first that lies in C is the
+proposal (none: the particle stays), so a reference with little mass in C still proposes."""
+
+NORM_CHUNK = 20_000
+NORM_HITS = 20_000
+NORM_MAX_DRAWS = 20_000_000
+"""q̄(C) is estimated from chunks of NORM_CHUNK draws: at least ``norm_draws``, and on until
+NORM_HITS have landed in C (log SE ≈ 1/√NORM_HITS ≈ 0.007) or NORM_MAX_DRAWS were drawn."""
+
+
 class Settings(NamedTuple):
     """Settings of :func:`run_core`."""
 
@@ -352,29 +369,52 @@ def _densities(target: Target, args, ref: Reference):
 def _init_run(target: Target, settings: Settings, args, ref: Reference, key):
     """One run at λ = 0: the reference's mass in the domain (Monte Carlo), P draws from q,
     the importance-sampling estimate. Returns (particles, log_norm, log_norm_se, is_logz,
-    n_inside_candidates)."""
+    n_inside)."""
     k_norm, k_draw = jax.random.split(key)
-    p, m = settings.particles, settings.norm_draws
+    p = settings.particles
     if target.inside is None:
         log_norm = jnp.zeros((), ref.centres.dtype)
         se = jnp.zeros((), ref.centres.dtype)
         x = sample_qbar(ref, k_draw, p)
         n_in = jnp.asarray(p)
     else:
-        ins = jax.vmap(target.inside)(sample_qbar(ref, k_norm, m))
-        s = jnp.mean(ins.astype(ref.centres.dtype))
-        log_norm = jnp.log(s)
-        se = jnp.sqrt((1 - s) / (jnp.maximum(s, 1e-300) * m))
-        cand = sample_qbar(ref, k_draw, m)
-        ok = jax.vmap(target.inside)(cand)
-        order = jnp.argsort(~ok, stable=True)  # the first P draws inside, in draw order
-        x = cand[order[:p]]
-        n_in = jnp.sum(ok)
+        x, log_norm, se, n_in = _draws_in_domain(target.inside, settings, ref, key)
     ref = ref._replace(log_norm=log_norm)
     _, log_ratio = _densities(target, args, ref)
     lr = jax.vmap(log_ratio)(x)
     is_logz = logsumexp(lr) - jnp.log(p)
     return x, log_norm, se, is_logz, n_in
+
+
+def _draws_in_domain(inside, settings: Settings, ref: Reference, key):
+    """Draws from q̄ in chunks of :data:`NORM_CHUNK`, at least ``norm_draws`` of them, and
+    on until :data:`NORM_HITS` have landed in C or :data:`NORM_MAX_DRAWS` were drawn: the
+    share s that landed estimates q̄(C) (SE √((1 − s)/(s·n)) in log), and the first P that
+    landed are the initial particles (draws from q = q̄·1_C/q̄(C)). Returns (particles,
+    log q̄(C), its SE, the number inside)."""
+    p, d, dt = settings.particles, ref.centres.shape[-1], ref.centres.dtype
+    need = max(settings.norm_draws, NORM_CHUNK)
+
+    def go_on(c):
+        n, hits = c[0], c[1]
+        return (n < need) | ((hits < NORM_HITS) & (n < NORM_MAX_DRAWS))
+
+    def chunk(c):
+        n, hits, buf, k = c
+        k, sub = jax.random.split(k)
+        cand = sample_qbar(ref, sub, NORM_CHUNK)
+        ok = jax.vmap(inside)(cand)
+        slot = jnp.where(ok, hits + jnp.cumsum(ok) - 1, p)  # p: dropped
+        buf = buf.at[slot].set(cand, mode="drop")
+        return n + NORM_CHUNK, hits + jnp.sum(ok), buf, k
+
+    start = (jnp.asarray(0, jnp.int64 if jax.config.jax_enable_x64 else jnp.int32),
+             jnp.asarray(0, jnp.int64 if jax.config.jax_enable_x64 else jnp.int32),
+             jnp.zeros((p, d), dt), key)  # fmt: skip
+    n, hits, x, _ = jax.lax.while_loop(go_on, chunk, start)
+    s = hits.astype(dt) / n.astype(dt)
+    se = jnp.sqrt((1 - s) / (jnp.maximum(s, 1e-300) * n.astype(dt)))
+    return x, jnp.log(s), se, hits
 
 
 def _step(target: Target, settings: Settings, args, s: CoreState) -> CoreState:
@@ -461,8 +501,9 @@ def core_init(target: Target, refs, settings: Settings, seed: int):
     if np.any(n_in < settings.particles):
         bad = np.flatnonzero(n_in < settings.particles).tolist()
         raise ValueError(
-            f"run(s) {bad}: fewer than {settings.particles} of {settings.norm_draws} draws "
-            "from the reference fell in the domain; raise norm_draws"
+            f"run(s) {bad}: fewer than {settings.particles} of {NORM_MAX_DRAWS} draws from "
+            "the reference fell in the domain; its components lie (almost) outside it: "
+            "centre them inside the domain"
         )
     ref = ref._replace(log_norm=log_norm)
     _check_reference(target, settings, ref, x)
