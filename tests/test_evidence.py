@@ -208,6 +208,36 @@ def test_sin_model(act, units):
     assert best_draw <= 1.03 * best_sgd, (best_draw, best_sgd)
 
 
+@pytest.mark.slow
+def test_find_modes_on_evidence_draws_gives_masses_with_se():
+    """``find_modes`` on ``ev.samples`` treats the runs as independent: every mode carries a
+    mass ± SE across runs; each mode's mass is the mean over runs of its share of that run's
+    draws (recounted here from the chain shares); the masses of the modes found and dropped
+    sum to the share of draws in groups of at least ``min_share``; and its best mode is the
+    function of the evidence table's best centre."""
+    post = small(2, "tanh", n=40)
+    ev = bu.evidence(
+        post, runs=3, seed=1, restarts=16, sgd_steps=400, learning_rate=0.05, particles=64,
+        steps=2,
+    )  # fmt: skip
+    found = bu.find_modes(post, ev.samples)
+    assert found.independent_runs and len(found) >= 1
+    total = 0.0
+    for m in found:
+        assert m.mass is not None and m.mass_se is not None and np.isfinite(m.mass_se)
+        np.testing.assert_allclose(m.mass, np.mean(m.chain_shares), rtol=1e-12)
+        se = np.std(m.chain_shares, ddof=1) / np.sqrt(3)
+        np.testing.assert_allclose(m.mass_se, se, rtol=1e-12)
+        total += m.mass
+    total += sum(d["share"] for d in found.dropped)
+    assert 0.0 < total <= 1.0 + 1e-12
+    grid = np.linspace(post.data.x.min(), post.data.x.max(), 100)[:, None]
+    top = max(ev.modes, key=lambda r: r.mass)
+    f_top = np.asarray(post.predict(top.centre, grid)).ravel()
+    f_best = np.asarray(post.predict(found[0].map_theta, grid)).ravel()
+    assert np.sqrt(np.mean((f_top - f_best) ** 2)) < found.tol
+
+
 # -- resume -----------------------------------------------------------------------------------
 class _Stop(Exception):
     pass
