@@ -527,17 +527,16 @@ def evidence(
         runs: independent runs R (each: census, reference, tempered SMC); their spread is
             the standard error.
         seed: the seed; run r uses its own seeds derived from it.
-        restarts: Adam restarts per run's census (vmapped).
-        sgd_steps: Adam steps per restart.
-        learning_rate: Adam's learning rate.
+        restarts, sgd_steps, learning_rate: Adam restarts per run's census (vmapped), the
+            steps of each and its learning rate.
         particles: SMC particles per run (at least max(2·dim, 16)).
         steps: mutation sweeps per temperature (each: one independence proposal from q and
             one HMC transition).
         leapfrog: leapfrog steps per HMC transition.
         target_ess: the next temperature holds the incremental weights' ESS at this
             fraction of the particles.
-        df: degrees of freedom ν of the Student-t components of q.
-        inflate: the Laplace covariance is multiplied by this factor in q.
+        df, inflate: degrees of freedom ν of q's Student-t components, and the factor on
+            the Laplace covariance of their scale matrices.
         max_components: q keeps at most this many modes per run (the highest Laplace
             masses); the arrays are padded to it, so one compiled program serves every run.
         checkpoint: a file (``.npz``) written atomically after the censuses and after every
@@ -550,68 +549,95 @@ def evidence(
         particles, dim)), ``modes`` (the mode table), diagnostics and ``warnings``.
     """
     t0 = time.perf_counter()
+    record = dict(
+        restarts=restarts, sgd_steps=sgd_steps, learning_rate=learning_rate,
+        particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess, df=df,
+        inflate=inflate, max_components=max_components,
+    )  # fmt: skip
+    runs, seed, record = _checked_call(posterior, runs, seed, record, callback)
+    lay = Layout(posterior)
+    settings = Settings(particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess)
+    _check_prior_invariance(posterior, lay)
+    log_fold = folded_log_density(posterior, lay)
+    prior_draws = _check_prior_sampling(posterior, lay)
+    fingerprint = _fingerprint(posterior, runs, seed, record)
+    path, arrays = _open_checkpoint(checkpoint, fingerprint)
+
+    # 1. every run's census, and its reference
+    if arrays is not None:
+        censuses = _censuses_from(arrays)
+    else:
+        censuses = [
+            census(posterior, lay, log_fold, seed=s, restarts=record["restarts"],
+                   sgd_steps=record["sgd_steps"], learning_rate=record["learning_rate"])
+            for s in _run_seeds(seed, runs)
+        ]  # fmt: skip
+    refs = [_reference_of(c, record) for c in censuses]
+    _check_reference_at_prior(refs, lay, prior_draws)
+
+    # 2. tempered SMC from each run's reference
+    target = Target(log_fold, lay.inside, posterior)
+    base = dict(fingerprint=np.array(fingerprint), **_census_arrays(censuses, posterior.dim))
+    res = _tempered(target, refs, settings, seed, arrays, path, base, callback)
+    return _assemble(posterior, lay, censuses, res, record, seed, t0)
+
+
+def _checked_call(posterior, runs, seed, record: dict, callback):
+    """Every argument of :func:`evidence` checked before any work (ValueError naming the
+    fix): returns (runs, seed, record with the checked numbers)."""
     from ..posterior import Posterior
+    from .core import check_settings
 
     if not isinstance(posterior, Posterior):
         raise ValueError(f"evidence needs a bayes_uat.Posterior, got {type(posterior).__name__}")
     runs = _positive_int("runs", runs, 1, "pass the number of independent runs, e.g. 4")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}; pass e.g. seed=0")
-    restarts = _positive_int("restarts", restarts, 1, "pass e.g. restarts=256")
-    sgd_steps = _positive_int("sgd_steps", sgd_steps, 1, "pass e.g. sgd_steps=3000")
-    learning_rate = _positive_float("learning_rate", learning_rate, fix="pass e.g. 0.01")
-    df = _positive_float("df", df, fix="pass e.g. df=5")
-    inflate = _positive_float("inflate", inflate, fix="pass e.g. inflate=2")
-    max_components = _positive_int("max_components", max_components, 1, "pass e.g. 16")
-    lay = Layout(posterior)
-    settings = Settings(particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess)
-    from .core import check_settings
-
-    check_settings(settings, posterior.dim)
-    _check_memory(runs, particles, posterior.dim)
-    _check_prior_invariance(posterior, lay)
-    log_fold = folded_log_density(posterior, lay)
-    prior_draws = _check_prior_sampling(posterior, lay)
+    r = dict(record)
+    r["restarts"] = _positive_int("restarts", r["restarts"], 1, "pass e.g. restarts=256")
+    r["sgd_steps"] = _positive_int("sgd_steps", r["sgd_steps"], 1, "pass e.g. sgd_steps=3000")
+    r["learning_rate"] = _positive_float("learning_rate", r["learning_rate"], fix="pass e.g. 0.01")
+    r["df"] = _positive_float("df", r["df"], fix="pass e.g. df=5")
+    r["inflate"] = _positive_float("inflate", r["inflate"], fix="pass e.g. inflate=2")
+    r["max_components"] = _positive_int("max_components", r["max_components"], 1, "pass e.g. 16")
+    Layout(posterior)
+    check_settings(
+        Settings(particles=r["particles"], steps=r["steps"], leapfrog=r["leapfrog"],
+                 target_ess=r["target_ess"]),
+        posterior.dim,
+    )  # fmt: skip
+    _check_memory(runs, r["particles"], posterior.dim)
     if callback is not None and not callable(callback):
         raise ValueError("callback must be callable (or None)")
-    record = dict(
-        restarts=restarts, sgd_steps=sgd_steps, learning_rate=learning_rate,
-        particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess, df=df,
-        inflate=inflate, max_components=max_components,
+    return runs, int(seed), r
+
+
+def _open_checkpoint(checkpoint, fingerprint: str):
+    """(path or None, the arrays of this call's checkpoint or None)."""
+    if checkpoint is None:
+        return None, None
+    path = Path(checkpoint)
+    if path.is_dir():
+        raise ValueError(f"checkpoint {path} is a directory; pass a file path (.npz)")
+    return path, _load_checkpoint(path, fingerprint)
+
+
+def _reference_of(c: dict, record: dict):
+    """A run's reference q̄ from its census: the ``max_components`` modes of highest
+    Laplace mass, Student-t with scale ``inflate``·Σ, weighted by that mass."""
+    k = record["max_components"]
+    return make_reference(
+        c["centres"][:k], record["inflate"] * c["covs"][:k], c["log_mass"][:k],
+        df=record["df"], max_components=k,
     )  # fmt: skip
-    path = None
-    arrays: dict | None = None
-    fingerprint = _fingerprint(posterior, runs, int(seed), record)
-    if checkpoint is not None:
-        path = Path(checkpoint)
-        if path.is_dir():
-            raise ValueError(f"checkpoint {path} is a directory; pass a file path (.npz)")
-        arrays = _load_checkpoint(path, fingerprint)
 
-    # 1. every run's census
-    if arrays is not None:
-        censuses = _censuses_from(arrays)
-    else:
-        censuses = [
-            census(posterior, lay, log_fold, seed=s, restarts=restarts, sgd_steps=sgd_steps,
-                   learning_rate=learning_rate)
-            for s in _run_seeds(seed, runs)
-        ]  # fmt: skip
-    refs = [
-        make_reference(
-            c["centres"][:max_components], inflate * c["covs"][:max_components],
-            c["log_mass"][:max_components], df=df, max_components=max_components,
-        )
-        for c in censuses
-    ]  # fmt: skip
-    _check_reference_at_prior(refs, lay, prior_draws)
-    target = Target(log_fold, lay.inside, posterior)
-    base = dict(fingerprint=np.array(fingerprint), **_census_arrays(censuses, posterior.dim))
 
-    # 2. tempered SMC from each run's reference
+def _tempered(target, refs, settings, seed, arrays, path, base, callback):
+    """Tempered SMC of every run from its reference, resumed from ``arrays`` where they
+    hold a state, checkpointed to ``path`` after every temperature."""
     from ..samplers.base import flatten_named, unflatten_named
 
-    state, extras = core_init(target, refs, settings, int(seed))
+    state, extras = core_init(target, refs, settings, seed)
     if arrays is not None and any(k.startswith("state.") for k in arrays):
         state = unflatten_named(state, arrays, "state")
         extras = dict(
@@ -635,28 +661,67 @@ def evidence(
         save(state)
         if callback is not None:
             callback(state)
-    res = core_result(state, extras)
-    return _assemble(posterior, lay, log_fold, censuses, res, record, int(seed), t0)
+    return core_result(state, extras)
 
 
-def _assemble(posterior, lay, log_fold, censuses, res, record, seed, t0) -> Evidence:
+def _assemble(posterior, lay, censuses, res, record, seed, t0) -> Evidence:
     """The Evidence: draws in weight space, the pooled mode table, diagnostics, warnings."""
+    logz = res.log_evidence
+    runs = len(logz)
+    se = float(logz.std(ddof=1) / math.sqrt(runs)) if runs > 1 else float("nan")
+    samples = _samples_of(posterior, lay, res, record, seed, se, t0)
+    modes, table = _mode_table(posterior, lay, censuses, res)
+    ll_particles = np.asarray(posterior.log_likelihood(res.particles.reshape(-1, posterior.dim)))
+    max_ll = float(max(max(c["max_log_likelihood"] for c in censuses), np.nanmax(ll_particles)))
+    samples.info.update(
+        acceptance=res.acceptance, log_norm=res.log_norm.tolist(),
+        log_norm_se=res.log_norm_se.tolist(), component_mass=res.component_mass.tolist(),
+        sgd_best_mse=[c["sgd_best_mse"] for c in censuses],
+    )  # fmt: skip
+    return Evidence(
+        log_evidence=logz,
+        log_evidence_mean=float(logz.mean()),
+        log_evidence_se=se,
+        samples=samples,
+        modes=modes,
+        is_log_evidence=res.is_log_evidence,
+        modes_seen=table["seen"],
+        chao1=table["chao1"],
+        outside_share=res.outside_share,
+        max_log_likelihood=max_ll,
+        ess_path=tuple(tuple(e) for e in res.ess_path),
+        temperatures=tuple(tuple(t) for t in res.temperatures),
+        evaluations=res.evaluations,
+        census_evaluations=np.array([c["evaluations"] for c in censuses]),
+        warnings=_warnings_of(logz, max_ll, table, res.outside_share),
+        settings=record,
+        wall_time=time.perf_counter() - t0,
+    )
+
+
+def _samples_of(posterior, lay, res, record, seed, se, t0):
+    """The final particles as a :class:`~bayes_uat.Samples` in weight space: each moved to
+    a random symmetric copy (:func:`_random_copies`)."""
     from ..samples import Samples
 
     runs, p, dim = res.particles.shape
     logz = res.log_evidence
-    se = float(logz.std(ddof=1) / math.sqrt(runs)) if runs > 1 else float("nan")
     theta = _random_copies(posterior, lay, res.particles.reshape(-1, dim), seed)
     theta = theta.reshape(runs, p, dim)
-    lp = np.asarray(posterior.log_prob(theta))
-    samples = Samples(
-        theta=theta, log_density=lp, sampler="evidence", names=posterior.names,
+    return Samples(
+        theta=theta, log_density=np.asarray(posterior.log_prob(theta)), sampler="evidence",
+        names=posterior.names,
         info=dict(independent_runs=True, log_evidence=logz.tolist(),
                   log_evidence_mean=float(logz.mean()), log_evidence_se=se),
         settings=record, wall_time=time.perf_counter() - t0, seed=seed,
     )  # fmt: skip
 
-    # the pooled mode table: every run's census modes, grouped again
+
+def _mode_table(posterior, lay, censuses, res):
+    """Every run's census modes pooled and grouped again; each final particle labelled by
+    its nearest pooled mode (Mahalanobis); a mode's mass is the mean over runs of its share
+    ± the SE across runs. Returns (rows, best mass first; numbers for the warnings)."""
+    runs, p, dim = res.particles.shape
     pts = np.concatenate([c["centres"] for c in censuses])
     lfs = np.concatenate([c["log_fold"] for c in censuses])
     covs = np.concatenate([c["covs"] for c in censuses])
@@ -666,7 +731,6 @@ def _assemble(posterior, lay, log_fold, censuses, res, record, seed, t0) -> Evid
     g = len(leaders)
     restarts = np.bincount(label, weights=cnt, minlength=g).astype(int)
     found = np.array([len(set(run_of[label == j])) for j in range(g)])
-    # label final particles by the nearest pooled mode (Mahalanobis)
     prec = np.stack([np.linalg.inv(covs[i]) for i in leaders])
     cen = pts[leaders]
     x = res.particles.reshape(-1, dim)
@@ -678,7 +742,7 @@ def _assemble(posterior, lay, log_fold, censuses, res, record, seed, t0) -> Evid
     mse = np.asarray(posterior.mse(cen))
     lpc = np.asarray(posterior.log_prob(cen))
     order = np.lexsort((-lfs[leaders], -mass))
-    modes = tuple(
+    rows = tuple(
         ModeRow(
             index=i, mass=float(mass[j]), mass_se=float(mass_se[j]), mse=float(mse[j]),
             log_density=float(lpc[j]), centre=cen[j], copies=lay.group_size,
@@ -686,62 +750,43 @@ def _assemble(posterior, lay, log_fold, censuses, res, record, seed, t0) -> Evid
         )
         for i, j in enumerate(order)
     )  # fmt: skip
-    c1 = chao1(restarts)
-    ll_particles = np.asarray(posterior.log_likelihood(res.particles.reshape(-1, dim)))
-    max_ll = float(max(max(c["max_log_likelihood"] for c in censuses), np.nanmax(ll_particles)))
-    warnings = []
+    numbers = dict(
+        seen=g, chao1=chao1(restarts), restarts=restarts, found=found, mass=mass, runs=runs
+    )
+    return rows, numbers
+
+
+def _warnings_of(logz, max_ll: float, t: dict, outside) -> tuple[str, ...]:
+    """What may be wrong with the estimate (docs/evidence.md, Warnings)."""
+    out = []
+    mass, found, runs = t["mass"], t["found"], t["runs"]
     if np.any(logz > max_ll):
-        warnings.append(
+        out.append(
             f"log Z of run(s) {np.flatnonzero(logz > max_ll).tolist()} exceeds the largest "
             f"log-likelihood found ({max_ll:.2f}), which bounds it: the estimate is wrong "
             "(too few particles or temperatures)"
         )
-    singles = restarts == 1
-    if c1 > g and mass[singles].sum() > 0.01:
-        warnings.append(
+    singles = t["restarts"] == 1
+    if t["chao1"] > t["seen"] and mass[singles].sum() > 0.01:
+        out.append(
             f"may be missing mass: modes found by a single restart hold "
-            f"{mass[singles].sum():.1%} of the mass and Chao1 estimates {c1:.0f} modes "
-            f"against {g} seen; raise restarts"
+            f"{mass[singles].sum():.1%} of the mass and Chao1 estimates {t['chao1']:.0f} modes "
+            f"against {t['seen']} seen; raise restarts"
         )
-    if np.max(res.outside_share) > 0.01:
-        warnings.append(
-            f"may be missing mass: up to {np.max(res.outside_share):.1%} of a run's final "
+    if np.max(outside) > 0.01:
+        out.append(
+            f"may be missing mass: up to {np.max(outside):.1%} of a run's final "
             "particles lie outside every component of its reference, which does not "
             "describe the posterior there (log Z rests on the SMC moves); compare runs"
         )
     if np.any(found < runs) and mass[found < runs].sum() > 0.01:
-        warnings.append(
+        out.append(
             f"modes holding {mass[found < runs].sum():.1%} of the mass were missed by some "
             "runs' censuses; raise restarts"
         )
     if runs > 1 and logz.std(ddof=1) > 1.0:
-        warnings.append(
+        out.append(
             f"the runs disagree: log Z spread (SD) {logz.std(ddof=1):.2f} nats > 1; raise "
             "restarts or particles"
         )
-    info = dict(
-        acceptance=res.acceptance, log_norm=res.log_norm.tolist(),
-        log_norm_se=res.log_norm_se.tolist(),
-        component_mass=res.component_mass.tolist(),
-        sgd_best_mse=[c["sgd_best_mse"] for c in censuses],
-    )  # fmt: skip
-    samples.info.update(info)
-    return Evidence(
-        log_evidence=logz,
-        log_evidence_mean=float(logz.mean()),
-        log_evidence_se=se,
-        samples=samples,
-        modes=modes,
-        is_log_evidence=res.is_log_evidence,
-        modes_seen=g,
-        chao1=c1,
-        outside_share=res.outside_share,
-        max_log_likelihood=max_ll,
-        ess_path=tuple(tuple(e) for e in res.ess_path),
-        temperatures=tuple(tuple(t) for t in res.temperatures),
-        evaluations=res.evaluations,
-        census_evaluations=np.array([c["evaluations"] for c in censuses]),
-        warnings=tuple(warnings),
-        settings=record,
-        wall_time=time.perf_counter() - t0,
-    )
+    return tuple(out)
