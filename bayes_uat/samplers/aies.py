@@ -67,6 +67,7 @@ class AIESBackend:
         per_dim=True,
         min_chains_per_dim=2,
         even=True,
+        library="numpyro",
     )
     options = dict(moves="stretch")
 

@@ -33,6 +33,7 @@ class EmceeBackend:
         per_dim=True,
         min_chains_per_dim=2,
         even=False,
+        library="emcee",
     )
     options = dict(moves=None)
 

@@ -47,7 +47,13 @@ class SMCBackendState(NamedTuple):
 class SMCBackend:
     name = "smc"
     caps = Capabilities(
-        independent=True, ordered=False, start="prior", evidence=True, default_chains=4
+        independent=True,
+        ordered=False,
+        start="prior",
+        evidence=True,
+        default_chains=4,
+        gradients=True,
+        library="blackjax",
     )
     options = {k: v for k, v in SMCSettings()._asdict().items() if k != "particles"}
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..data import Dataset, make_dataset
 from ..optimize import train_sgd
-from ..samplers import sample
+from ..samplers import SAMPLERS, sample
 from ..wide import neal_posterior, nngp_band, nngp_predict
 from ._common import _chain_method, _log, _rmse
 from .seed000 import SEED000_TARGET
@@ -109,8 +109,8 @@ def wide_point(
     """One width: SGD fits (Adam on the sum of squares, one per chain), NUTS on the full
     posterior from them (``init="sgd"``) or from prior draws (``"prior"``), and the
     posterior's distance to the GP (:func:`function_distance`); JSON-ready."""
-    if sampler != "nuts":
-        raise ValueError(f"sampler must be 'nuts', got {sampler!r}")
+    if sampler not in SAMPLERS or "max_tree_depth" not in SAMPLERS[sampler].options:
+        raise ValueError(f"sampler must be 'nuts', got {sampler!r}")  # tree-depth statistics
     data = wide_data(n)
     post = neal_posterior(data, units, "relu", noise_std=0.1)
     grid = np.linspace(-3.0, 3.0, grid_points)
@@ -128,7 +128,7 @@ def wide_point(
     t0 = time.perf_counter()
     samples = sample(
         post,
-        "nuts",
+        sampler,
         chains=chains,
         warmup=warmup,
         draws=draws,
