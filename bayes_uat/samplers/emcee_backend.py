@@ -46,7 +46,7 @@ class EmceeBackend:
     def init(self, posterior, start, seed, warmup, draws, **opts):
         import emcee
 
-        lp = posterior.log_prob
+        lp = posterior.log_density
         sampler = emcee.EnsembleSampler(
             len(start),
             posterior.dim,
