@@ -335,9 +335,9 @@ def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Po
     if capabilities(cfg.sampler).gradients and not get_activation(cfg.activation).differentiable:
         free = [name for name in SAMPLERS if not capabilities(name).gradients]
         raise ValueError(
-            f"{words(cfg.sampler).title} needs gradients, but the {cfg.activation!r} activation "
-            f"has zero gradient almost everywhere; use --sampler {', '.join(free[:-1])} or "
-            f"{free[-1]}, or a smooth activation"
+            f"{words(cfg.sampler).gradients}, but the {cfg.activation!r} activation has zero "
+            f"gradient almost everywhere; use --sampler {', '.join(free[:-1])} or {free[-1]}, "
+            "or a smooth activation"
         )
     if cfg.data is None:  # size the draws before generating the data (biases: upper bound)
         spec = TARGETS.get(cfg.target)

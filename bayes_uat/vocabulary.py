@@ -41,6 +41,7 @@ class Words(NamedTuple):
     start: str  # where its chains start
     uses_init: bool  # whether ``init`` (sgd / prior start points) applies
     warmup_name: str | None = None  # its warm-up in one word ("warm-up", "burn-in")
+    gradients: str | None = None  # why it needs gradients (a refusal's start), where it does
 
 
 _ENSEMBLE = dict(
@@ -65,6 +66,7 @@ WORDS: dict[str, Words] = {
         start="the SGD restarts (--init sgd) or prior draws",
         uses_init=True,
         warmup_name="warm-up",
+        gradients="NUTS needs gradients",
     ),
     "ensemble": Words(title="ensemble (stretch move)", **_ENSEMBLE),
     "emcee": Words(title="emcee", **_ENSEMBLE),
@@ -78,6 +80,7 @@ WORDS: dict[str, Words] = {
         warmup=None,
         start="prior draws (no SGD start, no warm-up)",
         uses_init=False,
+        gradients="SMC's HMC/NUTS moves need gradients",
     ),
 }
 
