@@ -214,13 +214,13 @@ def compare(
 
     best = samples.map_theta
     map_theta = max(
-        [best] + [m.map_theta for m in modes], key=lambda t: float(posterior.log_prob(t))
+        [best] + [m.map_theta for m in modes], key=lambda t: float(posterior.log_density(t))
     )
 
     # every point of the table evaluated in one batch
     sgd_thetas = np.zeros((0, samples.dim)) if sgd is None else np.asarray(sgd.thetas)
     pts = np.concatenate([sgd_thetas, map_theta[None]] + [m.map_theta[None] for m in modes])
-    lps = np.asarray(posterior.log_prob(pts))
+    lps = np.asarray(posterior.log_density(pts))
     lls = np.asarray(posterior.log_likelihood(pts))
     mses = np.asarray(posterior.mse(pts))
     f_in = np.asarray(posterior.predict(pts, grid_in))

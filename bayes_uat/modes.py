@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 import numpy as np
 
-from .optimize import MapResult, find_map, log_prob_hessian
+from .optimize import MapResult, find_map, log_density_hessian
 from .posterior import Posterior
 from .samplers import capabilities_of
 from .samples import Samples
@@ -95,7 +95,7 @@ class Mode:
     index: int
     map_theta: np.ndarray
     map_canonical: np.ndarray
-    map_log_prob: float
+    map_log_density: float
     share: float
     chain_shares: np.ndarray
     mean: np.ndarray
@@ -116,7 +116,7 @@ class Mode:
             mass=self.mass,
             mass_se=self.mass_se,
             n_draws=self.n_draws,
-            map_log_posterior=self.map_log_prob,
+            map_log_posterior=self.map_log_density,
             map_grad_norm=self.map_grad_norm,
             map=dict(zip(names, self.map_theta.tolist())),
             map_canonical=dict(zip(names, self.map_canonical.tolist())),
@@ -155,7 +155,7 @@ class ModeSet:
         chains_mix: True when every chain visits every mode (then shares estimate masses).
         unlabelled: number of analysed draws in no reported mode.
         dropped: groups of at least ``min_share`` of the draws left out by ``max_modes``,
-            each ``{"share", "n_draws", "log_prob"}`` (log p of its best draw).
+            each ``{"share", "n_draws", "log_density"}`` (log p of its best draw).
         independent_runs: the chains are independent runs: modes carry masses.
         warnings: what :func:`find_modes` warned about.
     """
@@ -224,7 +224,7 @@ class ModeSet:
 def _hessians(posterior: Posterior, thetas: np.ndarray) -> np.ndarray:
     """Hessians of log p(θ | D) at each row of ``thetas`` (k, dim), from the Hessian that
     :func:`~bayes_uat.optimize.find_map` compiled for this posterior."""
-    hess = log_prob_hessian(posterior)
+    hess = log_density_hessian(posterior)
     return np.stack([np.asarray(hess(jnp.asarray(t, posterior.dtype))) for t in thetas])
 
 
@@ -250,7 +250,7 @@ def _merge_same_maps(
     ``keep`` of the groups that remain, in ``keep``'s order."""
     fm = np.asarray(posterior.predict(maps.theta, grid))
     accepted: list[int] = []
-    for j in np.argsort(-maps.log_prob, kind="stable"):
+    for j in np.argsort(-maps.log_density, kind="stable"):
         d = [np.sqrt(np.mean((fm[j] - fm[a]) ** 2)) for a in accepted]
         if d and min(d) < tol:
             labels[labels == keep[j]] = keep[accepted[int(np.argmin(d))]]
@@ -311,7 +311,7 @@ def _select_groups(labels, leaders, lp, min_share: float, max_modes: int):
         dict(
             share=float(counts[k] / labels.size),
             n_draws=int(counts[k]),
-            log_prob=float(lp[leaders[k]]),
+            log_density=float(lp[leaders[k]]),
         )
         for k in big[max_modes:]
     )
@@ -340,7 +340,7 @@ def _run_masses(chain_shares: np.ndarray) -> tuple[float, float]:
 def _make_mode(posterior, new, members, can, maps, j, reference, refine, runs) -> Mode:
     """Mode ``new``: the draws ``members`` (chains, k) and the ``j``-th MAP of ``maps``;
     the MAP's canonical copy is aligned to ``reference`` where no natural order exists."""
-    theta, lp, grad = maps.theta[j], maps.log_prob[j], maps.grad_norm[j]
+    theta, lp, grad = maps.theta[j], maps.log_density[j], maps.grad_norm[j]
     hessian = _hessians(posterior, theta[None])[0] if refine else None
     pts = can[members]
     mean = pts.mean(0)
@@ -353,7 +353,7 @@ def _make_mode(posterior, new, members, can, maps, j, reference, refine, runs) -
         index=new,
         map_theta=np.asarray(theta),
         map_canonical=to_canonical(posterior, theta[None], reference=reference)[0],
-        map_log_prob=float(lp),
+        map_log_density=float(lp),
         share=float(members.mean()),
         chain_shares=chain_shares,
         mean=mean,
@@ -437,7 +437,7 @@ def find_modes(
         keep = [keep[j] for j in kept]
         maps = MapResult(*(np.asarray(a)[kept] for a in maps))
     relabel = np.full(len(leaders), -1)
-    order = np.argsort(-np.asarray(maps.log_prob), kind="stable")
+    order = np.argsort(-np.asarray(maps.log_density), kind="stable")
     relabel[[keep[j] for j in order]] = np.arange(len(order))
     labels = relabel[groups].reshape(C, -1)
     runs = independent_runs(samples)

@@ -260,12 +260,12 @@ class MapResult(NamedTuple):
 
     Attributes:
         theta: the maxima, shape (k, dim).
-        log_prob: log p(θ | D) + const at each, shape (k,).
+        log_density: log p(θ | D) + const at each, shape (k,).
         grad_norm: |∇θ log p(θ | D)| at each, shape (k,) (0 at an exact maximum).
     """
 
     theta: np.ndarray
-    log_prob: np.ndarray
+    log_density: np.ndarray
     grad_norm: np.ndarray
 
     @property
@@ -274,7 +274,7 @@ class MapResult(NamedTuple):
         return self.grad_norm <= STATIONARY_GRAD
 
 
-def log_prob_hessian(posterior: Posterior):
+def log_density_hessian(posterior: Posterior):
     """The Hessian of log p(θ | D) at one θ (one compiled program for every posterior of the
     same shapes)."""
     return posterior.hessian
@@ -319,7 +319,7 @@ def _newton_polish(posterior: Posterior, theta: np.ndarray, steps: int) -> np.nd
     """Newton steps θ ← θ − H⁻¹∇ log p while the Hessian is negative definite and each step
     lowers the gradient without lowering log p: L-BFGS stalls in directions whose
     curvature is 10⁹ times weaker than others, Newton's step does not."""
-    hess = log_prob_hessian(posterior)
+    hess = log_density_hessian(posterior)
     lp, g = (np.asarray(v, dtype=float) for v in posterior.value_and_grad(theta))
     for _ in range(steps):
         gn = np.linalg.norm(g)
@@ -420,8 +420,8 @@ def find_map(
             theta = _newton_polish(posterior, theta, newton_steps)
         thetas.append(theta)
     thetas = np.stack(thetas) if thetas else starts.copy()
-    lp = np.asarray(posterior.log_prob(thetas), dtype=float)
-    lp0 = np.asarray(posterior.log_prob(starts), dtype=float)
+    lp = np.asarray(posterior.log_density(thetas), dtype=float)
+    lp0 = np.asarray(posterior.log_density(starts), dtype=float)
     better = lp >= lp0
     thetas = np.where(better[:, None], thetas, starts)
     lp = np.where(better, lp, lp0)

@@ -24,7 +24,7 @@ Example
 >>> post = Posterior(MLP(2, "sigmoid"), make_dataset("x2"), prior_std=30.0)
 >>> post.dim
 7
->>> lp = post.log_prob(post.net.init(__import__("jax").random.key(0)))
+>>> lp = post.log_density(post.net.init(__import__("jax").random.key(0)))
 """
 
 from __future__ import annotations
@@ -440,16 +440,16 @@ class Posterior:
         return out.reshape(shape[:-1] + out.shape[1:])
 
     @property
-    def log_density(self):
+    def log_density_fn(self):
         """The single-θ log-density ``θ ↦ log p(θ | D) + const`` as a
         :class:`jax.tree_util.Partial` over this posterior: a pure function and a pytree, so
         a compiled function that takes it as an argument serves every posterior of the same
-        shapes (NUTS: its negative as potential_fn)."""
+        shapes (the JAX ensemble's target; NUTS's potential is its negative)."""
         return jax.tree_util.Partial(log_density_at, self)
 
-    def log_prob(self, theta):
+    def log_density(self, theta):
         """The log-density log p(θ | D) + const for θ of shape (..., dim): the batched,
-        jitted :attr:`log_density` (the name ``log_prob`` is kept for emcee and users)."""
+        jitted :attr:`log_density_fn` (emcee takes this method as its log-probability)."""
         return self._call(_LOG_DENSITY, theta)
 
     def log_prior(self, theta):
@@ -524,7 +524,7 @@ class Posterior:
         """Raise a ValueError naming the rows of θ (shape (..., dim)) whose log-density is
         not finite."""
         theta = np.asarray(theta, dtype=float)
-        lp = np.asarray(self.log_prob(theta))
+        lp = np.asarray(self.log_density(theta))
         bad = ~np.isfinite(lp)
         if bad.any():
             idx = np.argwhere(np.atleast_1d(bad))[:5].tolist()
@@ -571,7 +571,7 @@ class _Same:
 
 
 def log_density_at(posterior: Posterior, theta):
-    """log p(θ | D) + const for one θ: the pure function behind :attr:`Posterior.log_density`
+    """log p(θ | D) + const for one θ: the pure function behind :attr:`Posterior.log_density_fn`
     (a posterior of traced leaves inside a compiled function)."""
     return posterior._log_density_one(theta)
 

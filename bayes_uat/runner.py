@@ -41,12 +41,12 @@ from .posterior import Posterior, n_classes
 from .records import Run, atomic_path, save_run, write_json
 from .rundir import _is_run_file, acquire, check_out_dir, release
 from .runtime import enable_x64
+from .samplers import SAMPLERS, capabilities, sample
 from .samplers import check_chains as sampler_chains
-from .samplers import sample
 from .samples import Samples
 from .summary import summarize
 from .validate import check_memory, network_dim
-from .vocabulary import header, words
+from .vocabulary import FLAGGED, header, words
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -198,7 +198,7 @@ def _check_versions(path: Path, f: dict, cfg: RunConfig) -> None:
             "again with --overwrite"
         )
     saved = str(f.get("numpyro_version", ""))
-    if cfg.sampler in ("nuts", "aies") and saved != _numpyro_version():
+    if capabilities(cfg.sampler).library == "numpyro" and saved != _numpyro_version():
         raise ValueError(
             f"{path}: the sampler state was written by numpyro {saved}, this is numpyro "
             f"{_numpyro_version()}; resume with numpyro {saved}, or start again with --overwrite"
@@ -302,7 +302,7 @@ def execute(
 def _check_sampling(cfg: RunConfig, posterior: Posterior) -> None:
     """The sampler's checks of its settings (e.g. SMC's particles against the posterior's
     size) and, for prior start points, the start points themselves: before any work."""
-    from .samplers import SAMPLERS, initial_points
+    from .samplers import initial_points
     from .samplers.api import validate
 
     chains = cfg.chains_or_default(posterior.dim)
@@ -332,10 +332,12 @@ def check_run(cfg: RunConfig, out: Path, *, overwrite: bool, resume: bool) -> Po
     if cfg.dtype != "float32":  # before any array exists: the data are made in float64 too
         enable_x64()
     check_out_dir(out, overwrite=overwrite, resume=resume)
-    if cfg.sampler == "nuts" and not get_activation(cfg.activation).differentiable:
+    if capabilities(cfg.sampler).gradients and not get_activation(cfg.activation).differentiable:
+        free = [name for name in SAMPLERS if not capabilities(name).gradients]
         raise ValueError(
-            f"NUTS needs gradients, but the {cfg.activation!r} activation has zero gradient "
-            "almost everywhere; use --sampler ensemble, emcee or aies, or a smooth activation"
+            f"{words(cfg.sampler).gradients}, but the {cfg.activation!r} activation has zero "
+            f"gradient almost everywhere; use --sampler {', '.join(free[:-1])} or {free[-1]}, "
+            "or a smooth activation"
         )
     if cfg.data is None:  # size the draws before generating the data (biases: upper bound)
         spec = TARGETS.get(cfg.target)
@@ -385,14 +387,10 @@ def _compare_recording_warnings(posterior: Posterior, samples: Samples, sgd: SGD
 
 
 def sampler_options(cfg: RunConfig) -> dict:
-    """The options :func:`~bayes_uat.samplers.sample` gets: NUTS's flags, then ``options``."""
-    flags = {}
-    if cfg.sampler == "nuts":
-        flags = dict(
-            dense_mass=cfg.dense_mass,
-            max_tree_depth=cfg.max_tree_depth,
-            target_accept=cfg.target_accept,
-        )
+    """The options :func:`~bayes_uat.samplers.sample` gets: the sampler's own flags (NUTS:
+    dense mass, tree depth, target acceptance; :data:`~bayes_uat.vocabulary.FLAGGED`), then
+    ``options``."""
+    flags = {key: getattr(cfg, key) for key in FLAGGED.get(cfg.sampler, {})}
     return {**flags, **(cfg.options or {})}
 
 

@@ -28,7 +28,7 @@ def point_summary(posterior: Posterior, theta) -> dict:
     return dict(
         theta=dict(zip(posterior.names, theta.tolist())),
         equation=posterior.net.equation(posterior.net_params(theta)),
-        log_posterior=float(posterior.log_prob(theta)),
+        log_posterior=float(posterior.log_density(theta)),
         log_likelihood=float(posterior.log_likelihood(theta)),
         mse=mse,
         blog_loss=-mse,

@@ -40,6 +40,8 @@ class Words(NamedTuple):
     warmup: str | None  # what ``warmup`` is for it; None where it is not used
     start: str  # where its chains start
     uses_init: bool  # whether ``init`` (sgd / prior start points) applies
+    warmup_name: str | None = None  # its warm-up in one word ("warm-up", "burn-in")
+    gradients: str | None = None  # why it needs gradients (a refusal's start), where it does
 
 
 _ENSEMBLE = dict(
@@ -50,6 +52,7 @@ _ENSEMBLE = dict(
     warmup="burn-in steps (discarded)",
     start="a small ball around the best SGD point (--init sgd) or prior draws",
     uses_init=True,
+    warmup_name="burn-in",
 )
 
 WORDS: dict[str, Words] = {
@@ -62,6 +65,8 @@ WORDS: dict[str, Words] = {
         warmup="warm-up steps (step size and mass matrix adaptation, discarded)",
         start="the SGD restarts (--init sgd) or prior draws",
         uses_init=True,
+        warmup_name="warm-up",
+        gradients="NUTS needs gradients",
     ),
     "ensemble": Words(title="ensemble (stretch move)", **_ENSEMBLE),
     "emcee": Words(title="emcee", **_ENSEMBLE),
@@ -75,6 +80,7 @@ WORDS: dict[str, Words] = {
         warmup=None,
         start="prior draws (no SGD start, no warm-up)",
         uses_init=False,
+        gradients="SMC's HMC/NUTS moves need gradients",
     ),
 }
 
@@ -127,15 +133,44 @@ def inapplicable(sampler: str, keys) -> dict[str, str]:
         out["warmup"] = f"--warmup: {w.title} has no warm-up (it starts from the prior)"
     if "init" in keys and not w.uses_init:
         out["init"] = f"--init: {w.title} draws its own start points from the prior"
-    for key, flag in FLAGGED["nuts"].items():
-        if key in keys and sampler != "nuts":
-            also = (
-                f" ({sampler}'s own: --option {key}=VALUE)"
-                if key in OPTIONS.get(sampler, {})
-                else ""
-            )
-            out[key] = f"{flag} applies to NUTS only{also}"
+    for owner, flags in FLAGGED.items():
+        for key, flag in flags.items():
+            if key in keys and sampler != owner:
+                also = (
+                    f" ({sampler}'s own: --option {key}=VALUE)"
+                    if key in OPTIONS.get(sampler, {})
+                    else ""
+                )
+                out[key] = f"{flag} applies to {words(owner).title} only{also}"
     return out
+
+
+def _moves(v) -> str | None:
+    return f"{v} moves" if isinstance(v, str) and v != "stretch" else None
+
+
+# The settings that shape a sampler's draws, as figure captions word them (None: say nothing).
+SETTING_TEXT = {
+    "nuts": {
+        "max_tree_depth": lambda v: f"max tree depth {v}",
+        "target_accept": lambda v: f"target acceptance {v:g}",
+        "dense_mass": lambda v: "dense mass matrix" if v else None,
+    },
+    "ensemble": {"moves": _moves},
+    "emcee": {"moves": _moves},
+    "aies": {"moves": _moves},
+    "smc": {
+        "steps": lambda v: f"≥ {v} transitions per temperature",
+        "mass": lambda v: f"{v} mass",
+    },
+}
+
+
+def settings_text(sampler: str, settings: dict) -> list[str]:
+    """The settings of ``sampler`` among ``settings`` that shape its draws, in words, e.g.
+    ``["max tree depth 8", "target acceptance 0.9"]`` for NUTS."""
+    texts = (f(settings[k]) for k, f in SETTING_TEXT.get(sampler, {}).items() if k in settings)
+    return [t for t in texts if t is not None]
 
 
 # -- sampler options ---------------------------------------------------------------------------

@@ -208,7 +208,7 @@ def case_nuts_chains(reps, chains):
     ones: compilation, plus the 10 warm-up iterations' work."""
     post = sin16_posterior()
     init = 0.3 * np.random.default_rng(0).normal(size=(chains, post.dim))
-    f = jax.jit(jax.vmap(jax.value_and_grad(post.log_density)))
+    f = jax.jit(jax.vmap(jax.value_and_grad(post.log_density_fn)))
     th = jnp.asarray(init, post.dtype)
     jax.block_until_ready(f(th))
     t0 = time.perf_counter()
@@ -270,7 +270,7 @@ def case_logprob_floor(reps, steps, dtype=None):
     one compiled loop (no Python, no dispatch); also the cost of one call from Python."""
     post = blog_posterior(dtype)
     th = jnp.asarray(np.random.default_rng(0).normal(size=(WALKERS // 2, 7)), post.dtype)
-    logd = post.log_density
+    logd = post.log_density_fn
 
     @jax.jit
     def loop(th):
@@ -305,7 +305,7 @@ def case_grad_throughput(reps, steps, chains, make_posterior=sin16_posterior):
     second."""
     post = make_posterior()
     th = jnp.asarray(0.3 * np.random.default_rng(0).normal(size=(chains, post.dim)), post.dtype)
-    f = jax.jit(jax.vmap(jax.value_and_grad(post.log_density)))
+    f = jax.jit(jax.vmap(jax.value_and_grad(post.log_density_fn)))
     t0 = time.perf_counter()
     jax.block_until_ready(f(th))
     compile_s = time.perf_counter() - t0
@@ -342,7 +342,7 @@ def case_nuts_location(reps, steps):
 
     def potential(u):
         th, log_jac = to_theta(u)
-        return -(post.log_density(th) + log_jac)
+        return -(post.log_density_fn(th) + log_jac)
 
     walls, per_rep = [], []
     for r in range(reps):

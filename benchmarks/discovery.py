@@ -47,7 +47,7 @@ def main(argv=None) -> int:
         ),
         wall_s=wall,
         modes=[
-            dict(share=m.share, map_log_posterior=m.map_log_prob, equation=m.equation)
+            dict(share=m.share, map_log_posterior=m.map_log_density, equation=m.equation)
             for m in d.modes
         ],
         chains_reaching=d.chains_per_mode.tolist(),

@@ -722,10 +722,11 @@ def smc_section() -> list[str]:
             out.append(
                 f"- HMC transitions per particle over all temperatures: {r['mutation_steps']}."
             )
-        if "max_log_prob" in r:
+        best = r.get("max_log_density", r.get("max_log_prob"))  # files before: max_log_prob
+        if best is not None:
             out.append(
                 f"- log Z runs within {r['log_evidence_max_dev_se']:.1f} SE of their mean; "
-                f"best log p(θ | D) per run {_join(r['max_log_prob'], '.1f')}; median MSE of "
+                f"best log p(θ | D) per run {_join(best, '.1f')}; median MSE of "
                 f"each run's particles {_join(r['mse_median'], '.3f')}."
             )
         if "max_rhat_f" in r:

@@ -166,7 +166,7 @@ def case_closeup(args) -> dict:
         log_evidence_max_dev_se=float(
             np.max(np.abs(logz - logz.mean())) / res.info["log_evidence_se"]
         ),
-        max_log_prob=res.log_density.max(axis=1).tolist(),
+        max_log_density=res.log_density.max(axis=1).tolist(),
         mse_median=np.median(mse, axis=1).tolist(),
         mse_min=mse.min(axis=1).tolist(),
     )
@@ -213,7 +213,7 @@ def case_seed000(args) -> dict:
         modes=str(modes).splitlines(),
         kinks_median=np.median(-can[:, 1:15:3] / can[:, 0:15:3], axis=0).tolist(),
         mse_median=np.median(np.asarray(post.mse(s.theta)), axis=1).tolist(),
-        best_log_prob=s.log_density.max(axis=1).tolist(),
+        best_log_density=s.log_density.max(axis=1).tolist(),
     )
     return out
 

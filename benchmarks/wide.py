@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     from bayes_uat.wide import neal_posterior
 
     post = neal_posterior(wide_data(args.n), args.units, "relu", noise_std=0.1)
-    vg = jax.jit(jax.value_and_grad(post.log_density))
+    vg = jax.jit(jax.value_and_grad(post.log_density_fn))
     th = post.prior_sample(jax.random.key(0))
     vg(th)[0].block_until_ready()
     t0 = time.perf_counter()

@@ -58,7 +58,9 @@ def settings(quick: bool) -> dict:
         # the same model as the sweep (Gaussian likelihood, σ inferred, prior 30), every
         # N from 1 to 10; 4 independent runs, each with its own census of 128 restarts
         evidence=dict(
-            units=tuple(range(1, 11)), activations=("sigmoid", "tanh"), runs=4,
+            units=tuple(range(1, 11)),
+            activations=("sigmoid", "tanh"),
+            runs=4,
             options=dict(restarts=128, sgd_steps=2000, particles=256, steps=5),
         ),  # fmt: skip
     )

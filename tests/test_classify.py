@@ -89,7 +89,7 @@ def test_categorical_log_likelihood_matches_scipy():
     np.testing.assert_allclose(post.pointwise_log_likelihood(thetas), want, rtol=1e-12)
     np.testing.assert_allclose(post.log_likelihood(thetas), want.sum(-1), rtol=1e-12)
     prior = -0.5 * (thetas / 2.0) ** 2 - np.log(2.0 * np.sqrt(2 * np.pi))
-    np.testing.assert_allclose(post.log_prob(thetas), want.sum(-1) + prior.sum(-1), rtol=1e-12)
+    np.testing.assert_allclose(post.log_density(thetas), want.sum(-1) + prior.sum(-1), rtol=1e-12)
     p = softmax(f, axis=-1)
     np.testing.assert_allclose(post.probability(thetas), p, rtol=1e-12)
     brier = ((p - np.eye(3)[y]) ** 2).sum(-1).mean(-1)
@@ -245,7 +245,7 @@ def test_softmax_shift_keeps_the_likelihood_and_only_the_prior_sees_it(i, seed):
     assert ll_moved == pytest.approx(ll, rel=1e-10, abs=1e-10)
     np.testing.assert_allclose(post.probability(moved), post.probability(theta), atol=1e-12)
     d_prior = -(moved @ moved - theta @ theta) / (2 * 2.0**2)
-    d_post = float(post.log_prob(moved)) - float(post.log_prob(theta))
+    d_post = float(post.log_density(moved)) - float(post.log_density(theta))
     assert d_post == pytest.approx(d_prior, rel=1e-9, abs=1e-9) and abs(d_prior) > 1e-6
 
 
@@ -266,7 +266,7 @@ def test_csv_with_an_integer_label_column(tmp_path):
     loaded = load_dataset(path, x_cols=["x1", "x2"], y_col="label")
     np.testing.assert_allclose(loaded.x, data.x)
     post = Posterior(MLP(1, "tanh", in_dim=2, out_dim=3), loaded, likelihood="categorical")
-    assert np.isfinite(post.log_prob(np.zeros(post.dim)))
+    assert np.isfinite(post.log_density(np.zeros(post.dim)))
     assert float(post.log_likelihood(np.zeros(post.dim))) == pytest.approx(-12 * np.log(3))
 
 
@@ -342,7 +342,7 @@ def test_sbc_softmax_regression_ranks_are_uniform():
         net, Dataset(x=x, y=ys[0].astype(float)), likelihood="categorical", prior_std=1.0
     )
     pts = rng.normal(size=(5, net.dim))
-    diff = np.asarray(post.log_prob(pts)) - np.array([logdens(t, ys[0]) for t in pts])
+    diff = np.asarray(post.log_density(pts)) - np.array([logdens(t, ys[0]) for t in pts])
     np.testing.assert_allclose(diff, diff[0], rtol=0, atol=1e-10)
 
     keys = jax.random.split(jax.random.PRNGKey(7), len(ys))
@@ -378,7 +378,7 @@ def test_cli_categorical_run_end_to_end(tmp_path, capsys):
     assert run.samples.theta.shape == (20, 20, 9)
     assert run.samples.names == run.posterior.names
     np.testing.assert_allclose(  # the record rebuilds the same density
-        run.posterior.log_prob(run.samples.theta[0]), run.samples.log_density[0], rtol=1e-10
+        run.posterior.log_density(run.samples.theta[0]), run.samples.log_density[0], rtol=1e-10
     )
     # a label that is not a class is the user's mistake: one line, exit 2
     path.write_text("x1,x2,label\n0,0,0\n1,1,1.5\n2,2,2\n")
@@ -397,7 +397,10 @@ def _fake_run(post, seed=0):
     rng = np.random.default_rng(seed)
     theta = sgd.best + 0.1 * rng.normal(size=(2, 30, post.dim))
     samples = Samples(
-        theta=theta, log_density=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
+        theta=theta,
+        log_density=np.asarray(post.log_density(theta)),
+        sampler="nuts",
+        names=post.names,
     )
     return Run(post, samples, sgd, config={}, summary={}, idata=None)
 

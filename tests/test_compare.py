@@ -64,7 +64,7 @@ def test_sgd_rows_recomputed_independently(setup):
     for r, theta in enumerate(sgd.thetas):
         row = table.row(f"SGD {r}")
         f_sgd = np.asarray(post.predict(theta, grid))
-        lp = float(post.log_prob(theta))
+        lp = float(post.log_density(theta))
         assert row["log_posterior"] == pytest.approx(lp)
         assert row["mse"] == pytest.approx(
             float(np.mean((post.data.y - np.asarray(post.predict(theta))) ** 2))
@@ -98,16 +98,16 @@ def test_map_and_mode_rows(setup):
     post, _, samples, table = setup
     map_row = table.row("MAP")
     candidates = [m.map_theta for m in table.modes] + [samples.map_theta]
-    map_theta = candidates[int(np.argmax([float(post.log_prob(t)) for t in candidates]))]
+    map_theta = candidates[int(np.argmax([float(post.log_density(t)) for t in candidates]))]
     assert map_row["rmse_map_in"] == 0 and map_row["rmse_map_out"] == 0
     # the MAP row is the best of the refined modes and the best draw
-    best = max([float(samples.log_density.max())] + [m.map_log_prob for m in table.modes])
+    best = max([float(samples.log_density.max())] + [m.map_log_density for m in table.modes])
     assert map_row["log_posterior"] == pytest.approx(best)
     assert all(r["log_posterior"] <= map_row["log_posterior"] + 1e-9 for r in table.rows)
     for m in table.modes:
         row = table.row(f"mode {m.index}")
         assert row["share"] == m.share
-        assert row["log_posterior"] == pytest.approx(m.map_log_prob)
+        assert row["log_posterior"] == pytest.approx(m.map_log_density)
         f_mode = np.asarray(post.predict(m.map_theta, table.grid_in))
         f_best = np.asarray(post.predict(map_theta, table.grid_in))
         assert row["rmse_map_in"] == pytest.approx(

@@ -23,7 +23,10 @@ def test_compare_reports_an_exact_laplace_fit_on_a_linear_gaussian_model():
     mean = cov @ X.T @ data.y / sigma**2
     draws = np.random.default_rng(1).multivariate_normal(mean, cov, 8000).reshape(4, 2000, 2)
     samples = bu.Samples(
-        theta=draws, log_density=np.asarray(post.log_prob(draws)), sampler="nuts", names=post.names
+        theta=draws,
+        log_density=np.asarray(post.log_density(draws)),
+        sampler="nuts",
+        names=post.names,
     )
     sgd = bu.train_sgd(post, steps=300, restarts=2, learning_rate=0.05)
     # one mode holding every draw (find_modes' default tolerance would leave the outermost

@@ -52,9 +52,9 @@ def test_a_second_posterior_of_the_same_shapes_traces_nothing(traces, sampler, k
     # the reused program used b's data and prior, not a's: the draws' log-densities are b's
     for post, s in ((a, first), (b, second)):
         theta = s.theta.reshape(-1, post.dim)
-        lp = np.asarray(post.log_prob(theta)).reshape(s.log_density.shape)
+        lp = np.asarray(post.log_density(theta)).reshape(s.log_density.shape)
         np.testing.assert_allclose(s.log_density, lp, rtol=1e-9, atol=1e-9)
-    other = np.asarray(a.log_prob(second.theta.reshape(-1, a.dim)))
+    other = np.asarray(a.log_density(second.theta.reshape(-1, a.dim)))
     assert not np.allclose(other, second.log_density.ravel())
 
 
@@ -65,4 +65,4 @@ def test_training_another_posterior_of_the_same_shapes_traces_nothing(traces):
     rb = train_sgd(b, restarts=2, steps=50, loss="map", seed=0)
     assert traces[0] == before
     assert not np.array_equal(ra.thetas, rb.thetas)  # b's data and prior were used
-    np.testing.assert_allclose(rb.final_loss, -np.asarray(b.log_prob(rb.thetas)), rtol=1e-9)
+    np.testing.assert_allclose(rb.final_loss, -np.asarray(b.log_density(rb.thetas)), rtol=1e-9)

@@ -71,4 +71,4 @@ def test_float32_posterior_runs_in_float32():
     post = Posterior(MLP(2, "sigmoid"), make_dataset("x2", n=50), dtype="float32")
     s = sample(post, "ensemble", chains=14, warmup=20, draws=10, progress=False)
     assert s.settings["dtype"] == "float32" and np.all(np.isfinite(s.log_density))
-    np.testing.assert_allclose(s.log_density, np.asarray(post.log_prob(s.theta)), rtol=1e-5)
+    np.testing.assert_allclose(s.log_density, np.asarray(post.log_density(s.theta)), rtol=1e-5)

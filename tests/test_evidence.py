@@ -52,7 +52,7 @@ def test_folded_density_is_the_sum_over_the_whole_group(act, units):
     assert len(perms) * len(signs) == lay.group_size
     for th in theta:
         copies = np.stack([transform(post.net, th, p, s) for p in perms for s in signs])
-        exact = logsumexp(np.asarray(post.log_prob(copies)))
+        exact = logsumexp(np.asarray(post.log_density(copies)))
         u = lay.canonical(jnp.asarray(th))
         assert bool(lay.inside(u))
         assert float(fold(post, u)) == pytest.approx(exact, abs=1e-9 * abs(exact))
@@ -82,10 +82,10 @@ def test_random_copies_follow_the_prior_of_each_complement_copy():
     u = np.asarray(lay.canonical(jnp.asarray([1.0, -1.0, 4.0, 2.0, 1.0, 3.0, 2.0, 0.0])))
     m = 4000
     theta = nw._random_copies(post, lay, np.repeat(u[None], m, 0), seed=0)
-    lp = np.asarray(post.log_prob(theta))  # permutations leave it unchanged, flips do not
+    lp = np.asarray(post.log_density(theta))  # permutations leave it unchanged, flips do not
     subsets = nw._subset_matrix(2)
     copies = np.stack([transform(post.net, u, [0, 1], 1 - 2 * s) for s in subsets])
-    lpc = np.asarray(post.log_prob(copies))
+    lpc = np.asarray(post.log_density(copies))
     p = np.exp(lpc - logsumexp(lpc))
     for level_p, level in zip(p, lpc):
         share = np.mean(np.abs(lp - level) < 1e-8)

@@ -412,7 +412,7 @@ def test_degenerate_data_warning_is_a_run_warning():
     data = Dataset(x=np.linspace(0, 1, 20), y=np.full(20, 7.0))
     post = Posterior(MLP(1), data, likelihood="gaussian")
     theta = np.random.default_rng(0).standard_normal((2, 5, post.dim))
-    samples = Samples(theta, np.asarray(post.log_prob(theta)), "aies", post.names)
+    samples = Samples(theta, np.asarray(post.log_density(theta)), "aies", post.names)
     found = fit_warnings(post, samples)
     assert [w["message"] for w in found if w["code"] == "degenerate_data"] == [
         "y is constant (7 at all 20 points), so the half-normal prior on the noise σ takes no "

@@ -31,7 +31,7 @@ def test_default_posterior_and_autocorr_load_neither_numpyro_nor_emcee():
     code = (
         "import numpy as np, bayes_uat as bu\n"
         "p = bu.Posterior(bu.MLP(2, 'sigmoid'), bu.make_dataset('x2', n=20))\n"
-        "p.log_prob(np.zeros((2, p.dim)))\n"
+        "p.log_density(np.zeros((2, p.dim)))\n"
         "bu.diagnostics.autocorr_times(np.random.default_rng(0).normal(size=(4, 200, 2)))"
     )
     assert _modules_after(code, ("numpyro", "emcee", "scipy.stats") + HEAVY) == []

@@ -34,7 +34,7 @@ def runs(post, rng, *, flag=True, method="nuts"):
     info = {"independent_runs": True} if flag else {}
     s = Samples(
         theta=theta,
-        log_density=np.asarray(post.log_prob(theta)),
+        log_density=np.asarray(post.log_density(theta)),
         sampler=method,
         names=post.names,
         info=info,

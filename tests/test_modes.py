@@ -46,7 +46,10 @@ def planted(post, centres, rng, *, draws=DRAWS, jitter=JITTER):
     theta = centres[:, None, :] + jitter * rng.standard_normal((len(centres), draws, post.dim))
     theta = random_copies(post.net, theta.reshape(-1, post.dim), rng).reshape(theta.shape)
     return Samples(
-        theta=theta, log_density=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
+        theta=theta,
+        log_density=np.asarray(post.log_density(theta)),
+        sampler="nuts",
+        names=post.names,
     )
 
 
@@ -94,14 +97,14 @@ def test_planted_modes_found_with_means_shares_and_chains(sin_post, planted_mode
         # refine=False: the best draw of the mode stands in for its MAP
         members = modes.labels == i
         lp = samples.log_density[:, modes.draw_index][members]
-        assert m.map_log_prob == pytest.approx(lp.max())
+        assert m.map_log_density == pytest.approx(lp.max())
         np.testing.assert_allclose(m.map_canonical, canonicalize(sin_post.net, m.map_theta))
         assert m.laplace_cov is None
     # chains 0-1 sit in A's mode, 2-3 in B's (up to the unassigned tail)
     np.testing.assert_allclose(modes[ia].chain_shares, [1, 1, 0, 0], atol=0.03)
     np.testing.assert_allclose(modes[ib].chain_shares, [0, 0, 1, 1], atol=0.03)
     # modes are ordered best MAP first
-    assert modes[0].map_log_prob >= modes[1].map_log_prob
+    assert modes[0].map_log_density >= modes[1].map_log_density
 
 
 def test_planted_modes_do_not_mix(planted_modes):
@@ -132,7 +135,7 @@ def test_single_chain_moving_between_modes_mixes(sin_post, planted_modes):
     )
     mixed = Samples(
         theta=mixed_theta,
-        log_density=np.asarray(sin_post.log_prob(mixed_theta)),
+        log_density=np.asarray(sin_post.log_density(mixed_theta)),
         sampler="nuts",
         names=sin_post.names,
     )
@@ -166,7 +169,7 @@ def test_groups_refined_to_the_same_map_are_one_mode(sin_post):
     assert m.share > 0.97  # the unassigned tail, as above
     np.testing.assert_allclose(m.chain_shares, 1.0, atol=0.03)
     assert m.n_draws == np.sum(modes.labels == 0)
-    assert m.map_log_prob >= float(sin_post.log_prob(THETA_A)) - 1e-3
+    assert m.map_log_density >= float(sin_post.log_density(THETA_A)) - 1e-3
     assert modes.chains_mix is True and modes.note == "one mode found"
 
 
@@ -184,13 +187,16 @@ def test_refined_map_matches_a_long_direct_search():
     copy = transform(net, TRUE, perm=[1, 0], signs=[-1, 1])  # unit order and signs swapped
     theta = copy + 0.01 * rng.standard_normal((2, 50, net.dim))
     samples = Samples(
-        theta=theta, log_density=np.asarray(post.log_prob(theta)), sampler="nuts", names=post.names
+        theta=theta,
+        log_density=np.asarray(post.log_density(theta)),
+        sampler="nuts",
+        names=post.names,
     )
     modes = find_modes(post, samples, refine=True)
     assert len(modes) == 1
     m = modes[0]
     res = find_map(post, TRUE)
-    direct, lp_direct = res.theta[0], float(res.log_prob[0])
+    direct, lp_direct = res.theta[0], float(res.log_density[0])
     assert res.grad_norm[0] < 1e-6 and m.map_grad_norm < 1e-6  # both stationary
 
     # Tolerances from the posterior's own width at the MAP (Laplace, −H⁻¹): the two MAPs
@@ -209,10 +215,10 @@ def test_refined_map_matches_a_long_direct_search():
     # (cov is in the raw copy's unit order; its smallest sd bounds every canonical one)
     err = np.abs(m.map_canonical - canonicalize(net, direct))
     assert np.all(err < 0.01 * np.sqrt(np.diag(cov)).min())
-    assert abs(m.map_log_prob - lp_direct) < 0.5 * net.dim * 0.01**2
-    assert m.map_log_prob == pytest.approx(float(post.log_prob(m.map_theta)))
+    assert abs(m.map_log_density - lp_direct) < 0.5 * net.dim * 0.01**2
+    assert m.map_log_density == pytest.approx(float(post.log_density(m.map_theta)))
     # the refinement starts from the best draw and never ends below it
-    assert m.map_log_prob >= samples.log_density.max()
+    assert m.map_log_density >= samples.log_density.max()
     # it refines the raw draw, so the MAP stays in the draws' copy, not the canonical one
     assert np.linalg.norm(m.map_theta - copy) < np.linalg.norm(m.map_theta - TRUE)
     np.testing.assert_allclose(m.map_canonical, canonicalize(net, m.map_theta))
@@ -229,7 +235,7 @@ def test_label_switching_synthetic(sin_post):
     theta = np.stack(centres)[:, None, :] + JITTER * rng.standard_normal((4, DRAWS, 7))
     samples = Samples(
         theta=theta,
-        log_density=np.asarray(sin_post.log_prob(theta)),
+        log_density=np.asarray(sin_post.log_density(theta)),
         sampler="nuts",
         names=sin_post.names,
     )

@@ -29,10 +29,12 @@ def maps(tanh3):
 def test_map_is_stationary_and_not_below_scipy_lbfgs(tanh3, maps):
     post, sgd = tanh3
     assert isinstance(maps, MapResult)
-    assert maps.theta.shape == (STARTS, post.dim) and maps.log_prob.shape == (STARTS,)
+    assert maps.theta.shape == (STARTS, post.dim) and maps.log_density.shape == (STARTS,)
     grads = np.stack([np.asarray(post.value_and_grad(t)[1]) for t in maps.theta])
     np.testing.assert_allclose(maps.grad_norm, np.linalg.norm(grads, axis=1), rtol=1e-12)
-    np.testing.assert_allclose(maps.log_prob, np.asarray(post.log_prob(maps.theta)), rtol=1e-12)
+    np.testing.assert_allclose(
+        maps.log_density, np.asarray(post.log_density(maps.theta)), rtol=1e-12
+    )
     # the starts are far from stationary, the results are stationary to float64 precision
     g0 = [np.linalg.norm(np.asarray(post.value_and_grad(t)[1])) for t in sgd.thetas]
     assert min(g0) > 1.0
@@ -42,11 +44,11 @@ def test_map_is_stationary_and_not_below_scipy_lbfgs(tanh3, maps):
         v, g = post.value_and_grad(t)
         return -float(v), -np.asarray(g, dtype=float)
 
-    for start, lp in zip(sgd.thetas, maps.log_prob):
+    for start, lp in zip(sgd.thetas, maps.log_density):
         ref = scipy.optimize.minimize(neg, start, jac=True, method="L-BFGS-B")
         # at least as high as scipy's maximum from the same start (up to rounding of log p)
         assert lp >= -ref.fun - 1e-9 * abs(ref.fun)
-        assert lp >= float(post.log_prob(start))
+        assert lp >= float(post.log_density(start))
 
 
 def test_one_start_and_never_below_it(tanh3, maps):
@@ -55,7 +57,7 @@ def test_one_start_and_never_below_it(tanh3, maps):
     again = find_map(post, maps.theta[0])
     assert again.theta.shape == (1, post.dim)
     np.testing.assert_allclose(again.theta[0], maps.theta[0], atol=1e-8)
-    assert again.log_prob[0] >= maps.log_prob[0] - 1e-9 * abs(maps.log_prob[0])
+    assert again.log_density[0] >= maps.log_density[0] - 1e-9 * abs(maps.log_density[0])
 
 
 def test_not_stationary_warns(tanh3):
@@ -100,7 +102,9 @@ def test_sse_loss_is_the_blogs_sum_of_squares(x2):
 
 def test_map_loss_full_batch_and_whole_minibatch_agree(x2):
     full = train_sgd(x2, steps=30, restarts=2, loss="map", seed=2)
-    np.testing.assert_allclose(full.final_loss, -np.asarray(x2.log_prob(full.thetas)), rtol=1e-10)
+    np.testing.assert_allclose(
+        full.final_loss, -np.asarray(x2.log_density(full.thetas)), rtol=1e-10
+    )
     # a minibatch of every point (in random order) is the full −log p, so the path is the same
     whole = train_sgd(x2, steps=30, restarts=2, loss="map", batch_size=x2.data.n, seed=2)
     np.testing.assert_allclose(whole.losses, full.losses, rtol=1e-9)
@@ -170,10 +174,10 @@ def test_newton_many_is_stationary_and_not_below_find_map(tanh3, maps):
     post, sgd = tanh3
     theta, steps = newton_many(post, sgd.thetas)
     theta = np.asarray(theta)
-    lp, lp0 = np.asarray(post.log_prob(theta)), np.asarray(post.log_prob(sgd.thetas))
+    lp, lp0 = np.asarray(post.log_density(theta)), np.asarray(post.log_density(sgd.thetas))
     assert np.all(lp >= lp0)
     done = np.asarray(steps) < 200
     assert done.sum() >= STARTS // 2
     grads = np.stack([np.asarray(post.value_and_grad(t)[1]) for t in theta[done]])
     assert np.all(np.linalg.norm(grads, axis=1) <= STATIONARY_GRAD)
-    assert lp.max() >= maps.log_prob.max() - 1e-9 * abs(maps.log_prob.max())
+    assert lp.max() >= maps.log_density.max() - 1e-9 * abs(maps.log_density.max())

@@ -55,7 +55,7 @@ def run():
     theta = transform(post.net, flat, perm=perm, signs=signs).reshape(theta.shape)
     samples = Samples(
         theta=theta,
-        log_density=np.asarray(post.log_prob(theta)),
+        log_density=np.asarray(post.log_density(theta)),
         sampler="nuts",
         names=post.names,
         stats={"diverging": np.zeros((2, 80), bool)},

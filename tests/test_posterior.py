@@ -55,9 +55,9 @@ def test_linear_gaussian_matches_conjugate_posterior():
     mean = cov @ X.T @ data.y / sigma**2
     gauss = stats.multivariate_normal(mean, cov)
     thetas = np.array([mean, [0.0, 0.0], [1.4, -0.4], [-3.0, 2.0], mean + [0.05, -0.1]])
-    got = np.asarray(post.log_prob(thetas))
+    got = np.asarray(post.log_density(thetas))
     want = gauss.logpdf(thetas)
-    # log_prob sums n + 2 terms whose absolute values add up to S; summation error
+    # log_density sums n + 2 terms whose absolute values add up to S; summation error
     # ≤ (n + 2)·eps·S per value.  The reference loses ≈ cond(P)·eps·S through the inverse.
     # Both apply to each of the two values in a difference.
     const = 0.5 * math.log(2 * math.pi)
@@ -69,7 +69,7 @@ def test_linear_gaussian_matches_conjugate_posterior():
     ).max()
     tol = 2 * (data.n + 2 + np.linalg.cond(precision)) * EPS * S
     np.testing.assert_allclose(got - got[0], want - want[0], rtol=0, atol=tol)
-    # and the maximum of log_prob is at the posterior mean: the gradient vanishes there, up
+    # and the maximum of log_density is at the posterior mean: the gradient vanishes there, up
     # to the rounding of its sums, n·eps·Σ|xₖ|(|yₖ| + |f(xₖ)|)/σ², and the error of the
     # computed mean, ‖P‖·cond(P)·eps·‖m‖
     _, g = post.value_and_grad(mean)
@@ -95,7 +95,7 @@ def test_mse_likelihood_formula(mse_post, x2_small, i):
     tol = (n + 7) * 10 * EPS * (S + abs(log_prior))
     assert abs(float(mse_post.log_likelihood(theta)) - log_lik) <= tol
     assert abs(float(mse_post.log_prior(theta)) - log_prior) <= tol
-    assert abs(float(mse_post.log_prob(theta)) - (log_prior + log_lik)) <= tol
+    assert abs(float(mse_post.log_density(theta)) - (log_prior + log_lik)) <= tol
     assert abs(float(mse_post.mse(theta)) - mse) <= tol / n
     np.testing.assert_allclose(mse_post.predict(theta), f, rtol=0, atol=10 * EPS * fscale.max())
     assert float(mse_post.sigma(theta)) == math.sqrt(n / 2)
@@ -176,7 +176,7 @@ def _fd_check(post, theta):
     eye = np.eye(post.dim)
     value, grad = post.value_and_grad(theta)
     third = np.asarray(_third_derivatives(post)(theta))
-    plus_minus = np.asarray(post.log_prob(np.concatenate([theta + h * eye, theta - h * eye])))
+    plus_minus = np.asarray(post.log_density(np.concatenate([theta + h * eye, theta - h * eye])))
     fd = (plus_minus[: post.dim] - plus_minus[post.dim :]) / (2 * h)
     pw = np.asarray(post.pointwise_log_likelihood(theta))
     # the prior's per-coordinate constants log s + ½log 2π (< 10 each) count in S too
@@ -184,7 +184,7 @@ def _fd_check(post, theta):
     err = (post.data.n + post.dim) * EPS * S
     tol = 2 * h**2 / 6 * np.abs(third) + err / h
     assert np.all(np.abs(np.asarray(grad) - fd) <= tol), (np.asarray(grad), fd, tol)
-    assert abs(float(value) - float(post.log_prob(theta))) <= err
+    assert abs(float(value) - float(post.log_density(theta))) <= err
 
 
 @pytest.mark.parametrize("i", [0, 1])
@@ -207,9 +207,9 @@ def test_non_finite_becomes_minus_inf(mse_post, sigma_post):
             THETAS[0],
         ]
     )
-    lp = np.asarray(mse_post.log_prob(bad))
+    lp = np.asarray(mse_post.log_density(bad))
     assert np.all(lp[:4] == -np.inf) and np.isfinite(lp[4])
-    assert float(mse_post.log_prob(bad[0])) == -np.inf
+    assert float(mse_post.log_density(bad[0])) == -np.inf
     assert float(mse_post.value_and_grad(bad[3])[0]) == -np.inf
     # w₁ = ∞ with a₁ = 0 leaves f finite (x = 0 is not a data point): only the prior is −inf
     assert float(mse_post.log_prior(bad[0])) == -np.inf
@@ -217,7 +217,7 @@ def test_non_finite_becomes_minus_inf(mse_post, sigma_post):
     assert np.all(np.asarray(mse_post.log_likelihood(bad[1:4])) == -np.inf)
     # σ = exp(800) overflows and σ = exp(−800) underflows: still −inf, not NaN
     wild = np.array([np.append(THETAS[0], 800.0), np.append(THETAS[0], -800.0)])
-    assert np.all(np.asarray(sigma_post.log_prob(wild)) == -np.inf)
+    assert np.all(np.asarray(sigma_post.log_density(wild)) == -np.inf)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -235,7 +235,7 @@ def test_gradient_finite_at_wild_theta_sin16(dtype):
 def test_batched_calls_equal_single_calls(sigma_post):
     rng = np.random.default_rng(11)
     thetas = rng.normal(0, 2, size=(3, 4, sigma_post.dim))
-    lp = np.asarray(sigma_post.log_prob(thetas))
+    lp = np.asarray(sigma_post.log_density(thetas))
     pw = np.asarray(sigma_post.pointwise_log_likelihood(thetas))
     ll = np.asarray(sigma_post.log_likelihood(thetas))
     assert lp.shape == ll.shape == (3, 4) and pw.shape == (3, 4, sigma_post.data.n)
@@ -248,7 +248,7 @@ def test_batched_calls_equal_single_calls(sigma_post):
             # same computation vmapped or not: at most a different summation order,
             # bounded by (n + dim)·eps·Σ|terms|
             S = np.abs(pw[i, j]).sum() + abs(float(sigma_post.log_prior(t))) + dim * 10
-            assert abs(float(sigma_post.log_prob(t)) - lp[i, j]) <= (n + dim) * EPS * S
+            assert abs(float(sigma_post.log_density(t)) - lp[i, j]) <= (n + dim) * EPS * S
             np.testing.assert_allclose(
                 sigma_post.pointwise_log_likelihood(t),
                 pw[i, j],
@@ -297,9 +297,9 @@ def test_posterior_rejects_mismatched_inputs(x2_small):
 
 def test_theta_with_wrong_last_dimension(mse_post, sigma_post):
     with pytest.raises(ValueError, match=r"last dimension 7 .*got shape \(8,\)"):
-        mse_post.log_prob(np.zeros(8))
+        mse_post.log_density(np.zeros(8))
     with pytest.raises(ValueError, match=r"last dimension 8 .*log_sigma.*got shape \(3, 7\)"):
-        sigma_post.log_prob(np.zeros((3, 7)))
+        sigma_post.log_density(np.zeros((3, 7)))
     with pytest.raises(ValueError, match=r"got shape \(\)"):
         mse_post.log_likelihood(1.0)
 

@@ -73,7 +73,7 @@ def test_numpyro_bnn_example_log_density_matches_numpyro_up_to_a_constant():
     assert post.names[-1] == "log_precision"
     rng = np.random.default_rng(3)
     thetas = rng.normal(size=(6, post.dim))
-    ours = np.asarray(post.log_prob(thetas))
+    ours = np.asarray(post.log_density(thetas))
     # numpyro's potential energy takes unconstrained values: log(prec_obs) is θ's last entry
     theirs = np.array(
         [
@@ -302,7 +302,9 @@ def test_cli_run_with_group_priors_bias_free_and_student_t(tmp_path, capsys):
         noise_param="precision",
         noise_prior="gamma(3, 1)",
     )
-    assert float(post.log_prob(theta)) == pytest.approx(float(rebuilt.log_prob(theta)), rel=1e-12)
+    assert float(post.log_density(theta)) == pytest.approx(
+        float(rebuilt.log_density(theta)), rel=1e-12
+    )
 
 
 def test_toml_prior_table_and_bad_prior_on_the_command_line(tmp_path, capsys):
@@ -356,7 +358,7 @@ def test_bernoulli_posterior_of_a_logistic_regression_matches_quadrature():
         bu.MLP((), "tanh"), bu.Dataset(x=x, y=y), likelihood="bernoulli", prior_std=2.0
     )
     w, c = np.meshgrid(np.linspace(-3, 6, 301), np.linspace(-4, 3, 281), indexing="ij")
-    lp = np.asarray(post.log_prob(np.stack([w, c], -1)))
+    lp = np.asarray(post.log_density(np.stack([w, c], -1)))
     p = np.exp(lp - lp.max())
     p /= p.sum()
     mean = np.array([(p * w).sum(), (p * c).sum()])

@@ -52,7 +52,7 @@ def test_round_trip(tmp_path, made):
     # the rebuilt posterior is the same density (σ inferred: one extra parameter)
     assert run.posterior.dim == post.dim == post.net.dim + 1
     np.testing.assert_allclose(
-        run.posterior.log_prob(s.theta[0]), post.log_prob(s.theta[0]), rtol=1e-12
+        run.posterior.log_density(s.theta[0]), post.log_density(s.theta[0]), rtol=1e-12
     )
     assert run.summary["map"]["equation"] == summary["map"]["equation"]
     # ArviZ groups, with the pointwise log-likelihood for LOO
@@ -281,7 +281,7 @@ def test_deeper_linear_and_bias_free_networks_round_trip(tmp_path, net, likeliho
     x = rng.uniform(-1, 1, (20, net.in_dim)) if net.in_dim > 1 else rng.uniform(-1, 1, 20)
     post = Posterior(net, Dataset(x=x, y=rng.normal(size=20)), likelihood=likelihood)
     theta = rng.normal(size=(2, 5, post.dim))
-    s = Samples(theta=theta, log_density=np.asarray(post.log_prob(theta)), sampler="nuts",
+    s = Samples(theta=theta, log_density=np.asarray(post.log_density(theta)), sampler="nuts",
                 names=post.names)  # fmt: skip
     save_run(tmp_path / "r", post, s)
     run = load_run(tmp_path / "r")
@@ -301,7 +301,7 @@ def test_format_1_record_still_loads():
     np.testing.assert_array_equal(run.samples.theta, run.idata.posterior["theta"].values)
     # the rebuilt posterior gives the stored log-probabilities for the stored draws
     np.testing.assert_allclose(
-        run.posterior.log_prob(run.samples.theta), run.samples.log_density, rtol=1e-6
+        run.posterior.log_density(run.samples.theta), run.samples.log_density, rtol=1e-6
     )
     assert run.sgd is not None and run.sgd.thetas.shape == (2, 8)
 

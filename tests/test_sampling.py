@@ -37,7 +37,7 @@ def test_sampler_matches_conjugate_posterior(linear, method, kw):
     check_gaussian_moments(s.theta, mean, cov)
     # the recorded log-probability is the posterior's
     np.testing.assert_allclose(
-        s.log_density[:, :5], np.asarray(post.log_prob(s.theta[:, :5])), rtol=1e-9, atol=1e-9
+        s.log_density[:, :5], np.asarray(post.log_density(s.theta[:, :5])), rtol=1e-9, atol=1e-9
     )
 
 
@@ -147,7 +147,7 @@ def test_samples_log_density_is_the_posteriors_at_each_draw(linear):
     kw = dict(chains=6, warmup=5, draws=5, init="prior", progress=False)
     s = sample(post, sampler="ensemble", seed=1, **kw)
     np.testing.assert_allclose(
-        s.log_density, np.asarray(post.log_prob(s.theta.reshape(-1, 2))).reshape(6, 5), rtol=1e-9
+        s.log_density, np.asarray(post.log_density(s.theta.reshape(-1, 2))).reshape(6, 5), rtol=1e-9
     )
     halved = replace(s, log_density=s.log_density / 2)
     np.testing.assert_array_equal(halved.log_density, s.log_density / 2)

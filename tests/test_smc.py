@@ -87,7 +87,7 @@ def test_linear_gaussian_moments(linear, linear_run):
         assert np.all(err < t), (est.mean(axis=0), truth, err)
         assert np.all(se < 0.1 * np.sqrt(np.diag(cov)))  # the check is tight
     assert len(np.unique(theta[0, :, 0])) > 300
-    np.testing.assert_allclose(linear_run.log_density, np.asarray(linear[0].log_prob(theta)))
+    np.testing.assert_allclose(linear_run.log_density, np.asarray(linear[0].log_density(theta)))
 
 
 def test_info_records(linear_run):

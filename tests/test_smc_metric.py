@@ -81,13 +81,13 @@ def test_restricted_density_is_minus_infinity_outside_the_copy():
     frame = copy_frame(p)
     theta = jnp.asarray(canonicalize(p.net, np.random.default_rng(3).standard_normal(p.dim)))
     cell, _ = frame.frame(theta)
-    logp = restricted(p.log_density, frame, cell)
+    logp = restricted(p.log_density_fn, frame, cell)
     assert float(logp(theta)) == pytest.approx(float(p.log_density(theta)))
     flipped = jnp.asarray(transform(p.net, np.asarray(theta), [0, 1, 2], signs=[-1, 1, 1]))
     assert float(p.log_density(flipped)) > -np.inf  # a valid point, but in another copy
     assert float(logp(flipped)) == -np.inf
     grad = jax.grad(logp)(theta)
-    np.testing.assert_allclose(grad, jax.grad(p.log_density)(theta))
+    np.testing.assert_allclose(grad, jax.grad(p.log_density_fn)(theta))
 
 
 @pytest.mark.parametrize(

@@ -205,7 +205,7 @@ def test_gp_starts_begin_near_the_gp_mean(data):
 
     post = neal_posterior(data, 256, "relu", noise_std=0.1)
     th = gp_starts(post, 2, seed=0)
-    assert np.all(np.isfinite(np.asarray(post.log_prob(th))))
+    assert np.all(np.isfinite(np.asarray(post.log_density(th))))
     grid = np.linspace(-3, 3, 60)
     f = np.asarray(post.predict(th, grid))[:, None, :]
     assert max(function_distance(post, f, grid)["per_chain_mean"]) < 1.0

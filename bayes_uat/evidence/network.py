@@ -20,8 +20,9 @@ A prior other than the default is accepted where it is checked (numerically, at 
 draws) to be invariant under permutations and, for odd and even units, flips.
 
 **Census** (per run, with its own seed): ``restarts`` Adam restarts on the training loss
-(vmapped, :func:`~bayes_uat.train_sgd`), each refined by L-BFGS to a local maximum of the
-posterior (vmapped), put in canonical form, and grouped greedily (best log-density first)
+(vmapped, :func:`~bayes_uat.train_sgd`), each refined by damped Newton with the exact
+Hessian (vmapped, :func:`~bayes_uat.optimize.newton_many`) to a local maximum of the
+posterior, put in canonical form, and grouped greedily (best log-density first)
 into distinct modes: a point joins a mode when its squared Mahalanobis distance under the
 mode's Laplace covariance is below 1. Each mode's covariance is the inverse of −H (H the
 Hessian of log p̃_C at its centre) with eigenvalues of −H floored at 1/s² (no direction
@@ -279,7 +280,7 @@ def _refine_all(posterior, starts: np.ndarray) -> tuple[np.ndarray, int]:
     theta, it = newton_many(posterior, jnp.asarray(starts, posterior.dtype), REFINE_STEPS, gtol)
     theta = np.asarray(theta, dtype=float)
     n_eval = int(np.sum(np.asarray(it))) * (posterior.dim + 2)
-    lp, lp0 = np.asarray(posterior.log_prob(theta)), np.asarray(posterior.log_prob(starts))
+    lp, lp0 = np.asarray(posterior.log_density(theta)), np.asarray(posterior.log_density(starts))
     better = np.isfinite(lp) & ~(lp < lp0)
     return np.where(better[:, None], theta, starts), n_eval
 
@@ -327,7 +328,7 @@ def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learn
         restarts=restarts, loss="sse", seed=int(seed),
     )  # fmt: skip
     start = sgd.thetas
-    ok = np.all(np.isfinite(start), axis=1) & np.isfinite(np.asarray(posterior.log_prob(start)))
+    ok = np.all(np.isfinite(start), axis=1) & np.isfinite(np.asarray(posterior.log_density(start)))
     if not ok.any():
         raise ValueError(
             f"no SGD modes found: all {restarts} restarts ended non-finite; lower "
@@ -709,7 +710,7 @@ def _samples_of(posterior, lay, res, record, seed, se, t0):
     theta = _random_copies(posterior, lay, res.particles.reshape(-1, dim), seed)
     theta = theta.reshape(runs, p, dim)
     return Samples(
-        theta=theta, log_density=np.asarray(posterior.log_prob(theta)), sampler="evidence",
+        theta=theta, log_density=np.asarray(posterior.log_density(theta)), sampler="evidence",
         names=posterior.names,
         info=dict(independent_runs=True, log_evidence=logz.tolist(),
                   log_evidence_mean=float(logz.mean()), log_evidence_se=se),
@@ -740,7 +741,7 @@ def _mode_table(posterior, lay, censuses, res):
     mass = share.mean(axis=0)
     mass_se = share.std(axis=0, ddof=1) / math.sqrt(runs) if runs > 1 else np.full(g, np.nan)
     mse = np.asarray(posterior.mse(cen))
-    lpc = np.asarray(posterior.log_prob(cen))
+    lpc = np.asarray(posterior.log_density(cen))
     order = np.lexsort((-lfs[leaders], -mass))
     rows = tuple(
         ModeRow(

@@ -35,13 +35,6 @@ MAP = "tab:blue"
 TRUTH = "tab:brown"
 DATA = "#c51b7d"  # magenta: apart from the black median, SGD red, MAP blue
 
-SAMPLER_NAMES = {
-    "nuts": "NUTS",
-    "ensemble": "ensemble (stretch move)",
-    "emcee": "emcee",
-    "aies": "AIES",
-    "smc": "tempered SMC",
-}
 LIKELIHOOD_NAMES = {"mse": "blog likelihood, $\\sigma^2 = n/2$", "gaussian": "Gaussian likelihood"}
 
 RC = {
@@ -101,47 +94,30 @@ def num(v: float) -> str:
     return s
 
 
-_ENSEMBLES = ("ensemble", "emcee", "aies")
-
-
 def sampler_label(run) -> str:
     """The sampler and the size of the run in the sampler's own words, e.g. ``"NUTS, 4
     chains × (1000 warm-up + 1000 draws)"``, ``"ensemble (stretch move), 28 walkers ×
     (2000 burn-in + 8000 draws)"``, ``"tempered SMC, 4 independent runs × 128 particles"``."""
-    from ..vocabulary import WORDS, size_text  # each sampler's words: walkers, runs × particles
+    from ..vocabulary import WORDS, size_text, words  # walkers, runs × particles, ...
 
     s = run.samples
     kind = s.sampler
-    name = SAMPLER_NAMES.get(kind, kind)
-    words = WORDS.get(kind)
+    name = words(kind).title
+    w = WORDS.get(kind)
     warmup = (getattr(s, "settings", None) or {}).get("warmup")
-    if words is not None and words.warmup is not None and warmup:
-        burn = "burn-in" if kind in _ENSEMBLES else "warm-up"
-        chains = words.chains if s.chains != 1 else words.chain
-        return f"{name}, {s.chains} {chains} × ({warmup} {burn} + {s.draws} {words.draws})"
+    if w is not None and w.warmup is not None and warmup:
+        chains = w.chains if s.chains != 1 else w.chain
+        return f"{name}, {s.chains} {chains} × ({warmup} {w.warmup_name} + {s.draws} {w.draws})"
     return f"{name}, {size_text(kind, s.chains, s.draws)}"
 
 
 def run_label(run) -> str:
     """:func:`sampler_label` and the sampler's settings that shape the draws, e.g. ``"NUTS,
     4 chains × (500 warm-up + 500 draws), max tree depth 8, target acceptance 0.9"``."""
+    from ..vocabulary import settings_text
+
     st = getattr(run.samples, "settings", None) or {}
-    kind = run.samples.sampler
-    parts = [sampler_label(run)]
-    if kind == "nuts":
-        if "max_tree_depth" in st:
-            parts.append(f"max tree depth {st['max_tree_depth']}")
-        if "target_accept" in st:
-            parts.append(f"target acceptance {st['target_accept']:g}")
-        if st.get("dense_mass"):
-            parts.append("dense mass matrix")
-    elif kind in _ENSEMBLES and isinstance(st.get("moves"), str) and st["moves"] != "stretch":
-        parts.append(f"{st['moves']} moves")
-    elif kind == "smc":
-        if "steps" in st:
-            parts.append(f"≥ {st['steps']} transitions per temperature")
-        if "mass" in st:
-            parts.append(f"{st['mass']} mass")
+    parts = [sampler_label(run), *settings_text(run.samples.sampler, st)]
     if st.get("init") == "sgd":
         parts.append("started at SGD restarts")
     return ", ".join(parts)

@@ -67,6 +67,7 @@ class AIESBackend:
         per_dim=True,
         min_chains_per_dim=2,
         even=True,
+        library="numpyro",
     )
     options = dict(moves="stretch")
 
@@ -130,7 +131,9 @@ def _log_density(posterior: Posterior, z: np.ndarray) -> np.ndarray:
     time so memory stays bounded (all at once took 3 GB on the blog workload)."""
     flat = z.reshape(-1, z.shape[-1])
     block = max(1, 2_000_000 // posterior.data.n)
-    lp = [np.asarray(posterior.log_prob(flat[i : i + block])) for i in range(0, len(flat), block)]
+    lp = [
+        np.asarray(posterior.log_density(flat[i : i + block])) for i in range(0, len(flat), block)
+    ]
     return np.concatenate(lp).reshape(z.shape[:2])
 
 

@@ -21,7 +21,8 @@ A backend has:
 ``caps``
     its :class:`Capabilities`: what code outside ``samplers/`` may know about it (whether
     its chains are independent, its draws ordered in time, where it starts, whether it
-    reports the evidence, its default and allowed chain counts). Nothing outside
+    reports the evidence, its default and allowed chain counts, whether it needs gradients,
+    which library runs it). Nothing outside
     ``samplers/`` names a sampler; it asks :func:`capabilities`.
 ``options``
     a mapping of the allowed option names to their defaults.
@@ -96,6 +97,11 @@ class Capabilities:
             a thin subspace); 0: no minimum beyond one.
         even: the walker count must be even (ensembles that move one half against the
             other).
+        gradients: it follows the log-density's gradient (HMC, NUTS), so an activation
+            with zero gradient almost everywhere cannot be sampled by it.
+        library: the library whose kernel runs it: ``"numpyro"`` (its saved state holds
+            numpyro's arrays, so a run resumes only under the numpyro version that wrote
+            it), ``"blackjax"``, ``"emcee"``, or ``"jax"`` (written here in JAX).
     """
 
     independent: bool
@@ -106,6 +112,8 @@ class Capabilities:
     per_dim: bool = False
     min_chains_per_dim: int = 0
     even: bool = False
+    gradients: bool = False
+    library: str = "jax"
 
     def chains_for(self, dim: int) -> int:
         """The default chain count for a ``dim``-parameter posterior."""

@@ -33,6 +33,7 @@ class EmceeBackend:
         per_dim=True,
         min_chains_per_dim=2,
         even=False,
+        library="emcee",
     )
     options = dict(moves=None)
 
@@ -45,7 +46,7 @@ class EmceeBackend:
     def init(self, posterior, start, seed, warmup, draws, **opts):
         import emcee
 
-        lp = posterior.log_prob
+        lp = posterior.log_density
         sampler = emcee.EnsembleSampler(
             len(start),
             posterior.dim,

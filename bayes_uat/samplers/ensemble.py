@@ -74,7 +74,7 @@ def _log_densities(log_density, x):
 
 def _as_pytree(log_density: Callable) -> jax.tree_util.Partial:
     """The log-density as a compiled-function argument: a :class:`jax.tree_util.Partial`
-    (``Posterior.log_density`` is one, its data the arguments) is passed as it is, so one
+    (``Posterior.log_density_fn`` is one, its data the arguments) is passed as it is, so one
     program serves every posterior of the same shapes; a plain function is static, its
     programs reused while it is the same object."""
     if isinstance(log_density, jax.tree_util.Partial):
@@ -218,7 +218,7 @@ def run(
     """``n_steps`` ensemble steps, in compiled blocks of up to 1024 steps.
 
     Args:
-        log_density: θ ↦ log p(θ) for one θ (vmapped inside): ``Posterior.log_density``
+        log_density: θ ↦ log p(θ) for one θ (vmapped inside): ``Posterior.log_density_fn``
             (one compiled loop for every posterior of the same shapes) or a function (the
             loop reused while it is the same object).
         key: a JAX PRNG key; step ``t`` draws its random numbers from ``fold_in(key, t)``.
@@ -298,10 +298,15 @@ class EnsembleBackend:
         return opts
 
     def init(self, posterior, start, seed, warmup, draws, **opts):
-        setup = (posterior.log_density, jax.random.PRNGKey(seed), opts["moves"], opts["stretch_a"])
+        setup = (
+            posterior.log_density_fn,
+            jax.random.PRNGKey(seed),
+            opts["moves"],
+            opts["stretch_a"],
+        )
         x0 = jnp.asarray(start, posterior.dtype)
         # the posterior's compiled batch log-density: the program that checked the start
-        state = EnsembleState(x0, posterior.log_prob(x0), 0, 0, draws, setup)
+        state = EnsembleState(x0, posterior.log_density(x0), 0, 0, draws, setup)
         if warmup:
             state, _ = self._steps(state, warmup, keep=False)
         return state
@@ -341,7 +346,12 @@ class EnsembleBackend:
     def from_arrays(self, posterior, arrays, seed, warmup, draws, **opts):
         require(arrays, ("x", "log_density", "step", "kept"))
         dt = posterior.dtype
-        setup = (posterior.log_density, jax.random.PRNGKey(seed), opts["moves"], opts["stretch_a"])
+        setup = (
+            posterior.log_density_fn,
+            jax.random.PRNGKey(seed),
+            opts["moves"],
+            opts["stretch_a"],
+        )
         x, lp = jnp.asarray(arrays["x"], dt), jnp.asarray(arrays["log_density"], dt)
         return EnsembleState(x, lp, int(arrays["step"]), int(arrays["kept"]), draws, setup)
 

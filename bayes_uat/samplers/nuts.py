@@ -177,7 +177,14 @@ def _flat_tails_message(activation: str) -> str:
 
 class NUTSBackend:
     name = "nuts"
-    caps = Capabilities(independent=True, ordered=True, start="chains", default_chains=4)
+    caps = Capabilities(
+        independent=True,
+        ordered=True,
+        start="chains",
+        default_chains=4,
+        gradients=True,
+        library="numpyro",
+    )
     options = dict(dense_mass=False, max_tree_depth=10, target_accept=0.9, chain_method="auto")
 
     def validate(self, posterior: Posterior, chains: int, draws: int, options: dict) -> dict:

@@ -536,7 +536,7 @@ def smc_result(
     r, p, _ = theta.shape
     return Samples(
         theta=theta,
-        log_density=np.asarray(posterior.log_prob(theta)),
+        log_density=np.asarray(posterior.log_density(theta)),
         sampler="smc",
         names=posterior.names,
         info=out,

@@ -47,7 +47,13 @@ class SMCBackendState(NamedTuple):
 class SMCBackend:
     name = "smc"
     caps = Capabilities(
-        independent=True, ordered=False, start="prior", evidence=True, default_chains=4
+        independent=True,
+        ordered=False,
+        start="prior",
+        evidence=True,
+        default_chains=4,
+        gradients=True,
+        library="blackjax",
     )
     options = {k: v for k, v in SMCSettings()._asdict().items() if k != "particles"}
 
@@ -79,7 +85,7 @@ class SMCBackend:
             empty = Draws(np.zeros((r, 0, dim)), np.zeros((r, 0)), {})
             return state._replace(smc=s, info=info), empty
         theta = np.asarray(s.tempered.particles)
-        draws = Draws(theta, np.asarray(state.posterior.log_prob(theta)), {})
+        draws = Draws(theta, np.asarray(state.posterior.log_density(theta)), {})
         return state._replace(smc=s, info=info, emitted=True), draws
 
     def finished(self, state: SMCBackendState) -> bool:

@@ -22,7 +22,7 @@ from ..nets import MLP
 from ..optimize import train_sgd
 from ..posterior import Posterior
 from ..records import Run, arviz, to_inference_data
-from ..samplers import sample
+from ..samplers import SAMPLERS, sample
 from ._common import _chain_method, _log, _start_points, _units
 
 LEVELS = (2.5, 16.0, 50.0, 84.0, 97.5)
@@ -231,8 +231,11 @@ def unit_sweep(
 def _sweep_data(target, data, method, extrapolate, seed) -> Dataset:
     """The sweep's data (``target`` drawn with ``seed`` unless ``data`` is given), after the
     checks of the sampler and the extrapolation range."""
-    if method not in ("nuts", "aies"):
-        raise ValueError(f"unit_sweep samples with 'nuts' or 'aies', got {method!r}")
+    numpyro = [name for name, b in SAMPLERS.items() if b.caps.library == "numpyro"]
+    if method not in numpyro:
+        raise ValueError(
+            f"unit_sweep samples with {' or '.join(map(repr, numpyro))}, got {method!r}"
+        )
     if not (
         isinstance(extrapolate, (int, float)) and math.isfinite(extrapolate) and extrapolate > 0
     ):
@@ -269,10 +272,11 @@ def _fit_and_sample(data, n_units: int, cfg: dict):
     )
     best = _start_points(post, sgd)[sgd.best_index]
     method, chains = cfg["method"], cfg["chains"]
-    n_chains = chains if chains is not None else (2 if method == "nuts" else 4 * post.dim)
-    opts = {}
-    if method == "nuts":
-        opts = dict(max_tree_depth=cfg["max_tree_depth"], chain_method=_chain_method(n_chains))
+    backend = SAMPLERS[method]  # independent chains: 2; an ensemble: its default walkers
+    default = 2 if backend.caps.independent else backend.caps.chains_for(post.dim)
+    n_chains = chains if chains is not None else default
+    wanted = dict(max_tree_depth=cfg["max_tree_depth"], chain_method=_chain_method(n_chains))
+    opts = {k: v for k, v in wanted.items() if k in backend.options}
     samples = sample(
         post,
         method,
@@ -340,7 +344,7 @@ def _sampler_info(post, samples, flat, cfg: dict) -> dict:
             if k in ("divergences", "acceptance_fraction", "mean_num_steps")
         },
     )
-    if cfg["method"] == "nuts":
+    if "max_tree_depth" in SAMPLERS[cfg["method"]].options:
         info["max_tree_depth"] = cfg["max_tree_depth"]
     if post.infers_sigma:
         info["sigma_median"] = float(np.median(np.exp(flat[:, -1])))

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..data import Dataset, make_dataset
 from ..optimize import train_sgd
-from ..samplers import sample
+from ..samplers import SAMPLERS, sample
 from ..wide import neal_posterior, nngp_band, nngp_predict
 from ._common import _chain_method, _log, _rmse
 from .seed000 import SEED000_TARGET
@@ -109,8 +109,8 @@ def wide_point(
     """One width: SGD fits (Adam on the sum of squares, one per chain), NUTS on the full
     posterior from them (``init="sgd"``) or from prior draws (``"prior"``), and the
     posterior's distance to the GP (:func:`function_distance`); JSON-ready."""
-    if sampler != "nuts":
-        raise ValueError(f"sampler must be 'nuts', got {sampler!r}")
+    if sampler not in SAMPLERS or "max_tree_depth" not in SAMPLERS[sampler].options:
+        raise ValueError(f"sampler must be 'nuts', got {sampler!r}")  # tree-depth statistics
     data = wide_data(n)
     post = neal_posterior(data, units, "relu", noise_std=0.1)
     grid = np.linspace(-3.0, 3.0, grid_points)
@@ -118,17 +118,41 @@ def wide_point(
     t0 = time.perf_counter()
     sgd = train_sgd(post, steps=sgd_steps, learning_rate=learning_rate, restarts=chains, seed=seed)
     _log(log, f"wide N={units} n={n}: SGD {time.perf_counter() - t0:.0f} s")
-    _, gp_var, lml = nngp_predict(post, grid)
-    lo, gm, hi = nngp_band(post, grid)
-    band = float(np.mean(hi - lo))
+    gp = _wide_gp(post, grid)
     sgd_f = np.asarray(post.predict(sgd.best, jnp.asarray(grid)))
     start = sgd.thetas if init == "sgd" else None
     if init == "gp":
         start = gp_starts(post, chains, seed)
+    settings = dict(chains=chains, warmup=warmup, draws=draws, max_tree_depth=max_tree_depth)
+    samples, f, stats = _wide_sample(post, sampler, start, seed, grid, **settings)
+    dist = _wide_distance(post, f, grid)
+    run = dict(units=units, n=n, sampler=sampler, init=init, **settings, seed=seed)
+    out = _wide_record(post, samples, sgd, sgd_f, gp, dist, stats, grid, truth, run)
+    _log(
+        log,
+        f"wide N={units} n={n} {sampler}: distance max {dist['max']:.3f} mean "
+        f"{dist['mean']:.3f} band ratio {dist['band_ratio']:.3f} chains "
+        f"{[round(v, 3) for v in dist['per_chain_mean']]} ({stats['wall_time']:.0f} s, depth "
+        f"{stats['mean_tree_depth']:.1f}, step {stats['step_size']:.2g})",
+    )
+    return out
+
+
+def _wide_gp(post, grid) -> dict:
+    """The GP on the grid: its variance, log marginal likelihood, 90 % band's mean and the
+    band's mean width."""
+    _, gp_var, lml = nngp_predict(post, grid)
+    lo, gm, hi = nngp_band(post, grid)
+    return dict(var=gp_var, lml=lml, mean=gm, band=float(np.mean(hi - lo)))
+
+
+def _wide_sample(post, sampler, start, seed, grid, *, chains, warmup, draws, max_tree_depth):
+    """The draws of one width, their curves on ``grid`` and the sampler's statistics (wall
+    time of both, step size, tree depth, leapfrog steps, tree-depth hits, divergences)."""
     t0 = time.perf_counter()
     samples = sample(
         post,
-        "nuts",
+        sampler,
         chains=chains,
         warmup=warmup,
         draws=draws,
@@ -148,24 +172,28 @@ def wide_point(
         max_depth_hits=int((depth >= max_tree_depth).sum()),
         divergences=int(samples.stats["diverging"].sum()),
     )
+    return samples, f, stats
+
+
+def _wide_distance(post, f, grid) -> dict:
+    """:func:`function_distance` of the draws' curves ``f``, with the pooled mean's distance
+    over successive quarters of the draws (are the chains still moving?)."""
     dist = function_distance(post, f, grid)
-    # are the chains still moving? the pooled mean's distance over successive quarters
     q = np.array_split(np.arange(f.shape[1]), 4)
     dist["by_quarter"] = [function_distance(post, f[:, i], grid)["mean"] for i in q]
+    return dist
+
+
+def _wide_record(post, samples, sgd, sgd_f, gp, dist, stats, grid, truth, run: dict) -> dict:
+    """The JSON-ready record of one width: the run's settings, the distances of the draws
+    and of SGD to the GP, the errors against the truth and the curves."""
+    gm, band = gp["mean"], gp["band"]
     edge = nngp_band(post, np.array([3.5]))
     f35 = np.asarray(post.predict(samples.theta, jnp.array([3.5])))
-    out = dict(
-        units=units,
-        n=n,
-        sampler=sampler,
-        init=init,
-        chains=chains,
-        warmup=warmup,
-        draws=draws,
-        max_tree_depth=max_tree_depth,
-        seed=seed,
+    return dict(
+        **run,
         dim=post.dim,
-        gp_log_marginal_likelihood=lml,
+        gp_log_marginal_likelihood=gp["lml"],
         distance=dict((k, v) for k, v in dist.items() if k != "curves"),
         sampler_stats=stats,
         sgd=dict(
@@ -185,16 +213,8 @@ def wide_point(
         truth=truth.tolist(),
         sgd_curve=sgd_f.tolist(),
         curves=dist["curves"],
-        gp_sd=np.sqrt(gp_var).tolist(),
+        gp_sd=np.sqrt(gp["var"]).tolist(),
     )
-    _log(
-        log,
-        f"wide N={units} n={n} {sampler}: distance max {dist['max']:.3f} mean "
-        f"{dist['mean']:.3f} band ratio {dist['band_ratio']:.3f} chains "
-        f"{[round(v, 3) for v in dist['per_chain_mean']]} ({stats['wall_time']:.0f} s, depth "
-        f"{stats['mean_tree_depth']:.1f}, step {stats['step_size']:.2g})",
-    )
-    return out
 
 
 def feature_importance(
