@@ -325,8 +325,8 @@ MODELS = ("sin16", "blog", "closeup", "seed000")
 
 
 def cmd_import_study(args) -> int:
-    """Record the how-many study's bu.evidence rows (the same model, bu.evidence's defaults,
-    4 runs, seed 0: figures/timings/how_many_evidence.json) for N ≤ 4 as the method
+    """Record the how-many study's bu.evidence rows (the same model, 4 runs, seed 0, the
+    study's settings: figures/timings/how_many_evidence.json) for N ≤ 4 as the method
     ``evidence``, so that the same networks are not run twice."""
     path = ROOT / "figures" / "timings" / "how_many_evidence.json"
     store = json.loads(path.read_text())
@@ -334,7 +334,7 @@ def cmd_import_study(args) -> int:
     with locked_results() as res:
         for key_, rows in store.items():
             opts = json.loads(key_)
-            if opts.get("target") != "sin" or len(opts) != 2:  # only the default settings
+            if opts.pop("target", None) != "sin" or opts.get("runs") != 4:
                 continue
             for name, r in rows.items():
                 act, n = name.split("/")
@@ -356,7 +356,7 @@ def cmd_import_study(args) -> int:
                     best_mse=r["best_mse"],
                     median_mse=r["median_mse"],
                     max_log_lik=r["max_log_likelihood"],
-                    settings=dict(runs=r["runs"], seed=0, defaults=True),
+                    settings=dict(seed=0, **opts),
                     source="scripts/study_how_many.py --evidence-only",
                     activation=act, units=int(n), method="evidence", seed=0, dim=post.dim,
                 )  # fmt: skip
