@@ -13,25 +13,50 @@ float64 on CPU by default; without it, in float32.
 True
 """
 
-from . import wide  # the infinite-width GP (light: numpyro and scipy load on use)
+from importlib import import_module
+
 from .activations import ACTIVATIONS, Activation, get_activation
 from .compare import Comparison, compare
 from .data import TARGETS, TARGETS_2D, Dataset, load_dataset, make_dataset, make_moons
-from .digits import load_digits
 from .encoding import FourierFeatures
 from .evidence import Evidence, evidence
 from .modes import Mode, ModeSet, ModeWarning, find_modes, to_canonical
 from .nets import MLP
 from .optimize import MapResult, NotStationaryWarning, SGDResult, find_map, train_sgd
 from .posterior import LIKELIHOODS, Posterior
-from .records import Run, load_run, save_run
 from .runtime import enable_x64
 from .samplers import SAMPLERS, initial_points, sample
-from .samplers.smc import SMCSettings, run_masses
 from .samples import Samples
-from .spectral import amplitude_spectrum, amplitudes_at, periodic_grid, power_spectrum
-from .sweeps import Grid, SweepResult, load_grid, run_sweep
 from .symmetry import align, canonicalize
+
+# loaded on first use (a first posterior needs none of them): public name -> module
+_LAZY = {
+    "wide": ".wide",  # the infinite-width GP
+    "load_digits": ".digits",
+    "Run": ".records",
+    "load_run": ".records",
+    "save_run": ".records",
+    "SMCSettings": ".samplers.smc",
+    "run_masses": ".samplers.smc",
+    "amplitude_spectrum": ".spectral",
+    "amplitudes_at": ".spectral",
+    "periodic_grid": ".spectral",
+    "power_spectrum": ".spectral",
+    "Grid": ".sweeps",
+    "SweepResult": ".sweeps",
+    "load_grid": ".sweeps",
+    "run_sweep": ".sweeps",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'bayes_uat' has no attribute {name!r}")
+    module = import_module(_LAZY[name], __name__)
+    value = module if _LAZY[name] == f".{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACTIVATIONS",
