@@ -39,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .expr import parse_expression
+from .runtime import default_compilation_cache
 from .validate import choice, integer, number, positive_int
 
 NOISES = ("uniform", "gaussian", "none")
@@ -273,6 +274,7 @@ def make_dataset(
         x = np.linspace(lo, hi, int(n))
     else:
         x = np.sort(rng.uniform(lo, hi, int(n)))
+    default_compilation_cache()  # the target's JAX operations below: loaded, not compiled
     f = np.asarray(fn(jnp.asarray(x)), dtype=float)
     if noise == "uniform":
         eps = noise_scale * rng.uniform(0.0, 1.0, f.shape)

@@ -64,8 +64,9 @@ def set_host_device_count(n: int) -> int:
 def default_compilation_cache() -> str | None:
     """Turn on the on-disk compilation cache for library use, once, unless the process
     already has one or $BAYES_UAT_JAX_CACHE is set to the empty string (off). Called when a
-    :class:`~bayes_uat.Posterior` is built, so a notebook or script that builds the same
-    shapes again skips XLA compilation. Returns the directory in force, or None."""
+    :class:`~bayes_uat.Posterior` or a data set (:func:`~bayes_uat.make_dataset`) is built,
+    so a notebook or script that builds the same shapes again skips XLA compilation. Returns
+    the directory in force, or None."""
     import jax
 
     current = jax.config.jax_compilation_cache_dir
