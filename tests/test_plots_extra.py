@@ -442,8 +442,8 @@ def test_loo_with_evidence_adds_a_row():
         for n in (1, 2, 4)
     ]
     fig = study_plots.loo(pts, evidence=ev)
-    left, right, bottom = fig.axes
-    assert "evidence" in bottom.get_title()
+    left, right, bottom, close = fig.axes  # the close-up: each run's log Z
+    assert "evidence" in bottom.get_title() and "close-up" in close.get_title()
     assert bottom.get_ylabel() == r"$\log p(D \mid N)$"
     assert legend_texts(bottom.get_legend()) == ["sigmoid", "tanh"]
     assert bottom.get_xlim() == left.get_xlim()
@@ -482,8 +482,7 @@ def test_loo_with_network_evidence_shows_the_bound():
         for n in (1, 2, 4)
     ]
     fig = study_plots.loo(pts, evidence=ev)
-    left, right, bottom = fig.axes
-    assert bottom.get_position().width > 1.8 * left.get_position().width
+    left, right, bottom, close = fig.axes
     assert left.get_xlim() == bottom.get_xlim() == right.get_xlim()
     assert left.get_xlim()[0] < 1 < 4 < left.get_xlim()[1]
     assert legend_texts(bottom.get_legend())[-1] == "largest log-likelihood found"
@@ -491,6 +490,17 @@ def test_loo_with_network_evidence_shows_the_bound():
     assert sorted(y for line in dashed for y in line.get_ydata()) == sorted(
         p.max_log_likelihood for p in ev
     )
+    # the close-up: every run's log Z as a dot, within NEAR_BEST nats of the best run
+    from bayes_uat.studies.plots._sweep import NEAR_BEST
+
+    assert "close-up" in close.get_title()
+    dots = [line for line in close.lines if line.get_marker() == "."]
+    runs = sorted(y for line in dots for y in line.get_ydata())
+    assert runs == sorted(v for p in ev for v in p.log_evidence_runs)
+    lo, hi = close.get_ylim()
+    assert lo == max(runs) - NEAR_BEST and hi > max(runs)
+    assert legend_texts(close.get_legend()) == ["mean ± SE", "each run"]
+    check_figure(fig)
 
 
 def test_loo_markers_below_the_axis_do_not_overlap():

@@ -328,7 +328,9 @@ def loo(results, *, heldout: bool = True, evidence=None) -> Figure:
 
         ev = [_evidence_record(p) for p in (evidence or [])]
         top = ["loo", "heldout"] if heldout else ["loo"]
-        mosaic = [top, ["evidence"] * len(top)] if ev else [top]
+        runs = bool(ev) and all(p.get("log_evidence_runs") for p in ev)
+        bottom = ["evidence", "near_best"] if runs and heldout else ["evidence"] * len(top)
+        mosaic = [top, bottom] if ev else [top]
         fig, axd = plt.subplot_mosaic(
             mosaic,
             layout="constrained",
@@ -374,6 +376,8 @@ def loo(results, *, heldout: bool = True, evidence=None) -> Figure:
             for a in axd.values():
                 a.set_xlim(min(ns) - 0.5, max(ns) + 0.5)
                 a.set_xticks(range(min(ns), max(ns) + 1))
+            if "near_best" in axd:
+                _near_best_panel(axd["near_best"], ev)
     return fig
 
 
@@ -429,7 +433,47 @@ def _evidence_panel(ax, ev) -> None:
     ax.set_xlabel("hidden units $N$")
     ax.set_ylabel(r"$\log p(D \mid N)$")
     ax.set_title("log evidence (± SE over independent runs; higher is better)", fontsize=9)
-    ax.legend(handles=handles, loc="lower right", fontsize=7)
+    ax.legend(handles=handles, loc="best", fontsize=7)
+
+
+NEAR_BEST = 40.0
+"""The close-up of the evidence shows log Z within this many nats of the best."""
+
+
+def _near_best_panel(ax, ev) -> None:
+    """The evidence near its best: every independent run's log Z (small dots, spread
+    sideways per activation) and their mean ± SE, within :data:`NEAR_BEST` nats of the
+    highest run; the N axis starts where some network comes within that range."""
+    acts = list(dict.fromkeys(p["activation"] for p in ev))
+    top = max(max(p["log_evidence_runs"]) for p in ev)
+    near = [p for p in ev if max(p["log_evidence_runs"]) >= top - NEAR_BEST]
+    n_min = min(p["units"] for p in near)
+    for k, a in enumerate(acts):
+        sel = sorted(
+            (p for p in ev if p["activation"] == a and p["units"] >= n_min),
+            key=lambda p: p["units"],
+        )
+        c = ACTIVATION_COLORS.get(a, None)
+        dx = 0.12 * (k - (len(acts) - 1) / 2)
+        n = np.array([p["units"] for p in sel], dtype=float) + dx
+        ax.errorbar(
+            n, [p["log_evidence_mean"] for p in sel], yerr=[p["log_evidence_se"] for p in sel],
+            color=c, lw=1.0, ms=3.5, marker="o", capsize=2,
+        )  # fmt: skip
+        xs = [x for x, p in zip(n, sel) for _ in p["log_evidence_runs"]]
+        ys = [v for p in sel for v in p["log_evidence_runs"]]
+        ax.plot(xs, ys, ls="none", marker=".", ms=3, color=c, alpha=0.6)
+    ax.set_ylim(top - NEAR_BEST, top + 0.3 * NEAR_BEST)  # headroom for the legend
+    ax.set_xlim(n_min - 0.5, max(p["units"] for p in ev) + 0.5)
+    ax.set_xticks(range(n_min, max(p["units"] for p in ev) + 1))
+    ax.set_xlabel("hidden units $N$")
+    ax.set_ylabel(r"$\log p(D \mid N)$")
+    ax.set_title(f"close-up: within {NEAR_BEST:.0f} nats of the best run", fontsize=9)
+    handles = [
+        Line2D([], [], color="0.3", lw=1.0, marker="o", ms=3.5, label="mean ± SE"),
+        Line2D([], [], color="0.3", ls="none", marker=".", ms=3, alpha=0.6, label="each run"),
+    ]  # colours: the activations, as in the panel beside
+    ax.legend(handles=handles, loc="upper center", fontsize=7, ncols=2)
 
 
 def _heldout_panel(ax, pts, acts) -> None:
