@@ -437,13 +437,14 @@ def _evidence_panel(ax, ev) -> None:
 
 
 NEAR_BEST = 40.0
-"""The close-up of the evidence shows log Z within this many nats of the best."""
+"""The close-up of the evidence starts at the smallest N with a run within this many nats
+of the best run."""
 
 
 def _near_best_panel(ax, ev) -> None:
     """The evidence near its best: every independent run's log Z (small dots, spread
-    sideways per activation) and their mean ± SE, within :data:`NEAR_BEST` nats of the
-    highest run; the N axis starts where some network comes within that range."""
+    sideways per activation) and their mean ± SE, from the smallest N at which some run
+    comes within :data:`NEAR_BEST` nats of the highest run."""
     acts = list(dict.fromkeys(p["activation"] for p in ev))
     top = max(max(p["log_evidence_runs"]) for p in ev)
     near = [p for p in ev if max(p["log_evidence_runs"]) >= top - NEAR_BEST]
@@ -463,12 +464,14 @@ def _near_best_panel(ax, ev) -> None:
         xs = [x for x, p in zip(n, sel) for _ in p["log_evidence_runs"]]
         ys = [v for p in sel for v in p["log_evidence_runs"]]
         ax.plot(xs, ys, ls="none", marker=".", ms=3, color=c, alpha=0.6)
-    ax.set_ylim(top - NEAR_BEST, top + 0.3 * NEAR_BEST)  # headroom for the legend
+    shown = [v for p in ev if p["units"] >= n_min for v in p["log_evidence_runs"]]
+    span = top - min(shown)
+    ax.set_ylim(min(shown) - 0.05 * span, top + 0.3 * span)  # headroom for the legend
     ax.set_xlim(n_min - 0.5, max(p["units"] for p in ev) + 0.5)
     ax.set_xticks(range(n_min, max(p["units"] for p in ev) + 1))
     ax.set_xlabel("hidden units $N$")
     ax.set_ylabel(r"$\log p(D \mid N)$")
-    ax.set_title(f"close-up: within {NEAR_BEST:.0f} nats of the best run", fontsize=9)
+    ax.set_title(f"close-up: $N \\geq {n_min}$, every run", fontsize=9)
     handles = [
         Line2D([], [], color="0.3", lw=1.0, marker="o", ms=3.5, label="mean ± SE"),
         Line2D([], [], color="0.3", ls="none", marker=".", ms=3, alpha=0.6, label="each run"),
