@@ -307,7 +307,6 @@ def cmd_evidence(args) -> int:
     from .evidence.table import network_evidence
     from .nets import MLP
     from .posterior import Posterior
-    from .runtime import release_compiled
 
     settings = settings_of(args)
     out = Path(args.out)
@@ -339,7 +338,6 @@ def cmd_evidence(args) -> int:
         ckpt.unlink(missing_ok=True)  # the row is written: the network is done
         r = rows[-1]
         log(f"{a} N={n}: log Z = {r['log_evidence_mean']:.2f} ± {r['log_evidence_se']:.2f}")
-        release_compiled()
     order = {(a, n): i for i, (a, n, _) in enumerate(posts)}
     rows.sort(key=lambda r: order.get((r["activation"], r["units"]), len(order)))
     if rows:
