@@ -386,6 +386,11 @@ def _init_run(target: Target, settings: Settings, args, ref: Reference, key):
     return x, log_norm, se, is_logz, n_in
 
 
+def _count_dtype():
+    """The integer type of counts: 64-bit where JAX's 64-bit mode is on."""
+    return jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
+
+
 def _draws_in_domain(inside, settings: Settings, ref: Reference, key):
     """Draws from q̄ in chunks of :data:`NORM_CHUNK`, at least ``norm_draws`` of them, and
     on until :data:`NORM_HITS` have landed in C or :data:`NORM_MAX_DRAWS` were drawn: the
@@ -408,9 +413,8 @@ def _draws_in_domain(inside, settings: Settings, ref: Reference, key):
         buf = buf.at[slot].set(cand, mode="drop")
         return n + NORM_CHUNK, hits + jnp.sum(ok), buf, k
 
-    start = (jnp.asarray(0, jnp.int64 if jax.config.jax_enable_x64 else jnp.int32),
-             jnp.asarray(0, jnp.int64 if jax.config.jax_enable_x64 else jnp.int32),
-             jnp.zeros((p, d), dt), key)  # fmt: skip
+    zero = jnp.asarray(0, _count_dtype())
+    start = (zero, zero, jnp.zeros((p, d), dt), key)
     n, hits, x, _ = jax.lax.while_loop(go_on, chunk, start)
     s = hits.astype(dt) / n.astype(dt)
     se = jnp.sqrt((1 - s) / (jnp.maximum(s, 1e-300) * n.astype(dt)))
@@ -523,7 +527,7 @@ def core_init(target: Target, refs, settings: Settings, seed: int):
         finished=jnp.zeros(runs, bool),
         lam_trace=jnp.zeros((runs, t), dt),
         ess_trace=jnp.zeros((runs, t), dt),
-        evaluations=jnp.full(runs, p, jnp.int64 if jax.config.jax_enable_x64 else jnp.int32),
+        evaluations=jnp.full(runs, p, _count_dtype()),
         keys=run_keys,
         ref=ref,
     )

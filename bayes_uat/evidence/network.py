@@ -270,17 +270,18 @@ def _random_copies(posterior, lay: Layout, u: np.ndarray, seed: int) -> np.ndarr
 
 
 # -- census ------------------------------------------------------------------------------------
-def _refine_all(posterior, starts: np.ndarray) -> tuple[np.ndarray, int]:
+def _refine_all(posterior, starts: np.ndarray, lp0: np.ndarray) -> tuple[np.ndarray, int]:
     """Damped Newton with the exact Hessian (:func:`~bayes_uat.optimize.newton_many`) from
-    every start at once; a result never lies below its start. Returns (θ, the log-density
-    evaluations spent: a Hessian counts as dim + 1)."""
+    every start at once (``lp0``: log p at the starts); a result never lies below its start.
+    Returns (θ, the log-density evaluations spent: a step's Hessian and gradient count as
+    dim + 2)."""
     from ..optimize import newton_many
 
     gtol = 1e-6 if posterior.dtype == "float64" else 1e-3  # the reference's centres: SMC
     theta, it = newton_many(posterior, jnp.asarray(starts, posterior.dtype), REFINE_STEPS, gtol)
     theta = np.asarray(theta, dtype=float)
     n_eval = int(np.sum(np.asarray(it))) * (posterior.dim + 2)
-    lp, lp0 = np.asarray(posterior.log_density(theta)), np.asarray(posterior.log_density(starts))
+    lp = np.asarray(posterior.log_density(theta))
     better = np.isfinite(lp) & ~(lp < lp0)
     return np.where(better[:, None], theta, starts), n_eval
 
@@ -328,13 +329,14 @@ def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learn
         restarts=restarts, loss="sse", seed=int(seed),
     )  # fmt: skip
     start = sgd.thetas
-    ok = np.all(np.isfinite(start), axis=1) & np.isfinite(np.asarray(posterior.log_density(start)))
+    lp0 = np.asarray(posterior.log_density(start))
+    ok = np.all(np.isfinite(start), axis=1) & np.isfinite(lp0)
     if not ok.any():
         raise ValueError(
             f"no SGD modes found: all {restarts} restarts ended non-finite; lower "
             "learning_rate or check the data for NaN/inf"
         )
-    refined, refine_eval = _refine_all(posterior, start[ok])
+    refined, refine_eval = _refine_all(posterior, start[ok], lp0[ok])
     fin = np.all(np.isfinite(refined), axis=1)
     can = np.asarray(lay.canonical(jnp.asarray(refined[fin])), dtype=float)
     fold_many, fold_hess = _fold_programs(log_fold)
