@@ -99,6 +99,23 @@ def test_chao1():
     assert chao1([1, 1, 1]) == 3 + 3.0
 
 
+def test_regularised_cov_is_a_covariance_from_a_float32_hessian():
+    """A float32 Hessian whose curvatures span 10¹⁰ (a saturated unit beside a flat
+    direction): the covariance is computed in float64 (as from the same matrix in float64),
+    positive definite, and no wider than the prior in any direction."""
+    rng = np.random.default_rng(3)
+    V, _ = np.linalg.qr(rng.normal(size=(12, 12)))
+    curv = np.logspace(-4, 6, 12)  # eigenvalues of −H; the floor 1/30² lifts the smallest
+    H = -(V * curv) @ V.T
+    cov = nw.regularised_cov(H.astype(np.float32), floor=1 / 30.0**2)
+    assert cov.dtype == np.float64
+    np.linalg.cholesky(cov)  # raises if not positive definite
+    lam = np.linalg.eigvalsh(cov)
+    assert lam.min() > 0 and lam.max() <= 30.0**2 * (1 + 1e-9)  # no direction wider than the prior
+    same = nw.regularised_cov(H.astype(np.float32).astype(np.float64), floor=1 / 30.0**2)
+    assert np.allclose(cov, same, rtol=1e-12, atol=0)
+
+
 # -- the estimator on exact references ---------------------------------------------------------
 @pytest.mark.slow
 def test_linear_gaussian_exact(linear_gaussian):

@@ -288,7 +288,10 @@ def _refine_all(posterior, starts: np.ndarray, lp0: np.ndarray) -> tuple[np.ndar
 
 def regularised_cov(H: np.ndarray, floor: float) -> np.ndarray:
     """(−H)⁻¹ with the eigenvalues of −H floored at ``floor``: a proper covariance at any
-    point (a saddle's or flat direction gets variance 1/floor)."""
+    point (a saddle's or flat direction gets variance 1/floor). Computed in float64 whatever
+    H's precision: a float32 eigendecomposition of a Hessian whose curvatures span 10¹⁰ gives
+    back a matrix that is not positive definite."""
+    H = np.asarray(H, dtype=np.float64)
     A = -0.5 * (H + H.T)
     if not np.all(np.isfinite(A)):
         return np.eye(len(A)) / floor
