@@ -395,9 +395,12 @@ class MLP:
     # -- evaluation ---------------------------------------------------------------------
     def hidden(self, theta: jax.Array, x: jax.Array) -> jax.Array:
         """Activations of the last hidden layer, shape (..., n, n_L)."""
-        p = self.unflatten(theta)
+        return self._hidden(self.unflatten(theta), jnp.result_type(theta, float), x)
+
+    def _hidden(self, p: dict, dtype, x) -> jax.Array:
+        """:meth:`hidden` from θ's groups ``p`` (:meth:`unflatten`), x in ``dtype``."""
         phi = self.act.fn
-        h = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
+        h = self.features(jnp.asarray(x, dtype))
         for l, (W, b) in enumerate(zip(p["W"], p["b"])):
             if l == 0:
                 z = jnp.einsum("nf,...uf->...nu", h, W)
@@ -410,25 +413,27 @@ class MLP:
         """Each last-layer unit's contribution aᵢ hᵢ(x), shape (..., n, n_L) (or
         (..., n, n_L, K) for K > 1 outputs)."""
         p = self.unflatten(theta)
+        h = self._hidden(p, jnp.result_type(theta, float), x)
         if self.out_dim > 1:
-            return self.hidden(theta, x)[..., None] * p["a"][..., None, :, :]
-        return self.hidden(theta, x) * p["a"][..., None, :]
+            return h[..., None] * p["a"][..., None, :, :]
+        return h * p["a"][..., None, :]
 
     def apply(self, theta: jax.Array, x: jax.Array) -> jax.Array:
         """Evaluate f_θ(x); θ of shape (..., dim) broadcasts, result has shape (..., n)
         (or (..., n, K) for K = out_dim > 1 outputs)."""
         theta = jnp.asarray(theta)
-        p = self.unflatten(theta)
+        p = self.unflatten(theta)  # once: the hidden layers take their groups from it too
+        dtype = jnp.result_type(theta, float)
         if self.out_dim > 1:
             if not self.units:
-                h = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
+                h = self.features(jnp.asarray(x, dtype))
                 return jnp.einsum("nf,...fk->...nk", h, p["a"]) + p["c"][..., None, :]
-            h = self.hidden(theta, x)
+            h = self._hidden(p, dtype, x)
             return jnp.einsum("...nu,...uk->...nk", h, p["a"]) + p["c"][..., None, :]
         if not self.units:
-            xs = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
+            xs = self.features(jnp.asarray(x, dtype))
             return jnp.einsum("nf,...f->...n", xs, p["a"]) + p["c"][..., None]
-        h = self.hidden(theta, x)
+        h = self._hidden(p, dtype, x)
         return jnp.einsum("...nu,...u->...n", h, p["a"]) + p["c"][..., None]
 
     def __call__(self, theta, x):
