@@ -586,9 +586,15 @@ def first_draw_section() -> list[str]:
 def first_draw_notes(d: dict) -> list[str]:
     """The floor (JAX's own import) and the targets, from first_draw.json."""
     med = d["median"]
+    load = (
+        f" (1-minute load average {d['load_avg_1min_at_start']:g} at the start, "
+        f"{d['load_avg_1min_at_end']:g} at the end)"
+        if "load_avg_1min_at_start" in d
+        else ""
+    )
     notes = [
-        f"Measured {d['date']} on {d['cpus']} cores shared with other work: the seconds are "
-        "upper bounds for an idle machine, and the ratio may differ there too. "
+        f"Measured {d['date']} on {d['cpus']} cores shared with other work{load}: the seconds "
+        "are upper bounds for an idle machine, and the ratio may differ there too. "
         if "date" in d
         else "",
     ]
