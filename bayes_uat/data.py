@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -275,7 +276,7 @@ def make_dataset(
     else:
         x = np.sort(rng.uniform(lo, hi, int(n)))
     default_compilation_cache()  # the target's JAX operations below: loaded, not compiled
-    f = np.asarray(fn(jnp.asarray(x)), dtype=float)
+    f = np.asarray(fn(jax.device_put(x)), dtype=float)  # device_put: no program for it
     if noise == "uniform":
         eps = noise_scale * rng.uniform(0.0, 1.0, f.shape)
     elif noise == "gaussian":

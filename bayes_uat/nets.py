@@ -101,6 +101,32 @@ def _check_bias(bias, units: tuple[int, ...]) -> tuple[bool, ...]:
     return tuple(bool(v) for v in out)
 
 
+def _take(theta: jax.Array, idx) -> jax.Array:
+    """``theta[..., idx]`` for a constant index array (entries in range): the gather that
+    NumPy-style indexing makes, without the arithmetic it adds for negative indices (traced,
+    lowered and compiled into every program that evaluates the network)."""
+    idx = np.asarray(idx)
+    nb = theta.ndim - 1
+    dnums = jax.lax.GatherDimensionNumbers(
+        offset_dims=tuple(range(nb)), collapsed_slice_dims=(nb,), start_index_map=(nb,)
+    )
+    return jax.lax.gather(
+        theta,
+        idx.astype(np.int32)[..., None],
+        dnums,
+        theta.shape[:-1] + (1,),
+        mode=jax.lax.GatherScatterMode.PROMISE_IN_BOUNDS,
+    )
+
+
+def _uniform(key, shape: tuple[int, ...], lim: float) -> jax.Array:
+    """U(−lim, lim) of ``shape``, drawn flat and reshaped: the same numbers as
+    ``jax.random.uniform(key, shape, minval=-lim, maxval=lim)`` (the counters are the flat
+    indices), and a 1-D draw compiles faster than one with a short last axis."""
+    size = int(np.prod(shape, dtype=np.int64))
+    return jax.random.uniform(key, (size,), minval=-lim, maxval=lim).reshape(shape)
+
+
 @dataclass(frozen=True)
 class MLP:
     """A fully connected network spec: hidden widths, activation and input dimension.
@@ -312,15 +338,15 @@ class MLP:
             idx = np.asarray(idx)
             if idx.size and idx.min() < 0 or idx.ndim == 0 and idx < 0:
                 return jnp.zeros(theta.shape[:-1] + idx.shape, theta.dtype)
-            return theta[..., idx]
+            return _take(theta, idx)
 
         c = lay["c"]
         if self.out_dim > 1 and np.ndim(c) == 0:  # no output bias: K zeros
             c = np.full(self.out_dim, -1)
         return dict(
-            W=[theta[..., W] for W, _ in lay["layers"]],
+            W=[_take(theta, W) for W, _ in lay["layers"]],
             b=[pick(b) for _, b in lay["layers"]],
-            a=theta[..., lay["a"]],
+            a=_take(theta, lay["a"]),
             c=pick(c),
         )
 
@@ -369,9 +395,12 @@ class MLP:
     # -- evaluation ---------------------------------------------------------------------
     def hidden(self, theta: jax.Array, x: jax.Array) -> jax.Array:
         """Activations of the last hidden layer, shape (..., n, n_L)."""
-        p = self.unflatten(theta)
+        return self._hidden(self.unflatten(theta), jnp.result_type(theta, float), x)
+
+    def _hidden(self, p: dict, dtype, x) -> jax.Array:
+        """:meth:`hidden` from θ's groups ``p`` (:meth:`unflatten`), x in ``dtype``."""
         phi = self.act.fn
-        h = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
+        h = self.features(jnp.asarray(x, dtype))
         for l, (W, b) in enumerate(zip(p["W"], p["b"])):
             if l == 0:
                 z = jnp.einsum("nf,...uf->...nu", h, W)
@@ -384,25 +413,27 @@ class MLP:
         """Each last-layer unit's contribution aᵢ hᵢ(x), shape (..., n, n_L) (or
         (..., n, n_L, K) for K > 1 outputs)."""
         p = self.unflatten(theta)
+        h = self._hidden(p, jnp.result_type(theta, float), x)
         if self.out_dim > 1:
-            return self.hidden(theta, x)[..., None] * p["a"][..., None, :, :]
-        return self.hidden(theta, x) * p["a"][..., None, :]
+            return h[..., None] * p["a"][..., None, :, :]
+        return h * p["a"][..., None, :]
 
     def apply(self, theta: jax.Array, x: jax.Array) -> jax.Array:
         """Evaluate f_θ(x); θ of shape (..., dim) broadcasts, result has shape (..., n)
         (or (..., n, K) for K = out_dim > 1 outputs)."""
         theta = jnp.asarray(theta)
-        p = self.unflatten(theta)
+        p = self.unflatten(theta)  # once: the hidden layers take their groups from it too
+        dtype = jnp.result_type(theta, float)
         if self.out_dim > 1:
             if not self.units:
-                h = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
+                h = self.features(jnp.asarray(x, dtype))
                 return jnp.einsum("nf,...fk->...nk", h, p["a"]) + p["c"][..., None, :]
-            h = self.hidden(theta, x)
+            h = self._hidden(p, dtype, x)
             return jnp.einsum("...nu,...uk->...nk", h, p["a"]) + p["c"][..., None, :]
         if not self.units:
-            xs = self.features(jnp.asarray(x, jnp.result_type(theta, float)))
+            xs = self.features(jnp.asarray(x, dtype))
             return jnp.einsum("nf,...f->...n", xs, p["a"]) + p["c"][..., None]
-        h = self.hidden(theta, x)
+        h = self._hidden(p, dtype, x)
         return jnp.einsum("...nu,...u->...n", h, p["a"]) + p["c"][..., None]
 
     def __call__(self, theta, x):
@@ -411,22 +442,27 @@ class MLP:
     def init(self, key: jax.Array, shape: tuple[int, ...] = ()) -> jax.Array:
         """Draw θ as PyTorch's ``nn.Linear`` does: weights and biases of a layer with
         fan-in k uniform on [−1/√k, 1/√k] (the blog's initialisation)."""
-        theta = jnp.zeros(shape + (self.dim,))
         lay = self._layout
         fan_ins = [self.fan_in] + list(self.units)
         keys = jax.random.split(key, len(lay["layers"]) + 1)
+        draws, places = [], []  # each layer's draws and their positions in θ
         for k, (Wi, bi), fan in zip(keys, lay["layers"], fan_ins):
             idx = np.concatenate([Wi.ravel(), bi[bi >= 0]])
-            lim = 1.0 / np.sqrt(fan)
-            theta = theta.at[..., idx].set(
-                jax.random.uniform(k, shape + idx.shape, minval=-lim, maxval=lim)
-            )
+            draws.append(_uniform(k, shape + idx.shape, 1.0 / np.sqrt(fan)))
+            places.append(idx)
         idx = np.atleast_1d(lay["a"]).ravel()
         idx = idx if not self.has_output_bias else np.append(idx, lay["c"])
-        lim = 1.0 / np.sqrt(fan_ins[-1])
-        return theta.at[..., idx].set(
-            jax.random.uniform(keys[-1], shape + idx.shape, minval=-lim, maxval=lim)
-        )
+        draws.append(_uniform(keys[-1], shape + idx.shape, 1.0 / np.sqrt(fan_ins[-1])))
+        places.append(idx)
+        placed = np.concatenate(places)
+        if not np.array_equal(np.sort(placed), np.arange(self.dim)):  # not every entry drawn
+            theta = jnp.zeros(shape + (self.dim,))
+            for idx, draw in zip(places, draws):
+                theta = theta.at[..., idx].set(draw)
+            return theta
+        # every entry of θ is drawn once: θ is the draws in layer order, permuted into place
+        # (one gather where setting each layer's entries takes one scatter per layer)
+        return _take(jnp.concatenate(draws, axis=-1), np.argsort(placed, kind="stable"))
 
     # -- printing -----------------------------------------------------------------------
     def equation(self, theta, *, std=None, digits: int = 1, ascii: bool = False) -> str:

@@ -156,10 +156,13 @@ def _optimise(loss_fn, opt, theta0, key, *, steps, n, batch_size):
         return (optax.apply_updates(theta, upd), state), val
 
     def run(theta, k):
-        keys = jax.random.split(k, steps)
-        (theta, _), vals = jax.lax.scan(step, (theta, opt.init(theta)), keys)
+        # full batch: no minibatch keys, so none are drawn (no PRNG in the compiled loop)
+        keys = None if batch_size is None else jax.random.split(k, steps)
+        (theta, _), vals = jax.lax.scan(step, (theta, opt.init(theta)), keys, length=steps)
         return theta, vals, loss_fn(theta, None)
 
+    if batch_size is None:
+        return jax.vmap(lambda theta: run(theta, None))(theta0)
     keys = jax.random.split(key, theta0.shape[0])
     return jax.vmap(run)(theta0, keys)
 
@@ -168,14 +171,15 @@ def _optimise(loss_fn, opt, theta0, key, *, steps, n, batch_size):
     jax.jit,
     static_argnames=("optimizer", "learning_rate", "loss", "batch_size", "steps", "restarts"),
 )
-def _sgd_program(posterior, key, theta0, *, optimizer, learning_rate, loss, batch_size, steps,
+def _sgd_program(posterior, seed, theta0, *, optimizer, learning_rate, loss, batch_size, steps,
                  restarts):  # fmt: skip
-    """The start (split of the key, initialisation) and the whole optimisation as one
-    compiled call ``-> (θ, loss curves, final loss)``, with the posterior an argument: one
-    program for every posterior of the same shapes and settings."""
+    """The start (the key from the seed, its split, the initialisation) and the whole
+    optimisation as one compiled call ``-> (θ, loss curves, final loss)``, with the
+    posterior an argument: one program for every posterior of the same shapes and settings
+    (and no small programs of its own before it, for the key)."""
     opt = (optax.adam if optimizer == "adam" else optax.sgd)(learning_rate)
     loss_fn = _loss_function(posterior, loss, batch_size)
-    k_init, k_batch = jax.random.split(key)
+    k_init, k_batch = jax.random.split(jax.random.key(seed))
     if theta0 is None:
         theta0 = _initial_thetas(posterior, restarts, k_init)
     return _optimise(
@@ -218,7 +222,7 @@ def train_sgd(
     theta0 = None if init is None else _given_thetas(posterior, init, restarts)
     thetas, losses, final = _sgd_program(
         posterior,
-        jax.random.key(seed),
+        np.int64(seed),  # jax.random.key(seed) takes a Python int as this int64
         theta0,
         optimizer=optimizer,
         learning_rate=float(learning_rate),

@@ -75,6 +75,15 @@ def _finite(v):
     return jnp.where(jnp.isfinite(v), v, -jnp.inf)
 
 
+def _int32_labels(y) -> np.ndarray:
+    """y as int32 class labels, converted as XLA converts (toward zero, saturating, NaN to
+    0) but on the host: no compiled program for it (a classifier's labels are checked
+    integers; for the other likelihoods the array is unused)."""
+    y = np.nan_to_num(np.asarray(y, dtype=float), nan=0.0)
+    info = np.iinfo(np.int32)
+    return np.clip(y, info.min, info.max).astype(np.int32)
+
+
 @jax.tree_util.register_pytree_node_class
 @dataclass(frozen=True, eq=False)
 class Posterior:
@@ -279,7 +288,7 @@ class Posterior:
         return dict(
             x=jnp.asarray(self.data.x, dtype=dt),
             y=jnp.asarray(self.data.y, dtype=dt),
-            labels=jnp.asarray(self.data.y).astype(jnp.int32),
+            labels=jax.device_put(_int32_labels(self.data.y)),
             prior_std=s,
             prior_norm=self.net.dim * (math.log(s) + 0.5 * _LOG_2PI),
             sigma_scale=self.sigma_scale,

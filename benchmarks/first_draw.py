@@ -13,6 +13,8 @@ Each repetition also times a fresh `python -c "import jax"`. The ratio reported 
 state is (process start → first draws) / (fresh `import jax` + the same SGD and sampling
 again in the warm process, `sgd_again_s` + `sample_again_s`): what the first posterior costs
 over the floor that nothing in bayes_uat can remove (JAX's import and the computation itself).
+Each run also records JAX's own seconds up to the first draws (jax.monitoring): tracing,
+lowering to StableHLO, compiling or loading from the cache, and reading the cache.
 Results go to benchmarks/first_draw.json (or PATH); benchmarks/run.py
 renders them into docs/benchmarks.md. The script imports the `bayes_uat` found from the
 current directory, so running it from another checkout measures that checkout's code.
@@ -39,7 +41,12 @@ import time, json
 t = {"start": time.perf_counter()}
 import bayes_uat as bu
 import jax
+import jax.monitoring
 jax.config.update("jax_log_compiles", True)  # each compilation's time, on stderr
+jit_s = {}  # JAX's own seconds per stage of its programs: tracing, lowering, compiling, cache
+jax.monitoring.register_event_duration_secs_listener(
+    lambda event, secs, **kw: jit_s.__setitem__(event, jit_s.get(event, 0.0) + secs)
+)
 bu.enable_x64()
 t["import"] = time.perf_counter()
 data = bu.make_dataset("x2")
@@ -48,12 +55,13 @@ sgd = bu.train_sgd(post, restarts=8, learning_rate=0.1, steps=1000)
 t["sgd"] = time.perf_counter()
 s = bu.sample(post, "ensemble", chains=28, warmup=2000, draws=8000, sgd=sgd, progress=False)
 t["sample"] = time.perf_counter()
+jit_first = dict(jit_s)
 s2 = bu.sample(post, "ensemble", chains=28, warmup=2000, draws=8000, sgd=sgd, progress=False,
                seed=1)
 t["sample_again"] = time.perf_counter()
 sgd2 = bu.train_sgd(post, restarts=8, learning_rate=0.1, steps=1000, seed=1)
 t["sgd_again"] = time.perf_counter()
-print(json.dumps({k: v - t["start"] for k, v in t.items()}))
+print(json.dumps({**{k: v - t["start"] for k, v in t.items()}, "jit_first": jit_first}))
 """
 
 
@@ -65,6 +73,9 @@ def one(cache: str) -> dict:
     )
     wall = time.perf_counter() - t0
     phases = json.loads(r.stdout.strip().splitlines()[-1])
+    # JAX's seconds up to the first draws: tracing, lowering to StableHLO, compiling or
+    # loading from the cache (jax.monitoring's duration events, by their last path part)
+    jit = {k.rsplit("/", 1)[-1]: v for k, v in phases.pop("jit_first").items()}
     compiled = {}  # program name -> XLA compile seconds, up to the first draws and after
     for m in COMPILE_LINE.finditer(r.stderr):
         compiled[m.group(1)] = compiled.get(m.group(1), 0.0) + float(m.group(2))
@@ -80,6 +91,10 @@ def one(cache: str) -> dict:
         sgd_again_s=phases["sgd_again"] - phases["sample_again"],
         compile_s=sum(compiled.values()),
         compiled=compiled,
+        trace_s=jit.get("jaxpr_trace_duration", 0.0),
+        lower_s=jit.get("jaxpr_to_mlir_module_duration", 0.0),
+        backend_compile_s=jit.get("backend_compile_duration", 0.0),
+        cache_read_s=jit.get("cache_retrieval_time_sec", 0.0),
     )
 
 

@@ -586,9 +586,15 @@ def first_draw_section() -> list[str]:
 def first_draw_notes(d: dict) -> list[str]:
     """The floor (JAX's own import) and the targets, from first_draw.json."""
     med = d["median"]
+    load = (
+        f" (1-minute load average {d['load_avg_1min_at_start']:g} at the start, "
+        f"{d['load_avg_1min_at_end']:g} at the end)"
+        if "load_avg_1min_at_start" in d
+        else ""
+    )
     notes = [
-        f"Measured {d['date']} on {d['cpus']} cores shared with other work: the seconds are "
-        "upper bounds for an idle machine, and the ratio may differ there too. "
+        f"Measured {d['date']} on {d['cpus']} cores shared with other work{load}: the seconds "
+        "are upper bounds for an idle machine, and the ratio may differ there too. "
         if "date" in d
         else "",
     ]
@@ -607,8 +613,8 @@ def first_draw_notes(d: dict) -> list[str]:
         top = [f"`{n}` {v:.2f} s" for n, v in big[:3]]
         rest = big[3:]
         small = (
-            "; the small programs of eager array operations (making the data, the posterior's "
-            f"arrays and the first PRNG key) {sum(v for _, v in rest):.2f} s"
+            "; the small programs of eager array operations (making the data) "
+            f"{sum(v for _, v in rest):.2f} s"
             if rest
             else ""
         )
@@ -618,9 +624,23 @@ def first_draw_notes(d: dict) -> list[str]:
             f"in all — {', '.join(top)}{small}; warm {warm_s:.2f} s (the same log with the "
             "persistent cache filled: programs loaded, not built). "
             "The cold run compiles only programs it runs: the SGD loop (every restart in one "
-            "program), the log density of the ensemble's start points and the ensemble's block "
-            "of steps. With a warm cache, what is left over the floor is bayes_uat's own imports "
-            "and the tracing of those programs."
+            "program, its PRNG key made inside), the log density of the ensemble's start points "
+            "and the ensemble's block of steps (its key made inside too). The programs draw "
+            "their random numbers as flat arrays (a short last axis makes XLA's CPU kernels "
+            "for the hash slow to build), take θ's parameter groups with gathers free of index "
+            "arithmetic, and the full-batch SGD draws no minibatch keys. "
+        )
+    if all("trace_s" in med[k] for k in ("cold", "warm")):
+        c, w = med["cold"], med["warm"]
+        notes.append(
+            "JAX's own seconds up to the first draws (jax.monitoring, medians): tracing "
+            f"{c['trace_s']:.2f} s cold, {w['trace_s']:.2f} s warm; lowering to StableHLO "
+            f"{c['lower_s']:.2f} s and {w['lower_s']:.2f} s; compiling "
+            f"{c['backend_compile_s']:.2f} s cold, loading from the cache "
+            f"{w['backend_compile_s']:.2f} s warm. With a warm cache, "
+            "what is left over the floor is bayes_uat's own imports (optax's among them), this "
+            "tracing and lowering (JAX needs the lowered program to find it in the cache) and "
+            "the loading."
         )
     return ["".join(notes)]
 

@@ -48,6 +48,19 @@ def test_pieces_draw_what_one_run_draws():
     np.testing.assert_array_equal(quiet.x, one.x)
 
 
+def test_an_integer_seed_draws_what_its_key_draws():
+    """``run`` takes a seed for ``jax.random.PRNGKey(seed)`` (the backend's way: the key is
+    made inside the compiled block) and draws exactly what that key draws."""
+    logp = lambda x: -0.5 * jnp.sum(x**2)  # noqa: E731
+    st = E.init(logp, jax.random.normal(jax.random.key(0), (8, 3)))
+    for moves in ("stretch", {"stretch": 1, "de": 1}):
+        end_k, trace_k = E.run(logp, jax.random.PRNGKey(7), st, 30, moves=moves)
+        end_s, trace_s = E.run(logp, np.int64(7), st, 30, moves=moves)
+        np.testing.assert_array_equal(end_s.x, end_k.x)
+        for a, b in zip(trace_s, trace_k):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_bad_arguments_are_named():
     logp = lambda x: -0.5 * jnp.sum(x**2)  # noqa: E731
     st = E.init(logp, jnp.zeros((7, 2)))

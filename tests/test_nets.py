@@ -299,3 +299,41 @@ def test_init_within_pytorch_bounds():
         assert vals.max() > 0.99 * lim and vals.min() < -0.99 * lim
     np.testing.assert_array_equal(net.init(jax.random.key(0), (2000,)), theta)
     assert not np.array_equal(net.init(jax.random.key(1), (2000,)), theta)
+
+
+@pytest.mark.parametrize(
+    "net",
+    [MLP(2, "sigmoid"), MLP((3, 2), in_dim=2), MLP(2, out_dim=3), MLP(2, bias=False), MLP(())],
+    ids=str,
+)
+def test_init_is_each_layers_uniform_draws_set_in_place(net):
+    """θ₀ is, entry for entry, PyTorch's rule drawn layer by layer as
+    ``jax.random.uniform(key_l, shape + group shape)`` and set at the group's positions (the
+    draws are made flat and permuted into place; the numbers must be these)."""
+    lay, fan_ins = net._layout, [net.fan_in, *net.units]
+    for shape in [(), (5,), (2, 3)]:
+        keys = jax.random.split(jax.random.key(3), len(lay["layers"]) + 1)
+        want = jnp.zeros(shape + (net.dim,))
+        for k, (Wi, bi), fan in zip(keys, lay["layers"], fan_ins):
+            idx = np.concatenate([Wi.ravel(), bi[bi >= 0]])
+            lim = 1 / np.sqrt(fan)
+            draw = jax.random.uniform(k, shape + idx.shape, minval=-lim, maxval=lim)
+            want = want.at[..., idx].set(draw)
+        idx = np.atleast_1d(lay["a"]).ravel()
+        idx = idx if not net.has_output_bias else np.append(idx, lay["c"])
+        lim = 1 / np.sqrt(fan_ins[-1])
+        draw = jax.random.uniform(keys[-1], shape + idx.shape, minval=-lim, maxval=lim)
+        want = want.at[..., idx].set(draw)
+        np.testing.assert_array_equal(net.init(jax.random.key(3), shape), want)
+
+
+@pytest.mark.parametrize("net", [MLP(2), MLP((3, 2), in_dim=2), MLP(2, out_dim=3)], ids=str)
+def test_unflatten_is_numpy_indexing(net):
+    theta = np.random.default_rng(0).normal(size=(4, net.dim))
+    lay = net._layout
+    for th in (theta, theta[0]):
+        p = net.unflatten(jnp.asarray(th))
+        for W, (Wi, _) in zip(p["W"], lay["layers"]):
+            np.testing.assert_array_equal(W, th[..., Wi])
+        np.testing.assert_array_equal(p["a"], th[..., lay["a"]])
+        np.testing.assert_array_equal(p["c"], th[..., lay["c"]])

@@ -89,6 +89,22 @@ def init(log_density: Callable, x0) -> State:
     return State(x0, _log_densities(_as_pytree(log_density), x0))
 
 
+def _rows(x, idx):
+    """``x[idx]`` for integer indices ``idx`` (n,) within range, along the first axis: the
+    gather NumPy-style indexing makes, without the arithmetic it adds for negative indices
+    (traced, lowered and compiled for every gather of the step)."""
+    dnums = jax.lax.GatherDimensionNumbers(
+        offset_dims=tuple(range(1, x.ndim)), collapsed_slice_dims=(0,), start_index_map=(0,)
+    )
+    return jax.lax.gather(
+        x,
+        idx.astype(jnp.int32)[:, None],
+        dnums,
+        (1,) + x.shape[1:],
+        mode=jax.lax.GatherScatterMode.PROMISE_IN_BOUNDS,
+    )
+
+
 def _half_step(log_density, x, lp, other, u, eps, p_de, a):
     """Move the walkers ``x`` (n, d) using the complementary set ``other`` (m, d), with
     uniforms ``u`` (n, 5) and DE jitter ``eps`` (n, d) drawn beforehand."""
@@ -97,7 +113,7 @@ def _half_step(log_density, x, lp, other, u, eps, p_de, a):
     # stretch: z ~ g(z) ∝ 1/√z on [1/a, a] by inversion
     z = ((a - 1.0) * u[:, 0] + 1.0) ** 2 / a
     j = jnp.minimum((u[:, 1] * m).astype(jnp.int32), m - 1)
-    xj = other[j]
+    xj = _rows(other, j)
     if p_de < 1.0:
         y = xj + z[:, None] * (x - xj)
         log_jac = (d - 1.0) * jnp.log(z)
@@ -106,7 +122,7 @@ def _half_step(log_density, x, lp, other, u, eps, p_de, a):
         k = jnp.minimum((u[:, 2] * (m - 1)).astype(jnp.int32), m - 2)
         k = jnp.where(k >= j, k + 1, k)
         gamma = 2.38 / math.sqrt(2.0 * d)
-        y_de = x + gamma * (xj - other[k]) + eps
+        y_de = x + gamma * (xj - _rows(other, k)) + eps
         if p_de < 1.0:
             use_de = u[0, 4] < p_de  # one move for the whole half
             y = jnp.where(use_de, y_de, y)
@@ -124,26 +140,29 @@ def _step(log_density, state: State, u, perm_u, eps, p_de, a):
     half = x.shape[0] // 2
     perm = jnp.argsort(perm_u)
     inv = jnp.argsort(perm)
-    xs, lps = x[perm], lp[perm]
+    xs, lps = _rows(x, perm), _rows(lp, perm)
     xa, lpa, acc_a = _half_step(
         log_density, xs[:half], lps[:half], xs[half:], u[:half], eps[:half], p_de, a
     )
     xb, lpb, acc_b = _half_step(
         log_density, xs[half:], lps[half:], xa, u[half:], eps[half:], p_de, a
     )
-    xs = jnp.concatenate([xa, xb])[inv]
-    lps = jnp.concatenate([lpa, lpb])[inv]
-    acc = jnp.concatenate([acc_a, acc_b])[inv]
+    xs = _rows(jnp.concatenate([xa, xb]), inv)
+    lps = _rows(jnp.concatenate([lpa, lpb]), inv)
+    acc = _rows(jnp.concatenate([acc_a, acc_b]), inv)
     return State(xs, lps), acc
 
 
 def _draws(key, t, w, d, dt, p_de, de_sigma):
     """Step ``t``'s random numbers: uniforms (w, 6) in (0, 1] and DE jitter (w, d). They
     depend on (key, t) alone, so a run cut into pieces draws exactly what one run draws."""
+    # Drawn flat and reshaped: the same numbers as drawn in shape (the hash's counters are
+    # the flat indices), and on XLA's CPU backend the block's draws compile in about half
+    # the time (a (w, 6) array's short last axis makes each round of the hash a slow kernel).
     k_u, k_e = jax.random.split(jax.random.fold_in(key, t))
-    u = 1.0 - jax.random.uniform(k_u, (w, 6), dt)  # (0, 1]: log(u) stays finite
+    u = 1.0 - jax.random.uniform(k_u, (w * 6,), dt).reshape(w, 6)  # (0, 1]: log(u) finite
     if p_de > 0.0:
-        eps = de_sigma * jax.random.normal(k_e, (w, d), dt)
+        eps = de_sigma * jax.random.normal(k_e, (w * d,), dt).reshape(w, d)
     else:
         eps = jnp.zeros((w, 1), dt)
     return u, eps
@@ -174,6 +193,8 @@ def _block(log_density, key, state, t0, end, size, p_de, a, de_sigma):
     # call (one call instead of one per step: a third of the loop's cost on the blog
     # workload); step t's come from fold_in(key, t), so any blocking draws the same.
     w, d = state.x.shape
+    if jnp.ndim(key) == 0 and jnp.issubdtype(jnp.result_type(key), jnp.integer):
+        key = jax.random.PRNGKey(key)  # an integer seed: its key made here, not eagerly
     ts = t0 + jnp.arange(size)
     u, eps = jax.vmap(lambda t: _draws(key, t, w, d, state.x.dtype, p_de, de_sigma))(ts)
 
@@ -221,7 +242,9 @@ def run(
         log_density: θ ↦ log p(θ) for one θ (vmapped inside): ``Posterior.log_density_fn``
             (one compiled loop for every posterior of the same shapes) or a function (the
             loop reused while it is the same object).
-        key: a JAX PRNG key; step ``t`` draws its random numbers from ``fold_in(key, t)``.
+        key: a JAX PRNG key, or an integer seed for the key ``jax.random.PRNGKey(seed)``
+            (made inside the compiled block); step ``t`` draws its random numbers from
+            ``fold_in(key, t)``.
         state: from :func:`init` or a previous run.
         n_steps: number of steps.
         start: the number of the first step: a run continued with ``start`` = the steps
@@ -264,7 +287,7 @@ def run(
 class EnsembleState(NamedTuple):
     """Walkers ``x`` and ``log_density``, the number of steps taken (``step``, warm-up
     included: step t draws its random numbers from (seed, t)), draws kept so far, and the
-    run's setup (log-density function, key, moves, stretch scale, total draws)."""
+    run's setup (log-density function, seed of the key, moves, stretch scale, total draws)."""
 
     x: jax.Array
     log_density: jax.Array
@@ -300,7 +323,7 @@ class EnsembleBackend:
     def init(self, posterior, start, seed, warmup, draws, **opts):
         setup = (
             posterior.log_density_fn,
-            jax.random.PRNGKey(seed),
+            np.int64(seed),  # the key jax.random.PRNGKey(seed), made in the block
             opts["moves"],
             opts["stretch_a"],
         )
@@ -348,7 +371,7 @@ class EnsembleBackend:
         dt = posterior.dtype
         setup = (
             posterior.log_density_fn,
-            jax.random.PRNGKey(seed),
+            np.int64(seed),  # the key jax.random.PRNGKey(seed), made in the block
             opts["moves"],
             opts["stretch_a"],
         )
