@@ -326,6 +326,38 @@ def test_no_sgd_modes_found():
         bu.evidence(post, restarts=4, sgd_steps=20, learning_rate=1e300)
 
 
+def test_diffuse_reference_is_refused_after_the_first_census(monkeypatch):
+    """Modes wider than the gaps between their copies: the first run's reference puts almost
+    no draw in the canonical domain, and evidence refuses right after that census (the
+    other runs' censuses never start), naming tempered SMC from the prior as the fix. A
+    reference whose components lie well inside the domain passes the same check."""
+    post = Posterior(MLP(16, "sigmoid"), make_dataset("sin"), prior_std=30.0)
+    lay = nw.Layout(post)
+    t = np.linspace(-8.0, 8.0, 16)
+    centre = np.zeros(post.dim)
+    centre[lay.iw], centre[lay.ib], centre[lay.ia] = 2.0, -2.0 * t, 1.0
+    assert bool(lay.inside(jnp.asarray(centre)))
+    calls = []
+
+    def fake_census(posterior, lay, log_fold, **kw):
+        calls.append(kw["seed"])
+        return dict(
+            centres=centre[None], covs=(30.0**2 * np.eye(post.dim))[None],
+            log_fold=np.zeros(1), log_mass=np.zeros(1), counts=np.ones(1, int),
+            max_log_likelihood=0.0, evaluations=1, sgd_best_mse=1.0,
+        )  # fmt: skip
+
+    monkeypatch.setattr(nw, "census", fake_census)
+    with pytest.raises(ValueError, match=r"run 0: 0 of .* wider than the gaps.*'smc'"):
+        bu.evidence(post, runs=4, particles=128)
+    assert len(calls) == 1
+    # narrow components (unit spacing 1.07 in t, SD 0.01 in every weight) nearly all land in C
+    narrow = make_reference([centre], [1e-4 * np.eye(post.dim)])
+    nw._check_domain_share(narrow, lay, particles=10_000, run=0)
+    hits, n = nw._domain_hits(narrow, lay, nw.DOMAIN_PROBE)
+    assert hits >= 100 and n == 20_000 and hits / n > 0.99
+
+
 @pytest.mark.slow  # a whole census before the check
 def test_reference_with_zero_density_at_a_prior_draw():
     post = small(1)

@@ -402,6 +402,61 @@ def _check_prior_sampling(posterior, lay: Layout, refs=None):
     return theta
 
 
+DOMAIN_PROBE = 1_000_000
+"""Draws from a run's reference right after its census, to see whether enough of them can
+land in the canonical domain for the SMC's initial particles (:func:`_check_domain_share`)."""
+
+
+def _check_domain_share(ref, lay: Layout, particles: int, run: int) -> None:
+    """ValueError, right after run ``run``'s census (before the other censuses and the SMC),
+    where q̄(C) is so small that fewer than ``particles`` of the
+    :data:`~bayes_uat.evidence.core.NORM_MAX_DRAWS` draws the SMC may spend would land in C.
+    The estimate (hits + 3)/n is the upper 95 % bound of a share with no hit in n draws, so a
+    reference that can work is not refused."""
+    from .core import NORM_MAX_DRAWS
+
+    hits, n = _domain_hits(ref, lay, DOMAIN_PROBE)
+    if (hits + 3) / n * NORM_MAX_DRAWS < particles:
+        raise ValueError(
+            f"run {run}: {hits} of {n} draws from the reference built on the census lie in the "
+            "canonical domain (units oriented and ordered by their step location), too few "
+            f"to start {particles} particles: the posterior's modes are wider than the gaps "
+            "between their symmetric copies (a weak likelihood, such as the -MSE one, or many "
+            "units), so no single copy of a mode can stand for it. For such diffuse posteriors "
+            "use tempered SMC from the prior, bu.sample(post, 'smc'), whose log Z needs no "
+            "canonical domain"
+        )
+
+
+def _domain_hits(ref, lay: Layout, n: int) -> tuple[int, int]:
+    """(how many draws from q̄ lie in C, how many were drawn): chunks of
+    :data:`~bayes_uat.evidence.core.NORM_CHUNK` until 100 have landed (the share is then
+    known well enough) or about n were drawn."""
+    from .core import NORM_CHUNK
+
+    hits, chunks = _domain_counter(lay)(ref, jax.random.PRNGKey(2024), max(1, n // NORM_CHUNK))
+    return int(hits), int(chunks) * NORM_CHUNK
+
+
+@lru_cache(maxsize=16)
+def _domain_counter(lay: Layout):
+    from .core import NORM_CHUNK, sample_qbar
+
+    @jax.jit
+    def count(ref, key, max_chunks):
+        def go_on(c):
+            return (c[0] < 100) & (c[1] < max_chunks)
+
+        def body(c):
+            x = sample_qbar(ref, jax.random.fold_in(key, c[1]), NORM_CHUNK)
+            return c[0] + jnp.sum(jax.vmap(lay.inside)(x), dtype=jnp.int32), c[1] + 1
+
+        zero = jnp.zeros((), jnp.int32)
+        return jax.lax.while_loop(go_on, body, (zero, zero))
+
+    return count
+
+
 def _check_reference_at_prior(refs, lay: Layout, prior_draws) -> None:
     from .core import log_qbar
 
@@ -573,11 +628,7 @@ def evidence(
     if arrays is not None:
         censuses = _censuses_from(arrays)
     else:
-        censuses = [
-            census(posterior, lay, log_fold, seed=s, restarts=record["restarts"],
-                   sgd_steps=record["sgd_steps"], learning_rate=record["learning_rate"])
-            for s in _run_seeds(seed, runs)
-        ]  # fmt: skip
+        censuses = _censuses(posterior, lay, log_fold, seed, runs, record)
     refs = [_reference_of(c, record) for c in censuses]
     _check_reference_at_prior(refs, lay, prior_draws)
 
@@ -586,6 +637,19 @@ def evidence(
     base = dict(fingerprint=np.array(fingerprint), **_census_arrays(censuses, posterior.dim))
     res = _tempered(target, refs, settings, seed, arrays, path, base, callback)
     return _assemble(posterior, lay, censuses, res, record, seed, t0)
+
+
+def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: dict) -> list:
+    """Every run's census, each checked (:func:`_check_domain_share`) as soon as it is done."""
+    out = []
+    for r, s in enumerate(_run_seeds(seed, runs)):
+        c = census(
+            posterior, lay, log_fold, seed=s, restarts=record["restarts"],
+            sgd_steps=record["sgd_steps"], learning_rate=record["learning_rate"],
+        )  # fmt: skip
+        _check_domain_share(_reference_of(c, record), lay, record["particles"], r)
+        out.append(c)
+    return out
 
 
 def _checked_call(posterior, runs, seed, record: dict, callback):
