@@ -25,6 +25,11 @@ of the N → ∞ network) are closed form: :func:`nngp_predict`. :func:`nngp_ker
 :class:`~bayes_uat.Posterior` itself, and refuse posteriors whose priors are not of that form.
 :func:`neal_prior` and :func:`neal_posterior` build such posteriors for any N.
 
+At finite N, :func:`sample_collapsed` (:mod:`bayes_uat.samplers.collapsed`) samples such a
+posterior (any one-hidden-layer network with zero-mean normal priors on the output layer
+and Gaussian noise of known σ) by NUTS on the hidden layer alone, the output layer
+integrated out in closed form and drawn afterwards from its exact Gaussian conditional.
+
 Example
 -------
 >>> import bayes_uat as bu
@@ -49,6 +54,7 @@ import numpy as np
 
 from .nets import MLP
 from .posterior import Posterior
+from .samplers.collapsed import sample_collapsed as sample_collapsed
 
 KERNELS = ("relu", "erf")
 """Activations whose infinite-width kernel is implemented (closed form)."""

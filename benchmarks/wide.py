@@ -4,9 +4,15 @@ curve, Neal prior (a ~ N(0, 4/N)), noise σ = 0.1 known; 4 chains × (warm-up + 
     python benchmarks/wide.py [--units 500] [--n 200] [--chains 4] [--warmup 500]
                               [--draws 500] [--max-tree-depth 10] [--out benchmarks/wide.json]
     python benchmarks/wide.py --gradient-only     # benchmarks/wide_gradient.json
+    python benchmarks/wide.py --collapsed         # benchmarks/wide_collapsed.json
+    python benchmarks/wide.py --collapsed --gradient-only   # wide_collapsed_gradient.json
 
-Reports the wall time (compilation included and also separately: one gradient compiled and
-timed alone), the time of one log-density gradient, mean tree depth, leapfrog steps per
+``--collapsed`` runs NUTS on the hidden layer alone with the output layer integrated out
+(:func:`bayes_uat.wide.sample_collapsed`, started from prior draws), the gradient timed being
+that of the collapsed log-density.
+
+Reports the wall time (compilation included; one gradient is compiled and timed alone), the
+time of one log-density gradient, mean tree depth, leapfrog steps per
 draw, median step size, divergences, the bulk ESS of f at five x inside the data (arviz) and
 that ESS per second of sampling. Time per draw ≈ leapfrog steps per draw × gradient time, so
 the two numbers say which one dominates.
@@ -18,6 +24,7 @@ import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +45,11 @@ def main(argv=None) -> int:
         action="store_true",
         help="time the gradient only (5 × 100 calls; benchmarks/wide_gradient.json)",
     )
+    ap.add_argument(
+        "--collapsed",
+        action="store_true",
+        help="the collapsed sampler (output layer integrated out; benchmarks/wide_collapsed.json)",
+    )
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -51,12 +63,19 @@ def main(argv=None) -> int:
     import numpy as np
 
     import bayes_uat as bu
+    from bayes_uat.records import write_json
     from bayes_uat.studies.wide import wide_data
-    from bayes_uat.wide import neal_posterior
+    from bayes_uat.wide import neal_posterior, sample_collapsed
 
     post = neal_posterior(wide_data(args.n), args.units, "relu", noise_std=0.1)
     vg = jax.jit(jax.value_and_grad(post.log_density_fn))
     th = post.prior_sample(jax.random.key(0))
+    if args.collapsed:
+        from bayes_uat.samplers import collapsed
+
+        target = collapsed.make_target(post)
+        vg = jax.jit(jax.value_and_grad(partial(collapsed.log_density, target)))
+        th = th[np.asarray(target.layout.hidden)]
     vg(th)[0].block_until_ready()
     t0 = time.perf_counter()
     for _ in range(200):
@@ -69,32 +88,52 @@ def main(argv=None) -> int:
             for _ in range(100):
                 vg(th)[0].block_until_ready()
             reps.append((time.perf_counter() - t0) / 100)
-        res = dict(units=args.units, dim=post.dim, n=args.n, gradient_s=sorted(reps))
-        out = Path(args.out or ROOT / "benchmarks" / "wide_gradient.json")
-        out.write_text(json.dumps(res, indent=1) + "\n")
+        res = dict(
+            units=args.units,
+            dim=post.dim,
+            sampled_dim=int(th.shape[-1]),
+            n=args.n,
+            collapsed=args.collapsed,
+            gradient_s=sorted(reps),
+        )
+        name = "wide_collapsed_gradient.json" if args.collapsed else "wide_gradient.json"
+        write_json(Path(args.out or ROOT / "benchmarks" / name), res)
         print(json.dumps(res))
         return 0
-    sgd = bu.train_sgd(post, steps=3000, learning_rate=0.01, restarts=args.chains, seed=0)
     t0 = time.perf_counter()
-    s = bu.sample(
-        post,
-        "nuts",
-        chains=args.chains,
-        warmup=args.warmup,
-        draws=args.draws,
-        sgd=sgd,
-        progress=False,
-        max_tree_depth=args.max_tree_depth,
-        chain_method=args.chain_method,
-    )
+    if args.collapsed:
+        s = sample_collapsed(
+            post,
+            chains=args.chains,
+            warmup=args.warmup,
+            draws=args.draws,
+            max_tree_depth=args.max_tree_depth,
+            chain_method=args.chain_method,
+        )
+    else:
+        sgd = bu.train_sgd(post, steps=3000, learning_rate=0.01, restarts=args.chains, seed=0)
+        t0 = time.perf_counter()
+        s = bu.sample(
+            post,
+            "nuts",
+            chains=args.chains,
+            warmup=args.warmup,
+            draws=args.draws,
+            sgd=sgd,
+            progress=False,
+            max_tree_depth=args.max_tree_depth,
+            chain_method=args.chain_method,
+        )
     wall = time.perf_counter() - t0
     xs = jnp.linspace(-2.5, 2.5, 5)
     f = np.asarray(post.predict(s.theta, xs))  # (chains, draws, 5)
     ess = [float(az.ess(f[..., j], method="bulk")) for j in range(f.shape[-1])]
     steps = s.stats["num_steps"]
     res = dict(
+        sampler="nuts, output layer integrated out" if args.collapsed else "nuts",
         units=args.units,
         dim=post.dim,
+        sampled_dim=int(th.shape[-1]),
         n=args.n,
         chains=args.chains,
         warmup=args.warmup,
@@ -108,12 +147,14 @@ def main(argv=None) -> int:
         depth_hits=int((s.stats["tree_depth"] >= args.max_tree_depth).sum()),
         median_step_size=float(np.median(s.stats["step_size"])),
         divergences=int(s.stats["diverging"].sum()),
+        ess_f=ess,
         min_ess_f=min(ess),
         min_ess_f_per_s=min(ess) / wall,
         leapfrog_time_share=float(steps.sum() * grad_s / args.chains / wall),
     )
     print(json.dumps(res, indent=1))
-    Path(args.out or ROOT / "benchmarks" / "wide.json").write_text(json.dumps(res, indent=1) + "\n")
+    name = "wide_collapsed.json" if args.collapsed else "wide.json"
+    write_json(Path(args.out or ROOT / "benchmarks" / name), res)
     return 0
 
 

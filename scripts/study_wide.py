@@ -29,6 +29,8 @@ RUNS = {
     **{f"nuts_N{N}": dict(units=N, sampler="nuts", **FULL) for N in (5, 16, 64, 128, 50, 512)},
     "nuts_N16_n30": dict(units=16, n=30, sampler="nuts", **FULL),
     "nuts_N512_gpstart": dict(units=512, sampler="nuts", init="gp", **FULL),
+    # NUTS on the hidden layer, the output layer integrated out (bayes_uat.wide.sample_collapsed)
+    **{f"collapsed_N{N}": dict(units=N, sampler="nuts", collapsed=True, **FULL) for N in (16, 512)},
 }
 QUICK = {
     "nuts_N5": dict(units=5, sampler="nuts", chains=2, warmup=20, draws=20, sgd_steps=100),

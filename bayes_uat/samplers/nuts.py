@@ -88,21 +88,26 @@ class Kernel(NamedTuple):
 _PROGRAMS: dict = {}
 
 
-def programs(k: Kernel):
+def programs(k: Kernel, gen=None):
     """``(init(posterior, z, keys), run(posterior, hmc_state, skip, keep))`` for ``k``,
     compiled once per settings and shapes. ``init`` is numpyro's ``HMC.init``; ``run`` takes
-    ``skip`` steps, then ``keep`` steps whose fields it returns (chains, keep, ...)."""
-    if k not in _PROGRAMS:
-        _PROGRAMS[k] = _build(k)
-    return _PROGRAMS[k]
+    ``skip`` steps, then ``keep`` steps whose fields it returns (chains, keep, ...).
+
+    ``gen`` maps the model argument (any pytree) to its potential; by default
+    :func:`potential_gen` (the posterior's −log p(θ | D)). Other targets (the collapsed
+    posterior of :mod:`.collapsed`) pass their own module-level function."""
+    gen = potential_gen if gen is None else gen
+    if (k, gen) not in _PROGRAMS:
+        _PROGRAMS[(k, gen)] = _build(k, gen)
+    return _PROGRAMS[(k, gen)]
 
 
-def _build(k: Kernel):
+def _build(k: Kernel, gen):
     from numpyro.infer.hmc import hmc
 
     # the kernel pair keeps settings from init_kernel (warm-up length, tree depth) in its
     # closure, so each Kernel has its own pair
-    init_kernel, sample_kernel = hmc(potential_fn_gen=potential_gen, algo="NUTS")
+    init_kernel, sample_kernel = hmc(potential_fn_gen=gen, algo="NUTS")
 
     def init(posterior, z, key):
         key, _ = jax.random.split(key)  # numpyro's HMC.init: the second key seeds the model

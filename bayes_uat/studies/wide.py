@@ -4,7 +4,9 @@ Setting: seed 000's curve sampled at ``n`` points on [−3, 3] (N(0, 0.1²) nois
 layer of N relu units with the Neal-form priors of :func:`bayes_uat.wide.neal_posterior`
 (σ_w = σ_b = σ_c = 1, σ_a = 2, so a ~ N(0, 4/N)), the noise σ = 0.1 known. Per N:
 
-* NUTS on the full posterior (``bayes_uat.sample``), started from SGD fits;
+* NUTS on the full posterior (``bayes_uat.sample``), started from SGD fits, or
+  (``collapsed=True``) NUTS on the hidden layer with the output layer integrated out
+  (:func:`bayes_uat.wide.sample_collapsed`), an exact sampler of the same posterior;
 * :func:`function_distance`: on a grid inside the data, the posterior mean's distance to the
   GP's mean in units of the GP's mean 90 % band width (max and mean over the grid), the
   ratio of the two 90 % band widths, and the same for each chain alone.
@@ -21,7 +23,7 @@ import numpy as np
 from ..data import Dataset, make_dataset
 from ..optimize import train_sgd
 from ..samplers import SAMPLERS, sample
-from ..wide import neal_posterior, nngp_band, nngp_predict
+from ..wide import neal_posterior, nngp_band, nngp_predict, sample_collapsed
 from ._common import _chain_method, _log, _rmse
 from .seed000 import SEED000_TARGET
 
@@ -104,11 +106,13 @@ def wide_point(
     learning_rate: float = 0.01,
     seed: int = 0,
     grid_points: int = 200,
+    collapsed: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> dict:
     """One width: SGD fits (Adam on the sum of squares, one per chain), NUTS on the full
     posterior from them (``init="sgd"``) or from prior draws (``"prior"``), and the
-    posterior's distance to the GP (:func:`function_distance`); JSON-ready."""
+    posterior's distance to the GP (:func:`function_distance`); JSON-ready. ``collapsed``:
+    NUTS on the hidden layer, the output layer integrated out (same starts' hidden part)."""
     if sampler not in SAMPLERS or "max_tree_depth" not in SAMPLERS[sampler].options:
         raise ValueError(f"sampler must be 'nuts', got {sampler!r}")  # tree-depth statistics
     data = wide_data(n)
@@ -124,9 +128,10 @@ def wide_point(
     if init == "gp":
         start = gp_starts(post, chains, seed)
     settings = dict(chains=chains, warmup=warmup, draws=draws, max_tree_depth=max_tree_depth)
-    samples, f, stats = _wide_sample(post, sampler, start, seed, grid, **settings)
+    samples, f, stats = _wide_sample(post, sampler, start, seed, grid, collapsed, **settings)
     dist = _wide_distance(post, f, grid)
     run = dict(units=units, n=n, sampler=sampler, init=init, **settings, seed=seed)
+    run["collapsed"] = collapsed
     out = _wide_record(post, samples, sgd, sgd_f, gp, dist, stats, grid, truth, run)
     _log(
         log,
@@ -146,22 +151,25 @@ def _wide_gp(post, grid) -> dict:
     return dict(var=gp_var, lml=lml, mean=gm, band=float(np.mean(hi - lo)))
 
 
-def _wide_sample(post, sampler, start, seed, grid, *, chains, warmup, draws, max_tree_depth):
+def _wide_sample(
+    post, sampler, start, seed, grid, collapsed, *, chains, warmup, draws, max_tree_depth
+):
     """The draws of one width, their curves on ``grid`` and the sampler's statistics (wall
     time of both, step size, tree depth, leapfrog steps, tree-depth hits, divergences)."""
     t0 = time.perf_counter()
-    samples = sample(
-        post,
-        sampler,
+    run = dict(
         chains=chains,
         warmup=warmup,
         draws=draws,
         seed=seed,
         init=start if start is not None else "prior",
-        progress=False,
         max_tree_depth=max_tree_depth,
         chain_method=_chain_method(chains),
     )
+    if collapsed:
+        samples = sample_collapsed(post, **run)
+    else:
+        samples = sample(post, sampler, progress=False, **run)
     f = np.asarray(post.predict(samples.theta, jnp.asarray(grid)))
     depth = samples.stats["tree_depth"]
     stats = dict(

@@ -50,7 +50,10 @@ def wide_figure(results: dict, *, bands=(5, 50, 512), importance: dict | None = 
     main = {
         r["units"]: r
         for r in results.values()
-        if r["n"] == 120 and r.get("seed", 0) == 0 and r.get("init", "sgd") == "sgd"
+        if r["n"] == 120
+        and r.get("seed", 0) == 0
+        and r.get("init", "sgd") == "sgd"
+        and not r.get("collapsed")
     }
     other = [  # the same N from starts near the GP: does the gap depend on the start?
         r for r in results.values() if r["n"] == 120 and r.get("init", "sgd") != "sgd"
