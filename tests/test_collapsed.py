@@ -154,6 +154,7 @@ def test_output_draws_have_the_exact_conditional_moments(data, form):
     assert np.all(np.abs(np.cov(u.T) - cov) < 4 * se_cov)
 
 
+@pytest.mark.slow  # two NUTS runs
 def test_collapsed_samples_agree_with_plain_nuts_in_function_space(data):
     """Posterior mean and standard deviation of f at five x, collapsed vs plain NUTS on the
     full θ: the means within 4 combined standard errors (from each run's ESS), the sds
