@@ -293,7 +293,8 @@ def run_evidence(post, seed: int, args) -> dict:
         share_outside=float(np.max(ev.outside_share)),
         is_log_z=[float(v) for v in ev.is_log_evidence],
         warnings=list(ev.warnings),
-        modes=[m.to_dict(post.names) for m in ev.modes],
+        # the modes that hold particles (at most 50): the whole table has hundreds of rows
+        modes=[m.to_dict(post.names) for m in ev.modes if m.mass > 0][:50],
         **draw_summary(post, theta),
         settings=dict(runs=args.runs, seed=seed, defaults=True, **ev.settings),
     )
@@ -389,7 +390,8 @@ def cmd_check(args) -> int:
         share_outside=float(np.max(ev.outside_share)),
         is_log_z=[float(v) for v in ev.is_log_evidence],
         warnings=list(ev.warnings),
-        modes=[m.to_dict(post.names) for m in ev.modes],
+        # the modes that hold particles (at most 50): the whole table has hundreds of rows
+        modes=[m.to_dict(post.names) for m in ev.modes if m.mass > 0][:50],
         evaluations=int(np.sum(ev.evaluations)),
         census_evaluations=int(np.sum(ev.census_evaluations)),
         wall=wall,

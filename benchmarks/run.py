@@ -463,6 +463,7 @@ def _tail_sections(r: dict) -> list[str]:
         *first_draw_section(),
         *compile_reuse_section(),
         *census_refine_section(),
+        *census_hits_section(),
         *smc_section(),
         *evidence_section(),
         *wide_section(),
@@ -545,6 +546,40 @@ def census_refine_section() -> list[str]:
         f"{m['lbfgs']['wall_s'] / m['newton']['wall_s']:.1f} is from one run). Under `vmap` "
         "every L-BFGS iteration runs its zoom line search for all restarts until the slowest "
         "has finished; Newton's step needs no line search.",
+        "",
+    ]
+
+
+def census_hits_section() -> list[str]:
+    """How often a census restart reaches the heavy modes (benchmarks/census_hits.py)."""
+    path = ROOT / "benchmarks" / "census_hits.json"
+    if not path.exists():
+        return []
+    d = json.loads(path.read_text())
+    st = d["settings"]
+    above = [str(a) for a in st["above"]]
+    rows = [
+        f"| {r['seed']} | {r['sgd_steps']} | {r['adam_s']:.0f} | {r['newton_s']:.0f} | "
+        f"{r['best_log_density']:.2f} | " + " | ".join(str(r["above"][a]) for a in above) + " |"
+        for r in d["rows"]
+    ]
+    load = ", ".join(f"{v:.1f}" for v in d["load_average"])
+    return [
+        "## How often a census restart finds the heavy modes",
+        "",
+        "`python benchmarks/census_hits.py` — docs/studies.md §3's posterior, "
+        f"{st['activation']} N = {st['units']}: per seed and number of Adam steps, "
+        f"{st['restarts']} restarts refined by `newton_many` (≤ 200 steps, the census's "
+        "setting); how many end above each log p:",
+        "",
+        "| seed | Adam steps | Adam (s) | Newton (s) | best log p | "
+        + " | ".join(f"restarts above {float(a):g}" for a in above)
+        + " |",
+        "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in above) + " |",
+        *rows,
+        "",
+        f"Measured {d['when']} (JAX {d['jax']}; load average {load} on 2 cores: the seconds are "
+        "upper bounds).",
         "",
     ]
 
