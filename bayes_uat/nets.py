@@ -47,6 +47,7 @@ import numpy as np
 
 from .activations import Activation, get_activation
 from .encoding import FourierFeatures
+from .runtime import take_in_bounds
 
 MINUS = "−"
 
@@ -99,24 +100,6 @@ def _check_bias(bias, units: tuple[int, ...]) -> tuple[bool, ...]:
             f"the output) for units={units}, got {bias!r}"
         )
     return tuple(bool(v) for v in out)
-
-
-def _take(theta: jax.Array, idx) -> jax.Array:
-    """``theta[..., idx]`` for a constant index array (entries in range): the gather that
-    NumPy-style indexing makes, without the arithmetic it adds for negative indices (traced,
-    lowered and compiled into every program that evaluates the network)."""
-    idx = np.asarray(idx)
-    nb = theta.ndim - 1
-    dnums = jax.lax.GatherDimensionNumbers(
-        offset_dims=tuple(range(nb)), collapsed_slice_dims=(nb,), start_index_map=(nb,)
-    )
-    return jax.lax.gather(
-        theta,
-        idx.astype(np.int32)[..., None],
-        dnums,
-        theta.shape[:-1] + (1,),
-        mode=jax.lax.GatherScatterMode.PROMISE_IN_BOUNDS,
-    )
 
 
 def _uniform(key, shape: tuple[int, ...], lim: float) -> jax.Array:
@@ -338,15 +321,15 @@ class MLP:
             idx = np.asarray(idx)
             if idx.size and idx.min() < 0 or idx.ndim == 0 and idx < 0:
                 return jnp.zeros(theta.shape[:-1] + idx.shape, theta.dtype)
-            return _take(theta, idx)
+            return take_in_bounds(theta, np.asarray(idx), -1)
 
         c = lay["c"]
         if self.out_dim > 1 and np.ndim(c) == 0:  # no output bias: K zeros
             c = np.full(self.out_dim, -1)
         return dict(
-            W=[_take(theta, W) for W, _ in lay["layers"]],
+            W=[take_in_bounds(theta, np.asarray(W), -1) for W, _ in lay["layers"]],
             b=[pick(b) for _, b in lay["layers"]],
-            a=_take(theta, lay["a"]),
+            a=take_in_bounds(theta, np.asarray(lay["a"]), -1),
             c=pick(c),
         )
 
@@ -462,7 +445,9 @@ class MLP:
             return theta
         # every entry of θ is drawn once: θ is the draws in layer order, permuted into place
         # (one gather where setting each layer's entries takes one scatter per layer)
-        return _take(jnp.concatenate(draws, axis=-1), np.argsort(placed, kind="stable"))
+        return take_in_bounds(
+            jnp.concatenate(draws, axis=-1), np.argsort(placed, kind="stable"), -1
+        )
 
     # -- printing -----------------------------------------------------------------------
     def equation(self, theta, *, std=None, digits: int = 1, ascii: bool = False) -> str:

@@ -1,4 +1,5 @@
-"""Process-level JAX settings: host devices for parallel chains, the compilation cache.
+"""Process-level JAX settings: host devices for parallel chains, the compilation cache; and
+:func:`take_in_bounds`, the plain gather the compiled programs use.
 
 Both must be set before JAX runs its first computation (importing jax is fine; computing is
 not), so scripts and the ``bayes-uat`` command call these at start-up.
@@ -94,3 +95,30 @@ def enable_compilation_cache(path: str | Path | None = None) -> str | None:
     # (2 cores at load 11)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     return str(path)
+
+
+def take_in_bounds(x, idx, axis: int):
+    """``jnp.take(x, idx, axis)`` for indices known to lie in range: one gather, without the
+    arithmetic NumPy-style indexing adds for negative indices (traced, lowered and compiled
+    into every program that takes it). ``idx``: a constant (NumPy) or traced integer array
+    of any shape, whose dimensions replace ``axis``."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    axis = axis % x.ndim
+    k = len(idx.shape)
+    dnums = jax.lax.GatherDimensionNumbers(
+        offset_dims=tuple(range(axis)) + tuple(range(axis + k, x.ndim + k - 1)),
+        collapsed_slice_dims=(axis,),
+        start_index_map=(axis,),
+    )
+    # a constant index is converted on the host: no conversion in the program
+    idx = idx.astype(np.int32) if isinstance(idx, np.ndarray) else idx.astype(jnp.int32)
+    return jax.lax.gather(
+        x,
+        idx[..., None],
+        dnums,
+        x.shape[:axis] + (1,) + x.shape[axis + 1 :],
+        mode=jax.lax.GatherScatterMode.PROMISE_IN_BOUNDS,
+    )

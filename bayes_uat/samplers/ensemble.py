@@ -36,6 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..runtime import take_in_bounds
 from .base import Capabilities, Draws, check_chains, ensemble_info, mcmc_progress, require
 
 MOVES = ("stretch", "de")
@@ -89,22 +90,6 @@ def init(log_density: Callable, x0) -> State:
     return State(x0, _log_densities(_as_pytree(log_density), x0))
 
 
-def _rows(x, idx):
-    """``x[idx]`` for integer indices ``idx`` (n,) within range, along the first axis: the
-    gather NumPy-style indexing makes, without the arithmetic it adds for negative indices
-    (traced, lowered and compiled for every gather of the step)."""
-    dnums = jax.lax.GatherDimensionNumbers(
-        offset_dims=tuple(range(1, x.ndim)), collapsed_slice_dims=(0,), start_index_map=(0,)
-    )
-    return jax.lax.gather(
-        x,
-        idx.astype(jnp.int32)[:, None],
-        dnums,
-        (1,) + x.shape[1:],
-        mode=jax.lax.GatherScatterMode.PROMISE_IN_BOUNDS,
-    )
-
-
 def _half_step(log_density, x, lp, other, u, eps, p_de, a):
     """Move the walkers ``x`` (n, d) using the complementary set ``other`` (m, d), with
     uniforms ``u`` (n, 5) and DE jitter ``eps`` (n, d) drawn beforehand."""
@@ -113,7 +98,7 @@ def _half_step(log_density, x, lp, other, u, eps, p_de, a):
     # stretch: z ~ g(z) ∝ 1/√z on [1/a, a] by inversion
     z = ((a - 1.0) * u[:, 0] + 1.0) ** 2 / a
     j = jnp.minimum((u[:, 1] * m).astype(jnp.int32), m - 1)
-    xj = _rows(other, j)
+    xj = take_in_bounds(other, j, 0)
     if p_de < 1.0:
         y = xj + z[:, None] * (x - xj)
         log_jac = (d - 1.0) * jnp.log(z)
@@ -122,7 +107,7 @@ def _half_step(log_density, x, lp, other, u, eps, p_de, a):
         k = jnp.minimum((u[:, 2] * (m - 1)).astype(jnp.int32), m - 2)
         k = jnp.where(k >= j, k + 1, k)
         gamma = 2.38 / math.sqrt(2.0 * d)
-        y_de = x + gamma * (xj - _rows(other, k)) + eps
+        y_de = x + gamma * (xj - take_in_bounds(other, k, 0)) + eps
         if p_de < 1.0:
             use_de = u[0, 4] < p_de  # one move for the whole half
             y = jnp.where(use_de, y_de, y)
@@ -140,16 +125,16 @@ def _step(log_density, state: State, u, perm_u, eps, p_de, a):
     half = x.shape[0] // 2
     perm = jnp.argsort(perm_u)
     inv = jnp.argsort(perm)
-    xs, lps = _rows(x, perm), _rows(lp, perm)
+    xs, lps = take_in_bounds(x, perm, 0), take_in_bounds(lp, perm, 0)
     xa, lpa, acc_a = _half_step(
         log_density, xs[:half], lps[:half], xs[half:], u[:half], eps[:half], p_de, a
     )
     xb, lpb, acc_b = _half_step(
         log_density, xs[half:], lps[half:], xa, u[half:], eps[half:], p_de, a
     )
-    xs = _rows(jnp.concatenate([xa, xb]), inv)
-    lps = _rows(jnp.concatenate([lpa, lpb]), inv)
-    acc = _rows(jnp.concatenate([acc_a, acc_b]), inv)
+    xs = take_in_bounds(jnp.concatenate([xa, xb]), inv, 0)
+    lps = take_in_bounds(jnp.concatenate([lpa, lpb]), inv, 0)
+    acc = take_in_bounds(jnp.concatenate([acc_a, acc_b]), inv, 0)
     return State(xs, lps), acc
 
 
