@@ -630,9 +630,9 @@ def evidence(
     # 1. every run's census, and its reference
     if arrays is not None:
         censuses = _censuses_from(arrays)
+        refs = [_reference_of(c, record) for c in censuses]
     else:
-        censuses = _censuses(posterior, lay, log_fold, seed, runs, record)
-    refs = [_reference_of(c, record) for c in censuses]
+        censuses, refs = _censuses(posterior, lay, log_fold, seed, runs, record)
     _check_reference_at_prior(refs, lay, prior_draws)
 
     # 2. tempered SMC from each run's reference
@@ -642,17 +642,20 @@ def evidence(
     return _assemble(posterior, lay, censuses, res, record, seed, t0)
 
 
-def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: dict) -> list:
-    """Every run's census, each checked (:func:`_check_domain_share`) as soon as it is done."""
-    out = []
+def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: dict):
+    """Every run's census and its reference, each reference checked
+    (:func:`_check_domain_share`) as soon as its census is done: (censuses, references)."""
+    censuses, refs = [], []
     for r, s in enumerate(_run_seeds(seed, runs)):
-        c = census(
-            posterior, lay, log_fold, seed=s, restarts=record["restarts"],
-            sgd_steps=record["sgd_steps"], learning_rate=record["learning_rate"],
+        censuses.append(
+            census(
+                posterior, lay, log_fold, seed=s, restarts=record["restarts"],
+                sgd_steps=record["sgd_steps"], learning_rate=record["learning_rate"],
+            )
         )  # fmt: skip
-        _check_domain_share(_reference_of(c, record), lay, record["particles"], r)
-        out.append(c)
-    return out
+        refs.append(_reference_of(censuses[-1], record))
+        _check_domain_share(refs[-1], lay, record["particles"], r)
+    return censuses, refs
 
 
 def _checked_call(posterior, runs, seed, record: dict, callback):
