@@ -403,8 +403,10 @@ def _structured_hessian(posterior: Posterior):
         s = lambda v: jnp.sum(r * v, axis=1)  # noqa: E731
         ww, wb, bb = s(a * p2 * x * x), s(a * p2 * x), s(a * p2)
         wa, ba, aa = s(p1 * x), s(p1), jnp.zeros_like(ww)
-        blk = jnp.stack([jnp.stack([ww, wb, wa], -1), jnp.stack([wb, bb, ba], -1),
-                         jnp.stack([wa, ba, aa], -1)], -2)  # fmt: skip  (N, 3, 3)
+        blk = jnp.stack(
+            [jnp.stack([ww, wb, wa], -1), jnp.stack([wb, bb, ba], -1), jnp.stack([wa, ba, aa], -1)],
+            -2,
+        )  # fmt: skip  (N, 3, 3)
         n_u = 3 * len(rows)
         R = jnp.zeros((n_u + 1, n_u + 1), theta.dtype)
         R = R.at[:n_u, :n_u].set(_blocks(blk))

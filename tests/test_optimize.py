@@ -194,7 +194,10 @@ _SIN = dict(n=40, x_range=(-3, 3), noise="gaussian", noise_scale=0.1, seed=1)
         ("sigmoid", dict(likelihood="gaussian", prior_std=3.0)),
         ("softplus", dict(likelihood="gaussian", noise_std=0.2)),
         ("tanh", dict(likelihood="mse")),
-        ("sigmoid", dict(likelihood="gaussian", noise_param="precision", noise_prior="gamma(3, 1)")),
+        (
+            "sigmoid",
+            dict(likelihood="gaussian", noise_param="precision", noise_prior="gamma(3, 1)"),
+        ),
         ("tanh", dict(likelihood="gaussian", noise_param="variance", noise_prior="gamma(2, 2)")),
         ("tanh", dict(likelihood="gaussian", prior={"w1": "normal(0, 2)", "a": "laplace(0, 1)"})),
     ],
