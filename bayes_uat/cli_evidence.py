@@ -56,7 +56,7 @@ def add_parser(sub) -> None:
     e.add_argument("--prior-std", type=float, default=30.0, help="std of the N(0, s²) prior")
     e.add_argument("--runs", type=int, default=4, help="independent runs per network")
     e.add_argument("--seed", type=int, default=0, help="seed (run r derives its own from it)")
-    e.add_argument("--restarts", type=int, default=512, help="Adam restarts per run's census")
+    e.add_argument("--restarts", type=int, default=1024, help="Adam restarts per run's census")
     e.add_argument("--sgd-steps", type=int, default=200, help="Adam steps per restart")
     e.add_argument("--learning-rate", type=float, default=0.01, help="Adam's learning rate")
     e.add_argument("--particles", type=int, default=1000, help="SMC particles per run")
@@ -127,7 +127,7 @@ def settings_of(args) -> dict:
         raise ValueError("--runs must be at least 2: the SE of log Z is the spread across runs")
     units = _int_list("units", args.units)
     options = dict(
-        restarts=positive_int("restarts", args.restarts, fix="e.g. --restarts 512"),
+        restarts=positive_int("restarts", args.restarts, fix="e.g. --restarts 1024"),
         sgd_steps=positive_int("sgd-steps", args.sgd_steps, fix="e.g. --sgd-steps 200"),
         learning_rate=_positive("learning-rate", args.learning_rate),
         particles=positive_int("particles", args.particles, fix="e.g. --particles 1000"),

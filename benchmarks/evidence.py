@@ -400,11 +400,22 @@ def cmd_check(args) -> int:
         date=datetime.datetime.now(datetime.UTC).isoformat(timespec="minutes"),
         load_average=list(os.getloadavg()),
         cpus=os.cpu_count(),
+        commit=_commit(),
     )
     with locked_results() as res:
         res.setdefault("checks", {})[f"{args.model}/{args.tag or args.seed}"] = rec
     print(json.dumps({k: v for k, v in rec.items() if k not in ("modes", "per_run")}))
     return 0
+
+
+def _commit() -> str | None:
+    """The checked-out commit (short hash), or None outside a git work tree."""
+    import subprocess
+
+    r = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return r.stdout.strip() or None if r.returncode == 0 else None
 
 
 RUNNERS = dict(

@@ -56,12 +56,13 @@ def settings(quick: bool) -> dict:
             learning_rate=0.1,
         ),
         # the same model as the sweep (Gaussian likelihood, σ inferred, prior 30), every
-        # N from 1 to 10; 4 independent runs, each with its own census of 128 restarts
+        # N from 1 to 10; 4 independent runs, each with its own census of bu.evidence's
+        # default 1 024 restarts × 200 Adam steps
         evidence=dict(
             units=tuple(range(1, 11)),
             activations=("sigmoid", "tanh"),
             runs=4,
-            options=dict(restarts=128, sgd_steps=2000, particles=256, steps=5),
+            options=dict(restarts=1024, sgd_steps=200, particles=256, steps=5),
         ),  # fmt: skip
     )
 
