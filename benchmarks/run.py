@@ -463,6 +463,7 @@ def _tail_sections(r: dict) -> list[str]:
         *first_draw_section(),
         *compile_reuse_section(),
         *census_refine_section(),
+        *census_starts_section(),
         *census_hits_section(),
         *smc_section(),
         *evidence_section(),
@@ -553,6 +554,38 @@ def census_refine_section() -> list[str]:
         "block per unit) where `jax.hessian` runs dim forward-over-reverse passes through all "
         "n points; under `vmap` a rejected Newton step costs a whole Hessian, and four trial "
         "dampings per eigendecomposition cost four log-densities.",
+        "",
+    ]
+
+
+def census_starts_section() -> list[str]:
+    """Where the census's two kinds of start lead (benchmarks/census_starts.py)."""
+    path = ROOT / "benchmarks" / "census_starts.json"
+    if not path.exists():
+        return []
+    d = json.loads(path.read_text())
+    rows = []
+    for key, r in d["results"].items():
+        model, seed = key.split("/")
+        rows.append(
+            f"| {model} | {seed} | {r['torch']['best']:.2f} | {r['torch']['near_best']} | "
+            f"{r['spread']['best']:.2f} | {r['spread']['near_best']} |"
+        )
+    load = ", ".join(f"{v:.1f}" for v in d["load_average"])
+    return [
+        "## Where the census's starts lead",
+        "",
+        "`python benchmarks/census_starts.py` — docs/studies.md §3's posterior: per network "
+        f"and seed, {d['restarts']} Adam restarts (200 steps) from each kind of start, refined "
+        "by the census's two-stage Newton; the best log p, and how many restarts end within "
+        "2 nats of the best either kind reached:",
+        "",
+        "| network | seed | PyTorch-style: best log p | within 2 nats | spread: best log p "
+        "| within 2 nats |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+        f"Measured {d['when']} (JAX {d['jax']}; load average {load} on 2 cores).",
         "",
     ]
 

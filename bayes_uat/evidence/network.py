@@ -75,10 +75,11 @@ of the best ranked in the top 3 after the first stage."""
 SPREAD_SHARE = 0.5
 """The share of the census's restarts that start spread over the data (:func:`_spread_starts`)
 instead of from the PyTorch-style initialisation. On the ``sin`` model at tanh N = 5 the
-modes that carry the mass (log p above 1370) were reached by 7–14 of 1 024 spread restarts
-(seeds 1–4) against 0–2 of 1 024 PyTorch-initialised ones; at sigmoid N = 5 and tanh N = 7
-the PyTorch-initialised ones reach the best modes more often, so the census takes half of
+modes that carry the mass were reached by 10 and 12 of 1 024 spread starts against 1 and 0
+PyTorch-initialised ones; at sigmoid N = 5, 3 and 2 spread starts ended within 2 nats of the
+best against 7 and 5 (benchmarks/census_starts.py, seeds 1 and 2): the census takes half of
 each."""
+
 
 SAME_MODE = 1.0
 """Two refined maxima are one mode when the squared Mahalanobis distance between them
