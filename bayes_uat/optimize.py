@@ -441,12 +441,12 @@ def newton_many(posterior: Posterior, starts, max_iter: int = 200, gtol: float =
     eigenvalues (so a saddle's negative-curvature direction is climbed, not descended). The
     trial with the highest log p is kept if log p rises, and μ becomes 0.3·μ'; if none
     rises, μ grows ×1 000 (Levenberg–Marquardt with a ladder of dampings: under vmap a
-    rejected single step would cost a whole Hessian, four trials cost four log-densities
-    and one gradient). A
-    start stops when |∇ log p| < ``gtol``, after ``max_iter`` steps, or when μ exceeds 1e12
-    (no ascent step left). No line search: a batch of restarts waits only for its slowest
-    by steps, not by line-search trials (optax's L-BFGS under vmap took 6.9 times as long as a plainer Newton on 256
-    restarts of a 13-parameter network: docs/architecture.md). For one hidden layer under a Gaussian likelihood H is
+    rejected single step would cost a whole Hessian, four trials cost four log-densities and
+    one gradient). A start stops when |∇ log p| < ``gtol``, after ``max_iter`` steps, or
+    when μ exceeds 1e12 (no ascent step left). No line search: a batch of restarts waits
+    only for its slowest by steps, not by line-search trials (optax's L-BFGS under vmap took
+    6.9 times as long as a plainer Newton on 256 restarts of a 13-parameter network:
+    docs/architecture.md). For one hidden layer under a Gaussian likelihood H is
     assembled from its structure (:func:`_structured_hessian`), else by ``jax.hessian``.
     """
 
