@@ -25,7 +25,7 @@ import bayes_uat as bu
 from bayes_uat import MLP, Posterior, make_dataset
 from bayes_uat.evidence import chao1
 from bayes_uat.evidence import network as nw
-from bayes_uat.evidence.core import Target, make_reference, run_core
+from bayes_uat.evidence.core import Target, make_reference, run_core, sample_qbar
 from bayes_uat.symmetry import canonicalize, transform
 
 
@@ -73,6 +73,51 @@ def test_canonical_copy_is_invariant_and_matches_canonicalize(act):
     if act != "relu":  # canonicalize also rescales ReLU units; the domain here does not
         np.testing.assert_allclose(u, canonicalize(post.net, theta), atol=1e-12)
     np.testing.assert_allclose(post.log_likelihood(u), post.log_likelihood(theta), rtol=1e-12)
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu", "hat"])
+def test_aligned_domain_holds_one_copy_of_every_orbit(act):
+    """The SMC's domain C_q, aligned to a reference (several components, one padded), is a
+    fundamental domain: of the N!·2^N copies of a θ (the group enumerated) exactly one lies
+    in it, and every component's centre lies in it."""
+    post = small(3, act)
+    lay = nw._layout_of(post.net)  # the hat (even flips) has no gradient: no Layout()
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(4, post.dim)) * 2
+    covs = [np.diag(rng.uniform(0.1, 3.0, post.dim)) for _ in range(4)]
+    ref = make_reference(centres, covs, rng.normal(size=4), max_components=5)
+    aligned = jax.jit(jax.vmap(lay.aligned, in_axes=(None, 0)))
+    assert np.all(np.asarray(aligned(ref, jnp.asarray(centres))))
+    perms = list(itertools.permutations(range(3)))
+    signs = list(itertools.product([-1.0, 1.0], repeat=3)) if lay.flips else [None]
+    assert len(perms) * len(signs) == lay.group_size
+    near = centres[rng.integers(0, 4, 20)] + rng.normal(size=(20, post.dim))
+    for th in np.concatenate([rng.normal(size=(20, post.dim)) * 3, near]):
+        copies = np.stack([transform(post.net, th, p, s) for p in perms for s in signs])
+        assert int(np.sum(np.asarray(aligned(ref, jnp.asarray(copies))))) == 1
+
+
+def test_aligned_domain_keeps_the_draws_the_canonical_ordering_cuts():
+    """A component whose units have nearly equal kinks (t = ±1 ± 0.025) but distinct output
+    weights: the kink ordering of the canonical domain cuts it (t = −b/w has SD
+    0.1·√(1 + t²) by the delta method, so each close pair crosses with probability
+    Φ(−0.05/(0.1·√2·√2)) ≈ 0.40), while the domain aligned to the reference keeps almost
+    every draw (a crossing there needs a unit's a 5 σ off its centre)."""
+    post = small(4, "tanh")
+    lay = nw.Layout(post)
+    centre = np.zeros(post.dim)
+    centre[lay.iw] = 1.0
+    centre[lay.ib] = -np.array([-1.025, -0.975, 0.975, 1.025])
+    centre[lay.ia] = [1.0, 2.0, 3.0, 4.0]
+    ref = make_reference([centre], [0.1**2 * np.eye(post.dim)], df=1e6)
+    x = np.asarray(sample_qbar(ref, jax.random.PRNGKey(0), 20_000))
+    canonical = np.asarray(jax.vmap(lay.inside)(jnp.asarray(x))).mean()
+    aligned = np.asarray(jax.vmap(lay.aligned, in_axes=(None, 0))(ref, jnp.asarray(x))).mean()
+    p_pair = stats.norm.cdf(0.0, 0.05, 0.1 * math.sqrt(2) * math.sqrt(2))
+    se = math.sqrt(0.25 / 20_000)
+    assert canonical == pytest.approx((1 - p_pair) ** 2, abs=0.03)  # delta method
+    assert aligned > 0.99
+    assert aligned - canonical > 100 * se
 
 
 def test_random_copies_follow_the_prior_of_each_complement_copy():

@@ -5,8 +5,8 @@ set of mode centres with covariances, so that it can be checked on planted targe
 known normalising constant Z = ∫ p̃.
 
 **Reference.** q̄ = Σ_k w_k t_ν(θ; μ_k, Σ_k), multivariate Student-t components (ν = ``df``,
-scale matrix Σ_k) at the given centres. Where p̃ lives on a domain C (``inside(θ)``; the
-canonical domain of a network), q is q̄ truncated to C: q = q̄·1_C / q̄(C), with q̄(C) the
+scale matrix Σ_k) at the given centres. Where p̃ lives on a domain C (``inside(ref, θ)``,
+which may depend on the run's reference; a fundamental domain of a network's symmetries), q is q̄ truncated to C: q = q̄·1_C / q̄(C), with q̄(C) the
 share of draws from q̄ that land in C — at least ``norm_draws``, and more until 20 000
 have landed or 2·10⁷ were drawn — a Monte Carlo estimate whose error, √((1 − s)/(s·n)) for
 a share s, is recorded. Without a domain q = q̄ exactly.
@@ -75,7 +75,8 @@ quantile of χ²_d."""
 class Target(NamedTuple):
     """The unnormalised density: ``log_density(args, θ)`` for one θ of shape (dim,) and
     ``args`` a pytree of arrays passed to the compiled program (data, not a closure), and
-    optionally ``inside(θ)`` -> bool, the domain C where it lives (None: everywhere)."""
+    optionally ``inside(ref, θ)`` -> bool, the domain C where it lives, which may depend on
+    the run's :class:`Reference` (None: everywhere)."""
 
     log_density: Callable
     inside: Callable | None = None
@@ -85,7 +86,7 @@ class Target(NamedTuple):
 class Reference(NamedTuple):
     """q̄ = Σ_k w_k t_ν(μ_k, Σ_k), one run's reference (arrays; a leading run axis when
     stacked). ``chol`` is the Cholesky factor L of Σ_k and ``inv_chol`` its inverse;
-    ``log_weights`` are normalised
+    ``scale`` the square roots of Σ_k's diagonal; ``log_weights`` are normalised
     (−inf: a padding component); ``log_norm`` is log q̄(C) (0 without a domain)."""
 
     centres: jax.Array  # (K, d)
@@ -94,6 +95,7 @@ class Reference(NamedTuple):
     log_weights: jax.Array  # (K,)
     df: jax.Array  # ()
     log_norm: jax.Array  # ()
+    scale: jax.Array  # (K, d): √diag Σ_k
 
 
 class CoreState(NamedTuple):
@@ -165,9 +167,10 @@ def make_reference(
         chol = np.concatenate([chol, np.repeat(chol[:1], pad, 0)])
         lw = np.concatenate([np.asarray(lw), np.full(pad, -np.inf)])
     inv = np.stack([np.linalg.inv(c) for c in chol])
+    scale = np.sqrt(np.sum(chol**2, axis=-1))
     return Reference(
         jnp.asarray(mu), jnp.asarray(chol), jnp.asarray(inv), jnp.asarray(lw),
-        jnp.asarray(float(df)), jnp.zeros(()),
+        jnp.asarray(float(df)), jnp.zeros(()), jnp.asarray(scale),
     )  # fmt: skip
 
 
@@ -226,7 +229,7 @@ def mutation_update(
     n_sweeps = num_mcmc_steps
 
     def in_domain(x):
-        return jnp.array(True) if inside is None else inside(x)
+        return jnp.array(True) if inside is None else inside(ref, x)
 
     def target(region):
         def logp(x):
@@ -240,9 +243,16 @@ def mutation_update(
         if inside is None:
             y, found = sample_qbar(ref, k_q, 1)[0], jnp.array(True)
         else:  # the first of IND_CANDIDATES draws that lies in C: a draw from q̄·1_C
-            cand = sample_qbar(ref, k_q, IND_CANDIDATES)
-            ok = jax.vmap(inside)(cand)
-            y, found = cand[jnp.argmax(ok)], jnp.any(ok)
+
+            def go_on(c):
+                return (c[0] < IND_CANDIDATES) & ~c[1]
+
+            def draw(c):
+                y = sample_qbar(ref, jax.random.fold_in(k_q, c[0]), 1)[0]
+                return c[0] + 1, inside(ref, y), y
+
+            start = (jnp.zeros((), jnp.int32), jnp.array(False), x)
+            _, found, y = jax.lax.while_loop(go_on, draw, start)
         lp_y = jnp.where(found, logposterior_fn(y), -jnp.inf)
         log_a = (lp_y - log_qbar(ref, y)) - (lp_x - log_qbar(ref, x))
         ok = jnp.log(jax.random.uniform(k_u, dtype=x.dtype)) < log_a
@@ -277,8 +287,9 @@ def mutation_update(
 
 # -- the program -----------------------------------------------------------------------------
 IND_CANDIDATES = 64
-"""Draws from q̄ per independence proposal on a domain: the first that lies in C is the
-proposal (none: the particle stays), so a reference with little mass in C still proposes."""
+"""Draws from q̄ per independence proposal on a domain at most, one at a time: the first that
+lies in C is the proposal (none: the particle stays), so a reference with little mass in C
+still proposes, and one with most of its mass there pays for about one domain test."""
 
 NORM_CHUNK = 20_000
 NORM_HITS = 20_000
@@ -351,7 +362,7 @@ def _densities(target: Target, args, ref: Reference):
     """log q (normalised on the domain; −inf outside) and log p̃ − log q (0 outside)."""
 
     def inside(x):
-        return jnp.array(True) if target.inside is None else target.inside(x)
+        return jnp.array(True) if target.inside is None else target.inside(ref, x)
 
     def log_q(x):
         return jnp.where(inside(x), log_qbar(ref, x) - ref.log_norm, -jnp.inf)
@@ -378,7 +389,7 @@ def _init_run(target: Target, settings: Settings, args, ref: Reference, key):
         x = sample_qbar(ref, k_draw, p)
         n_in = jnp.asarray(p)
     else:
-        x, log_norm, se, n_in = _draws_in_domain(target.inside, settings, ref, key)
+        x, log_norm, se, n_in = _draws_in_domain(partial(target.inside, ref), settings, ref, key)
     ref = ref._replace(log_norm=log_norm)
     _, log_ratio = _densities(target, args, ref)
     lr = jax.vmap(log_ratio)(x)
