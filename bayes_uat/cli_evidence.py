@@ -33,7 +33,7 @@ OUT_FILES = (TABLE_CSV, TABLE_NC, MODES_CSV, SETTINGS)
 # the settings of bayes_uat.evidence the command passes on (flags --restarts, --sgd-steps, …)
 OPTIONS = (
     "restarts", "sgd_steps", "learning_rate", "particles", "steps", "leapfrog", "target_ess",
-    "df", "inflate", "max_components",
+    "df", "inflate", "max_components", "domain",
 )  # fmt: skip
 COLUMNS = (
     "activation", "units", "dim", "runs", "log_evidence_mean", "log_evidence_se",
@@ -69,6 +69,14 @@ def add_parser(sub) -> None:
     e.add_argument("--inflate", type=float, default=2.0, help="Laplace covariance factor in q")
     e.add_argument(
         "--max-components", type=int, default=16, help="at most this many modes in q per run"
+    )
+    e.add_argument(
+        "--domain",
+        choices=("auto", "canonical", "aligned"),
+        default="auto",
+        help="the SMC's fundamental domain: units ordered by their kinks (canonical), matched "
+        "to each run's reference (aligned), or auto: canonical unless a reference puts under "
+        "1%% of its draws there (default: %(default)s)",
     )
     e.add_argument("--out", metavar="DIR", help="new or empty directory for the table")
     e.add_argument("--resume", action="store_true", help="continue an interrupted grid in --out")
@@ -137,6 +145,7 @@ def settings_of(args) -> dict:
         df=_positive("df", args.df),
         inflate=_positive("inflate", args.inflate),
         max_components=positive_int("max-components", args.max_components, fix="e.g. 16"),
+        domain=args.domain,
     )
     if not options["target_ess"] < 1:
         raise ValueError(f"--target-ess must be in (0, 1), got {args.target_ess}")

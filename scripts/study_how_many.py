@@ -73,15 +73,12 @@ def evidence_rows(cfg: dict, cache: Path, log, compute: bool = True) -> tuple[li
     N by N (both activations of one N before the next N); with ``compute`` False only those
     in the cache. Returns the rows and the names of the networks left out."""
     from bayes_uat import MLP, Posterior, make_dataset
-    from bayes_uat.evidence.network import DOMAIN
     from bayes_uat.records import write_json
     from bayes_uat.runtime import release_compiled
     from bayes_uat.studies import network_evidence
 
     ev = cfg["evidence"]
-    key = json.dumps(
-        dict(target=cfg["target"], runs=ev["runs"], domain=DOMAIN, **ev["options"]), sort_keys=True
-    )
+    key = json.dumps(dict(target=cfg["target"], runs=ev["runs"], **ev["options"]), sort_keys=True)
     store = json.loads(cache.read_text()) if cache.exists() else {}
     done = store.get(key, {})
     data = make_dataset(cfg["target"])

@@ -347,6 +347,7 @@ def test_unsupported_network():
         (dict(df=0.0), "df must be a number > 0"),
         (dict(inflate=-1.0), "inflate must be"),
         (dict(target_ess=1.5), "target_ess must be a number in"),
+        (dict(domain="sorted"), "domain must be one of auto, canonical, aligned"),
     ],
 )
 def test_bad_settings(kw, match):
@@ -393,14 +394,18 @@ def test_diffuse_reference_is_refused_after_the_first_census(monkeypatch):
         )  # fmt: skip
 
     monkeypatch.setattr(nw, "census", fake_census)
-    with pytest.raises(ValueError, match=r"run 0: 0 of .* wider than the gaps.*'smc'"):
-        bu.evidence(post, runs=4, particles=128)
-    assert len(calls) == 1
+    for domain in ("auto", "canonical", "aligned"):
+        calls.clear()
+        with pytest.raises(ValueError, match=r"run 0: 0 of .* wider than the gaps.*'smc'"):
+            bu.evidence(post, runs=4, particles=128, domain=domain)
+        assert len(calls) == 1
     # narrow components (unit spacing 1.07 in t, SD 0.01 in every weight) nearly all land in C
     narrow = make_reference([centre], [1e-4 * np.eye(post.dim)])
-    nw._check_domain_share(narrow, lay, particles=10_000, run=0)
-    hits, n = nw._domain_hits(narrow, lay, nw.DOMAIN_PROBE)
-    assert hits >= 100 and n == 20_000 and hits / n > 0.99
+    for domain in ("canonical", "aligned"):
+        nw._check_domain_share(narrow, lay, particles=10_000, run=0, domain=domain)
+        hits, n = nw._domain_hits(narrow, lay, nw.DOMAIN_PROBE, domain)
+        assert hits >= 100 and n == 20_000 and hits / n > 0.99
+    assert nw._choose_domain([narrow], lay, 256, "auto") == "canonical"
 
 
 @pytest.mark.slow  # a whole census before the check

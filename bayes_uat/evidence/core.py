@@ -6,10 +6,11 @@ known normalising constant Z = ∫ p̃.
 
 **Reference.** q̄ = Σ_k w_k t_ν(θ; μ_k, Σ_k), multivariate Student-t components (ν = ``df``,
 scale matrix Σ_k) at the given centres. Where p̃ lives on a domain C (``inside(ref, θ)``,
-which may depend on the run's reference; a fundamental domain of a network's symmetries), q is q̄ truncated to C: q = q̄·1_C / q̄(C), with q̄(C) the
-share of draws from q̄ that land in C — at least ``norm_draws``, and more until 20 000
-have landed or 2·10⁷ were drawn — a Monte Carlo estimate whose error, √((1 − s)/(s·n)) for
-a share s, is recorded. Without a domain q = q̄ exactly.
+which may depend on the run's reference; a fundamental domain of a network's symmetries),
+q is q̄ truncated to C: q = q̄·1_C / q̄(C), with q̄(C) the share of draws from q̄ that land
+in C — at least ``norm_draws``, and more until 20 000 have landed or 2·10⁷ were drawn — a
+Monte Carlo estimate whose error, √((1 − s)/(s·n)) for a share s, is recorded.
+Without a domain q = q̄ exactly.
 
 **Path.** p_λ ∝ q^(1−λ) p̃^λ: blackjax's adaptive tempered SMC with ``logprior_fn = log q``
 and ``loglikelihood_fn = log p̃ − log q``; the next λ holds the ESS of the incremental

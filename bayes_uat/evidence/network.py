@@ -86,9 +86,15 @@ best against 7 and 5 (benchmarks/census_starts.py, seeds 1 and 2): the census ta
 each."""
 
 
-DOMAIN = "aligned"
-"""The SMC's fundamental domain (:meth:`_Layout.aligned`), part of a checkpoint's fingerprint,
-so that a checkpoint written on another domain is not resumed."""
+DOMAINS = ("auto", "canonical", "aligned")
+"""The SMC's fundamental domain: the canonical domain (:meth:`_Layout.inside`), the domain
+aligned to each run's reference (:meth:`_Layout.aligned`), or ``auto``: canonical unless some
+run's reference puts under :data:`CANONICAL_SHARE_MIN` of its draws there."""
+
+CANONICAL_SHARE_MIN = 0.01
+"""``domain="auto"`` takes the aligned domain when some run's reference puts fewer than this
+share of its draws in the canonical domain (its independence proposals then mostly find no
+candidate in 64 draws, and q̄(C) needs millions of draws)."""
 
 SAME_MODE = 1.0
 """Two refined maxima are one mode when the squared Mahalanobis distance between them
@@ -163,6 +169,10 @@ class _Layout:
             ok = ok & jnp.all(theta[self.iw] >= 0)
         return ok
 
+    def in_canonical(self, ref, theta):
+        """:meth:`inside` with the signature of a domain that depends on the reference."""
+        return self.inside(theta)
+
     def aligned(self, ref, theta):
         """θ (d,) lies in the domain C_q aligned to the run's reference ``ref`` (JAX).
 
@@ -201,7 +211,9 @@ class _Layout:
             i, j = at // n, at % n
             total = total + c[jnp.arange(k_n), i, j]
             ok = ok & (i == j) & straight[jnp.arange(k_n), i, j]
-            gone = (slot[None, :, None] == i[:, None, None]) | (slot[None, None, :] == j[:, None, None])
+            gone = (slot[None, :, None] == i[:, None, None]) | (
+                slot[None, None, :] == j[:, None, None]
+            )
             return (jnp.where(gone, jnp.inf, c), total, ok), None
 
         start = (c, jnp.zeros(k_n, c.dtype), jnp.ones(k_n, bool))
@@ -497,10 +509,10 @@ def _check_prior_sampling(posterior, lay: Layout, refs=None):
 
 DOMAIN_PROBE = 1_000_000
 """Draws from a run's reference right after its census, to see whether enough of them can
-land in the domain aligned to it (:meth:`_Layout.aligned`) for the SMC's initial particles (:func:`_check_domain_share`)."""
+land in the SMC's domain for its initial particles (:func:`_check_domain_share`)."""
 
 
-def _check_domain_share(ref, lay: Layout, particles: int, run: int) -> None:
+def _check_domain_share(ref, lay: Layout, particles: int, run: int, domain: str) -> None:
     """ValueError, right after run ``run``'s census (before the other censuses and the SMC),
     where q̄(C) is so small that fewer than ``particles`` of the
     :data:`~bayes_uat.evidence.core.NORM_MAX_DRAWS` draws the SMC may spend would land in C.
@@ -508,11 +520,12 @@ def _check_domain_share(ref, lay: Layout, particles: int, run: int) -> None:
     reference that can work is not refused."""
     from .core import NORM_MAX_DRAWS
 
-    hits, n = _domain_hits(ref, lay, DOMAIN_PROBE)
+    hits, n = _domain_hits(ref, lay, DOMAIN_PROBE, domain)
     if (hits + 3) / n * NORM_MAX_DRAWS < particles:
+        where = "canonical domain" if domain == "canonical" else "domain aligned to it"
         raise ValueError(
             f"run {run}: {hits} of {n} draws from the reference built on the census lie in the "
-            f"domain aligned to it, too few to start {particles} particles: the posterior's "
+            f"{where}, too few to start {particles} particles: the posterior's "
             "modes are wider than the gaps between their symmetric copies (a weak likelihood, "
             "such as the -MSE one, or many units), so no single copy of a mode can stand for "
             "it. For such diffuse posteriors use tempered SMC from the prior, "
@@ -520,19 +533,22 @@ def _check_domain_share(ref, lay: Layout, particles: int, run: int) -> None:
         )
 
 
-def _domain_hits(ref, lay: Layout, n: int) -> tuple[int, int]:
+def _domain_hits(ref, lay: Layout, n: int, domain: str) -> tuple[int, int]:
     """(how many draws from q̄ lie in C, how many were drawn): chunks of
     :data:`~bayes_uat.evidence.core.NORM_CHUNK` until 100 have landed (the share is then
     known well enough) or about n were drawn."""
     from .core import NORM_CHUNK
 
-    hits, chunks = _domain_counter(lay)(ref, jax.random.PRNGKey(2024), max(1, n // NORM_CHUNK))
+    count = _domain_counter(lay, domain)
+    hits, chunks = count(ref, jax.random.PRNGKey(2024), max(1, n // NORM_CHUNK))
     return int(hits), int(chunks) * NORM_CHUNK
 
 
 @lru_cache(maxsize=16)
-def _domain_counter(lay: Layout):
+def _domain_counter(lay: Layout, domain: str):
     from .core import NORM_CHUNK, sample_qbar
+
+    inside = _domain_fn(lay, domain)
 
     @jax.jit
     def count(ref, key, max_chunks):
@@ -541,13 +557,31 @@ def _domain_counter(lay: Layout):
 
         def body(c):
             x = sample_qbar(ref, jax.random.fold_in(key, c[1]), NORM_CHUNK)
-            hit = jax.vmap(lay.aligned, in_axes=(None, 0))(ref, x)
+            hit = jax.vmap(inside, in_axes=(None, 0))(ref, x)
             return c[0] + jnp.sum(hit, dtype=jnp.int32), c[1] + 1
 
         zero = jnp.zeros((), jnp.int32)
         return jax.lax.while_loop(go_on, body, (zero, zero))
 
     return count
+
+
+def _domain_fn(lay: Layout, domain: str):
+    return lay.in_canonical if domain == "canonical" else lay.aligned
+
+
+def _choose_domain(refs, lay: Layout, particles: int, setting: str) -> str:
+    """The SMC's domain for every run (one compiled program): ``setting`` unless it is
+    ``auto``, which takes the canonical domain unless some run's reference puts under
+    :data:`CANONICAL_SHARE_MIN` of its draws there; each run's reference is then checked to
+    start its particles in that domain (:func:`_check_domain_share`)."""
+    domain = setting
+    if setting == "auto":
+        shares = [np.divide(*_domain_hits(ref, lay, DOMAIN_PROBE, "canonical")) for ref in refs]
+        domain = "canonical" if min(shares) >= CANONICAL_SHARE_MIN else "aligned"
+    for r, ref in enumerate(refs):
+        _check_domain_share(ref, lay, particles, r, domain)
+    return domain
 
 
 def _check_reference_at_prior(refs, lay: Layout, prior_draws) -> None:
@@ -572,8 +606,7 @@ def _run_seeds(seed: int, runs: int) -> list[int]:
 def _fingerprint(posterior, runs, seed, settings: dict) -> str:
     return json.dumps(
         dict(model=posterior.config(), data_n=int(posterior.data.n), runs=runs, seed=seed,
-             settings=settings, y=float(np.sum(np.asarray(posterior.data.y))),
-             domain=DOMAIN),
+             settings=settings, y=float(np.sum(np.asarray(posterior.data.y)))),
         sort_keys=True, default=str,
     )  # fmt: skip
 
@@ -671,6 +704,7 @@ def evidence(
     df: float = 5.0,
     inflate: float = 2.0,
     max_components: int = 16,
+    domain: str = "auto",
     checkpoint=None,
     callback=None,
 ) -> Evidence:
@@ -697,6 +731,10 @@ def evidence(
             the Laplace covariance of their scale matrices.
         max_components: q keeps at most this many modes per run (the highest Laplace
             masses); the arrays are padded to it, so one compiled program serves every run.
+        domain: the fundamental domain of the SMC: ``canonical`` (units oriented and ordered
+            by their kinks), ``aligned`` (θ's units matched to each run's reference,
+            :meth:`_Layout.aligned`), or ``auto`` (canonical unless some run's reference puts
+            under 1 % of its draws there, as where units are loose).
         checkpoint: a file (``.npz``) written atomically after the censuses and after every
             temperature; an existing checkpoint of the same call is resumed, bit for bit.
         callback: ``callback(state)`` after every temperature.
@@ -710,7 +748,7 @@ def evidence(
     record = dict(
         restarts=restarts, sgd_steps=sgd_steps, learning_rate=learning_rate,
         particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess, df=df,
-        inflate=inflate, max_components=max_components,
+        inflate=inflate, max_components=max_components, domain=domain,
     )  # fmt: skip
     runs, seed, record = _checked_call(posterior, runs, seed, record, callback)
     lay = Layout(posterior)
@@ -730,10 +768,11 @@ def evidence(
     _check_reference_at_prior(refs, lay, prior_draws)
 
     # 2. tempered SMC from each run's reference
-    target = Target(log_fold, lay.aligned, posterior)
+    domain = _choose_domain(refs, lay, particles, record["domain"])
+    target = Target(log_fold, _domain_fn(lay, domain), posterior)
     base = dict(fingerprint=np.array(fingerprint), **_census_arrays(censuses, posterior.dim))
     res = _tempered(target, refs, settings, seed, arrays, path, base, callback)
-    return _assemble(posterior, lay, censuses, res, record, seed, t0)
+    return _assemble(posterior, lay, censuses, res, record, seed, t0, domain)
 
 
 def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: dict):
@@ -748,7 +787,11 @@ def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: di
             )
         )  # fmt: skip
         refs.append(_reference_of(censuses[-1], record))
-        _check_domain_share(refs[-1], lay, record["particles"], r)
+        domain = record["domain"]
+        if domain == "auto":
+            share = np.divide(*_domain_hits(refs[-1], lay, DOMAIN_PROBE, "canonical"))
+            domain = "canonical" if share >= CANONICAL_SHARE_MIN else "aligned"
+        _check_domain_share(refs[-1], lay, record["particles"], r, domain)
     return censuses, refs
 
 
@@ -770,6 +813,8 @@ def _checked_call(posterior, runs, seed, record: dict, callback):
     r["df"] = _positive_float("df", r["df"], fix="pass e.g. df=5")
     r["inflate"] = _positive_float("inflate", r["inflate"], fix="pass e.g. inflate=2")
     r["max_components"] = _positive_int("max_components", r["max_components"], 1, "pass e.g. 16")
+    if r["domain"] not in DOMAINS:
+        raise ValueError(f"domain must be one of {', '.join(DOMAINS)}, got {r['domain']!r}")
     Layout(posterior)
     check_settings(
         Settings(particles=r["particles"], steps=r["steps"], leapfrog=r["leapfrog"],
@@ -834,7 +879,7 @@ def _tempered(target, refs, settings, seed, arrays, path, base, callback):
     return core_result(state, extras)
 
 
-def _assemble(posterior, lay, censuses, res, record, seed, t0) -> Evidence:
+def _assemble(posterior, lay, censuses, res, record, seed, t0, domain) -> Evidence:
     """The Evidence: draws in weight space, the pooled mode table, diagnostics, warnings."""
     logz = res.log_evidence
     runs = len(logz)
@@ -846,7 +891,7 @@ def _assemble(posterior, lay, censuses, res, record, seed, t0) -> Evidence:
     samples.info.update(
         acceptance=res.acceptance, log_norm=res.log_norm.tolist(),
         log_norm_se=res.log_norm_se.tolist(), component_mass=res.component_mass.tolist(),
-        sgd_best_mse=[c["sgd_best_mse"] for c in censuses],
+        sgd_best_mse=[c["sgd_best_mse"] for c in censuses], domain=domain,
     )  # fmt: skip
     return Evidence(
         log_evidence=logz,
