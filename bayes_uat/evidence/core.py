@@ -24,10 +24,14 @@ of blackjax's ``log_likelihood_increment``.
    min(1, [p_λ(θ')/q̄(θ')] / [p_λ(θ)/q̄(θ)]) — a move between modes in one step;
 2. one HMC transition (blackjax) with the inverse mass matrix Σ_k of the component k
    nearest to the particle (Mahalanobis), restricted to the region of points nearest to
-   k: a proposal that ends nearer another component, or outside C, is rejected. A metric
-   that depends on the position would break reversibility; restricted to the region
-   where it is constant, each transition is HMC with a fixed metric on p_λ·1_region,
-   which leaves p_λ invariant (the argument of :mod:`bayes_uat.samplers.smc_metric`).
+   k: a transition that ends nearer another component, or outside C, is rejected. A
+   metric that depends on the position would break reversibility; restricted to the
+   region where it is constant, each transition is HMC with a fixed metric on
+   p_λ·1_region, which leaves p_λ invariant (the argument of
+   :mod:`bayes_uat.samplers.smc_metric`). The trajectory follows p_λ's gradient
+   unrestricted and only its end is tested: the leapfrog map is volume-preserving and
+   reversible whatever the density it follows, and the acceptance of p_λ·1_region is
+   1_region(end)·min(1, p_λ(end)/p_λ(start)·…), blackjax's times the test.
 
 The step size is tuned per run from the last HMC acceptance (×exp(2(ā − 0.65))) and
 jittered per particle in [½, 3/2]. After λ = 1 one more resample-and-mutate round leaves
@@ -77,11 +81,14 @@ class Target(NamedTuple):
     """The unnormalised density: ``log_density(args, θ)`` for one θ of shape (dim,) and
     ``args`` a pytree of arrays passed to the compiled program (data, not a closure), and
     optionally ``inside(ref, θ)`` -> bool, the domain C where it lives, which may depend on
-    the run's :class:`Reference` (None: everywhere)."""
+    the run's :class:`Reference` (None: everywhere); ``candidates``: the draws from q̄ an
+    independence proposal tries at most, one at a time, for one in the domain (fewer where
+    the domain test is costly: all particles wait for the slowest)."""
 
     log_density: Callable
     inside: Callable | None = None
     args: Any = ()
+    candidates: int = 64
 
 
 class Reference(NamedTuple):
@@ -219,6 +226,7 @@ def mutation_update(
     n_particles,
     ref: Reference = None,
     inside=None,
+    candidates: int = 64,
     **_,
 ):
     """A blackjax update strategy: ``num_mcmc_steps`` sweeps of (independence proposal
@@ -233,11 +241,10 @@ def mutation_update(
         return jnp.array(True) if inside is None else inside(ref, x)
 
     def target(region):
-        def logp(x):
-            ok = in_domain(x) & (nearest(ref, x)[0] == region)
-            return jnp.where(ok, logposterior_fn(x), -jnp.inf)
+        def ok(x):  # the end of a transition must lie in the region and the domain
+            return in_domain(x) & (nearest(ref, x)[0] == region)
 
-        return logp
+        return ok
 
     def independence(key, x, lp_x):
         k_q, k_u = jax.random.split(key)
@@ -246,7 +253,7 @@ def mutation_update(
         else:  # the first of IND_CANDIDATES draws that lies in C: a draw from q̄·1_C
 
             def go_on(c):
-                return (c[0] < IND_CANDIDATES) & ~c[1]
+                return (c[0] < candidates) & ~c[1]
 
             def draw(c):
                 y = sample_qbar(ref, jax.random.fold_in(k_q, c[0]), 1)[0]
@@ -267,12 +274,15 @@ def mutation_update(
             k_ind, k_hmc = jax.random.split(k)
             x, lp, ok = independence(k_ind, x, lp)
             region = nearest(ref, x)[0]
-            logp = target(region)
-            state = mcmc_init_fn(x, logp)
-            new, info = mcmc_step_fn(k_hmc, state, logp, inverse_mass_matrix=cov[region], **params)
+            state = mcmc_init_fn(x, logposterior_fn)
+            new, info = mcmc_step_fn(
+                k_hmc, state, logposterior_fn, inverse_mass_matrix=cov[region], **params
+            )
+            moved = jnp.all(jnp.isfinite(new.position)) & target(region)(new.position)
             rate = jnp.where(jnp.isfinite(info.acceptance_rate), info.acceptance_rate, 0.0)
-            x_new = jnp.where(jnp.all(jnp.isfinite(new.position)), new.position, x)
-            lp_new = jnp.where(jnp.all(jnp.isfinite(new.position)), logposterior_fn(x_new), lp)
+            rate = jnp.where(target(region)(info.proposal.position), rate, 0.0)
+            x_new = jnp.where(moved, new.position, x)
+            lp_new = jnp.where(moved, new.logdensity, lp)
             return (x_new, lp_new, acc_h + rate, acc_i + ok), None
 
         lp0 = jnp.where(in_domain(x), logposterior_fn(x), -jnp.inf)
@@ -344,7 +354,7 @@ _PROGRAMS: dict = {}
 def _program(target: Target, settings: Settings):
     """(init, step), jitted, cached per target functions and settings: one compilation
     per shape of the arrays (runs, particles, dimension, components)."""
-    key = (target.log_density, target.inside, settings)
+    key = (target.log_density, target.inside, target.candidates, settings)
     if key not in _PROGRAMS:
         bare = target._replace(args=())
 
@@ -360,20 +370,20 @@ def _program(target: Target, settings: Settings):
 
 
 def _densities(target: Target, args, ref: Reference):
-    """log q (normalised on the domain; −inf outside) and log p̃ − log q (0 outside)."""
-
-    def inside(x):
-        return jnp.array(True) if target.inside is None else target.inside(ref, x)
+    """log q and log p̃ − log q, as they are inside the domain. They are not tested for the
+    domain: every particle lies in it (the initial draws do, and the mutation moves only
+    there), so the weights need no test, and the HMC trajectories follow these densities
+    and are tested at their ends (:func:`mutation_update`)."""
 
     def log_q(x):
-        return jnp.where(inside(x), log_qbar(ref, x) - ref.log_norm, -jnp.inf)
+        return log_qbar(ref, x) - ref.log_norm
 
     def log_ratio(x):
         lp = target.log_density(args, x)
         lp = jnp.where(jnp.isnan(lp), -jnp.inf, lp)
         r = lp - (log_qbar(ref, x) - ref.log_norm)
         floor = -0.01 * jnp.finfo(x.dtype).max  # λ·(−∞) would give NaN at λ = 0
-        return jnp.where(inside(x), jnp.maximum(r, floor), 0.0)
+        return jnp.maximum(r, floor)
 
     return log_q, log_ratio
 
@@ -446,7 +456,9 @@ def _step(target: Target, settings: Settings, args, s: CoreState) -> CoreState:
         log_q, log_ratio = _densities(target, args, ref)
         key, k_jit, k_smc = jax.random.split(key, 3)
         jitter = jax.random.uniform(k_jit, (p,), minval=0.5, maxval=1.5, dtype=x.dtype)
-        strategy = partial(mutation_update, ref=ref, inside=target.inside)
+        strategy = partial(
+            mutation_update, ref=ref, inside=target.inside, candidates=target.candidates
+        )
         kernel = adaptive.build_kernel(
             log_q, log_ratio, hmc, blackjax.hmc.init, resampling.systematic,
             settings.target_ess, update_strategy=strategy,
