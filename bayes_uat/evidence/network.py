@@ -186,8 +186,9 @@ class _Layout:
         the orientation s that fits better, into k's slot i is Σ over (w, b, a) of
         ((s·θ_j − μ_ki)/σ_ki)² + 2 log σ_ki, σ the square roots of Σ_k's diagonal (−2 log of
         a normal density, so a slot that the data pin down is filled before a loose one,
-        which would take any unit cheaply); the cheapest remaining pair is taken N times. The component of least total cost wins, and θ lies
-        in C_q when that component's pairs are (i, i) without a flip. The rule sees θ's
+        which would take any unit cheaply); the cheapest remaining pair is taken N times.
+        The component of least total cost wins, and θ lies in C_q when that component's
+        pairs are (i, i) without a flip. The rule sees θ's
         units only through their costs, which a unit permutation permutes and a flip leaves
         alone (the sigmoid's flip also moves c, which the costs omit), so every orbit of G
         has exactly one copy in C_q (up to ties, a null set): C_q is a fundamental domain,
