@@ -295,6 +295,7 @@ def folded_log_density(posterior, lay: Layout):
             f"evidence for sigmoid networks sums over 2^N complement flips, so N ≤ "
             f"{FLIP_SUM_MAX}; this network has {lay.n} units (tanh has no such limit)"
         )
+    _check_prior_invariance(posterior, lay)
     return _fold_fn(posterior.net)
 
 
@@ -739,10 +740,8 @@ def evidence(
             the Laplace covariance of their scale matrices.
         max_components: q keeps at most this many modes per run (the highest Laplace
             masses); the arrays are padded to it, so one compiled program serves every run.
-        domain: the fundamental domain of the SMC: ``canonical`` (units oriented and ordered
-            by their kinks), ``aligned`` (θ's units matched to each run's reference,
-            :meth:`_Layout.aligned`), or ``auto`` (canonical unless some run's reference puts
-            under 1 % of its draws there, as where units are loose).
+        domain: the SMC's fundamental domain: ``canonical``, ``aligned`` or ``auto``
+            (:data:`DOMAINS`; docs/evidence.md §2).
         checkpoint: a file (``.npz``) written atomically after the censuses and after every
             temperature; an existing checkpoint of the same call is resumed, bit for bit.
         callback: ``callback(state)`` after every temperature.
@@ -761,7 +760,6 @@ def evidence(
     runs, seed, record = _checked_call(posterior, runs, seed, record, callback)
     lay = Layout(posterior)
     settings = Settings(particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess)
-    _check_prior_invariance(posterior, lay)
     log_fold = folded_log_density(posterior, lay)
     prior_draws = _check_prior_sampling(posterior, lay)
     fingerprint = _fingerprint(posterior, runs, seed, record)
@@ -775,13 +773,19 @@ def evidence(
         censuses, refs = _censuses(posterior, lay, log_fold, seed, runs, record)
     _check_reference_at_prior(refs, lay, prior_draws)
 
-    # 2. tempered SMC from each run's reference
-    domain = _choose_domain(refs, lay, particles, record["domain"])
-    candidates = ALIGNED_CANDIDATES if domain == "aligned" else IND_CANDIDATES
-    target = Target(log_fold, _domain_fn(lay, domain), posterior, candidates)
+    # 2. tempered SMC from each run's reference, on the domain chosen for them
+    target, domain = _target(posterior, lay, log_fold, refs, record)
     base = dict(fingerprint=np.array(fingerprint), **_census_arrays(censuses, posterior.dim))
     res = _tempered(target, refs, settings, seed, arrays, path, base, callback)
     return _assemble(posterior, lay, censuses, res, record, seed, t0, domain)
+
+
+def _target(posterior, lay: Layout, log_fold, refs, record: dict) -> tuple[Target, str]:
+    """The SMC's target, the folded density on the domain :func:`_choose_domain` takes, and
+    that domain's name."""
+    domain = _choose_domain(refs, lay, record["particles"], record["domain"])
+    candidates = ALIGNED_CANDIDATES if domain == "aligned" else IND_CANDIDATES
+    return Target(log_fold, _domain_fn(lay, domain), posterior, candidates), domain
 
 
 def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: dict):
