@@ -106,6 +106,18 @@ def evidence_rows(cfg: dict, cache: Path, log, compute: bool = True) -> tuple[li
     return rows, missing
 
 
+MODES_KEPT = 50
+"""how_many.json keeps each network's modes that hold particles, at most this many (the
+cache keeps every mode seen: thousands per network from N = 4 on)."""
+
+
+def recorded(ev: list) -> list:
+    """The evidence rows as how_many.json keeps them: the modes that hold particles."""
+    return [
+        dict(r, modes=[m for m in r.get("modes", []) if m["mass"] > 0][:MODES_KEPT]) for r in ev
+    ]
+
+
 def evidence_claims(ev: list, activations) -> dict:
     """Per activation: the N of the highest mean log Z, and the N within 2 combined SE of it."""
     out = {}
@@ -168,7 +180,7 @@ def redraw_loo(cfg: dict, out: Path, cache: Path) -> int:
     ev, missing = evidence_rows(cfg, cache, print, compute=False)
     plots.save(study_plots.loo(pts, evidence=ev), out / "how_many_loo")
     numbers["settings"]["evidence"] = cfg["evidence"]
-    numbers["evidence"] = ev
+    numbers["evidence"] = recorded(ev)
     numbers["evidence_not_run"] = missing
     for a, c in evidence_claims(ev, cfg["evidence"]["activations"]).items():
         numbers["claims"].setdefault(a, {}).update(c)
@@ -220,7 +232,7 @@ def main(argv=None) -> int:
         quick=args.quick,
         settings=cfg,
         points=[p.numbers() for p in pts],
-        evidence=ev,
+        evidence=recorded(ev),
         evidence_not_run=missing,
         claims=claims,
         wall_time=time.perf_counter() - t_start,
