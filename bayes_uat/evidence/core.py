@@ -240,17 +240,14 @@ def mutation_update(
     def in_domain(x):
         return jnp.array(True) if inside is None else inside(ref, x)
 
-    def target(region):
-        def ok(x):  # the end of a transition must lie in the region and the domain
-            return in_domain(x) & (nearest(ref, x)[0] == region)
-
-        return ok
+    def ends_in(region, x):  # the end of a transition must lie in the region and the domain
+        return in_domain(x) & (nearest(ref, x)[0] == region)
 
     def independence(key, x, lp_x):
         k_q, k_u = jax.random.split(key)
         if inside is None:
             y, found = sample_qbar(ref, k_q, 1)[0], jnp.array(True)
-        else:  # the first of IND_CANDIDATES draws that lies in C: a draw from q̄·1_C
+        else:  # the first of ``candidates`` draws that lies in C: a draw from q̄·1_C
 
             def go_on(c):
                 return (c[0] < candidates) & ~c[1]
@@ -278,11 +275,13 @@ def mutation_update(
             new, info = mcmc_step_fn(
                 k_hmc, state, logposterior_fn, inverse_mass_matrix=cov[region], **params
             )
-            moved = jnp.all(jnp.isfinite(new.position)) & target(region)(new.position)
+            end = info.proposal
+            end_ok = ends_in(region, end.position)  # one domain test per transition
+            moved = info.is_accepted & end_ok & jnp.all(jnp.isfinite(end.position))
             rate = jnp.where(jnp.isfinite(info.acceptance_rate), info.acceptance_rate, 0.0)
-            rate = jnp.where(target(region)(info.proposal.position), rate, 0.0)
-            x_new = jnp.where(moved, new.position, x)
-            lp_new = jnp.where(moved, new.logdensity, lp)
+            rate = jnp.where(end_ok, rate, 0.0)
+            x_new = jnp.where(moved, end.position, x)
+            lp_new = jnp.where(moved, end.logdensity, lp)
             return (x_new, lp_new, acc_h + rate, acc_i + ok), None
 
         lp0 = jnp.where(in_domain(x), logposterior_fn(x), -jnp.inf)

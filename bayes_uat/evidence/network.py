@@ -579,17 +579,26 @@ def _domain_fn(lay: Layout, domain: str):
     return lay.in_canonical if domain == "canonical" else lay.aligned
 
 
-def _choose_domain(refs, lay: Layout, particles: int, setting: str) -> str:
-    """The SMC's domain for every run (one compiled program): ``setting`` unless it is
-    ``auto``, which takes the canonical domain unless some run's reference puts under
-    :data:`CANONICAL_SHARE_MIN` of its draws there; each run's reference is then checked to
-    start its particles in that domain (:func:`_check_domain_share`)."""
-    domain = setting
-    if setting == "auto":
-        shares = [np.divide(*_domain_hits(ref, lay, DOMAIN_PROBE, "canonical")) for ref in refs]
-        domain = "canonical" if min(shares) >= CANONICAL_SHARE_MIN else "aligned"
+def _domain_of_run(ref, lay: Layout, setting: str) -> str:
+    """The domain one run's reference asks for: ``setting`` unless it is ``auto``, which
+    takes the canonical domain unless the reference puts under :data:`CANONICAL_SHARE_MIN`
+    of its draws there."""
+    if setting != "auto":
+        return setting
+    share = np.divide(*_domain_hits(ref, lay, DOMAIN_PROBE, "canonical"))
+    return "canonical" if share >= CANONICAL_SHARE_MIN else "aligned"
+
+
+def _choose_domain(refs, lay: Layout, particles: int, setting: str, checked=None) -> str:
+    """The SMC's domain for every run (one compiled program): the aligned domain where some
+    run's reference asks for it (:func:`_domain_of_run`), else the canonical one. Each run's
+    reference is checked to start its particles in that domain (:func:`_check_domain_share`)
+    unless ``checked`` (each run's domain, checked right after its census) says it was."""
+    asked = checked if checked is not None else [_domain_of_run(r, lay, setting) for r in refs]
+    domain = "aligned" if "aligned" in asked else "canonical"
     for r, ref in enumerate(refs):
-        _check_domain_share(ref, lay, particles, r, domain)
+        if checked is None or checked[r] != domain:
+            _check_domain_share(ref, lay, particles, r, domain)
     return domain
 
 
@@ -766,32 +775,33 @@ def evidence(
     path, arrays = _open_checkpoint(checkpoint, fingerprint)
 
     # 1. every run's census, and its reference
-    if arrays is not None:
+    if arrays is not None:  # resumed: no run's domain has been checked yet
         censuses = _censuses_from(arrays)
-        refs = [_reference_of(c, record) for c in censuses]
+        refs, checked = [_reference_of(c, record) for c in censuses], None
     else:
-        censuses, refs = _censuses(posterior, lay, log_fold, seed, runs, record)
+        censuses, refs, checked = _censuses(posterior, lay, log_fold, seed, runs, record)
     _check_reference_at_prior(refs, lay, prior_draws)
 
     # 2. tempered SMC from each run's reference, on the domain chosen for them
-    target, domain = _target(posterior, lay, log_fold, refs, record)
+    target, domain = _target(posterior, lay, log_fold, refs, record, checked)
     base = dict(fingerprint=np.array(fingerprint), **_census_arrays(censuses, posterior.dim))
     res = _tempered(target, refs, settings, seed, arrays, path, base, callback)
     return _assemble(posterior, lay, censuses, res, record, seed, t0, domain)
 
 
-def _target(posterior, lay: Layout, log_fold, refs, record: dict) -> tuple[Target, str]:
+def _target(posterior, lay: Layout, log_fold, refs, record: dict, checked) -> tuple[Target, str]:
     """The SMC's target, the folded density on the domain :func:`_choose_domain` takes, and
     that domain's name."""
-    domain = _choose_domain(refs, lay, record["particles"], record["domain"])
+    domain = _choose_domain(refs, lay, record["particles"], record["domain"], checked)
     candidates = ALIGNED_CANDIDATES if domain == "aligned" else IND_CANDIDATES
     return Target(log_fold, _domain_fn(lay, domain), posterior, candidates), domain
 
 
 def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: dict):
     """Every run's census and its reference, each reference checked
-    (:func:`_check_domain_share`) as soon as its census is done: (censuses, references)."""
-    censuses, refs = [], []
+    (:func:`_check_domain_share`) in the domain it asks for as soon as its census is done:
+    (censuses, references, those domains)."""
+    censuses, refs, domains = [], [], []
     for r, s in enumerate(_run_seeds(seed, runs)):
         censuses.append(
             census(
@@ -800,12 +810,9 @@ def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: di
             )
         )  # fmt: skip
         refs.append(_reference_of(censuses[-1], record))
-        domain = record["domain"]
-        if domain == "auto":
-            share = np.divide(*_domain_hits(refs[-1], lay, DOMAIN_PROBE, "canonical"))
-            domain = "canonical" if share >= CANONICAL_SHARE_MIN else "aligned"
-        _check_domain_share(refs[-1], lay, record["particles"], r, domain)
-    return censuses, refs
+        domains.append(_domain_of_run(refs[-1], lay, record["domain"]))
+        _check_domain_share(refs[-1], lay, record["particles"], r, domains[-1])
+    return censuses, refs, domains
 
 
 def _checked_call(posterior, runs, seed, record: dict, callback):
