@@ -18,6 +18,9 @@ sign or complement flips), so Z = ∫ p̃ = ∫ over the canonical domain C of �
 runs work on C with that folded density, exactly, and never enumerate G. The method, its
 checks and its measured agreement with outside references: docs/evidence.md.
 
+:func:`~bayes_uat.evidence.bridge.bridge` (``from bayes_uat.evidence import bridge``) is an
+independent check of a result: per-mode bridge sampling from NUTS draws inside its modes.
+
 :mod:`bayes_uat.evidence.core` is the estimator for any log-density and starting modes
 (tested on planted targets that are not networks); :mod:`bayes_uat.evidence.network`
 builds the census, the folded density and the mode table for networks.
@@ -26,8 +29,19 @@ Note: ``bayes_uat.evidence`` in the package namespace is the function; import na
 this module with ``from bayes_uat.evidence import Evidence``.
 """
 
+from .bridge import BridgeEvidence, BridgeMode, bridge
 from .network import evidence
 from .result import Evidence, ModeRow, chao1
 from .table import NetworkEvidence, network_evidence
 
-__all__ = ["evidence", "Evidence", "ModeRow", "chao1", "NetworkEvidence", "network_evidence"]
+__all__ = [
+    "evidence",
+    "Evidence",
+    "ModeRow",
+    "chao1",
+    "NetworkEvidence",
+    "network_evidence",
+    "bridge",
+    "BridgeEvidence",
+    "BridgeMode",
+]
