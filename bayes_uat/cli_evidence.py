@@ -38,7 +38,8 @@ OPTIONS = (
 COLUMNS = (
     "activation", "units", "dim", "runs", "log_evidence_mean", "log_evidence_se",
     "log_evidence_sd", "max_log_likelihood", "best_mse", "median_mse", "modes_seen", "chao1_unseen",
-    "share_outside", "wall_time", "warnings", "log_evidence_runs",
+    "share_outside", "wall_time", "warnings", "log_evidence_runs", "bridge_log_evidence_mean",
+    "bridge_log_evidence_se", "bridge_minus_smc",
 )  # fmt: skip
 
 
@@ -77,6 +78,13 @@ def add_parser(sub) -> None:
         help="the SMC's fundamental domain: units ordered by their kinks (canonical), matched "
         "to each run's reference (aligned), or auto: canonical unless a reference puts under "
         "1%% of its draws there (default: %(default)s)",
+    )
+    e.add_argument(
+        "--bridge",
+        action="store_true",
+        help="also estimate log Z by per-mode bridge sampling from NUTS draws inside the modes "
+        "(bayes_uat.evidence.bridge: an independent check of the SMC; columns "
+        "bridge_log_evidence_mean, bridge_log_evidence_se, bridge_minus_smc)",
     )
     e.add_argument("--out", metavar="DIR", help="new or empty directory for the table")
     e.add_argument("--resume", action="store_true", help="continue an interrupted grid in --out")
@@ -177,6 +185,7 @@ def settings_of(args) -> dict:
         runs=runs,
         seed=int(args.seed),
         options=options,
+        bridge=bool(args.bridge),
     )
 
 
@@ -209,7 +218,9 @@ def check_out(out: Path, settings: dict, resume: bool) -> list[dict]:
     if resume and done:
         saved = json.loads((out / SETTINGS).read_text()) if (out / SETTINGS).is_file() else {}
         mine = {k: v for k, v in settings.items() if k not in ("units", "activations")}
-        theirs = {k: v for k, v in saved.get("settings", {}).items() if k in mine}
+        theirs = {"bridge": False} | {
+            k: v for k, v in saved.get("settings", {}).items() if k in mine
+        }
         if theirs != mine:
             raise ValueError(
                 f"--resume: {str(out)!r} was made with {theirs}, this command asks for {mine}; "
@@ -261,7 +272,7 @@ def to_dataset(rows: list[dict]):
     for i, r in enumerate(rows):
         z[i, : len(r["log_evidence_runs"])] = r["log_evidence_runs"]
     data = {
-        k: ("network", np.array([r[k] for r in rows]))
+        k: ("network", np.array([np.nan if r.get(k) is None else r[k] for r in rows]))
         for k in COLUMNS
         if k not in ("activation", "units", "warnings", "log_evidence_runs")
     }
@@ -299,14 +310,28 @@ def table_text(rows: list[dict]) -> str:
         f"{'network':<14} {'log Z ± SE':>18} {'run SD':>7} {'max log L':>10} {'best MSE':>9} "
         f"{'modes':>5} {'Chao1':>6} {'outside q':>9}  warnings"
     )
+
+    def num(r, k):  # a row read back from JSON holds None for NaN
+        v = r.get(k)
+        return math.nan if v is None else float(v)
+
+    bridged = any(math.isfinite(num(r, "bridge_log_evidence_mean")) for r in rows)
+    if bridged:
+        cols = f" {'bridge log Z ± SE':>18} {'bridge − SMC':>12}  warnings"
+        head = head.replace("  warnings", cols)
     lines = [head, "-" * len(head)]
     for r in rows:
         z = f"{r['log_evidence_mean']:.2f} ± {r['log_evidence_se']:.2f}"
+        b = ""
+        if bridged:
+            bz = f"{num(r, 'bridge_log_evidence_mean'):.2f} ± "
+            bz += f"{num(r, 'bridge_log_evidence_se'):.2f}"
+            b = f" {bz:>18} {num(r, 'bridge_minus_smc'):>+12.2f}"
         lines.append(
             f"{r['activation'] + ' N=' + str(r['units']):<14} {z:>18} "
             f"{r['log_evidence_sd']:>7.2f} {r['max_log_likelihood']:>10.1f} "
             f"{r['best_mse']:>9.4f} {r['modes_seen']:>5d} {r['chao1_unseen']:>6.1f} "
-            f"{r['share_outside']:>9.3f}  {'; '.join(r['warnings']) or '—'}"
+            f"{r['share_outside']:>9.3f}{b}  {'; '.join(r['warnings']) or '—'}"
         )
     return "\n".join(lines)
 
@@ -339,7 +364,7 @@ def cmd_evidence(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
         row = network_evidence(
             post, runs=settings["runs"], seed=settings["seed"], checkpoint=ckpt,
-            **settings["options"],
+            bridge=settings["bridge"], **settings["options"],
         ).numbers()  # fmt: skip
         modes += [dict(activation=a, units=n, **m) for m in row.pop("modes")]
         rows.append(row)

@@ -146,3 +146,44 @@ def test_resume_keeps_done_networks(grid, capsys):
     other = [*_flags(**dict(TINY, particles=80)), "--out", str(out), "--resume"]
     assert main(["evidence", *other]) == 2
     assert "use the same settings" in capsys.readouterr().err
+
+
+def test_table_shows_the_bridge_columns_only_when_computed():
+    row = dict(
+        activation="tanh", units=2, log_evidence_mean=-850.1, log_evidence_se=0.1,
+        log_evidence_sd=0.2, max_log_likelihood=-800.0, best_mse=0.29, modes_seen=3,
+        chao1_unseen=1.0, share_outside=0.0, warnings=(),
+    )  # fmt: skip
+    assert "bridge" not in cli_evidence.table_text([row])
+    both = cli_evidence.table_text([
+        dict(row, bridge_log_evidence_mean=-849.6, bridge_log_evidence_se=0.02,
+             bridge_minus_smc=0.5),
+        dict(row, units=3),
+    ])  # fmt: skip
+    assert "bridge − SMC" in both
+    assert "-849.60 ± 0.02" in both and "+0.50" in both
+    assert "nan ± nan" in both.splitlines()[3]  # the network without a bridge says so
+
+
+def test_resume_refuses_a_changed_bridge_flag(grid, capsys):
+    out, _ = grid
+    assert main(["evidence", *_flags(**TINY), "--out", str(out), "--resume", "--bridge"]) == 2
+    assert "use the same settings" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_bridge_end_to_end(tmp_path, capsys):
+    """--bridge adds the bridge's log Z, its SE and its difference from the SMC to the table,
+    the CSV and the netCDF file."""
+    import xarray as xr
+
+    out = tmp_path / "b"
+    assert main(["evidence", *_flags(**TINY), "--out", str(out), "--quiet", "--bridge"]) == 0
+    (r,) = list(csv.DictReader((out / "evidence.csv").read_text().splitlines()))
+    b, se, d = (float(r[k]) for k in ("bridge_log_evidence_mean", "bridge_log_evidence_se",
+                                      "bridge_minus_smc"))  # fmt: skip
+    assert b < float(r["max_log_likelihood"]) and se > 0
+    assert d == pytest.approx(b - float(r["log_evidence_mean"]))
+    with xr.open_dataset(out / "evidence.nc", engine="h5netcdf") as ds:
+        assert float(ds["bridge_log_evidence_mean"].values[0]) == pytest.approx(b)
+    assert "bridge − SMC" in capsys.readouterr().out
