@@ -366,8 +366,8 @@ def cmd_import_study(args) -> int:
     return 0
 
 
-def cmd_check(args) -> int:
-    """bu.evidence on one named posterior, recorded under check/<model>/<tag>."""
+def _named_evidence(args):
+    """(posterior, bu.evidence of it with the command's settings, seconds)."""
     import bayes_uat as bu
 
     post = model_posterior(args.model)
@@ -375,7 +375,13 @@ def cmd_check(args) -> int:
     opts = {k: v for k, v in opts.items() if v is not None}
     t0 = time.perf_counter()
     ev = bu.evidence(post, runs=args.runs, seed=args.seed, **opts)
-    wall = time.perf_counter() - t0
+    return post, ev, time.perf_counter() - t0
+
+
+def cmd_check(args) -> int:
+    """bu.evidence on one named posterior, recorded under check/<model>/<tag>."""
+
+    post, ev, wall = _named_evidence(args)
     theta = np.asarray(ev.samples.theta)
     rec = dict(
         model=args.model,
@@ -411,15 +417,9 @@ def cmd_check(args) -> int:
 def cmd_bridge(args) -> int:
     """bu.evidence on one named posterior, then per-mode bridge sampling from NUTS draws
     inside its modes (bayes_uat.evidence.bridge), recorded under bridges/<model>/<tag>."""
-    import bayes_uat as bu
     from bayes_uat.evidence.bridge import bridge
 
-    post = model_posterior(args.model)
-    opts = {k: getattr(args, k) for k in ("particles", "restarts", "sgd_steps", "steps")}
-    opts = {k: v for k, v in opts.items() if v is not None}
-    t0 = time.perf_counter()
-    ev = bu.evidence(post, runs=args.runs, seed=args.seed, **opts)
-    wall_ev = time.perf_counter() - t0
+    post, ev, wall_ev = _named_evidence(args)
     t0 = time.perf_counter()
     b = bridge(post, ev, repeats=args.repeats, seed=args.seed, warmup=args.warmup,
                draws=args.draws)  # fmt: skip
@@ -560,7 +560,7 @@ def _groups(res: dict) -> dict:
     """(activation, units) → method → list of records."""
     out: dict = {}
     for k, r in res.items():
-        if k == "checks":
+        if k in ("checks", "bridges"):
             continue
         out.setdefault((r["activation"], r["units"]), {}).setdefault(r["method"], []).append(r)
     return out

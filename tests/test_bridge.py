@@ -100,54 +100,25 @@ def test_bad_arguments():
         bridge("post", _fake_evidence(post))
 
 
-BLOG_SMC = (-1863.06, 0.05)  # docs/smc.md: tempered SMC from the prior, 4 × 1 000 particles
+BLOG_IS = (-1862.581, 0.021)  # benchmarks/bridge_blog_is.py: importance sampling, 4 × 400 000
 
 
 @pytest.mark.slow
-def test_blog_posterior_bridge_agrees_with_smc_from_the_prior():
-    """The blog posterior (N = 2 sigmoid on x²): the bridge over the modes that hold the
-    SMC's particles agrees with tempered SMC from the prior, an estimate that shares nothing
-    with it (neither census, nor reference, nor NUTS), within 4 combined SEs."""
+def test_blog_posterior_bridge_agrees_with_importance_sampling():
+    """The blog posterior (N = 2 sigmoid on x²): the bridge agrees, within 4 combined SEs,
+    with importance sampling from a heavy-tailed Student-t over 1.6 million draws
+    (benchmarks/bridge_blog_is.py), which is unbiased for Z and shares neither the bridge's
+    q nor its draws. Tempered SMC, from the prior (−1863.06 ± 0.05, docs/smc.md) or from the
+    census (about −1863.2), lies half a nat lower (docs/evidence.md)."""
     post = Posterior(MLP(2, "sigmoid"), make_dataset("x2"), prior_std=30.0)
     ev = bu.evidence(
         post, runs=4, seed=0, restarts=64, sgd_steps=2000, learning_rate=0.05, particles=400,
         steps=5,
     )  # fmt: skip
-    b = bridge(post, ev, repeats=4, seed=0, warmup=500, draws=1000)
+    b = bridge(post, ev, repeats=4, seed=0)
     print(b)
-    combined = math.hypot(b.log_evidence_se, BLOG_SMC[1])
-    assert abs(b.log_evidence_mean - BLOG_SMC[0]) < 4 * combined, b
+    combined = math.hypot(b.log_evidence_se, BLOG_IS[1])
+    assert abs(b.log_evidence_mean - BLOG_IS[0]) < 4 * combined, b
     assert b.modes[0].kept.min() > 0.5
     assert b.log_evidence_mean <= ev.max_log_likelihood
-
-
-@pytest.fixture(scope="module")
-def small_evidence():
-    post = Posterior(MLP(1, "tanh"), make_dataset("sin", n=40, seed=0), likelihood="gaussian",
-                     prior_std=3.0)  # fmt: skip
-    ev = bu.evidence(post, runs=2, seed=0, restarts=16, sgd_steps=300, learning_rate=0.05,
-                     particles=32, steps=2)  # fmt: skip
-    return post, ev
-
-
-def test_bridge_record_is_whole_and_repeatable(small_evidence):
-    """Every number of the result is there and consistent (shares sum to 1, the difference
-    is the two means' difference, the bound holds), the record is JSON, and the same seed
-    gives the same numbers bit for bit."""
-    import json
-
-    post, ev = small_evidence
-    kw = dict(repeats=2, seed=3, chains=2, warmup=100, draws=200, q_draws=1000)
-    b = bridge(post, ev, **kw)
-    assert b.log_evidence.shape == (2,) and np.all(np.isfinite(b.log_evidence))
-    assert sum(m.share for m in b.modes) == pytest.approx(1.0)
-    assert b.difference == pytest.approx(b.log_evidence_mean - ev.log_evidence_mean)
-    assert b.log_evidence.max() <= ev.max_log_likelihood
-    assert all(0 <= k <= 1 for m in b.modes for k in m.kept)
-    d = json.loads(json.dumps(b.to_dict()))
-    assert d["settings"]["draws"] == 200 and len(d["modes"]) == len(b.modes)
-    assert "bridge: log Z over" in str(b)
-    again = bridge(post, ev, **kw)
-    np.testing.assert_array_equal(again.log_evidence, b.log_evidence)
-    other = bridge(post, ev, **dict(kw, seed=4))
-    assert not np.array_equal(other.log_evidence, b.log_evidence)
+    assert not any("repeats disagree" in w for w in b.warnings)
