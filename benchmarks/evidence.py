@@ -449,10 +449,12 @@ def render_bridges(bridges: dict) -> list[str]:
         "`python benchmarks/evidence.py bridge MODEL [--restarts K --sgd-steps S --particles P "
         "--steps T] [--warmup W --draws D]` — `bu.evidence` (4 runs), then "
         "`bayes_uat.evidence.bridge.bridge` (4 repeats) on the modes that hold ≥ 1 % of its "
-        "particles: NUTS (4 chains × (W + D), dense mass) from each mode's centre, a normal "
-        "fitted to half of the draws, Meng & Wong's bridge with the other half "
+        "particles: NUTS (4 chains × (W + D), dense mass) from each mode's centre, q_k (half "
+        "a normal, half a kernel density estimate) fitted to two chains' draws, Meng & Wong's "
+        "bridge with the other two "
         "(docs/evidence.md, Bridge sampling). Both SEs are from the spread across runs or "
-        "repeats. Bound: the largest log-likelihood found.",
+        "repeats. Bound: the largest log-likelihood found. Wall times were measured with other "
+        "jobs sharing the 2 cores: upper bounds.",
         "",
         "| posterior | dim | SMC: restarts × steps, particles × sweeps | SMC log Z (runs SD) "
         "| bridge: W + D | bridge log Z (repeats SD) | bridge − SMC | modes bridged "
