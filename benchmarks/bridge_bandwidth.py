@@ -46,12 +46,9 @@ def main(argv=None) -> int:
     )  # fmt: skip
     t0 = time.perf_counter()
     ev = bu.evidence(post, runs=4, seed=0, particles=256, steps=5)
-    lay = nw.Layout(post)
-    log_fold = nw.folded_log_density(post, lay)
+    lay, log_fold, chosen, cells = B.mode_cells(post, ev, 0.01, 1)
     fold_many, _ = nw._fold_programs(log_fold)
-    chosen = [m for m in ev.modes if m.mass >= 0.01][:1]
-    centres = np.stack([m.centre for m in chosen])
-    cells = (centres, *B._cells(post, lay, log_fold, centres))
+    centres = cells[0]
     settings = dict(chains=4, warmup=500, draws=1000, max_tree_depth=10, target_accept=0.9)
     variants = {"normal": None, "1": 1.0, "1/2": 0.5, "1/4": 0.25}
     out = {k: [] for k in variants}

@@ -53,12 +53,9 @@ def main() -> int:
                          se=ev.log_evidence_se, wall=time.perf_counter() - t0)  # fmt: skip
         print(f"SMC, {name}: {ev.log_evidence_mean:.2f} ± {ev.log_evidence_se:.2f}", flush=True)
     ev = evs["5 sweeps"]
-    lay = nw.Layout(post)
-    log_fold = nw.folded_log_density(post, lay)
+    lay, log_fold, chosen, cells = B.mode_cells(post, ev, 0.01, 8)
     fold_many, _ = nw._fold_programs(log_fold)
-    chosen = [m for m in ev.modes if m.mass >= 0.01][:8]
-    centres = np.stack([m.centre for m in chosen])
-    cells = (centres, *B._cells(post, lay, log_fold, centres))
+    centres = cells[0]
     settings = dict(chains=4, warmup=1000, draws=2000, max_tree_depth=10, target_accept=0.9)
     x = B._chain_draws(post, lay, centres[0], settings, jax.random.PRNGKey(1))
     x = x[B._cell_of(x, cells) == 0]

@@ -351,16 +351,11 @@ def bridge(
             Silverman's rule (:func:`_mode_q`).
         max_tree_depth, target_accept: NUTS's settings.
     """
-    from .network import Layout, folded_log_density
     from .result import Evidence
 
     settings = _checked(posterior, ev, Evidence, locals())
     t0 = time.perf_counter()
-    lay = Layout(posterior)
-    log_fold = folded_log_density(posterior, lay)
-    chosen = [m for m in ev.modes if m.mass >= min_mass][:max_modes]
-    centres = np.stack([m.centre for m in chosen])
-    cells = (centres, *_cells(posterior, lay, log_fold, centres))
+    lay, log_fold, chosen, cells = mode_cells(posterior, ev, min_mass, max_modes)
     smc = _smc_shares(lay, ev, cells)
     logz = np.empty((repeats, len(chosen)))
     kept, fin = np.empty_like(logz), np.empty_like(logz)
@@ -380,6 +375,19 @@ def _smc_shares(lay, ev, cells) -> np.ndarray:
     can = np.asarray(lay.canonical(jnp.asarray(theta.reshape(-1, d))))
     near = _cell_of(can, cells).reshape(runs, p)
     return np.stack([(near == j).mean(axis=1) for j in range(len(cells[0]))], axis=1)
+
+
+def mode_cells(posterior, ev, min_mass: float = 0.01, max_modes: int = 8):
+    """(layout, folded log-density, the bridged rows of ``ev.modes``, their cells): the modes
+    holding ``min_mass`` of the SMC's particles (at most ``max_modes``) and the arrays of the
+    cell rule (centres, Cholesky factors of the precisions, their log dets)."""
+    from .network import Layout, folded_log_density
+
+    lay = Layout(posterior)
+    log_fold = folded_log_density(posterior, lay)
+    chosen = [m for m in ev.modes if m.mass >= min_mass][:max_modes]
+    centres = np.stack([m.centre for m in chosen])
+    return lay, log_fold, chosen, (centres, *_cells(posterior, lay, log_fold, centres))
 
 
 def _checked(posterior, ev, Evidence, args: dict) -> dict:
