@@ -33,7 +33,7 @@ OUT_FILES = (TABLE_CSV, TABLE_NC, MODES_CSV, SETTINGS)
 # the settings of bayes_uat.evidence the command passes on (flags --restarts, --sgd-steps, …)
 OPTIONS = (
     "restarts", "sgd_steps", "learning_rate", "particles", "steps", "leapfrog", "target_ess",
-    "df", "inflate", "max_components", "domain",
+    "df", "inflate", "max_components", "domain", "reference",
 )  # fmt: skip
 COLUMNS = (
     "activation", "units", "dim", "runs", "log_evidence_mean", "log_evidence_se",
@@ -78,6 +78,14 @@ def add_parser(sub) -> None:
         help="the SMC's fundamental domain: units ordered by their kinks (canonical), matched "
         "to each run's reference (aligned), or auto: canonical unless a reference puts under "
         "1%% of its draws there (default: %(default)s)",
+    )
+    e.add_argument(
+        "--reference",
+        choices=("laplace", "refit"),
+        default="laplace",
+        help="each run's reference q: components at the census's maxima with Laplace "
+        "covariances, or the two heaviest refitted to short NUTS runs inside them, which "
+        "follows curved ridges (default: %(default)s)",
     )
     e.add_argument(
         "--bridge",
@@ -154,6 +162,7 @@ def settings_of(args) -> dict:
         inflate=_positive("inflate", args.inflate),
         max_components=positive_int("max-components", args.max_components, fix="e.g. 16"),
         domain=args.domain,
+        reference=args.reference,
     )
     if not options["target_ess"] < 1:
         raise ValueError(f"--target-ess must be in (0, 1), got {args.target_ess}")

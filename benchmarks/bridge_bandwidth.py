@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     variants = {"normal": None, "1": 1.0, "1/2": 0.5, "1/4": 0.25}
     out = {k: [] for k in variants}
     for rep in range(args.repeats):
-        x = B._chain_draws(post, lay, centres[0], settings, jax.random.PRNGKey(100 + rep))
+        x = nw.within_mode_draws(post, lay, centres[0], settings, jax.random.PRNGKey(100 + rep))
         x = x[B._cell_of(x, cells) == 0]
         fit, use = x[: len(x) // 2], x[len(x) // 2 :]
         for name, h in variants.items():

@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     lay = nw.Layout(post)
     fold_many, _ = nw._fold_programs(nw.folded_log_density(post, lay))
     settings = dict(chains=4, warmup=2000, draws=5000, max_tree_depth=10, target_accept=0.9)
-    x = B._chain_draws(post, lay, ev.modes[0].centre, settings, jax.random.PRNGKey(7))
+    x = nw.within_mode_draws(post, lay, ev.modes[0].centre, settings, jax.random.PRNGKey(7))
     d = x.shape[1]
     mean, cov = x.mean(0), np.cov(x, rowvar=False) * 1.2**2
     t = stats.multivariate_t(loc=mean, shape=cov, df=4, seed=0)

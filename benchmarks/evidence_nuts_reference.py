@@ -31,13 +31,11 @@ def main(argv=None) -> int:
     import jax
     import jax.numpy as jnp
 
-    import bayes_uat.evidence.bridge  # noqa: F401  (the module, not the function)
     from bayes_uat._io import write_json
     from bayes_uat.evidence import network as nw
     from bayes_uat.evidence.core import Settings, make_reference
     from benchmarks.evidence import model_posterior
 
-    B = sys.modules["bayes_uat.evidence.bridge"]
     post = model_posterior(args.model)
     lay = nw.Layout(post)
     log_fold = nw.folded_log_density(post, lay)
@@ -58,7 +56,7 @@ def main(argv=None) -> int:
         k = record["max_components"]
         centres, covs = np.array(c["centres"][:k]), np.array(c["covs"][:k])
         for j in range(min(args.components, len(centres))):
-            x = B._chain_draws(post, lay, centres[j], nuts, jax.random.PRNGKey(1000 * r + j))
+            x = nw.within_mode_draws(post, lay, centres[j], nuts, jax.random.PRNGKey(1000 * r + j))
             prec = np.linalg.inv(covs)
             d2 = np.einsum("nki,kij,nkj->nk", x[:, None] - centres, prec, x[:, None] - centres)
             x = x[d2.argmin(axis=1) == j]

@@ -57,7 +57,7 @@ def main() -> int:
     fold_many, _ = nw._fold_programs(log_fold)
     centres = cells[0]
     settings = dict(chains=4, warmup=1000, draws=2000, max_tree_depth=10, target_accept=0.9)
-    x = B._chain_draws(post, lay, centres[0], settings, jax.random.PRNGKey(1))
+    x = nw.within_mode_draws(post, lay, centres[0], settings, jax.random.PRNGKey(1))
     x = x[B._cell_of(x, cells) == 0]
     th = np.asarray(lay.canonical(jnp.asarray(ev.samples.theta.reshape(-1, post.dim))))
     th = th[B._cell_of(th, cells) == 0]

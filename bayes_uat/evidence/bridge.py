@@ -217,43 +217,12 @@ def _cell_of(x, cells) -> np.ndarray:
     return np.asarray(_nearest(jnp.asarray(x), *(jnp.asarray(c) for c in cells)))
 
 
-def _fold_potential(post, z):
-    from .network import _fold_fn
-
-    return -_fold_fn(post.net)(post, z).astype(z.dtype)
-
-
-def fold_potential_gen(post):
-    """numpyro's ``potential_fn_gen``: −log p̃_C of the posterior (its model argument)."""
-    return jax.tree_util.Partial(_fold_potential, post)
-
-
-# -- one mode --------------------------------------------------------------------------------
-def _chain_draws(posterior, lay, centre, settings: dict, key) -> np.ndarray:
-    """Canonical NUTS draws of p̃_C from ``chains`` starts at ``centre`` (jittered by 1e-6
-    of the prior scale): (chains·draws, d)."""
-    from ..samplers import nuts
-
-    c = settings["chains"]
-    k = nuts.Kernel(True, settings["max_tree_depth"], settings["target_accept"],
-                    settings["warmup"], "vectorized")  # fmt: skip
-    init_fn, run = nuts.programs(k, fold_potential_gen)
-    k0, k1 = jax.random.split(key)
-    z0 = jnp.asarray(centre, posterior.dtype)[None] + 1e-6 * posterior.prior_std * (
-        jax.random.normal(k0, (c, len(centre)), posterior.dtype)
-    )
-    state = init_fn(posterior, z0, jax.random.split(k1, c))
-    _, fields = run(posterior, state, settings["warmup"], settings["draws"])
-    z = np.asarray(fields[-1], dtype=float).reshape(-1, len(centre))
-    return np.asarray(lay.canonical(jnp.asarray(z)), dtype=float)
-
-
 def _bridge_one(posterior, lay, log_fold, k, cells, settings: dict, key):
     """(log Z_k, share of draws in the cell, f_k) for mode k in one repeat."""
-    from .network import _fold_programs
+    from .network import _fold_programs, within_mode_draws
 
     fold_many, _ = _fold_programs(log_fold)
-    x = _chain_draws(posterior, lay, cells[0][k], settings, key)
+    x = within_mode_draws(posterior, lay, cells[0][k], settings, key)
     near = _cell_of(x, cells)
     x = x[near == k]
     kept = len(x) / len(near)

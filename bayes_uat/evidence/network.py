@@ -102,6 +102,19 @@ CANONICAL_SHARE_MIN = 0.01
 share of its draws in the canonical domain (its independence proposals then mostly find no
 candidate in 64 draws, and q̄(C) needs millions of draws)."""
 
+REFERENCES = ("laplace", "refit")
+"""The components of each run's reference q: at the census's maxima with their Laplace
+covariances (``laplace``), or with the :data:`REFIT_COMPONENTS` heaviest refitted to NUTS draws
+inside them (``refit``; docs/evidence.md)."""
+
+REFIT_COMPONENTS = 2
+"""With ``reference="refit"``, the heaviest components (by Laplace mass) of each run that get
+the mean and covariance of NUTS draws inside them."""
+
+REFIT_NUTS = dict(chains=2, warmup=300, draws=500, max_tree_depth=10, target_accept=0.9)
+"""The NUTS run of each refitted component (the settings measured in
+benchmarks/evidence_nuts_reference.py)."""
+
 SAME_MODE = 1.0
 """Two refined maxima are one mode when the squared Mahalanobis distance between them
 (under the better one's Laplace covariance) is below this."""
@@ -485,6 +498,51 @@ def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learn
     )
 
 
+def _fold_potential(post, z):
+    return -_fold_fn(post.net)(post, z).astype(z.dtype)
+
+
+def fold_potential_gen(post):
+    """numpyro's ``potential_fn_gen``: −log p̃_C of the posterior (its model argument)."""
+    return jax.tree_util.Partial(_fold_potential, post)
+
+
+def within_mode_draws(posterior, lay: Layout, centre, settings: dict, key) -> np.ndarray:
+    """Canonical NUTS draws (numpyro, dense mass) of p̃_C from ``settings["chains"]`` starts
+    at ``centre`` (jittered by 1e-6 of the prior scale): (chains·draws, d)."""
+    from ..samplers import nuts
+
+    c = settings["chains"]
+    k = nuts.Kernel(True, settings["max_tree_depth"], settings["target_accept"],
+                    settings["warmup"], "vectorized")  # fmt: skip
+    init_fn, run = nuts.programs(k, fold_potential_gen)
+    k0, k1 = jax.random.split(key)
+    z0 = jnp.asarray(centre, posterior.dtype)[None] + 1e-6 * posterior.prior_std * (
+        jax.random.normal(k0, (c, len(centre)), posterior.dtype)
+    )
+    state = init_fn(posterior, z0, jax.random.split(k1, c))
+    _, fields = run(posterior, state, settings["warmup"], settings["draws"])
+    z = np.asarray(fields[-1], dtype=float).reshape(-1, len(centre))
+    return np.asarray(lay.canonical(jnp.asarray(z)), dtype=float)
+
+
+def _refit(posterior, lay: Layout, c: dict, k: int, seed: int) -> dict:
+    """The census ``c`` with ``ref_centres`` and ``ref_covs`` for its first ``k`` components:
+    the :data:`REFIT_COMPONENTS` heaviest get the mean and covariance of NUTS draws
+    (:data:`REFIT_NUTS`) that lie nearer to them than to any other of the k (Mahalanobis);
+    a component with fewer than 4·dim such draws keeps its Laplace fit."""
+    centres, covs = np.array(c["centres"][:k]), np.array(c["covs"][:k])
+    prec = np.linalg.inv(covs)
+    for j in range(min(REFIT_COMPONENTS, len(centres))):
+        key = jax.random.fold_in(jax.random.PRNGKey(seed), j)
+        x = within_mode_draws(posterior, lay, centres[j], REFIT_NUTS, key)
+        dx = x[:, None] - centres[None]
+        x = x[np.einsum("nki,kij,nkj->nk", dx, prec, dx).argmin(axis=1) == j]
+        if len(x) >= 4 * posterior.dim:
+            centres[j], covs[j] = x.mean(axis=0), np.cov(x, rowvar=False)
+    return dict(c, ref_centres=centres, ref_covs=covs)
+
+
 # -- checks ----------------------------------------------------------------------------------
 def _positive_int(name, v, lo=1, fix=""):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
@@ -690,6 +748,13 @@ def _census_arrays(censuses: list[dict], dim: int) -> dict:
         out[f"census.{name}"] = arr
     for name in ("max_log_likelihood", "evaluations", "sgd_best_mse"):
         out[f"census.{name}"] = np.array([c[name] for c in censuses])
+    if "ref_centres" in censuses[0]:  # reference="refit": the refitted components
+        kr = max(len(c["ref_centres"]) for c in censuses)
+        for name, shape in (("ref_centres", (dim,)), ("ref_covs", (dim, dim))):
+            arr = np.zeros((len(censuses), kr) + shape)
+            for r, c in enumerate(censuses):
+                arr[r, : len(c[name])] = c[name]
+            out[f"census.{name}"] = arr
     return out
 
 
@@ -704,6 +769,10 @@ def _censuses_from(arrays: dict) -> list[dict]:
             **{n: arrays[f"census.{n}"][r].item()
                for n in ("max_log_likelihood", "evaluations", "sgd_best_mse")},
         })  # fmt: skip
+        if "census.ref_centres" in arrays:
+            kr = min(k, arrays["census.ref_centres"].shape[1])
+            out[-1]["ref_centres"] = arrays["census.ref_centres"][r, :kr]
+            out[-1]["ref_covs"] = arrays["census.ref_covs"][r, :kr]
     return out
 
 
@@ -723,6 +792,7 @@ def evidence(
     inflate: float = 2.0,
     max_components: int = 16,
     domain: str = "auto",
+    reference: str = "laplace",
     checkpoint=None,
     callback=None,
 ) -> Evidence:
@@ -749,8 +819,8 @@ def evidence(
             the Laplace covariance of their scale matrices.
         max_components: q keeps at most this many modes per run (the highest Laplace
             masses); the arrays are padded to it, so one compiled program serves every run.
-        domain: the SMC's fundamental domain: ``canonical``, ``aligned`` or ``auto``
-            (:data:`DOMAINS`; docs/evidence.md §2).
+        domain, reference: the SMC's fundamental domain (:data:`DOMAINS`; docs/evidence.md
+            §2), and q's components (:data:`REFERENCES`: Laplace fits, or ``refit`` by NUTS).
         checkpoint: a file (``.npz``) written atomically after the censuses and after every
             temperature; an existing checkpoint of the same call is resumed, bit for bit.
         callback: ``callback(state)`` after every temperature.
@@ -764,7 +834,7 @@ def evidence(
     record = dict(
         restarts=restarts, sgd_steps=sgd_steps, learning_rate=learning_rate,
         particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess, df=df,
-        inflate=inflate, max_components=max_components, domain=domain,
+        inflate=inflate, max_components=max_components, domain=domain, reference=reference,
     )  # fmt: skip
     runs, seed, record = _checked_call(posterior, runs, seed, record, callback)
     lay = Layout(posterior)
@@ -781,7 +851,6 @@ def evidence(
     else:
         censuses, refs, checked = _censuses(posterior, lay, log_fold, seed, runs, record)
     _check_reference_at_prior(refs, lay, prior_draws)
-
     # 2. tempered SMC from each run's reference, on the domain chosen for them
     target, domain = _target(posterior, lay, log_fold, refs, record, checked)
     base = dict(fingerprint=np.array(fingerprint), **_census_arrays(censuses, posterior.dim))
@@ -809,6 +878,8 @@ def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: di
                 sgd_steps=record["sgd_steps"], learning_rate=record["learning_rate"],
             )
         )  # fmt: skip
+        if record["reference"] == "refit":
+            censuses[-1] = _refit(posterior, lay, censuses[-1], record["max_components"], s)
         refs.append(_reference_of(censuses[-1], record))
         domains.append(_domain_of_run(refs[-1], lay, record["domain"]))
         _check_domain_share(refs[-1], lay, record["particles"], r, domains[-1])
@@ -835,6 +906,10 @@ def _checked_call(posterior, runs, seed, record: dict, callback):
     r["max_components"] = _positive_int("max_components", r["max_components"], 1, "pass e.g. 16")
     if r["domain"] not in DOMAINS:
         raise ValueError(f"domain must be one of {', '.join(DOMAINS)}, got {r['domain']!r}")
+    if r["reference"] not in REFERENCES:
+        raise ValueError(
+            f"reference must be one of {', '.join(REFERENCES)}, got {r['reference']!r}"
+        )
     Layout(posterior)
     check_settings(
         Settings(particles=r["particles"], steps=r["steps"], leapfrog=r["leapfrog"],
@@ -861,8 +936,9 @@ def _reference_of(c: dict, record: dict):
     """A run's reference q̄ from its census: the ``max_components`` modes of highest
     Laplace mass, Student-t with scale ``inflate``·Σ, weighted by that mass."""
     k = record["max_components"]
+    centres, covs = c.get("ref_centres", c["centres"]), c.get("ref_covs", c["covs"])
     return make_reference(
-        c["centres"][:k], record["inflate"] * c["covs"][:k], c["log_mass"][:k],
+        centres[:k], record["inflate"] * covs[:k], c["log_mass"][:k],
         df=record["df"], max_components=k,
     )  # fmt: skip
 
