@@ -2,11 +2,10 @@
 modes of an :class:`~bayes_uat.evidence.Evidence`, independent of its tempered SMC.
 
 On the canonical domain C the folded density p̃_C integrates to Z (module
-:mod:`~bayes_uat.evidence.network`). The modes of the evidence's table split C into cells
-A_k = {u ∈ C : mode k is the nearest by squared Mahalanobis distance under its Laplace
-covariance}, the rule by which the table labels the SMC's particles, so Z = Σ_k Z_k with
-Z_k = ∫_{A_k} p̃_C. For each mode k that holds at least ``min_mass`` of the SMC's particles
-(at most ``max_modes`` of them):
+:mod:`~bayes_uat.evidence.network`). The modes of the evidence's table that hold at least
+``min_mass`` of the SMC's particles (at most ``max_modes`` of them) split C into cells
+A_k = {u ∈ C : mode k's Laplace normal is the densest at u}, so Z = Σ_k Z_k with
+Z_k = ∫_{A_k} p̃_C. For each of these modes:
 
 1. NUTS (numpyro, dense mass matrix) on p̃_C from ``chains`` starts at the mode's centre;
    each draw is moved to C (its canonical copy, where p̃_C is the same) and kept when it lies
@@ -20,11 +19,11 @@ Z_k = ∫_{A_k} p̃_C. For each mode k that holds at least ``min_mass`` of the S
    log Z_k = log r + log f_k.
 
 ``repeats`` independent repeats (their own chains and q draws) give every number's SE from
-their spread. The sum over the bridged cells is set beside the SMC's log Z plus the log of
-its particles' share in the same cells: the two estimate the same integral by different
-means (the bridge never sees the SMC's reference, temperatures or moves). Mass that the
-chains started at a mode never reach (another mode inside the same cell, or a mode no
-census found) is missing from both.
+their spread. The cells cover C, so the sum is set beside the SMC's log Z, and each mode's
+share beside the share of the SMC's final particles in its cell: the two estimate the same
+integral by different means (the bridge never sees the SMC's reference, temperatures or
+moves). Mass that the chains started at a mode never reach (another mode inside the same
+cell, or a mode no census found) is missing from both.
 """
 
 from __future__ import annotations
@@ -57,8 +56,8 @@ class BridgeMode:
         index: the mode's position in the evidence's table (``ev.modes``).
         log_mass: log Z_k, one value per repeat.
         share: Z_k / Σ over the bridged cells, mean over repeats; ``share_se`` its SE.
-        smc_mass: the SMC's mass of the mode (the table's ``mass``), renormalised over the
-            bridged cells, for comparison with ``share``.
+        smc_mass: the share of the SMC's final particles in the mode's cell (mean over
+            runs), for comparison with ``share``.
         kept: per repeat, the share of the chains' draws that lay in the mode's cell.
         q_inside: per repeat, f_k: the share of q_k's draws in C ∩ A_k.
         mse: the training MSE at the mode's centre.
@@ -81,8 +80,8 @@ class BridgeEvidence:
     Attributes:
         log_evidence: per repeat, log Σ_k Z_k over the bridged cells.
         log_evidence_mean, log_evidence_se: their mean and standard deviation / √repeats.
-        smc_log_evidence, smc_log_evidence_se: the SMC's log Z over the same cells (its
-            mean log Z plus the log of its particles' share in them) and its SE.
+        smc_log_evidence, smc_log_evidence_se: the SMC's log Z (``ev.log_evidence_mean``)
+            and its SE; the cells cover the domain, so both estimate the same Z.
         difference: ``log_evidence_mean − smc_log_evidence``; ``difference_se`` the two SEs
             combined.
         modes: the bridged modes (:class:`BridgeMode`), the table's order.
@@ -191,12 +190,9 @@ def bridge_log_ratio(l_p, l_q) -> float:
 def _cells(posterior, lay, log_fold, centres: np.ndarray):
     """(Cholesky factors of every mode's Laplace precision, log det of each precision), for
     the nearest-mode rule."""
-    from .network import _fold_programs, regularised_cov
+    from .network import laplace_covs
 
-    _, hess = _fold_programs(log_fold)
-    H = np.asarray(hess(posterior, jnp.asarray(centres, posterior.dtype)))
-    floor = 1.0 / posterior.prior_std**2
-    prec = np.stack([np.linalg.inv(regularised_cov(h, floor)) for h in H])
+    prec = np.linalg.inv(laplace_covs(posterior, log_fold, centres))
     chol = np.linalg.cholesky(0.5 * (prec + np.swapaxes(prec, 1, 2)))
     return chol, 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
 

@@ -408,6 +408,16 @@ def regularised_cov(H: np.ndarray, floor: float) -> np.ndarray:
     return (V / lam) @ V.T
 
 
+def laplace_covs(posterior, log_fold, points: np.ndarray) -> np.ndarray:
+    """The Laplace covariance at each of ``points`` (M, d): the regularised inverse of −H,
+    H the Hessian of the folded log-density there, no direction wider than the prior
+    (:func:`regularised_cov` with the floor 1/prior_std²)."""
+    _, hess = _fold_programs(log_fold)
+    H = np.asarray(hess(posterior, jnp.asarray(points, posterior.dtype)))
+    floor = 1.0 / posterior.prior_std**2
+    return np.stack([regularised_cov(h, floor) for h in H])
+
+
 def _cluster(points: np.ndarray, logp: np.ndarray, covs: np.ndarray, counts=None):
     """Greedy grouping, best log-density first: a point joins the first mode within
     squared Mahalanobis distance :data:`SAME_MODE` (under the mode's covariance).
@@ -469,15 +479,13 @@ def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learn
     refined, refine_eval = _refine_all(posterior, start[ok], lp0[ok])
     fin = np.all(np.isfinite(refined), axis=1)
     can = np.asarray(lay.canonical(jnp.asarray(refined[fin])), dtype=float)
-    fold_many, fold_hess = _fold_programs(log_fold)
+    fold_many, _ = _fold_programs(log_fold)
     lf = np.asarray(fold_many(posterior, jnp.asarray(can, posterior.dtype)))
     keep = np.isfinite(lf)
     if not keep.any():
         raise ValueError("no SGD modes found: every refined restart has a non-finite density")
     can, lf = can[keep], lf[keep]
-    H = np.asarray(fold_hess(posterior, jnp.asarray(can, posterior.dtype)))
-    floor = 1.0 / posterior.prior_std**2
-    covs = np.stack([regularised_cov(h, floor) for h in H])
+    covs = laplace_covs(posterior, log_fold, can)
     leaders, label = _cluster(can, lf, covs)
     counts = np.bincount(label, minlength=len(leaders))
     centres, modes_lf, mode_covs = can[leaders], lf[leaders], covs[leaders]
