@@ -2,7 +2,8 @@
 curve, Neal prior (a ~ N(0, 4/N)), noise σ = 0.1 known; 4 chains × (warm-up + draws).
 
     python benchmarks/wide.py [--units 500] [--n 200] [--chains 4] [--warmup 500]
-                              [--draws 500] [--max-tree-depth 10] [--out benchmarks/wide.json]
+                              [--draws 500] [--max-tree-depth 10] [--dense-mass]
+                              [--out benchmarks/wide.json]
     python benchmarks/wide.py --gradient-only     # benchmarks/wide_gradient.json
     python benchmarks/wide.py --collapsed         # benchmarks/wide_collapsed.json
     python benchmarks/wide.py --collapsed --gradient-only   # wide_collapsed_gradient.json
@@ -39,6 +40,7 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=500)
     ap.add_argument("--max-tree-depth", type=int, default=10)
     ap.add_argument("--chain-method", default="auto")
+    ap.add_argument("--dense-mass", action="store_true", help="NUTS with a dense mass matrix")
     ap.add_argument("--out", default=None, help="default benchmarks/wide.json")
     ap.add_argument(
         "--gradient-only",
@@ -123,6 +125,7 @@ def main(argv=None) -> int:
             progress=False,
             max_tree_depth=args.max_tree_depth,
             chain_method=args.chain_method,
+            dense_mass=args.dense_mass,
         )
     wall = time.perf_counter() - t0
     xs = jnp.linspace(-2.5, 2.5, 5)
@@ -139,6 +142,7 @@ def main(argv=None) -> int:
         warmup=args.warmup,
         draws=args.draws,
         max_tree_depth=args.max_tree_depth,
+        dense_mass=args.dense_mass,
         chain_method=s.info.get("chain_method"),
         wall_time_s=wall,
         gradient_s=grad_s,

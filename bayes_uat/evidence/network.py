@@ -70,8 +70,22 @@ FLIP_SUM_MAX = 16
 """The sigmoid's folded density sums over 2^N flip patterns: at most this many units."""
 
 REFINE_STEPS = 100
-"""Newton steps of each stage of the census's refinement at most (all restarts of a stage
-in one vmapped loop, which runs until the slowest has converged or this many steps)."""
+"""Newton steps of the census's first refinement stage at most (all restarts in one vmapped
+loop, which runs until the slowest has converged or this many steps)."""
+
+REFINE_STEPS_TOP = 2000
+"""Newton steps of the second stage at most, for the restarts it carries on. Noise-floor
+maxima of the ``sin`` model lie on long, nearly flat ridges (Hessian eigenvalues from −10⁸
+to −10⁻³): at sigmoid N = 7, 100 + 100 steps left every one of the 16 heaviest "modes" of a
+census 8–390 away from a stationary point (|∇ log p|) and each one a different point, while
+from there 107–396 more steps brought them to the same maximum."""
+
+CONVERGED_GAP = 0.1
+"""A refined point counts as a maximum when the quadratic model's rise left, ½ gᵀ Σ g (g
+the gradient of the folded log-density, Σ its regularised Laplace covariance), is below
+this many nats. A point that is not (a saddle, or a restart stopped on a ridge) has a
+Laplace mass that says nothing: its floored directions give it the prior's width. The
+reference takes maxima first."""
 
 REFINE_KEEP = 0.25
 """The share of restarts, highest log p first, that the refinement's second stage carries
@@ -345,6 +359,20 @@ def _fold_programs(log_fold):
     return many, hess
 
 
+@lru_cache(maxsize=64)
+def _fold_gradient(log_fold):
+    """The gradient of log p̃_C at many u, compiled once per network."""
+    return jax.jit(jax.vmap(jax.grad(log_fold, argnums=1), in_axes=(None, 0)))
+
+
+def rise_left(posterior, log_fold, points: np.ndarray, covs: np.ndarray) -> np.ndarray:
+    """½ gᵀ Σ g at each of ``points``: the rise of log p̃_C that the quadratic model with
+    gradient g and the Laplace covariance Σ still expects (0 at a maximum)."""
+    g = np.asarray(_fold_gradient(log_fold)(posterior, jnp.asarray(points, posterior.dtype)))
+    g = g.astype(np.float64)
+    return 0.5 * np.einsum("ni,nij,nj->n", g, covs, g)
+
+
 def _random_copies(posterior, lay: Layout, u: np.ndarray, seed: int) -> np.ndarray:
     """Each canonical row of u (M, d) moved to a copy g·u drawn with probability ∝ p̃(g·u)."""
     from ..symmetry import transform
@@ -376,7 +404,8 @@ def _random_copies(posterior, lay: Layout, u: np.ndarray, seed: int) -> np.ndarr
 def _refine_all(posterior, starts: np.ndarray, lp0: np.ndarray) -> tuple[np.ndarray, int]:
     """Damped Newton with the exact Hessian (:func:`~bayes_uat.optimize.newton_many`) from
     every start at once, in two stages: :data:`REFINE_STEPS` steps for every start, then
-    as many again for the :data:`REFINE_KEEP` share with the highest log p (at least 64);
+    up to :data:`REFINE_STEPS_TOP` for the :data:`REFINE_KEEP` share with the highest log p
+    (at least 64);
     a result never lies below its start (``lp0``: log p at the starts). Returns (θ, the
     log-density evaluations spent: a step's Hessian and gradient count as dim + 2)."""
     from ..optimize import newton_many
@@ -387,7 +416,9 @@ def _refine_all(posterior, starts: np.ndarray, lp0: np.ndarray) -> tuple[np.ndar
     lp = np.asarray(posterior.log_density(theta))
     top = np.argsort(-np.where(np.isfinite(lp), lp, -np.inf), kind="stable")
     top = top[: max(64, math.ceil(REFINE_KEEP * len(top)))]
-    more, it = newton_many(posterior, jnp.asarray(theta[top], posterior.dtype), REFINE_STEPS, gtol)
+    more, it = newton_many(
+        posterior, jnp.asarray(theta[top], posterior.dtype), REFINE_STEPS_TOP, gtol
+    )
     theta[top], steps = np.asarray(more, dtype=float), steps + int(np.sum(np.asarray(it)))
     lp = np.asarray(posterior.log_density(theta))
     better = np.isfinite(lp) & ~(lp < lp0)
@@ -457,9 +488,10 @@ def _spread_starts(posterior, lay: Layout, n: int, seed: int) -> np.ndarray:
 
 
 def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learning_rate):
-    """One run's census: its distinct canonical modes, best Laplace mass first, with
-    centres, covariances, log p̃_C, Laplace log mass, restart counts; and the largest
-    log-likelihood and the gradient evaluations spent."""
+    """One run's census: its distinct canonical modes — the maxima (:data:`CONVERGED_GAP`)
+    first, each group by Laplace mass — with centres, covariances, log p̃_C, Laplace log
+    mass, restart counts and whether each is a maximum; and the largest log-likelihood and
+    the gradient evaluations spent."""
     from ..optimize import train_sgd
 
     spread = int(SPREAD_SHARE * restarts)
@@ -489,9 +521,10 @@ def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learn
     leaders, label = _cluster(can, lf, covs)
     counts = np.bincount(label, minlength=len(leaders))
     centres, modes_lf, mode_covs = can[leaders], lf[leaders], covs[leaders]
+    maximum = rise_left(posterior, log_fold, centres, mode_covs) < CONVERGED_GAP
     logdet = np.array([np.linalg.slogdet(c)[1] for c in mode_covs])
     log_mass = modes_lf + 0.5 * logdet + 0.5 * lay.dim * math.log(2 * math.pi)
-    order = np.argsort(-log_mass, kind="stable")
+    order = np.lexsort((-log_mass, ~maximum))  # maxima first, then by Laplace mass
     ll = np.asarray(posterior.log_likelihood(can))
     n_eval = restarts * sgd_steps + refine_eval
     return dict(
@@ -500,6 +533,7 @@ def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learn
         log_fold=modes_lf[order],
         log_mass=log_mass[order],
         counts=counts[order],
+        maximum=maximum[order],
         max_log_likelihood=float(np.max(ll[np.isfinite(ll)])) if np.isfinite(ll).any() else -np.inf,
         evaluations=n_eval,
         sgd_best_mse=float(np.nanmin(np.asarray(posterior.mse(start[ok])))),
@@ -749,8 +783,10 @@ def _census_arrays(censuses: list[dict], dim: int) -> dict:
         ("log_fold", (), -np.inf),
         ("log_mass", (), -np.inf),
         ("counts", (), 0),
+        ("maximum", (), False),
     ):
-        arr = np.full((len(censuses), k) + shape, fill, dtype=float if name != "counts" else int)
+        kind = {"counts": int, "maximum": bool}.get(name, float)
+        arr = np.full((len(censuses), k) + shape, fill, dtype=kind)
         for r, c in enumerate(censuses):
             arr[r, : len(c[name])] = c[name]
         out[f"census.{name}"] = arr
@@ -768,12 +804,14 @@ def _census_arrays(censuses: list[dict], dim: int) -> dict:
 
 def _censuses_from(arrays: dict) -> list[dict]:
     counts = arrays["census.counts"]
+    if "census.maximum" not in arrays:  # a checkpoint written before the maxima were marked
+        arrays = {**arrays, "census.maximum": np.ones(counts.shape, dtype=bool)}
     out = []
     for r in range(len(counts)):
         k = int((counts[r] > 0).sum())
         out.append({
             **{n: arrays[f"census.{n}"][r, :k]
-               for n in ("centres", "covs", "log_fold", "log_mass", "counts")},
+               for n in ("centres", "covs", "log_fold", "log_mass", "counts", "maximum")},
             **{n: arrays[f"census.{n}"][r].item()
                for n in ("max_log_likelihood", "evaluations", "sgd_best_mse")},
         })  # fmt: skip
@@ -1036,16 +1074,25 @@ def _samples_of(posterior, lay, res, record, seed, se, t0):
     )  # fmt: skip
 
 
+def _maxima(c: dict) -> np.ndarray:
+    """Which of a census's modes the mode table pools: its maxima (:data:`CONVERGED_GAP`),
+    or every mode where the census found none."""
+    m = np.asarray(c.get("maximum", np.ones(len(c["centres"]), dtype=bool)), dtype=bool)
+    return m if m.any() else np.ones_like(m)
+
+
 def _mode_table(posterior, lay, censuses, res):
-    """Every run's census modes pooled and grouped again; each final particle labelled by
-    its nearest pooled mode (Mahalanobis); a mode's mass is the mean over runs of its share
-    ± the SE across runs. Returns (rows, best mass first; numbers for the warnings)."""
+    """Every run's census maxima (:func:`_maxima`) pooled and grouped again; each final
+    particle labelled by its nearest pooled mode (Mahalanobis); a mode's mass is the mean
+    over runs of its share ± the SE across runs. Returns (rows, best mass first; numbers
+    for the warnings)."""
     runs, p, dim = res.particles.shape
-    pts = np.concatenate([c["centres"] for c in censuses])
-    lfs = np.concatenate([c["log_fold"] for c in censuses])
-    covs = np.concatenate([c["covs"] for c in censuses])
-    cnt = np.concatenate([c["counts"] for c in censuses])
-    run_of = np.concatenate([np.full(len(c["centres"]), r) for r, c in enumerate(censuses)])
+    keep = [_maxima(c) for c in censuses]
+    pts = np.concatenate([c["centres"][k] for c, k in zip(censuses, keep)])
+    lfs = np.concatenate([c["log_fold"][k] for c, k in zip(censuses, keep)])
+    covs = np.concatenate([c["covs"][k] for c, k in zip(censuses, keep)])
+    cnt = np.concatenate([c["counts"][k] for c, k in zip(censuses, keep)])
+    run_of = np.concatenate([np.full(int(k.sum()), r) for r, k in enumerate(keep)])
     leaders, label = _cluster(pts, lfs, covs)
     g = len(leaders)
     restarts = np.bincount(label, weights=cnt, minlength=g).astype(int)

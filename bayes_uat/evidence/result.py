@@ -73,7 +73,8 @@ class Evidence:
         modes: the distinct modes, highest mass first (:class:`ModeRow`).
         is_log_evidence: per run, the plain importance-sampling estimate log mean p̃/q
             over draws from the run's reference q (a cheap cross-check of log Z).
-        modes_seen: distinct modes found by all censuses together.
+        modes_seen: distinct maxima found by all censuses together (a census's restarts
+            that stopped short of a maximum are not counted).
         chao1: Chao1 estimate of the number of modes, S + f₁²/(2 f₂) from the numbers of
             modes found by exactly one (f₁) and two (f₂) restarts; ≥ ``modes_seen``.
         outside_share: per run, the share of final particles outside every component of
