@@ -775,6 +775,7 @@ def _save_checkpoint(path: Path, arrays: dict) -> None:
 
 
 def _census_arrays(censuses: list[dict], dim: int) -> dict:
+    censuses = [{"maximum": np.ones(len(c["centres"]), bool), **c} for c in censuses]
     k = max(len(c["centres"]) for c in censuses)
     out = {}
     for name, shape, fill in (
