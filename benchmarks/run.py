@@ -544,7 +544,7 @@ def census_refine_section() -> list[str]:
         "restarts in one vmapped program, compiled first, then timed once:",
         "",
         "| refinement | wall (s) | best log p | restarts within 2 nats of the best of all "
-        "| median log p | of the 64 highest, stationary (|∇ log p| < 0.01) |",
+        "| median log p | of the 64 highest, stationary (‖∇ log p‖ < 0.01) |",
         "| --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
