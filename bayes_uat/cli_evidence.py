@@ -5,7 +5,7 @@
 For every (activation, N) it runs :func:`bayes_uat.evidence` (``--runs`` independent runs,
 each with its own SGD census) and prints one row: log Z mean ± SE across runs, the run-to-run
 SD, the largest log-likelihood found (log Z ≤ sup log L, the prior being normalised), the
-best training MSE of the draws, the modes seen, Chao1's estimate of the modes not seen, the
+best training MSE of the draws, the maxima seen, Chao1's estimate of the maxima not seen, the
 share of final particles outside the reference's components, and the warnings. The table is
 written to ``OUT/evidence.csv`` and ``OUT/evidence.nc`` (and each network's mode table to
 ``OUT/modes.csv``), atomically after every network, so an interrupted grid keeps the

@@ -141,7 +141,7 @@ class Evidence:
         lines = [
             f"log p(D) = {self.log_evidence_mean:.2f} ± {self.log_evidence_se:.2f} "
             f"({self.runs} independent runs: {runs})",
-            f"{self.modes_seen} distinct mode(s) seen (Chao1 estimate {self.chao1:.1f}); "
+            f"{self.modes_seen} distinct maxima seen (Chao1 estimate {self.chao1:.1f}); "
             f"particles outside the reference: {100 * float(np.max(self.outside_share)):.2f} % "
             "at most",
         ]

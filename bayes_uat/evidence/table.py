@@ -14,7 +14,7 @@ from ..posterior import Posterior
 class NetworkEvidence:
     """One network's :func:`bayes_uat.evidence` in a row: log Z over independent runs, the
     largest log-likelihood found (log Z ≤ sup log L), the draws' fit, and what the estimate
-    may be missing (modes seen, Chao1's estimate of those not seen, the share of final
+    may be missing (maxima seen, Chao1's estimate of those not seen, the share of final
     particles outside the reference q, warnings). ``modes`` holds the mode table as dicts
     (mass ± SE, MSE, canonical centre by parameter name, copies, restarts, runs). The
     ``bridge_*`` numbers (NaN unless asked for) are :func:`~bayes_uat.evidence.bridge.bridge`'s
