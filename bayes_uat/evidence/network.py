@@ -776,7 +776,7 @@ def _save_checkpoint(path: Path, arrays: dict) -> None:
 
 
 def _census_arrays(censuses: list[dict], dim: int) -> dict:
-    censuses = [{"maximum": np.ones(len(c["centres"]), bool), **c} for c in censuses]
+    censuses = [{**c, "maximum": _marks(c)} for c in censuses]
     k = max(len(c["centres"]) for c in censuses)
     out = {}
     for name, shape, fill in (
@@ -1076,10 +1076,16 @@ def _samples_of(posterior, lay, res, record, seed, se, t0):
     )  # fmt: skip
 
 
+def _marks(c: dict) -> np.ndarray:
+    """A census's marks of which modes are maxima (:data:`CONVERGED_GAP`); a census dict
+    without them counts every mode as one."""
+    return np.asarray(c.get("maximum", np.ones(len(c["centres"]), dtype=bool)), dtype=bool)
+
+
 def _maxima(c: dict) -> np.ndarray:
-    """Which of a census's modes the mode table pools: its maxima (:data:`CONVERGED_GAP`),
-    or every mode where the census found none."""
-    m = np.asarray(c.get("maximum", np.ones(len(c["centres"]), dtype=bool)), dtype=bool)
+    """Which of a census's modes the mode table pools: its maxima, or every mode where the
+    census found none."""
+    m = _marks(c)
     return m if m.any() else np.ones_like(m)
 
 
@@ -1090,10 +1096,10 @@ def _mode_table(posterior, lay, censuses, res):
     for the warnings)."""
     runs, p, dim = res.particles.shape
     keep = [_maxima(c) for c in censuses]
-    pts = np.concatenate([c["centres"][k] for c, k in zip(censuses, keep)])
-    lfs = np.concatenate([c["log_fold"][k] for c, k in zip(censuses, keep)])
-    covs = np.concatenate([c["covs"][k] for c, k in zip(censuses, keep)])
-    cnt = np.concatenate([c["counts"][k] for c, k in zip(censuses, keep)])
+    pts, lfs, covs, cnt = (
+        np.concatenate([c[name][k] for c, k in zip(censuses, keep, strict=True)])
+        for name in ("centres", "log_fold", "covs", "counts")
+    )
     run_of = np.concatenate([np.full(int(k.sum()), r) for r, k in enumerate(keep)])
     leaders, label = _cluster(pts, lfs, covs)
     g = len(leaders)
