@@ -32,8 +32,8 @@ TABLE_CSV, TABLE_NC, MODES_CSV, SETTINGS = (
 OUT_FILES = (TABLE_CSV, TABLE_NC, MODES_CSV, SETTINGS)
 # the settings of bayes_uat.evidence the command passes on (flags --restarts, --sgd-steps, …)
 OPTIONS = (
-    "restarts", "sgd_steps", "learning_rate", "particles", "steps", "leapfrog", "target_ess",
-    "df", "inflate", "max_components", "domain", "reference",
+    "restarts", "hops", "sgd_steps", "learning_rate", "particles", "steps", "leapfrog",
+    "target_ess", "df", "inflate", "max_components", "domain", "reference",
 )  # fmt: skip
 COLUMNS = (
     "activation", "units", "dim", "runs", "log_evidence_mean", "log_evidence_se",
@@ -58,6 +58,11 @@ def add_parser(sub) -> None:
     e.add_argument("--runs", type=int, default=4, help="independent runs per network")
     e.add_argument("--seed", type=int, default=0, help="seed (run r derives its own from it)")
     e.add_argument("--restarts", type=int, default=1024, help="Adam restarts per run's census")
+    e.add_argument(
+        "--hops", type=int, default=None,
+        help="starts near the census's heaviest maxima with one unit drawn afresh "
+        "(default: half of --restarts; 0: none)",
+    )  # fmt: skip
     e.add_argument("--sgd-steps", type=int, default=200, help="Adam steps per restart")
     e.add_argument("--learning-rate", type=float, default=0.01, help="Adam's learning rate")
     e.add_argument("--particles", type=int, default=1000, help="SMC particles per run")
@@ -152,6 +157,11 @@ def settings_of(args) -> dict:
     units = _int_list("units", args.units)
     options = dict(
         restarts=positive_int("restarts", args.restarts, fix="e.g. --restarts 1024"),
+        hops=(
+            args.restarts // 2
+            if args.hops is None
+            else integer("hops", args.hops, minimum=0, fix="e.g. --hops 512, or 0 for none")
+        ),
         sgd_steps=positive_int("sgd-steps", args.sgd_steps, fix="e.g. --sgd-steps 200"),
         learning_rate=_positive("learning-rate", args.learning_rate),
         particles=positive_int("particles", args.particles, fix="e.g. --particles 1000"),

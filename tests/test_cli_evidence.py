@@ -41,6 +41,7 @@ def test_defaults_are_the_api_defaults():
         (dict(units="2,2"), "lists a value twice"),
         (dict(activation="tanh,swish2"), "unknown swish2"),
         (dict(runs=1), "--runs must be at least 2"),
+        (dict(hops=-1), "hops must be an integer >= 0"),
         (dict(particles=10, units="1,4"), "at least 2·dim = 28"),
         (dict(target_ess=1.5), "--target-ess must be in (0, 1)"),
         (dict(df=-1), "--df must be a positive number"),

@@ -88,6 +88,10 @@ this many nats. A point that is not (a saddle, or a restart stopped on a ridge) 
 Laplace mass that says nothing: its floored directions give it the prior's width. The
 reference takes maxima first."""
 
+REFINE_CHUNK = 100
+"""The second stage runs in chunks of this many Newton steps, each on the restarts still
+moving (:func:`_newton_compacted`)."""
+
 REFINE_KEEP = 0.25
 """The share of restarts, highest log p first, that the refinement's second stage carries
 on: on the ``sin`` model at tanh N = 5 (1 024 restarts), the restarts that end within 2 nats
@@ -129,6 +133,18 @@ the mean and covariance of NUTS draws inside them."""
 REFIT_NUTS = dict(chains=2, warmup=300, draws=500, max_tree_depth=10, target_accept=0.9)
 """The NUTS run of each refitted component (the settings measured in
 benchmarks/evidence_nuts_reference.py)."""
+
+HOP_MODES = 16
+"""Each round of the census's hops starts near this many of the heaviest maxima (by Laplace
+mass) found so far."""
+
+HOP_ROUNDS = 4
+"""The hops run in this many rounds, each from the heaviest maxima found so far. On the
+``sin`` model at tanh N = 6 (four censuses, seeds 11–14), restarts alone all found the same
+heaviest maximum, Laplace log mass 1307.56, and missed heavier ones: one round of 512 hops
+reached maxima up to 1312.01 in some censuses (the log-sum of the maxima's Laplace masses
+spread with SD 1.77 across censuses), two rounds of 256 spread 0.53, and four rounds of 128
+reached the 1312.01 maximum in every census (SD 0.01; docs/evidence.md, "Hops")."""
 
 SAME_MODE = 1.0
 """Two refined maxima are one mode when the squared Mahalanobis distance between them
@@ -417,13 +433,31 @@ def _refine_all(posterior, starts: np.ndarray, lp0: np.ndarray) -> tuple[np.ndar
     lp = np.asarray(posterior.log_density(theta))
     top = np.argsort(-np.where(np.isfinite(lp), lp, -np.inf), kind="stable")
     top = top[: max(64, math.ceil(REFINE_KEEP * len(top)))]
-    more, it = newton_many(
-        posterior, jnp.asarray(theta[top], posterior.dtype), REFINE_STEPS_TOP, gtol
-    )
-    theta[top], steps = np.asarray(more, dtype=float), steps + int(np.sum(np.asarray(it)))
+    theta[top], more = _newton_compacted(posterior, theta[top], REFINE_STEPS_TOP, gtol)
+    steps += more
     lp = np.asarray(posterior.log_density(theta))
     better = np.isfinite(lp) & ~(lp < lp0)
     return np.where(better[:, None], theta, starts), steps * (posterior.dim + 2)
+
+
+def _newton_compacted(posterior, theta: np.ndarray, steps: int, gtol: float):
+    """:func:`~bayes_uat.optimize.newton_many` for up to ``steps`` steps, run in chunks of
+    :data:`REFINE_CHUNK`, each on the starts still moving: a vmapped loop runs every lane
+    until its slowest stops, and in the census's second stage the slowest start takes 3–4
+    times the median's steps. The batch is padded to a power of two (at least 8), so that
+    few shapes are compiled. Returns (θ, the steps taken)."""
+    from ..optimize import newton_many
+
+    theta, active, taken, total = np.array(theta, dtype=float), np.arange(len(theta)), 0, 0
+    while len(active) and taken < steps:
+        chunk = min(REFINE_CHUNK, steps - taken)
+        size = max(8, 1 << (len(active) - 1).bit_length())
+        batch = theta[np.concatenate([active, np.full(size - len(active), active[0])])]
+        out, it = newton_many(posterior, jnp.asarray(batch, posterior.dtype), chunk, gtol)
+        out, it = np.asarray(out, dtype=float)[: len(active)], np.asarray(it)[: len(active)]
+        theta[active], total, taken = out, total + int(it.sum()), taken + chunk
+        active = active[it >= chunk]
+    return theta, total
 
 
 def regularised_cov(H: np.ndarray, floor: float) -> np.ndarray:
@@ -488,37 +522,49 @@ def _spread_starts(posterior, lay: Layout, n: int, seed: int) -> np.ndarray:
     return theta
 
 
-def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learning_rate):
-    """One run's census: its distinct canonical modes — the maxima (:data:`CONVERGED_GAP`)
-    first, each group by Laplace mass — with centres, covariances, log p̃_C, Laplace log
-    mass, restart counts and whether each is a maximum; and the largest log-likelihood and
-    the gradient evaluations spent."""
+def _hop_starts(posterior, lay: Layout, bases: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` starts near the maxima ``bases`` (k, dim), taken in turn: each a copy of its
+    base with one unit, chosen at random, drawn afresh as :func:`_spread_starts` draws
+    units (its kink uniform over the inputs' range), the other units kept."""
+    rng = np.random.default_rng([seed, 2])
+    theta = np.array(bases[np.arange(n) % len(bases)], dtype=float)
+    fresh = _spread_starts(posterior, lay, n, seed + 1)
+    unit, rows = rng.integers(0, lay.n, n), np.arange(n)
+    for group in (lay.iw, lay.ib, lay.ia):
+        col = np.asarray(group)[unit]
+        theta[rows, col] = fresh[rows, col]
+    return theta
+
+
+def _train(posterior, n: int, seed: int, init, kw: dict) -> np.ndarray:
     from ..optimize import train_sgd
 
-    spread = int(SPREAD_SHARE * restarts)
-    kw = dict(optimizer="adam", learning_rate=learning_rate, steps=sgd_steps, loss="sse")
-    start = train_sgd(posterior, restarts=restarts - spread, seed=int(seed), **kw).thetas
-    if spread:
-        init = _spread_starts(posterior, lay, spread, int(seed))
-        more = train_sgd(posterior, restarts=spread, seed=int(seed), init=init, **kw).thetas
-        start = np.concatenate([start, more])
+    return train_sgd(posterior, restarts=n, seed=int(seed), init=init, **kw).thetas
+
+
+def _refined(posterior, lay: Layout, log_fold, start: np.ndarray):
+    """The census's points from Adam's ends ``start``: refined (:func:`_refine_all`), in
+    canonical form, with log p̃_C and Laplace covariances, non-finite ones dropped; and the
+    log-density evaluations the refinement spent."""
     lp0 = np.asarray(posterior.log_density(start))
     ok = np.all(np.isfinite(start), axis=1) & np.isfinite(lp0)
     if not ok.any():
-        raise ValueError(
-            f"no SGD modes found: all {restarts} restarts ended non-finite; lower "
-            "learning_rate or check the data for NaN/inf"
-        )
-    refined, refine_eval = _refine_all(posterior, start[ok], lp0[ok])
+        empty = np.zeros((0, posterior.dim))
+        return empty, np.zeros(0), np.zeros((0, posterior.dim, posterior.dim)), 0
+    refined, n_eval = _refine_all(posterior, start[ok], lp0[ok])
     fin = np.all(np.isfinite(refined), axis=1)
     can = np.asarray(lay.canonical(jnp.asarray(refined[fin])), dtype=float)
     fold_many, _ = _fold_programs(log_fold)
     lf = np.asarray(fold_many(posterior, jnp.asarray(can, posterior.dtype)))
     keep = np.isfinite(lf)
-    if not keep.any():
-        raise ValueError("no SGD modes found: every refined restart has a non-finite density")
     can, lf = can[keep], lf[keep]
-    covs = laplace_covs(posterior, log_fold, can)
+    covs = laplace_covs(posterior, log_fold, can) if len(can) else np.zeros((0,) * 3)
+    return can, lf, covs, n_eval
+
+
+def _modes(posterior, lay: Layout, log_fold, can, lf, covs) -> dict:
+    """The points grouped into modes (:func:`_cluster`): centres, covariances, log p̃_C,
+    Laplace log mass, hits and maxima marks, the maxima first, each group by Laplace mass."""
     leaders, label = _cluster(can, lf, covs)
     counts = np.bincount(label, minlength=len(leaders))
     centres, modes_lf, mode_covs = can[leaders], lf[leaders], covs[leaders]
@@ -526,17 +572,53 @@ def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learn
     logdet = np.array([np.linalg.slogdet(c)[1] for c in mode_covs])
     log_mass = modes_lf + 0.5 * logdet + 0.5 * lay.dim * math.log(2 * math.pi)
     order = np.lexsort((-log_mass, ~maximum))  # maxima first, then by Laplace mass
-    ll = np.asarray(posterior.log_likelihood(can))
-    n_eval = restarts * sgd_steps + refine_eval
     return dict(
-        centres=centres[order],
-        covs=mode_covs[order],
-        log_fold=modes_lf[order],
-        log_mass=log_mass[order],
-        counts=counts[order],
-        maximum=maximum[order],
+        centres=centres[order], covs=mode_covs[order], log_fold=modes_lf[order],
+        log_mass=log_mass[order], counts=counts[order], maximum=maximum[order],
+    )  # fmt: skip
+
+
+def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learning_rate, hops=0):
+    """One run's census: its distinct canonical modes — the maxima (:data:`CONVERGED_GAP`)
+    first, each group by Laplace mass — with centres, covariances, log p̃_C, Laplace log
+    mass, hits (restarts and hops that reached each) and whether each is a maximum; and the
+    largest log-likelihood and the gradient evaluations spent.
+
+    Two stages: ``restarts`` Adam restarts refined by Newton; then ``hops`` starts in
+    :data:`HOP_ROUNDS` rounds, each near the :data:`HOP_MODES` heaviest maxima found so
+    far with one unit drawn afresh (:func:`_hop_starts`), trained and refined the same
+    way."""
+    spread = int(SPREAD_SHARE * restarts)
+    kw = dict(optimizer="adam", learning_rate=learning_rate, steps=sgd_steps, loss="sse")
+    start = _train(posterior, restarts - spread, seed, None, kw)
+    if spread:
+        init = _spread_starts(posterior, lay, spread, int(seed))
+        start = np.concatenate([start, _train(posterior, spread, seed, init, kw)])
+    lp0 = np.asarray(posterior.log_density(start))
+    ok = np.all(np.isfinite(start), axis=1) & np.isfinite(lp0)
+    if not ok.any():
+        raise ValueError(
+            f"no SGD modes found: all {restarts} restarts ended non-finite; lower "
+            "learning_rate or check the data for NaN/inf"
+        )
+    can, lf, covs, n_eval = _refined(posterior, lay, log_fold, start[ok])
+    if not len(can):
+        raise ValueError("no SGD modes found: every refined restart has a non-finite density")
+    for r, n in enumerate(np.diff(np.linspace(0, hops, HOP_ROUNDS + 1).astype(int))):
+        if not n:
+            continue
+        sofar = _modes(posterior, lay, log_fold, can, lf, covs)
+        k = min(HOP_MODES, max(int(sofar["maximum"].sum()), 1))
+        hop_seed = (int(seed) + 1 + r) % 2**32
+        init = _hop_starts(posterior, lay, sofar["centres"][:k], int(n), hop_seed)
+        more = _refined(posterior, lay, log_fold, _train(posterior, int(n), hop_seed, init, kw))
+        can, lf, covs = (np.concatenate([a, b]) for a, b in zip((can, lf, covs), more[:3]))
+        n_eval += more[3]
+    ll = np.asarray(posterior.log_likelihood(can))
+    return dict(
+        **_modes(posterior, lay, log_fold, can, lf, covs),
         max_log_likelihood=float(np.max(ll[np.isfinite(ll)])) if np.isfinite(ll).any() else -np.inf,
-        evaluations=n_eval,
+        evaluations=(restarts + hops) * sgd_steps + n_eval,
         sgd_best_mse=float(np.nanmin(np.asarray(posterior.mse(start[ok])))),
     )
 
@@ -830,6 +912,7 @@ def evidence(
     seed: int = 0,
     *,
     restarts: int = 1024,
+    hops: int | None = None,
     sgd_steps: int = 200,
     learning_rate: float = 0.01,
     particles: int = 1000,
@@ -857,6 +940,11 @@ def evidence(
             leave the restarts spread over more basins, and on the ``sin`` model at sigmoid
             N = 5 they reach the modes that carry the mass 2–3 times as often as 2 000 steps
             do (benchmarks/census_hits.py), at a tenth of Adam's time.
+        hops: the census's second stage: starts in :data:`HOP_ROUNDS` rounds, each near
+            the :data:`HOP_MODES` heaviest maxima found so far with one unit drawn
+            afresh, trained and refined like the restarts (default ``restarts // 2``; 0
+            turns it off). Restarts alone can agree across runs and still miss the
+            heaviest maxima (docs/evidence.md, "Hops").
         particles: SMC particles per run (at least max(2·dim, 16)).
         steps: mutation sweeps per temperature (each: one independence proposal from q and
             one HMC transition).
@@ -880,7 +968,7 @@ def evidence(
     """
     t0 = time.perf_counter()
     record = dict(
-        restarts=restarts, sgd_steps=sgd_steps, learning_rate=learning_rate,
+        restarts=restarts, hops=hops, sgd_steps=sgd_steps, learning_rate=learning_rate,
         particles=particles, steps=steps, leapfrog=leapfrog, target_ess=target_ess, df=df,
         inflate=inflate, max_components=max_components, domain=domain, reference=reference,
     )  # fmt: skip
@@ -923,7 +1011,8 @@ def _censuses(posterior, lay: Layout, log_fold, seed: int, runs: int, record: di
         censuses.append(
             census(
                 posterior, lay, log_fold, seed=s, restarts=record["restarts"],
-                sgd_steps=record["sgd_steps"], learning_rate=record["learning_rate"],
+                hops=record["hops"], sgd_steps=record["sgd_steps"],
+                learning_rate=record["learning_rate"],
             )
         )  # fmt: skip
         if record["reference"] == "refit":
@@ -947,6 +1036,9 @@ def _checked_call(posterior, runs, seed, record: dict, callback):
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}; pass e.g. seed=0")
     r = dict(record)
     r["restarts"] = _positive_int("restarts", r["restarts"], 1, "pass e.g. restarts=1024")
+    if r["hops"] is None:
+        r["hops"] = r["restarts"] // 2
+    r["hops"] = _positive_int("hops", r["hops"], 0, "pass e.g. hops=512, or 0 for none")
     r["sgd_steps"] = _positive_int("sgd_steps", r["sgd_steps"], 1, "pass e.g. sgd_steps=200")
     r["learning_rate"] = _positive_float("learning_rate", r["learning_rate"], fix="pass e.g. 0.01")
     r["df"] = _positive_float("df", r["df"], fix="pass e.g. df=5")
