@@ -11,6 +11,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import itertools
+
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -507,7 +509,8 @@ def test_loo_with_network_evidence_shows_the_bound():
 
 def test_loo_markers_below_the_axis_do_not_overlap():
     """Several activations far below the axis at one N: one ▼ each, side by side."""
-    pts = [sweep_point(n, a) for a in ("sigmoid", "softsign", "relu") for n in (3, 4, 5)]
+    acts = ("sigmoid", "softsign", "relu", "tanh")
+    pts = [sweep_point(n, a) for a in acts for n in (1, 3, 4, 5, 6, 7, 8, 9, 10)]
     for p in pts:
         if p.units == 3:
             p.loo["elpd"] = -5000.0 - len(p.activation)
@@ -515,9 +518,15 @@ def test_loo_markers_below_the_axis_do_not_overlap():
     ax = fig.axes[0]
     lo = ax.get_ylim()[0]
     marks = [line for line in ax.lines if line.get_marker() == "v"]
+    marks = [line for line in marks if abs(line.get_xdata()[0] - 3) < 0.5]
     xs = sorted(float(line.get_xdata()[0]) for line in marks)
-    assert len(xs) == 3 and all(line.get_ydata()[0] == lo for line in marks)
+    assert len(xs) == 4 and all(line.get_ydata()[0] == lo for line in marks)
     assert min(np.diff(xs)) >= 0.2 and abs(np.mean(xs) - 3) < 1e-9
+    fig.canvas.draw()  # the values printed beside the markers do not overlap either
+    r = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(r) for t in ax.texts if t.get_text() in ("-5007", "-5008", "-5004")]
+    assert len(boxes) == 4
+    assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
 
 
 def test_loo_figure_passes_the_figure_checks():

@@ -533,8 +533,9 @@ def _heldout_panel(ax, pts, acts) -> None:
 
 
 def _mark_below(ax, pts, acts) -> bool:
-    """Points under the lower y-limit: a ▼ on the bottom edge, with the value beside it;
-    several at one N sit side by side (one per activation) so that none hides another."""
+    """Points under the lower y-limit: a ▼ on the bottom edge, with the value above it;
+    several at one N sit side by side (one per activation), their values at alternating
+    heights, so that none hides another."""
     lo = ax.get_ylim()[0]
     below = [p for a in acts for p in pts if p.activation == a and p.loo["elpd"] < lo]
     for n in sorted({p.units for p in below}):
@@ -549,7 +550,7 @@ def _mark_below(ax, pts, acts) -> bool:
             ax.annotate(
                 f"{p.loo['elpd']:.0f}",
                 (x, lo),
-                xytext=(0, 4),
+                xytext=(0, 4 + 16 * (k % 2)),
                 textcoords="offset points",
                 fontsize=5.5,
                 color=c,
