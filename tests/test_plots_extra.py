@@ -524,7 +524,8 @@ def test_loo_markers_below_the_axis_do_not_overlap():
     assert min(np.diff(xs)) >= 0.2 and abs(np.mean(xs) - 3) < 1e-9
     fig.canvas.draw()  # the values printed beside the markers do not overlap either
     r = fig.canvas.get_renderer()
-    boxes = [t.get_window_extent(r) for t in ax.texts if t.get_text() in ("-5007", "-5008", "-5004")]
+    values = ("-5007", "-5008", "-5004")
+    boxes = [t.get_window_extent(r) for t in ax.texts if t.get_text() in values]
     assert len(boxes) == 4
     assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
 
