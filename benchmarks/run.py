@@ -464,6 +464,7 @@ def _tail_sections(r: dict) -> list[str]:
         *compile_reuse_section(),
         *census_refine_section(),
         *census_starts_section(),
+        *census_hops_section(),
         *census_hits_section(),
         *smc_section(),
         *evidence_section(),
@@ -583,6 +584,44 @@ def census_starts_section() -> list[str]:
         "| network | seed | PyTorch-style: best log p | within 2 nats | spread: best log p "
         "| within 2 nats |",
         "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+        f"Measured {d['when']} (JAX {d['jax']}; load average {load} on 2 cores).",
+        "",
+    ]
+
+
+def census_hops_section() -> list[str]:
+    """What the census's hops add (benchmarks/census_hops.py)."""
+    path = ROOT / "benchmarks" / "census_hops.json"
+    if not path.exists():
+        return []
+    d = json.loads(path.read_text())
+    rows = []
+    for key, r in d["results"].items():
+        model, setting = key.split("/", 1)
+        restarts, hops, rounds = setting.split("/")
+        seeds = r["seeds"].values()
+        rows.append(
+            f"| {model} | {restarts} | {hops} | {rounds if int(hops) else '—'} | "
+            + ", ".join(f"{s['laplace_log_z']:.2f}" for s in seeds)
+            + f" | {r['laplace_log_z_sd']:.2f} | "
+            + ", ".join(f"{s['heaviest']:.2f}" for s in seeds)
+            + f" | {r['wall_median']:.0f} s |"
+        )
+    load = ", ".join(f"{v:.1f}" for v in d["load_average"])
+    return [
+        "## What the census's hops add",
+        "",
+        "`python benchmarks/census_hops.py` — docs/studies.md §3's posterior: per network, "
+        "setting and seed (11–14), one census of `restarts` Adam restarts and `hops` starts "
+        "in `rounds` rounds near the heaviest maxima found so far; the log-sum of its "
+        "maxima's Laplace masses (a Laplace estimate of log Z from that census), its spread "
+        "across seeds, and the heaviest maximum's Laplace log mass:",
+        "",
+        "| network | restarts | hops | rounds | Laplace log Z per census | SD | heaviest "
+        "maximum per census | census wall (median) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
         f"Measured {d['when']} (JAX {d['jax']}; load average {load} on 2 cores).",

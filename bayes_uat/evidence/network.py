@@ -1235,9 +1235,9 @@ def _warnings_of(logz, max_ll: float, t: dict, outside) -> tuple[str, ...]:
     singles = t["restarts"] == 1
     if t["chao1"] > t["seen"] and mass[singles].sum() > 0.01:
         out.append(
-            f"may be missing mass: modes found by a single restart hold "
+            f"may be missing mass: modes reached by a single restart or hop hold "
             f"{mass[singles].sum():.1%} of the mass and Chao1 estimates {t['chao1']:.0f} modes "
-            f"against {t['seen']} seen; raise restarts"
+            f"against {t['seen']} seen; raise restarts or hops"
         )
     if np.max(outside) > 0.01:
         out.append(
@@ -1248,7 +1248,7 @@ def _warnings_of(logz, max_ll: float, t: dict, outside) -> tuple[str, ...]:
     if np.any(found < runs) and mass[found < runs].sum() > 0.01:
         out.append(
             f"modes holding {mass[found < runs].sum():.1%} of the mass were missed by some "
-            "runs' censuses; raise restarts"
+            "runs' censuses; raise restarts or hops"
         )
     if runs > 1 and logz.std(ddof=1) > 1.0:
         out.append(
