@@ -143,8 +143,8 @@ HOP_ROUNDS = 4
 ``sin`` model at tanh N = 6 (four censuses, seeds 11–14), restarts alone all found the same
 heaviest maximum, Laplace log mass 1307.56, and missed heavier ones: one round of 512 hops
 reached maxima up to 1312.01 in some censuses (the log-sum of the maxima's Laplace masses
-spread with SD 1.77 across censuses), two rounds of 256 spread 0.53, and four rounds of 128
-reached the 1312.01 maximum in every census (SD 0.01; docs/evidence.md, "Hops")."""
+spread with SD 1.77 across censuses), and four rounds of 128 reached the 1312.01 maximum in
+every census (SD 0.01; benchmarks/census_hops.py, docs/evidence.md, "Hops")."""
 
 SAME_MODE = 1.0
 """Two refined maxima are one mode when the squared Mahalanobis distance between them
