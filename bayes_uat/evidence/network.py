@@ -936,21 +936,14 @@ def evidence(
             the standard error.
         seed: the seed; run r uses its own seeds derived from it.
         restarts, sgd_steps, learning_rate: Adam restarts per run's census (vmapped), the
-            steps of each and its learning rate. Newton does the refining; short Adam runs
-            leave the restarts spread over more basins, and on the ``sin`` model at sigmoid
-            N = 5 they reach the modes that carry the mass 2–3 times as often as 2 000 steps
-            do (benchmarks/census_hits.py), at a tenth of Adam's time.
-        hops: the census's second stage: starts in :data:`HOP_ROUNDS` rounds, each near
-            the :data:`HOP_MODES` heaviest maxima found so far with one unit drawn
-            afresh, trained and refined like the restarts (default ``restarts // 2``; 0
-            turns it off). Restarts alone can agree across runs and still miss the
-            heaviest maxima (docs/evidence.md, "Hops").
+            steps of each (short: Newton refines; benchmarks/census_hits.py) and its rate.
+        hops: starts near the census's heaviest maxima with one unit drawn afresh
+            (:func:`census`; default ``restarts // 2``, 0 for none): restarts alone can
+            agree across runs and miss the heaviest maxima (docs/evidence.md, "Hops").
         particles: SMC particles per run (at least max(2·dim, 16)).
-        steps: mutation sweeps per temperature (each: one independence proposal from q and
-            one HMC transition).
+        steps: mutation sweeps per temperature (each: an independence proposal and HMC).
         leapfrog: leapfrog steps per HMC transition.
-        target_ess: the next temperature holds the incremental weights' ESS at this
-            fraction of the particles.
+        target_ess: each temperature holds the weights' ESS at this share of particles.
         df, inflate: degrees of freedom ν of q's Student-t components, and the factor on
             the Laplace covariance of their scale matrices.
         max_components: q keeps at most this many modes per run (the highest Laplace
