@@ -142,6 +142,7 @@ def _name_list(name: str, text: str, allowed) -> list[str]:
 def settings_of(args) -> dict:
     """Every input checked (before JAX starts or any file is created) and resolved."""
     from .activations import ACTIVATIONS, get_activation
+    from .evidence.network import default_hops
     from .validate import integer, positive_int
 
     if not args.out:
@@ -157,11 +158,12 @@ def settings_of(args) -> dict:
     units = _int_list("units", args.units)
     options = dict(
         restarts=positive_int("restarts", args.restarts, fix="e.g. --restarts 1024"),
-        hops=(
-            args.restarts // 2
-            if args.hops is None
-            else integer("hops", args.hops, minimum=0, fix="e.g. --hops 512, or 0 for none")
-        ),
+        hops=integer(
+            "hops",
+            default_hops(args.restarts, args.hops),
+            minimum=0,
+            fix="e.g. --hops 512, or 0 for none",
+        ),  # fmt: skip
         sgd_steps=positive_int("sgd-steps", args.sgd_steps, fix="e.g. --sgd-steps 200"),
         learning_rate=_positive("learning-rate", args.learning_rate),
         particles=positive_int("particles", args.particles, fix="e.g. --particles 1000"),

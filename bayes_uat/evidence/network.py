@@ -522,6 +522,11 @@ def _spread_starts(posterior, lay: Layout, n: int, seed: int) -> np.ndarray:
     return theta
 
 
+def default_hops(restarts: int, hops):
+    """The hops a census runs: ``hops``, or half the restarts where it is None."""
+    return restarts // 2 if hops is None else hops
+
+
 def _hop_starts(posterior, lay: Layout, bases: np.ndarray, n: int, seed: int) -> np.ndarray:
     """``n`` starts near the maxima ``bases`` (k, dim), taken in turn: each a copy of its
     base with one unit, chosen at random, drawn afresh as :func:`_spread_starts` draws
@@ -544,13 +549,13 @@ def _train(posterior, n: int, seed: int, init, kw: dict) -> np.ndarray:
 
 def _refined(posterior, lay: Layout, log_fold, start: np.ndarray):
     """The census's points from Adam's ends ``start``: refined (:func:`_refine_all`), in
-    canonical form, with log p̃_C and Laplace covariances, non-finite ones dropped; and the
-    log-density evaluations the refinement spent."""
+    canonical form, with log p̃_C and Laplace covariances, non-finite ones dropped; the
+    log-density evaluations the refinement spent; and which ends were finite."""
     lp0 = np.asarray(posterior.log_density(start))
     ok = np.all(np.isfinite(start), axis=1) & np.isfinite(lp0)
     if not ok.any():
         empty = np.zeros((0, posterior.dim))
-        return empty, np.zeros(0), np.zeros((0, posterior.dim, posterior.dim)), 0
+        return empty, np.zeros(0), np.zeros((0, posterior.dim, posterior.dim)), 0, ok
     refined, n_eval = _refine_all(posterior, start[ok], lp0[ok])
     fin = np.all(np.isfinite(refined), axis=1)
     can = np.asarray(lay.canonical(jnp.asarray(refined[fin])), dtype=float)
@@ -559,7 +564,7 @@ def _refined(posterior, lay: Layout, log_fold, start: np.ndarray):
     keep = np.isfinite(lf)
     can, lf = can[keep], lf[keep]
     covs = laplace_covs(posterior, log_fold, can) if len(can) else np.zeros((0,) * 3)
-    return can, lf, covs, n_eval
+    return can, lf, covs, n_eval, ok
 
 
 def _modes(posterior, lay: Layout, log_fold, can, lf, covs) -> dict:
@@ -594,14 +599,12 @@ def census(posterior, lay: Layout, log_fold, *, seed, restarts, sgd_steps, learn
     if spread:
         init = _spread_starts(posterior, lay, spread, int(seed))
         start = np.concatenate([start, _train(posterior, spread, seed, init, kw)])
-    lp0 = np.asarray(posterior.log_density(start))
-    ok = np.all(np.isfinite(start), axis=1) & np.isfinite(lp0)
+    can, lf, covs, n_eval, ok = _refined(posterior, lay, log_fold, start)
     if not ok.any():
         raise ValueError(
             f"no SGD modes found: all {restarts} restarts ended non-finite; lower "
             "learning_rate or check the data for NaN/inf"
         )
-    can, lf, covs, n_eval = _refined(posterior, lay, log_fold, start[ok])
     if not len(can):
         raise ValueError("no SGD modes found: every refined restart has a non-finite density")
     for r, n in enumerate(np.diff(np.linspace(0, hops, HOP_ROUNDS + 1).astype(int))):
@@ -1029,9 +1032,9 @@ def _checked_call(posterior, runs, seed, record: dict, callback):
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}; pass e.g. seed=0")
     r = dict(record)
     r["restarts"] = _positive_int("restarts", r["restarts"], 1, "pass e.g. restarts=1024")
-    if r["hops"] is None:
-        r["hops"] = r["restarts"] // 2
-    r["hops"] = _positive_int("hops", r["hops"], 0, "pass e.g. hops=512, or 0 for none")
+    r["hops"] = _positive_int(
+        "hops", default_hops(r["restarts"], r["hops"]), 0, "pass e.g. hops=512, or 0 for none"
+    )
     r["sgd_steps"] = _positive_int("sgd_steps", r["sgd_steps"], 1, "pass e.g. sgd_steps=200")
     r["learning_rate"] = _positive_float("learning_rate", r["learning_rate"], fix="pass e.g. 0.01")
     r["df"] = _positive_float("df", r["df"], fix="pass e.g. df=5")
